@@ -1,0 +1,144 @@
+//! The account check shared by the wizard's test step, `tidings account test` and (later)
+//! the inspector: connect, TLS, greeting, capabilities, log in — each stage timed in the
+//! transcript — and what the server told us along the way.
+
+use serde::Serialize;
+
+use crate::account::{Account, Protocol, SecretRole, Security};
+use crate::error::{Error, ErrorReport, Result};
+use crate::net::{Endpoint, Line, Stage, TlsSummary, Transcript};
+use crate::{imap, pop3, smtp};
+
+/// What one session learnt about a server.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SessionFacts {
+    pub greeting: Option<String>,
+    /// Only for STARTTLS: what the server offered before encryption.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub capabilities_before_tls: Vec<String>,
+    pub capabilities: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub capabilities_after_login: Vec<String>,
+    pub auth_mechanisms: Vec<String>,
+    pub tls: Option<TlsSummary>,
+}
+
+/// The result of checking one server, ready for display or `--json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ServerCheck {
+    pub protocol: Protocol,
+    pub host: String,
+    pub port: u16,
+    pub security: Security,
+    pub ok: bool,
+    pub stages: Vec<Stage>,
+    pub facts: SessionFacts,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<ErrorReport>,
+    #[serde(skip)]
+    pub error_value: Option<Error>,
+    pub transcript: Vec<Line>,
+}
+
+/// Checks one server end to end: connect, TLS, greeting, capabilities, log in, log out.
+pub async fn check_server(protocol: Protocol, ep: &Endpoint, user: &str, password: &str, transcript: &Transcript) -> ServerCheck {
+    transcript.add_secret(password);
+    let mut facts = SessionFacts::default();
+    let result = run(protocol, ep, user, password, transcript, &mut facts).await;
+    transcript.flush();
+    ServerCheck {
+        protocol,
+        host: ep.host.clone(),
+        port: ep.port,
+        security: ep.security,
+        ok: result.is_ok(),
+        stages: transcript.stages(),
+        facts,
+        error: result.as_ref().err().map(ErrorReport::from),
+        error_value: result.err(),
+        transcript: transcript.lines(),
+    }
+}
+
+async fn run(
+    protocol: Protocol,
+    ep: &Endpoint,
+    user: &str,
+    password: &str,
+    transcript: &Transcript,
+    facts: &mut SessionFacts,
+) -> Result<()> {
+    match protocol {
+        Protocol::Imap => {
+            let lc = imap::open(ep, transcript, facts).await?;
+            let session = imap::login(lc, ep, user, password, facts).await?;
+            imap::logout(session, ep).await
+        }
+        Protocol::Pop3 => {
+            let mut p = pop3::Pop3::open(ep, transcript, facts).await?;
+            p.login(user, password, facts).await?;
+            p.stat().await?;
+            p.quit().await
+        }
+        Protocol::Smtp => {
+            let lc = smtp::open(ep, transcript, facts).await?;
+            let conn = smtp::login(lc, ep, user, password).await?;
+            smtp::quit(conn, transcript).await;
+            Ok(())
+        }
+    }
+}
+
+/// Both servers of an account, checked side by side.
+#[derive(Debug, Clone, Serialize)]
+pub struct AccountCheck {
+    pub account: String,
+    pub incoming: ServerCheck,
+    pub outgoing: ServerCheck,
+}
+
+impl AccountCheck {
+    pub fn ok(&self) -> bool {
+        self.incoming.ok && self.outgoing.ok
+    }
+}
+
+/// The passwords an account check needs.
+pub struct Passwords {
+    pub incoming: String,
+    pub outgoing: String,
+}
+
+impl Passwords {
+    /// From the keyring (or this session's memory), following the account's password roles.
+    pub fn lookup(account: &Account, secrets: &crate::secret::Secrets) -> Result<Passwords> {
+        let get = |role: SecretRole| -> Result<String> {
+            let role = account.secret_role_for(role);
+            secrets.get(&account.id, role)?.ok_or_else(|| {
+                Error::new(
+                    crate::Kind::Config,
+                    format!("no {} password is stored for the account \"{}\"", role.as_str(), account.name),
+                )
+            })
+        };
+        Ok(Passwords { incoming: get(SecretRole::Incoming)?, outgoing: get(SecretRole::Outgoing)? })
+    }
+}
+
+/// Checks an account's incoming and outgoing servers concurrently. Transcripts go to the
+/// account's log file too when it asks for one.
+pub async fn check_account(account: &Account, passwords: &Passwords, log: Option<&std::path::Path>) -> Result<AccountCheck> {
+    let incoming_ep = Endpoint::from_server(&account.incoming)?;
+    let outgoing_ep = Endpoint::from_server(&account.outgoing)?;
+    let (t_in, t_out) = (Transcript::new(), Transcript::new());
+    if let Some(path) = log {
+        for t in [&t_in, &t_out] {
+            t.log_to(path).map_err(|e| Error::storage(format!("cannot write the log {}", path.display()), e))?;
+        }
+    }
+    let (incoming, outgoing) = tokio::join!(
+        check_server(account.incoming_protocol.into(), &incoming_ep, &account.incoming.user, &passwords.incoming, &t_in),
+        check_server(Protocol::Smtp, &outgoing_ep, &account.outgoing.user, &passwords.outgoing, &t_out),
+    );
+    Ok(AccountCheck { account: account.name.clone(), incoming, outgoing })
+}

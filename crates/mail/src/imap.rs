@@ -1,0 +1,193 @@
+//! IMAP: the pre-login part (greeting, CAPABILITY, STARTTLS) spoken by us on the tapped line
+//! connection, then async-imap from LOGIN on. STARTTLS, when chosen, is required: a server
+//! that does not offer it gets no credentials.
+
+use async_imap::types::Capability;
+
+use crate::account::Security;
+use crate::check::SessionFacts;
+use crate::error::{Error, Kind, Result};
+use crate::net::{Connection, Endpoint, LineConn, StageName, Transcript, connect};
+
+pub type Session = async_imap::Session<Connection>;
+
+/// Connects and gets the session ready for LOGIN: greeting, capabilities, STARTTLS.
+pub async fn open(ep: &Endpoint, transcript: &Transcript, facts: &mut SessionFacts) -> Result<LineConn> {
+    let conn = connect(ep, transcript).await?;
+    facts.tls = conn.tls().cloned();
+    let mut lc = LineConn::new(conn);
+
+    let t = transcript.elapsed();
+    let greeting = lc.read_line().await.inspect_err(|e| stage_failed(transcript, StageName::Greeting, t, e))?;
+    facts.greeting = Some(greeting.clone());
+    if let Some(rest) = greeting.strip_prefix("* BYE") {
+        transcript.stage(StageName::Greeting, t, false, Some(greeting.clone()));
+        return Err(Error::new(Kind::RefusedByServer, format!("{} refused the connection:{rest}", ep.host))
+            .with_server(greeting));
+    }
+    if !(greeting.starts_with("* OK") || greeting.starts_with("* PREAUTH")) {
+        transcript.stage(StageName::Greeting, t, false, Some("not an IMAP greeting".into()));
+        return Err(Error::new(
+            Kind::Protocol,
+            format!("{} did not greet like an IMAP server; is this the right port?", ep.address()),
+        )
+        .with_server(greeting));
+    }
+    transcript.stage(StageName::Greeting, t, true, None);
+
+    let mut caps = capability(&mut lc, transcript, "T1").await?;
+    if ep.security == Security::StartTls {
+        facts.capabilities_before_tls = caps.clone();
+        if !has(&caps, "STARTTLS") {
+            return Err(no_starttls(ep, "IMAP"));
+        }
+        let t = transcript.elapsed();
+        lc.send_line("T2 STARTTLS").await?;
+        let reply = read_tagged(&mut lc, "T2").await?;
+        if !reply.starts_with("T2 OK") {
+            transcript.stage(StageName::StartTls, t, false, Some(reply.clone()));
+            return Err(Error::new(Kind::Tls, format!("{} refused STARTTLS", ep.host)).with_server(reply));
+        }
+        lc = lc.upgrade(&ep.trust).await?;
+        transcript.stage(StageName::StartTls, t, true, None);
+        facts.tls = lc.connection().tls().cloned();
+        caps = capability(&mut lc, transcript, "T3").await?;
+    }
+    facts.auth_mechanisms = caps.iter().filter_map(|c| c.strip_prefix("AUTH=")).map(str::to_string).collect();
+    facts.capabilities = caps;
+    Ok(lc)
+}
+
+/// Logs in with LOGIN (the password registered with the transcript so it can never show).
+pub async fn login(lc: LineConn, ep: &Endpoint, user: &str, password: &str, facts: &mut SessionFacts) -> Result<Session> {
+    let transcript = lc.connection().transcript().clone();
+    transcript.add_secret(password);
+    if has(&facts.capabilities, "LOGINDISABLED") {
+        return Err(Error::new(
+            Kind::RefusedByServer,
+            format!("{} does not allow a password login on this connection (LOGINDISABLED)", ep.host),
+        ));
+    }
+    let t = transcript.elapsed();
+    let client = async_imap::Client::new(lc.into_connection());
+    let mut session = match client.login(user, password).await {
+        Ok(s) => s,
+        Err((e, _client)) => {
+            let err = login_error(ep, e, transcript.last_server_line());
+            stage_failed(&transcript, StageName::Login, t, &err);
+            return Err(err);
+        }
+    };
+    transcript.stage(StageName::Login, t, true, None);
+    let t = transcript.elapsed();
+    match session.capabilities().await {
+        Ok(caps) => {
+            facts.capabilities_after_login = caps.iter().map(cap_name).collect();
+            transcript.stage(StageName::Capabilities, t, true, None);
+        }
+        Err(e) => return Err(map_error(ep, e, transcript.last_server_line())),
+    }
+    Ok(session)
+}
+
+pub async fn logout(mut session: Session, ep: &Endpoint) -> Result<()> {
+    let transcript = session.get_ref().transcript().clone();
+    let t = transcript.elapsed();
+    let r = session.logout().await.map_err(|e| map_error(ep, e, transcript.last_server_line()));
+    transcript.stage(StageName::Logout, t, r.is_ok(), None);
+    r
+}
+
+async fn capability(lc: &mut LineConn, transcript: &Transcript, tag: &str) -> Result<Vec<String>> {
+    let t = transcript.elapsed();
+    lc.send_line(&format!("{tag} CAPABILITY")).await?;
+    let mut caps = Vec::new();
+    loop {
+        let line = lc.read_line().await?;
+        if let Some(list) = line.strip_prefix("* CAPABILITY ") {
+            caps = list.split_ascii_whitespace().map(str::to_string).collect();
+        } else if line.starts_with(&format!("{tag} ")) {
+            let ok = line.starts_with(&format!("{tag} OK"));
+            transcript.stage(StageName::Capabilities, t, ok, Some(caps.join(" ")));
+            if !ok {
+                return Err(Error::new(Kind::Protocol, "the server refused CAPABILITY").with_server(line));
+            }
+            return Ok(caps);
+        }
+    }
+}
+
+async fn read_tagged(lc: &mut LineConn, tag: &str) -> Result<String> {
+    let prefix = format!("{tag} ");
+    loop {
+        let line = lc.read_line().await?;
+        if line.starts_with(&prefix) {
+            return Ok(line);
+        }
+    }
+}
+
+pub fn has(caps: &[String], name: &str) -> bool {
+    caps.iter().any(|c| c.eq_ignore_ascii_case(name))
+}
+
+fn cap_name(c: &Capability) -> String {
+    match c {
+        Capability::Imap4rev1 => "IMAP4rev1".to_string(),
+        Capability::Auth(m) => format!("AUTH={m}"),
+        Capability::Atom(a) => a.to_string(),
+    }
+}
+
+pub(crate) fn no_starttls(ep: &Endpoint, proto: &str) -> Error {
+    Error::new(
+        Kind::Tls,
+        format!(
+            "{} does not offer STARTTLS on port {}; Tidings will not send your password unencrypted. Choose SSL/TLS (the usual {proto} port for it) or ask the provider.",
+            ep.host, ep.port
+        ),
+    )
+}
+
+pub(crate) fn stage_failed(transcript: &Transcript, name: StageName, t: std::time::Duration, e: &Error) {
+    transcript.stage(name, t, false, Some(e.to_string()));
+}
+
+fn login_error(ep: &Endpoint, e: async_imap::error::Error, server: Option<String>) -> Error {
+    use async_imap::error::Error as E;
+    let words = server.unwrap_or_default();
+    match e {
+        E::No(_) | E::Bad(_) => {
+            let upper = words.to_ascii_uppercase();
+            let kind = if upper.contains("[UNAVAILABLE]")
+                || upper.contains("[CONTACTADMIN]")
+                || upper.contains("[PRIVACYREQUIRED]")
+                || words.contains("User is authenticated but not connected")
+            {
+                Kind::RefusedByServer
+            } else {
+                Kind::Auth
+            };
+            let what = if kind == Kind::Auth {
+                format!("{} did not accept the user name or password", ep.host)
+            } else {
+                format!("{} refused the login", ep.host)
+            };
+            Error::new(kind, what).with_server(words)
+        }
+        other => map_error(ep, other, Some(words)),
+    }
+}
+
+/// async-imap's errors in our kinds.
+pub fn map_error(ep: &Endpoint, e: async_imap::error::Error, server: Option<String>) -> Error {
+    use async_imap::error::Error as E;
+    let words = server.unwrap_or_default();
+    match e {
+        E::Io(io) => Error::network(format!("the connection to {} failed", ep.host), io),
+        E::ConnectionLost => Error::new(Kind::Network, format!("{} closed the connection", ep.host)),
+        E::No(_) => Error::new(Kind::RefusedByServer, format!("{} said no", ep.host)).with_server(words),
+        E::Bad(_) => Error::new(Kind::Protocol, format!("{} rejected a command", ep.host)).with_server(words),
+        other => Error::new(Kind::Protocol, format!("cannot understand {}", ep.host)).with_source(other),
+    }
+}

@@ -1,0 +1,20 @@
+//! Tidings' mail core. Everything that is not GUI lives here and never depends on a GUI
+//! toolkit: account settings and the config file, secrets in the keyring, connections with
+//! their transcript tap, the protocols (IMAP, POP3, SMTP), and the account check that the
+//! wizard, the CLI and the inspector share.
+//!
+//! Data flows one way: server → protocol → sync → store → UI. Blocking work (files, the
+//! keyring) is plain functions meant for a worker thread; network work is async (tokio).
+
+pub mod account;
+pub mod check;
+pub mod config;
+pub mod error;
+pub mod imap;
+pub mod net;
+pub mod pop3;
+pub mod profile;
+pub mod secret;
+pub mod smtp;
+
+pub use error::{Error, ErrorReport, Kind, Result};

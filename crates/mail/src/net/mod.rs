@@ -1,0 +1,11 @@
+//! Connections: TCP, TLS, timeouts, and the tap that writes every connection's transcript.
+
+pub mod connection;
+pub mod lines;
+pub mod tls;
+pub mod transcript;
+
+pub use connection::{Connection, Endpoint, Timeouts, TlsSummary, connect};
+pub use lines::LineConn;
+pub use tls::{CertInfo, Fingerprint, TlsParams, TrustAnchors};
+pub use transcript::{Dir, Line, Stage, StageName, Transcript};

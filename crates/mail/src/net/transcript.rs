@@ -1,0 +1,498 @@
+//! The transcript of one connection: timestamped client and server lines, notes of our own,
+//! and the timings of each stage. Credentials never reach it: the arguments of LOGIN,
+//! AUTHENTICATE, AUTH, PASS and APOP and the SASL continuation lines that follow are replaced
+//! before a line is stored, and any password registered with [`Transcript::add_secret`] is
+//! scrubbed from every line as a second guard. Bounded in memory; optionally appended to a
+//! log file (already redacted).
+
+use std::collections::VecDeque;
+use std::fs::File;
+use std::io::Write;
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant, SystemTime};
+
+use serde::Serialize;
+
+/// Stored in place of credentials.
+pub const REDACTED: &str = "<redacted>";
+/// Longest line kept; the rest is summarised.
+const MAX_LINE_CHARS: usize = 2000;
+/// A "line" longer than this without a line break is stored in pieces.
+const MAX_PENDING_BYTES: usize = 64 * 1024;
+const DEFAULT_MAX_LINES: usize = 20_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Dir {
+    /// Sent by us.
+    Client,
+    /// Received from the server.
+    Server,
+    /// A note of ours (TLS established, a stage failed…).
+    Info,
+}
+
+impl Dir {
+    pub fn marker(self) -> &'static str {
+        match self {
+            Dir::Client => "C:",
+            Dir::Server => "S:",
+            Dir::Info => "--",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Line {
+    /// Time since the transcript started.
+    #[serde(serialize_with = "ser_millis")]
+    pub at: Duration,
+    pub dir: Dir,
+    pub text: String,
+}
+
+/// The stages of a connection whose duration people care about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StageName {
+    Dns,
+    Connect,
+    TlsHandshake,
+    Greeting,
+    Capabilities,
+    StartTls,
+    Login,
+    Logout,
+}
+
+impl StageName {
+    pub fn label(self) -> &'static str {
+        match self {
+            StageName::Dns => "Resolve host name",
+            StageName::Connect => "Connect",
+            StageName::TlsHandshake => "TLS handshake",
+            StageName::Greeting => "Server greeting",
+            StageName::Capabilities => "Capabilities",
+            StageName::StartTls => "STARTTLS",
+            StageName::Login => "Log in",
+            StageName::Logout => "Log out",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Stage {
+    pub name: StageName,
+    #[serde(serialize_with = "ser_millis")]
+    pub start: Duration,
+    #[serde(serialize_with = "ser_millis")]
+    pub duration: Duration,
+    pub ok: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+fn ser_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64((d.as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0)
+}
+
+/// Shared handle: the tap writes, the UI and reports read.
+#[derive(Clone)]
+pub struct Transcript {
+    inner: Arc<Mutex<Inner>>,
+}
+
+impl std::fmt::Debug for Transcript {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Transcript")
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum DataState {
+    Off,
+    Asked,
+    On,
+}
+
+struct Inner {
+    t0: Instant,
+    started: SystemTime,
+    max_lines: usize,
+    lines: VecDeque<Line>,
+    dropped: u64,
+    stages: Vec<Stage>,
+    secrets: Vec<String>,
+    pending_client: Vec<u8>,
+    pending_server: Vec<u8>,
+    /// Client lines are credentials until the server ends the exchange.
+    sensitive: bool,
+    /// SMTP DATA: client lines are message text, not commands, until the lone ".".
+    data: DataState,
+    log: Option<File>,
+}
+
+impl Default for Transcript {
+    fn default() -> Self {
+        Transcript::new()
+    }
+}
+
+impl Transcript {
+    pub fn new() -> Transcript {
+        Transcript::with_capacity(DEFAULT_MAX_LINES)
+    }
+
+    pub fn with_capacity(max_lines: usize) -> Transcript {
+        Transcript {
+            inner: Arc::new(Mutex::new(Inner {
+                t0: Instant::now(),
+                started: SystemTime::now(),
+                max_lines: max_lines.max(1),
+                lines: VecDeque::new(),
+                dropped: 0,
+                stages: Vec::new(),
+                secrets: Vec::new(),
+                pending_client: Vec::new(),
+                pending_server: Vec::new(),
+                sensitive: false,
+                data: DataState::Off,
+                log: None,
+            })),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // A panic while holding the lock leaves consistent data (plain pushes): keep going.
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Also append every line to `path` (created 0600, appended to).
+    pub fn log_to(&self, path: &Path) -> std::io::Result<()> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let mut opts = std::fs::OpenOptions::new();
+        opts.create(true).append(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        let mut file = opts.open(path)?;
+        let mut inner = self.lock();
+        writeln!(file, "## connection opened {}", humantime::format_rfc3339_millis(inner.started))?;
+        inner.log = Some(file);
+        Ok(())
+    }
+
+    /// A secret that must never appear in any line, whatever protocol carries it.
+    pub fn add_secret(&self, secret: &str) {
+        if secret.len() >= 3 {
+            self.lock().secrets.push(secret.to_string());
+        }
+    }
+
+    pub fn started(&self) -> SystemTime {
+        self.lock().started
+    }
+
+    pub fn elapsed(&self) -> Duration {
+        self.lock().t0.elapsed()
+    }
+
+    /// Bytes as they crossed the wire; split into lines and redacted here.
+    pub fn record(&self, dir: Dir, bytes: &[u8]) {
+        let mut inner = self.lock();
+        let mut pending = std::mem::take(match dir {
+            Dir::Client => &mut inner.pending_client,
+            _ => &mut inner.pending_server,
+        });
+        pending.extend_from_slice(bytes);
+        let mut start = 0;
+        while let Some(pos) = pending[start..].iter().position(|&b| b == b'\n') {
+            let end = start + pos;
+            inner.push_line(dir, &pending[start..end]);
+            start = end + 1;
+        }
+        pending.drain(..start);
+        if pending.len() > MAX_PENDING_BYTES {
+            inner.push_line(dir, &pending);
+            pending.clear();
+        }
+        *match dir {
+            Dir::Client => &mut inner.pending_client,
+            _ => &mut inner.pending_server,
+        } = pending;
+    }
+
+    /// Writes out partial lines (at close).
+    pub fn flush(&self) {
+        let mut inner = self.lock();
+        for dir in [Dir::Client, Dir::Server] {
+            let pending = std::mem::take(match dir {
+                Dir::Client => &mut inner.pending_client,
+                _ => &mut inner.pending_server,
+            });
+            if !pending.is_empty() {
+                inner.push_line(dir, &pending);
+            }
+        }
+    }
+
+    /// A note of ours in the transcript.
+    pub fn note(&self, text: impl AsRef<str>) {
+        self.lock().push_line(Dir::Info, text.as_ref().as_bytes());
+    }
+
+    /// Records a finished stage. `start` is [`Transcript::elapsed`] taken when it began.
+    pub fn stage(&self, name: StageName, start: Duration, ok: bool, detail: Option<String>) {
+        let mut inner = self.lock();
+        let duration = inner.t0.elapsed().saturating_sub(start);
+        let detail = detail.map(|d| inner.scrub(d));
+        let text = format!(
+            "{} {} in {:.1} ms{}",
+            name.label(),
+            if ok { "done" } else { "failed" },
+            duration.as_secs_f64() * 1000.0,
+            detail.as_deref().map(|d| format!(": {d}")).unwrap_or_default()
+        );
+        inner.push_line(Dir::Info, text.as_bytes());
+        inner.stages.push(Stage { name, start, duration, ok, detail });
+    }
+
+    pub fn lines(&self) -> Vec<Line> {
+        self.lock().lines.iter().cloned().collect()
+    }
+
+    pub fn stages(&self) -> Vec<Stage> {
+        self.lock().stages.clone()
+    }
+
+    /// Lines dropped because the transcript was full (the oldest go first).
+    pub fn dropped(&self) -> u64 {
+        self.lock().dropped
+    }
+
+    /// The last line the server sent: "the server's words" for an error.
+    pub fn last_server_line(&self) -> Option<String> {
+        let inner = self.lock();
+        inner.lines.iter().rev().find(|l| l.dir == Dir::Server).map(|l| l.text.clone())
+    }
+
+    /// Plain-text rendering, one line each: `+12.345 C: a1 LOGIN <redacted>`.
+    pub fn render(&self) -> String {
+        let inner = self.lock();
+        let mut out = String::new();
+        if inner.dropped > 0 {
+            out.push_str(&format!("({} earlier lines dropped)\n", inner.dropped));
+        }
+        for l in &inner.lines {
+            out.push_str(&format_line(l));
+            out.push('\n');
+        }
+        out
+    }
+}
+
+fn format_line(l: &Line) -> String {
+    format!("+{:>9.3} {} {}", l.at.as_secs_f64(), l.dir.marker(), l.text)
+}
+
+impl Inner {
+    fn push_line(&mut self, dir: Dir, raw: &[u8]) {
+        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+        let mut text = String::from_utf8_lossy(raw).into_owned();
+        text = match dir {
+            Dir::Client => self.redact_client(text),
+            Dir::Server => {
+                self.track_server(&text);
+                text
+            }
+            Dir::Info => text,
+        };
+        text = self.scrub(text);
+        if text.chars().count() > MAX_LINE_CHARS {
+            let kept: String = text.chars().take(MAX_LINE_CHARS).collect();
+            let more = text.len() - kept.len();
+            text = format!("{kept}… ({more} more bytes)");
+        }
+        let line = Line { at: self.t0.elapsed(), dir, text };
+        if let Some(log) = &mut self.log {
+            // A full disk must not break the connection: the in-memory transcript stays.
+            let _ = writeln!(log, "{}", format_line(&line));
+        }
+        if self.lines.len() >= self.max_lines {
+            self.lines.pop_front();
+            self.dropped += 1;
+        }
+        self.lines.push_back(line);
+    }
+
+    fn scrub(&self, mut text: String) -> String {
+        for s in &self.secrets {
+            if text.contains(s.as_str()) {
+                text = text.replace(s.as_str(), REDACTED);
+            }
+        }
+        text
+    }
+
+    /// Keeps the command word (and SASL mechanism), replaces everything after it.
+    fn redact_client(&mut self, text: String) -> String {
+        if self.sensitive {
+            return REDACTED.to_string();
+        }
+        match self.data {
+            DataState::On => {
+                if text == "." {
+                    self.data = DataState::Off;
+                }
+                return text;
+            }
+            _ if text.eq_ignore_ascii_case("DATA") => {
+                self.data = DataState::Asked;
+                return text;
+            }
+            _ => {}
+        }
+        let words: Vec<&str> = text.split(' ').collect();
+        // IMAP commands carry a tag first; POP3 and SMTP don't.
+        for (i, w) in words.iter().take(2).enumerate() {
+            let keyword = w.to_ascii_uppercase();
+            let keep = match keyword.as_str() {
+                "LOGIN" | "PASS" | "APOP" => i + 1,
+                // AUTH PLAIN <initial response>: keep the mechanism name.
+                "AUTHENTICATE" | "AUTH" => i + 2,
+                _ => continue,
+            };
+            self.sensitive = true;
+            if words.len() <= keep {
+                return text;
+            }
+            let mut out = words[..keep].join(" ");
+            out.push(' ');
+            out.push_str(REDACTED);
+            return out;
+        }
+        text
+    }
+
+    /// SASL continues while the server asks for more (IMAP/POP3 "+ …", SMTP "334 …");
+    /// any other server line ends the credential exchange.
+    fn track_server(&mut self, text: &str) {
+        if self.data == DataState::Asked {
+            self.data = if text.starts_with("354") { DataState::On } else { DataState::Off };
+        }
+        if self.sensitive && !(text == "+" || text.starts_with("+ ") || text.starts_with("334")) {
+            self.sensitive = false;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(t: &Transcript) -> Vec<String> {
+        t.lines().into_iter().map(|l| format!("{} {}", l.dir.marker(), l.text)).collect()
+    }
+
+    #[test]
+    fn imap_login_is_redacted_and_lines_split_across_reads() {
+        let t = Transcript::new();
+        t.record(Dir::Server, b"* OK ready\r\n");
+        t.record(Dir::Client, b"a1 LOGIN alice \"s3cr");
+        t.record(Dir::Client, b"et\"\r\n");
+        t.record(Dir::Server, b"a1 OK Logged in\r\na2 ");
+        t.record(Dir::Client, b"a2 SELECT INBOX\r\n");
+        assert_eq!(
+            texts(&t),
+            ["S: * OK ready", "C: a1 LOGIN <redacted>", "S: a1 OK Logged in", "C: a2 SELECT INBOX"]
+        );
+    }
+
+    #[test]
+    fn sasl_continuations_are_redacted_until_the_server_ends_them() {
+        let t = Transcript::new();
+        t.record(Dir::Client, b"AUTH LOGIN\r\n");
+        t.record(Dir::Server, b"334 VXNlcm5hbWU6\r\n");
+        t.record(Dir::Client, b"YWxpY2U=\r\n");
+        t.record(Dir::Server, b"334 UGFzc3dvcmQ6\r\n");
+        t.record(Dir::Client, b"c2VjcmV0\r\n");
+        t.record(Dir::Server, b"235 2.7.0 Authentication successful\r\n");
+        t.record(Dir::Client, b"MAIL FROM:<alice@example.test>\r\n");
+        let all = texts(&t).join("\n");
+        assert!(!all.contains("YWxpY2U=") && !all.contains("c2VjcmV0"), "{all}");
+        assert!(all.contains("C: AUTH LOGIN\n"));
+        assert!(all.contains("C: MAIL FROM:<alice@example.test>"));
+    }
+
+    #[test]
+    fn pop3_pass_and_auth_plain_initial_response() {
+        let t = Transcript::new();
+        t.record(Dir::Client, b"USER alice\r\nPASS hunter22\r\n");
+        t.record(Dir::Server, b"+OK Logged in.\r\n");
+        t.record(Dir::Client, b"AUTH PLAIN AGFsaWNlAGh1bnRlcjIy\r\n");
+        t.record(Dir::Server, b"-ERR [AUTH] Authentication failed.\r\n");
+        t.record(Dir::Client, b"STAT\r\n");
+        assert_eq!(
+            texts(&t),
+            [
+                "C: USER alice",
+                "C: PASS <redacted>",
+                "S: +OK Logged in.",
+                "C: AUTH PLAIN <redacted>",
+                "S: -ERR [AUTH] Authentication failed.",
+                "C: STAT"
+            ]
+        );
+    }
+
+    #[test]
+    fn smtp_message_text_is_not_taken_for_commands() {
+        let t = Transcript::new();
+        t.record(Dir::Client, b"DATA\r\n");
+        t.record(Dir::Server, b"354 End data with <CR><LF>.<CR><LF>\r\n");
+        t.record(Dir::Client, b"Subject: hi\r\n\r\nLogin details below\r\nPass it on\r\n.\r\n");
+        t.record(Dir::Server, b"250 2.0.0 Ok: queued\r\n");
+        t.record(Dir::Client, b"AUTH PLAIN AGEAYg==\r\n");
+        let all = texts(&t).join("\n");
+        assert!(all.contains("C: Login details below\nC: Pass it on\nC: ."), "{all}");
+        assert!(all.contains("C: AUTH PLAIN <redacted>"), "{all}");
+    }
+
+    #[test]
+    fn registered_secrets_are_scrubbed_everywhere() {
+        let t = Transcript::new();
+        t.add_secret("hunter22");
+        t.record(Dir::Server, b"a9 BAD unknown command hunter22\r\n");
+        t.note("trying hunter22");
+        assert!(!t.render().contains("hunter22"), "{}", t.render());
+    }
+
+    #[test]
+    fn bounded_and_long_lines_truncated() {
+        let t = Transcript::with_capacity(3);
+        for i in 0..5 {
+            t.record(Dir::Server, format!("* {i} EXISTS\r\n").as_bytes());
+        }
+        assert_eq!(t.dropped(), 2);
+        assert_eq!(t.lines()[0].text, "* 2 EXISTS");
+        let long = "x".repeat(5000) + "\r\n";
+        t.record(Dir::Server, long.as_bytes());
+        assert!(t.last_server_line().unwrap_or_default().ends_with("(3000 more bytes)"));
+    }
+
+    #[test]
+    fn log_file_gets_redacted_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("logs/a.log");
+        let t = Transcript::new();
+        t.log_to(&path).unwrap();
+        t.record(Dir::Client, b"a1 LOGIN alice pw123\r\n");
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains("LOGIN <redacted>") && !text.contains("pw123"), "{text}");
+    }
+}

@@ -1,0 +1,200 @@
+//! SMTP submission: greeting, EHLO and STARTTLS spoken by us on the tapped connection (so
+//! the transcript and the capabilities are ours to see), then lettre from AUTH on. STARTTLS,
+//! when chosen, is required. lettre's own tracing stays off: it would log the AUTH secret.
+
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use lettre::transport::smtp::authentication::{Credentials, Mechanism};
+use lettre::transport::smtp::client::{AsyncSmtpConnection, AsyncTokioStream};
+use lettre::transport::smtp::extension::ClientId;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+
+use crate::account::Security;
+use crate::check::SessionFacts;
+use crate::error::{Error, Kind, Result};
+use crate::imap::{has, no_starttls, stage_failed};
+use crate::net::{Connection, Endpoint, LineConn, StageName, Transcript, connect};
+
+/// The name we introduce ourselves with (no host name leaks to the server).
+const HELO_NAME: &str = "localhost";
+
+/// A multi-line SMTP reply: code and the text lines.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub code: u16,
+    pub lines: Vec<String>,
+}
+
+impl Reply {
+    pub fn text(&self) -> String {
+        self.lines.iter().map(|l| format!("{} {l}", self.code)).collect::<Vec<_>>().join(" / ")
+    }
+}
+
+async fn read_reply(lc: &mut LineConn) -> Result<Reply> {
+    let mut lines = Vec::new();
+    loop {
+        let line = lc.read_line().await?;
+        let code = line.get(..3).and_then(|c| c.parse::<u16>().ok());
+        let Some(code) = code else {
+            return Err(Error::new(Kind::Protocol, "the server did not answer like an SMTP server").with_server(line));
+        };
+        let more = line.as_bytes().get(3) == Some(&b'-');
+        lines.push(line.get(4..).unwrap_or("").to_string());
+        if !more {
+            return Ok(Reply { code, lines });
+        }
+    }
+}
+
+/// Connects and gets the session ready for AUTH: greeting, EHLO, STARTTLS and EHLO again.
+pub async fn open(ep: &Endpoint, transcript: &Transcript, facts: &mut SessionFacts) -> Result<LineConn> {
+    let conn = connect(ep, transcript).await?;
+    facts.tls = conn.tls().cloned();
+    let mut lc = LineConn::new(conn);
+    let t = transcript.elapsed();
+    let greeting = read_reply(&mut lc).await.inspect_err(|e| stage_failed(transcript, StageName::Greeting, t, e))?;
+    facts.greeting = Some(greeting.text());
+    if greeting.code != 220 {
+        transcript.stage(StageName::Greeting, t, false, Some(greeting.text()));
+        return Err(Error::new(Kind::RefusedByServer, format!("{} refused the connection", ep.host))
+            .with_server(greeting.text()));
+    }
+    transcript.stage(StageName::Greeting, t, true, None);
+    let mut caps = ehlo(&mut lc, transcript).await?;
+    if ep.security == Security::StartTls {
+        facts.capabilities_before_tls = caps.clone();
+        if !has(&caps, "STARTTLS") {
+            return Err(no_starttls(ep, "SMTP"));
+        }
+        let t = transcript.elapsed();
+        lc.send_line("STARTTLS").await?;
+        let r = read_reply(&mut lc).await?;
+        if r.code != 220 {
+            transcript.stage(StageName::StartTls, t, false, Some(r.text()));
+            return Err(Error::new(Kind::Tls, format!("{} refused STARTTLS", ep.host)).with_server(r.text()));
+        }
+        lc = lc.upgrade(&ep.trust).await?;
+        transcript.stage(StageName::StartTls, t, true, None);
+        facts.tls = lc.connection().tls().cloned();
+        caps = ehlo(&mut lc, transcript).await?;
+    }
+    facts.auth_mechanisms = caps
+        .iter()
+        .find_map(|c| c.strip_prefix("AUTH ").or_else(|| c.strip_prefix("AUTH=")))
+        .map(|m| m.split_ascii_whitespace().map(str::to_string).collect())
+        .unwrap_or_default();
+    facts.capabilities = caps;
+    Ok(lc)
+}
+
+async fn ehlo(lc: &mut LineConn, transcript: &Transcript) -> Result<Vec<String>> {
+    let t = transcript.elapsed();
+    lc.send_line(&format!("EHLO {HELO_NAME}")).await?;
+    let r = read_reply(lc).await?;
+    if r.code != 250 {
+        transcript.stage(StageName::Capabilities, t, false, Some(r.text()));
+        return Err(Error::new(Kind::Protocol, "the server refused EHLO").with_server(r.text()));
+    }
+    let caps: Vec<String> = r.lines.into_iter().skip(1).collect();
+    transcript.stage(StageName::Capabilities, t, true, Some(caps.join(", ")));
+    Ok(caps)
+}
+
+/// Hands the connection to lettre and authenticates. lettre reads a greeting and sends EHLO
+/// itself, so it is given a local one (not from the server, not in the transcript).
+pub async fn login(lc: LineConn, ep: &Endpoint, user: &str, password: &str) -> Result<AsyncSmtpConnection> {
+    let transcript = lc.connection().transcript().clone();
+    transcript.add_secret(password);
+    let handover = Handover { conn: lc.into_connection(), greeting: b"220 handover\r\n".to_vec(), pos: 0 };
+    let mut smtp = AsyncSmtpConnection::connect_with_transport(Box::new(handover), &ClientId::Domain(HELO_NAME.into()))
+        .await
+        .map_err(|e| map_error(ep, e, transcript.last_server_line()))?;
+    let t = transcript.elapsed();
+    let creds = Credentials::new(user.to_string(), password.to_string());
+    match smtp.auth(&[Mechanism::Plain, Mechanism::Login], &creds).await {
+        Ok(_) => {
+            transcript.stage(StageName::Login, t, true, None);
+            Ok(smtp)
+        }
+        Err(e) => {
+            let err = map_error(ep, e, transcript.last_server_line());
+            stage_failed(&transcript, StageName::Login, t, &err);
+            Err(err)
+        }
+    }
+}
+
+pub async fn quit(mut smtp: AsyncSmtpConnection, transcript: &Transcript) {
+    let t = transcript.elapsed();
+    let ok = smtp.quit().await.is_ok();
+    transcript.stage(StageName::Logout, t, ok, None);
+}
+
+/// lettre's errors in our kinds, with the server's words.
+pub fn map_error(ep: &Endpoint, e: lettre::transport::smtp::Error, server: Option<String>) -> Error {
+    let words = server.unwrap_or_else(|| e.to_string());
+    let code = e.status().map(|c| c.to_string());
+    let host = &ep.host;
+    match code.as_deref() {
+        Some("535") if words.contains("5.7.139") => Error::new(
+            Kind::RefusedByServer,
+            format!("{host} has SMTP AUTH disabled for this mailbox or tenant (5.7.139); an administrator must enable authenticated SMTP"),
+        )
+        .with_server(words),
+        Some("535") | Some("534") => {
+            Error::new(Kind::Auth, format!("{host} did not accept the user name or password")).with_server(words)
+        }
+        Some("530") => Error::new(Kind::Tls, format!("{host} requires encryption before logging in; choose STARTTLS or SSL/TLS"))
+            .with_server(words),
+        Some(c) if c.starts_with('4') => {
+            Error::new(Kind::RefusedByServer, format!("{host} has a temporary problem; try again later")).with_server(words)
+        }
+        Some(_) => Error::new(Kind::RefusedByServer, format!("{host} refused the request")).with_server(words),
+        None if e.to_string().contains("No compatible authentication mechanism") => Error::new(
+            Kind::Config,
+            format!("{host} offers no password login Tidings can use (PLAIN or LOGIN) on this connection"),
+        ),
+        None => Error::new(Kind::Network, format!("the SMTP session with {host} failed")).with_source(e),
+    }
+}
+
+/// The connection, with a local greeting in front for lettre to read.
+#[derive(Debug)]
+struct Handover {
+    conn: Connection,
+    greeting: Vec<u8>,
+    pos: usize,
+}
+
+impl AsyncRead for Handover {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
+        let this = self.get_mut();
+        if this.pos < this.greeting.len() {
+            let n = (this.greeting.len() - this.pos).min(buf.remaining());
+            buf.put_slice(&this.greeting[this.pos..this.pos + n]);
+            this.pos += n;
+            return Poll::Ready(Ok(()));
+        }
+        Pin::new(&mut this.conn).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for Handover {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.get_mut().conn).poll_write(cx, buf)
+    }
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().conn).poll_flush(cx)
+    }
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().conn).poll_shutdown(cx)
+    }
+}
+
+impl AsyncTokioStream for Handover {
+    fn peer_addr(&self) -> std::io::Result<std::net::SocketAddr> {
+        Ok(self.conn.peer())
+    }
+}

@@ -1,0 +1,46 @@
+//! Secrets in a real Secret Service (gnome-keyring-daemon in a private D-Bus session, started
+//! by `scripts/with-keyring`, which the test command uses).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use tidings_mail::account::SecretRole;
+use tidings_mail::secret::Secrets;
+
+#[test]
+fn real_secret_service_round_trip() {
+    assert!(
+        std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
+        "this test needs a Secret Service: run it under scripts/with-keyring (the README's test command does)"
+    );
+    let secrets = Secrets::system();
+    let id = format!("keyring-test-{}", std::process::id());
+    secrets.set(&id, SecretRole::Incoming, "pw-in").unwrap_or_else(|e| panic!("{e}"));
+    secrets.set(&id, SecretRole::Outgoing, "pw-out").unwrap();
+    // A fresh handle reads it back from the daemon, not from memory.
+    let again = Secrets::system();
+    assert_eq!(again.get(&id, SecretRole::Incoming).unwrap().as_deref(), Some("pw-in"));
+    assert_eq!(again.get(&id, SecretRole::Outgoing).unwrap().as_deref(), Some("pw-out"));
+    again.delete_account(&id).unwrap();
+    assert_eq!(Secrets::system().get(&id, SecretRole::Incoming).unwrap(), None);
+}
+
+#[test]
+fn no_secret_service_is_a_plain_storage_error() {
+    // A bus address where nothing listens: the error says so plainly, nothing panics.
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "probe_without_bus", "--nocapture", "--ignored"])
+        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/tidings-bus")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("no secret service is reachable"), "{text}");
+}
+
+/// Run by the test above in a child process with a dead bus address.
+#[test]
+#[ignore = "run by no_secret_service_is_a_plain_storage_error"]
+fn probe_without_bus() {
+    let e = Secrets::system().set("x", SecretRole::Incoming, "pw").unwrap_err();
+    assert_eq!(e.kind(), tidings_mail::Kind::Storage);
+    println!("{e}");
+}

@@ -1,0 +1,345 @@
+//! `tidings account add|list|test|remove`.
+
+use std::io::BufRead;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand, ValueEnum};
+use tidings_mail::account::{Account, AuthMethod, Incoming, Protocol, SecretRole, Security, Server, Trust};
+use tidings_mail::check::{AccountCheck, Passwords, ServerCheck, check_account};
+use tidings_mail::config::Config;
+use tidings_mail::net::Fingerprint;
+use tidings_mail::profile::Profile;
+use tidings_mail::secret::Secrets;
+use tidings_mail::{Error, Kind};
+
+use super::Out;
+use super::output::EXIT_FAILED;
+
+#[derive(Subcommand, Debug)]
+pub enum AccountCmd {
+    /// Add an account (every field of the wizard as a flag).
+    Add(Box<AddArgs>),
+    /// List the accounts.
+    List,
+    /// Check an account's servers: connect, TLS, greeting, capabilities, log in.
+    Test {
+        /// Account name or id.
+        name: String,
+        /// Read the password from standard input instead of the keyring (a second line, if
+        /// present, is the SMTP password).
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Remove an account and its passwords.
+    Remove {
+        /// Account name or id.
+        name: String,
+        /// Also delete its downloaded mail and store.
+        #[arg(long)]
+        delete_data: bool,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Tls {
+    /// TLS from the first byte (SSL/TLS).
+    Implicit,
+    /// Plain connection upgraded with STARTTLS (required).
+    Starttls,
+    /// No encryption (needs --allow-plaintext).
+    None,
+}
+
+impl From<Tls> for Security {
+    fn from(t: Tls) -> Security {
+        match t {
+            Tls::Implicit => Security::Implicit,
+            Tls::Starttls => Security::StartTls,
+            Tls::None => Security::None,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum IncomingArg {
+    Imap,
+    Pop3,
+}
+
+#[derive(Args, Debug)]
+pub struct AddArgs {
+    /// A name for the account (unique).
+    #[arg(long)]
+    name: String,
+    #[arg(long)]
+    email: String,
+    #[arg(long, value_enum, default_value = "imap")]
+    incoming: IncomingArg,
+    /// Incoming server host name.
+    #[arg(long)]
+    host: String,
+    /// Incoming port (default: 993/143 for IMAP, 995/110 for POP3, following --tls).
+    #[arg(long)]
+    port: Option<u16>,
+    #[arg(long, value_enum, default_value = "implicit")]
+    tls: Tls,
+    /// Incoming user name (default: the email address).
+    #[arg(long)]
+    user: Option<String>,
+    /// SMTP host name (default: the incoming host).
+    #[arg(long)]
+    smtp_host: Option<String>,
+    /// SMTP port (default: 587 for STARTTLS, 465 for SSL/TLS).
+    #[arg(long)]
+    smtp_port: Option<u16>,
+    #[arg(long, value_enum, default_value = "starttls")]
+    smtp_tls: Tls,
+    /// SMTP user name (default: the incoming user name).
+    #[arg(long)]
+    smtp_user: Option<String>,
+    /// Read the password from the first line of standard input (used for SMTP too unless
+    /// --smtp-password-stdin is given).
+    #[arg(long)]
+    password_stdin: bool,
+    /// Read SMTP's own password from the next line of standard input.
+    #[arg(long)]
+    smtp_password_stdin: bool,
+    /// Trust an extra CA certificate (PEM), e.g. a company's private CA, for both servers.
+    #[arg(long, value_name = "PATH")]
+    ca_file: Option<PathBuf>,
+    /// Accept the incoming server's certificate with this SHA-256 fingerprint even though it
+    /// does not verify.
+    #[arg(long, value_name = "SHA256")]
+    pin_cert: Option<String>,
+    /// The same for the SMTP server.
+    #[arg(long, value_name = "SHA256")]
+    smtp_pin_cert: Option<String>,
+    /// Allow --tls none / --smtp-tls none: passwords and mail travel unencrypted.
+    #[arg(long)]
+    allow_plaintext: bool,
+    /// Append every connection's transcript (credentials redacted) to a log file.
+    #[arg(long)]
+    log_transcript: bool,
+    /// Check both servers before saving; save only if both work.
+    #[arg(long)]
+    test: bool,
+}
+
+pub fn run(cmd: AccountCmd, profile: &Profile, out: &Out) -> ExitCode {
+    let result = match cmd {
+        AccountCmd::Add(args) => add(*args, profile, out),
+        AccountCmd::List => list(profile, out),
+        AccountCmd::Test { name, password_stdin } => test(&name, password_stdin, profile, out),
+        AccountCmd::Remove { name, delete_data } => remove(&name, delete_data, profile, out),
+    };
+    result.unwrap_or_else(|e| out.error(&e))
+}
+
+fn read_stdin_lines(n: usize) -> Result<Vec<String>, Error> {
+    let stdin = std::io::stdin();
+    let mut lines = Vec::new();
+    for line in stdin.lock().lines().take(n) {
+        let line = line.map_err(|e| Error::new(Kind::Config, "cannot read the password from standard input").with_source(e))?;
+        lines.push(line.trim_end_matches('\r').to_string());
+    }
+    Ok(lines)
+}
+
+fn build_account(a: &AddArgs) -> Result<Account, Error> {
+    let security: Security = a.tls.into();
+    let smtp_security: Security = a.smtp_tls.into();
+    if (security == Security::None || smtp_security == Security::None) && !a.allow_plaintext {
+        return Err(Error::config(
+            "--tls none sends your password and mail unencrypted; add --allow-plaintext if you really mean it",
+        ));
+    }
+    let incoming = match a.incoming {
+        IncomingArg::Imap => Incoming::Imap,
+        IncomingArg::Pop3 => Incoming::Pop3,
+    };
+    let pin = |p: &Option<String>| -> Result<Option<String>, Error> {
+        p.as_deref().map(|p| Fingerprint::parse(p).map(|f| f.hex())).transpose()
+    };
+    let user = a.user.clone().unwrap_or_else(|| a.email.clone());
+    Ok(Account {
+        id: String::new(),
+        name: a.name.clone(),
+        email: a.email.clone(),
+        incoming_protocol: incoming,
+        incoming: Server {
+            host: a.host.clone(),
+            port: a.port.unwrap_or_else(|| Protocol::from(incoming).default_port(security)),
+            security,
+            user: user.clone(),
+            auth: AuthMethod::Password,
+            trust: Trust { ca_file: a.ca_file.clone(), pinned_sha256: pin(&a.pin_cert)? },
+        },
+        outgoing: Server {
+            host: a.smtp_host.clone().unwrap_or_else(|| a.host.clone()),
+            port: a.smtp_port.unwrap_or_else(|| Protocol::Smtp.default_port(smtp_security)),
+            security: smtp_security,
+            user: a.smtp_user.clone().unwrap_or(user),
+            auth: AuthMethod::Password,
+            trust: Trust { ca_file: a.ca_file.clone(), pinned_sha256: pin(&a.smtp_pin_cert)? },
+        },
+        outgoing_own_password: a.smtp_password_stdin,
+        log_transcript: a.log_transcript,
+    })
+}
+
+fn add(a: AddArgs, profile: &Profile, out: &Out) -> Result<ExitCode, Error> {
+    let mut account = build_account(&a)?;
+    if let Some(ca) = &a.ca_file
+        && !ca.is_file()
+    {
+        return Err(Error::config(format!("the CA file {} does not exist", ca.display())));
+    }
+    if !a.password_stdin {
+        return Err(Error::config("give the password with --password-stdin (it is stored in the keyring, never on disk)"));
+    }
+    let lines = read_stdin_lines(if a.smtp_password_stdin { 2 } else { 1 })?;
+    let incoming_pw = lines.first().cloned().filter(|p| !p.is_empty()).ok_or_else(|| Error::config("no password on standard input"))?;
+    let outgoing_pw = if a.smtp_password_stdin {
+        lines.get(1).cloned().filter(|p| !p.is_empty()).ok_or_else(|| Error::config("no SMTP password on the second line of standard input"))?
+    } else {
+        incoming_pw.clone()
+    };
+
+    let mut config = Config::load(profile)?;
+    // Validates and assigns the id; not saved until the secret is stored.
+    account = config.add_account(account)?.clone();
+
+    if a.test {
+        let passwords = Passwords { incoming: incoming_pw.clone(), outgoing: outgoing_pw.clone() };
+        let log = account.log_transcript.then(|| profile.transcript_log(&account.id));
+        let rt = super::runtime().map_err(|e| Error::new(Kind::Storage, "cannot start the runtime").with_source(e))?;
+        let check = rt.block_on(check_account(&account, &passwords, log.as_deref()))?;
+        if !check.ok() {
+            print_check(&check, out);
+            return Err(Error::config(format!("the account \"{}\" was not added: the check failed", account.name)));
+        }
+    }
+
+    let secrets = Secrets::system();
+    secrets.set(&account.id, SecretRole::Incoming, &incoming_pw)?;
+    if account.outgoing_own_password {
+        secrets.set(&account.id, SecretRole::Outgoing, &outgoing_pw)?;
+    }
+    config.save(profile)?;
+    if out.json {
+        out.print_json(&serde_json::json!({ "ok": true, "account": account }));
+    } else {
+        println!("Added account \"{}\" (id {}), password stored in the {}.", account.name, account.id, secrets.backend_name());
+        println!("  incoming: {}", describe(account.incoming_protocol.into(), &account.incoming));
+        println!("  outgoing: {}", describe(Protocol::Smtp, &account.outgoing));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn describe(p: Protocol, s: &Server) -> String {
+    let mut d = format!("{} {}:{} ({}) as {}", p.as_str().to_uppercase(), s.host, s.port, s.security.label(), s.user);
+    if let Some(pin) = &s.trust.pinned_sha256 {
+        d.push_str(&format!(", certificate pinned {pin}"));
+    }
+    d
+}
+
+fn list(profile: &Profile, out: &Out) -> Result<ExitCode, Error> {
+    let config = Config::load(profile)?;
+    if out.json {
+        out.print_json(&serde_json::json!({ "ok": true, "accounts": config.accounts }));
+    } else if config.accounts.is_empty() {
+        println!("No accounts. Add one with `tidings account add` or in the app.");
+    } else {
+        for a in &config.accounts {
+            println!("{} <{}> (id {})", a.name, a.email, a.id);
+            println!("  incoming: {}", describe(a.incoming_protocol.into(), &a.incoming));
+            println!("  outgoing: {}", describe(Protocol::Smtp, &a.outgoing));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn test(name: &str, password_stdin: bool, profile: &Profile, out: &Out) -> Result<ExitCode, Error> {
+    let config = Config::load(profile)?;
+    let account = config
+        .account(name)
+        .ok_or_else(|| Error::config(format!("there is no account \"{name}\" (see `tidings account list`)")))?;
+    let passwords = if password_stdin {
+        let lines = read_stdin_lines(2)?;
+        let first = lines.first().cloned().ok_or_else(|| Error::config("no password on standard input"))?;
+        Passwords { outgoing: lines.get(1).cloned().unwrap_or_else(|| first.clone()), incoming: first }
+    } else {
+        Passwords::lookup(account, &Secrets::system())?
+    };
+    let log = account.log_transcript.then(|| profile.transcript_log(&account.id));
+    let rt = super::runtime().map_err(|e| Error::new(Kind::Storage, "cannot start the runtime").with_source(e))?;
+    let check = rt.block_on(check_account(account, &passwords, log.as_deref()))?;
+    print_check(&check, out);
+    Ok(if check.ok() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_FAILED) })
+}
+
+fn print_check(check: &AccountCheck, out: &Out) {
+    if out.json {
+        match serde_json::to_value(check) {
+            Ok(mut v) => {
+                v["ok"] = serde_json::Value::Bool(check.ok());
+                out.print_json(&v);
+            }
+            Err(e) => eprintln!("tidings: cannot write JSON: {e}"),
+        }
+        return;
+    }
+    println!("Account \"{}\"", check.account);
+    for (role, c) in [("Incoming", &check.incoming), ("Outgoing", &check.outgoing)] {
+        print_server(role, c);
+    }
+}
+
+fn print_server(role: &str, c: &ServerCheck) {
+    println!(
+        "{role}: {} {}:{} ({}) — {}",
+        c.protocol.as_str().to_uppercase(),
+        c.host,
+        c.port,
+        c.security.label(),
+        if c.ok { "works" } else { "FAILED" }
+    );
+    for s in &c.stages {
+        let mark = if s.ok { "ok  " } else { "FAIL" };
+        let detail = s.detail.as_deref().map(|d| format!("  {d}")).unwrap_or_default();
+        println!("  [{mark}] {:<18} {:>9.1} ms{detail}", s.name.label(), s.duration.as_secs_f64() * 1000.0);
+    }
+    if let Some(e) = &c.error_value {
+        println!("  {} error: {}", e.kind(), e.message());
+        if let Some(words) = e.server_words() {
+            println!("  the server said: {words}");
+        }
+        println!("  what to do: {}", e.kind().advice());
+    }
+}
+
+fn remove(name: &str, delete_data: bool, profile: &Profile, out: &Out) -> Result<ExitCode, Error> {
+    let mut config = Config::load(profile)?;
+    let account = config
+        .remove_account(name)
+        .ok_or_else(|| Error::config(format!("there is no account \"{name}\" (see `tidings account list`)")))?;
+    Secrets::system().delete_account(&account.id)?;
+    config.save(profile)?;
+    let data = profile.account_data_dir(&account.id);
+    let mut removed_data = false;
+    if delete_data && data.exists() {
+        std::fs::remove_dir_all(&data).map_err(|e| Error::storage(format!("cannot delete {}", data.display()), e))?;
+        removed_data = true;
+    }
+    if out.json {
+        out.print_json(&serde_json::json!({ "ok": true, "removed": account.id, "data_deleted": removed_data }));
+    } else {
+        println!("Removed account \"{}\" and its passwords.", account.name);
+        if data.exists() {
+            println!("Its data stays in {} (use --delete-data to delete it).", data.display());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

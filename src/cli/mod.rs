@@ -1,0 +1,86 @@
+//! The command line: `tidings` opens the GUI; `account`, `sync`, `send` and `inspect` run the
+//! same core headless, each with `--json`. `--profile DIR` (or `TIDINGS_PROFILE`) keeps the
+//! config and data under DIR.
+
+mod account;
+mod output;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use tidings_mail::profile::Profile;
+use tidings_mail::secret::Secrets;
+
+pub use output::Out;
+
+#[derive(Parser, Debug)]
+#[command(name = "tidings", version, about = "A desktop mail client and account configurator that shows what the server does")]
+pub struct Cli {
+    /// Keep configuration and data under DIR instead of the XDG directories.
+    #[arg(long, global = true, env = "TIDINGS_PROFILE", value_name = "DIR")]
+    profile: Option<PathBuf>,
+    /// Print machine-readable JSON instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Add, list, test or remove accounts.
+    #[command(subcommand)]
+    Account(account::AccountCmd),
+    /// Run one receive pass headless.
+    Sync {
+        /// Only this account (name or id).
+        #[arg(long)]
+        account: Option<String>,
+    },
+    /// Send a message headless.
+    Send {
+        #[arg(long)]
+        account: Option<String>,
+        /// A message file (.eml), or - for standard input.
+        file: Option<PathBuf>,
+    },
+    /// Inspect a mail server: transcript, TLS, capabilities, timings.
+    Inspect {
+        /// imap://, imaps://, pop3://, pop3s://, smtp://, smtps:// host[:port]
+        target: Option<String>,
+    },
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let out = Out::new(cli.json);
+    let profile = match Profile::resolve(cli.profile.as_deref()) {
+        Ok(p) => p,
+        Err(e) => return out.error(&e),
+    };
+    let Some(command) = cli.command else {
+        return gui(profile);
+    };
+    match command {
+        Command::Account(cmd) => account::run(cmd, &profile, &out),
+        Command::Sync { .. } => out.not_yet("sync", "the IMAP and POP3 receive passes"),
+        Command::Send { .. } => out.not_yet("send", "SMTP sending with the durable outbox"),
+        Command::Inspect { .. } => out.not_yet("inspect", "the server inspector"),
+    }
+}
+
+fn gui(profile: Profile) -> ExitCode {
+    match tidings::run(profile, Secrets::system()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("tidings: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// A tokio runtime for the headless commands (the GUI brings its own).
+fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()
+}

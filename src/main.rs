@@ -1,0 +1,7 @@
+//! `tidings`: with no subcommand, the GUI; with one, the same core headless.
+
+mod cli;
+
+fn main() -> std::process::ExitCode {
+    cli::main()
+}
