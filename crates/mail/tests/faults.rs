@@ -7,7 +7,7 @@ use std::time::Duration;
 use tidings_mail::Kind;
 use tidings_mail::account::{Protocol, Security};
 use tidings_mail::check::check_server;
-use tidings_mail::net::{Endpoint, Transcript};
+use tidings_mail::net::{Dir, Endpoint, Transcript};
 use tidings_testkit::fault::{FaultServer, Proto};
 
 const PASSWORD: &str = "fault-test-secret-17";
@@ -34,6 +34,13 @@ async fn required_starttls_not_offered_fails_before_any_credential() {
         for verb in ["LOGIN", "PASS", "AUTH", "USER"] {
             assert!(!sent.to_ascii_uppercase().contains(verb), "{protocol:?} sent {verb}: {sent}");
         }
+        // The transcript agrees: the client's last words were the capability request.
+        let client: Vec<String> =
+            t.lines().into_iter().filter(|l| l.dir == Dir::Client).map(|l| l.text).collect();
+        assert!(
+            client.iter().all(|l| ["CAPABILITY", "CAPA", "EHLO"].iter().any(|c| l.contains(c))),
+            "{protocol:?}: {client:?}"
+        );
     }
 }
 

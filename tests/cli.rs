@@ -1,0 +1,204 @@
+//! The real `tidings` binary, headless: account add/list/test/remove against the testkit's
+//! real Dovecot and Postfix, with passwords in a real Secret Service (the test command runs
+//! under `scripts/with-keyring`).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use tidings_testkit::MailServers;
+
+fn tidings(profile: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tidings"));
+    cmd.arg("--profile").arg(profile).args(args);
+    cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() });
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("run tidings");
+    if let Some(input) = stdin {
+        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn json(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!("not JSON ({e}): {}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+    })
+}
+
+fn text(out: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+}
+
+fn need_keyring() {
+    assert!(
+        std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
+        "this test stores passwords in a Secret Service: run it under scripts/with-keyring (the README's test command does)"
+    );
+}
+
+fn servers() -> MailServers {
+    MailServers::start().unwrap_or_else(|e| panic!("cannot start the test mail servers: {e}"))
+}
+
+#[test]
+fn version_help_and_commands_not_there_yet() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = tidings(dir.path(), &["--version"], None);
+    assert!(out.status.success());
+    assert!(text(&out).starts_with("tidings 0.1.0"), "{}", text(&out));
+    let help = text(&tidings(dir.path(), &["--help"], None));
+    for sub in ["account", "sync", "send", "inspect", "--profile", "--json"] {
+        assert!(help.contains(sub), "--help lacks {sub}: {help}");
+    }
+    for sub in ["sync", "send", "inspect"] {
+        let out = tidings(dir.path(), &[sub, "--json"], None);
+        assert_eq!(out.status.code(), Some(69), "{sub}: {}", text(&out));
+        assert_eq!(json(&out)["error"]["kind"], "not-implemented");
+    }
+}
+
+#[test]
+fn without_a_display_the_gui_explains_instead_of_panicking() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_tidings"))
+        .arg("--profile")
+        .arg(dir.path())
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .output()
+        .unwrap();
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert!(t.contains("needs a graphical display"), "{t}");
+    assert!(!t.contains("panicked"), "{t}");
+}
+
+#[test]
+fn account_lifecycle_against_the_real_servers() {
+    need_keyring();
+    let s = servers();
+    let alice = s.user("alice");
+    let dir = tempfile::tempdir().unwrap();
+    let (imaps, sub) = (s.imaps_port().to_string(), s.submission_port().to_string());
+    let ca = s.ca_path().to_str().unwrap();
+    let add = [
+        "account", "add", "--name", "Alice Test", "--email", &alice.email, "--incoming", "imap", "--host", "127.0.0.1",
+        "--port", &imaps, "--tls", "implicit", "--user", &alice.login, "--smtp-host", "127.0.0.1", "--smtp-port", &sub,
+        "--smtp-tls", "starttls", "--ca-file", ca, "--password-stdin", "--test", "--log-transcript", "--json",
+    ];
+    let out = tidings(dir.path(), &add, Some(&format!("{}\n", alice.password)));
+    assert!(out.status.success(), "{}", text(&out));
+    let id = json(&out)["account"]["id"].as_str().unwrap().to_string();
+    assert_eq!(id, "alice-test");
+
+    // The config is private and holds no secret.
+    let config = dir.path().join("config/config.toml");
+    let body = std::fs::read_to_string(&config).unwrap();
+    assert!(!body.contains(&alice.password), "password in config.toml");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&config).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+
+    let list = json(&tidings(dir.path(), &["account", "list", "--json"], None));
+    assert_eq!(list["accounts"][0]["incoming"]["port"], s.imaps_port());
+    assert_eq!(list["accounts"][0]["outgoing"]["security"], "starttls");
+
+    // The password comes back from the keyring; the check passes, every stage timed.
+    let out = tidings(dir.path(), &["account", "test", "Alice Test", "--json"], None);
+    assert!(out.status.success(), "{}", text(&out));
+    let report = json(&out);
+    assert_eq!(report["ok"], true);
+    let stages: Vec<&str> =
+        report["incoming"]["stages"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+    assert!(stages.contains(&"tls-handshake") && stages.contains(&"login"), "{stages:?}");
+    assert!(report["outgoing"]["stages"].as_array().unwrap().iter().any(|s| s["name"] == "start-tls"));
+    assert!(!String::from_utf8_lossy(&out.stdout).contains(&alice.password));
+
+    // The same in text, through TIDINGS_PROFILE instead of --profile.
+    let out = Command::new(env!("CARGO_BIN_EXE_tidings"))
+        .args(["account", "test", "alice-test"])
+        .env("TIDINGS_PROFILE", dir.path())
+        .output()
+        .unwrap();
+    let t = text(&out);
+    assert!(out.status.success(), "{t}");
+    assert!(t.contains("[ok  ] TLS handshake") && t.contains("[ok  ] Log in"), "{t}");
+
+    // The transcript log exists, redacted.
+    let log = std::fs::read_to_string(dir.path().join("data/logs/alice-test.transcript.log")).unwrap();
+    assert!(log.contains("LOGIN <redacted>") && !log.contains(&alice.password), "{log}");
+
+    // Removing deletes the secrets: a later test has no password to use.
+    let out = tidings(dir.path(), &["account", "remove", "alice-test", "--json"], None);
+    assert!(out.status.success(), "{}", text(&out));
+    let list = json(&tidings(dir.path(), &["account", "list", "--json"], None));
+    assert_eq!(list["accounts"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn pop3_starttls_with_pinned_certificates_and_an_own_smtp_password() {
+    need_keyring();
+    let s = servers();
+    let alice = s.user("alice");
+    let dir = tempfile::tempdir().unwrap();
+    let pin = s.leaf_sha256_hex();
+    let (pop3, subs) = (s.pop3_port().to_string(), s.submissions_port().to_string());
+    let add = [
+        "account", "add", "--name", "pop", "--email", &alice.email, "--incoming", "pop3", "--host", "127.0.0.1",
+        "--port", &pop3, "--tls", "starttls", "--user", &alice.login, "--pin-cert", &pin, "--smtp-port", &subs,
+        "--smtp-tls", "implicit", "--smtp-pin-cert", &pin, "--password-stdin", "--smtp-password-stdin",
+    ];
+    let stdin = format!("{0}\n{0}\n", alice.password);
+    let out = tidings(dir.path(), &add, Some(&stdin));
+    assert!(out.status.success(), "{}", text(&out));
+    let out = tidings(dir.path(), &["account", "test", "pop", "--json"], None);
+    let report = json(&out);
+    assert_eq!(report["ok"], true, "{report:#}");
+    assert_eq!(report["incoming"]["facts"]["tls"]["pinned"], true);
+    tidings(dir.path(), &["account", "remove", "pop"], None);
+}
+
+#[test]
+fn a_wrong_password_is_reported_with_its_kind_and_the_servers_words() {
+    need_keyring();
+    let s = servers();
+    let alice = s.user("alice");
+    let dir = tempfile::tempdir().unwrap();
+    let imap = s.imap_port().to_string();
+    let ca = s.ca_path().to_str().unwrap();
+    let add = [
+        "account", "add", "--name", "wrong", "--email", &alice.email, "--host", "127.0.0.1", "--port", &imap,
+        "--tls", "starttls", "--user", &alice.login, "--smtp-port", "1", "--ca-file", ca, "--password-stdin",
+    ];
+    assert!(tidings(dir.path(), &add, Some("not-the-password\n")).status.success());
+    let out = tidings(dir.path(), &["account", "test", "wrong", "--json"], None);
+    assert_eq!(out.status.code(), Some(1));
+    let report = json(&out);
+    assert_eq!(report["incoming"]["error"]["kind"], "auth", "{report:#}");
+    assert!(report["incoming"]["error"]["server"].as_str().unwrap().contains("AUTHENTICATIONFAILED"));
+    // SMTP on port 1: nothing listens.
+    assert_eq!(report["outgoing"]["error"]["kind"], "network");
+    tidings(dir.path(), &["account", "remove", "wrong"], None);
+}
+
+#[test]
+fn unencrypted_needs_an_explicit_flag_and_bad_pins_are_config_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = ["account", "add", "--name", "x", "--email", "x@example.test", "--host", "h", "--password-stdin", "--json"];
+    let mut args = base.to_vec();
+    args.extend(["--tls", "none"]);
+    let out = tidings(dir.path(), &args, Some("pw\n"));
+    assert_eq!(out.status.code(), Some(1));
+    let e = json(&out);
+    assert_eq!(e["error"]["kind"], "config");
+    assert!(e["error"]["message"].as_str().unwrap().contains("--allow-plaintext"));
+    let mut args = base.to_vec();
+    args.extend(["--pin-cert", "12:34"]);
+    let e = json(&tidings(dir.path(), &args, Some("pw\n")));
+    assert!(e["error"]["message"].as_str().unwrap().contains("SHA-256"), "{e}");
+    assert!(!dir.path().join("config/config.toml").exists(), "nothing may be saved");
+}
