@@ -1,0 +1,34 @@
+//! Test support for Tidings: real mail servers, fault servers and message generators.
+//!
+//! - [`MailServers`]: a private Dovecot (IMAP, POP3, LMTP) + Postfix (submission) pair on
+//!   127.0.0.1 ephemeral ports with a throw-away CA, per-run passwords and seeding helpers.
+//!   Needs root and the Debian packages (`scripts/setup-debian`); when they are missing
+//!   [`MailServers::start`] fails with [`TestkitError::MissingServer`] (tests fail, never skip).
+//! - [`fault`]: scripted servers that misbehave on purpose (tokio).
+//! - [`generate`]: deterministic messages of varied MIME shapes.
+//!
+//! ```no_run
+//! let servers = tidings_testkit::MailServers::start()?;
+//! let alice = servers.user("alice");
+//! servers.seed(alice, 100)?;
+//! let (host, port) = (servers.host(), servers.imaps_port());
+//! println!("imaps://{host}:{port} as {} / {}", alice.login, alice.password);
+//! # Ok::<(), tidings_testkit::TestkitError>(())
+//! ```
+//!
+//! The `tidings-testkit up` binary (`cargo run -p tidings-testkit -- up`) starts the servers for a
+//! person trying Tidings by hand.
+
+mod certs;
+mod dovecot;
+mod error;
+pub mod fault;
+pub mod generate;
+mod maildir;
+mod postfix;
+mod ready;
+mod servers;
+mod sys;
+
+pub use error::TestkitError;
+pub use servers::{MailServers, User};
