@@ -23,7 +23,11 @@ fn tidings(profile: &Path, args: &[&str], stdin: Option<&str>) -> Output {
 
 fn json(out: &Output) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!("not JSON ({e}): {}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+        panic!(
+            "not JSON ({e}): {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
     })
 }
 
@@ -84,9 +88,34 @@ fn account_lifecycle_against_the_real_servers() {
     let (imaps, sub) = (s.imaps_port().to_string(), s.submission_port().to_string());
     let ca = s.ca_path().to_str().unwrap();
     let add = [
-        "account", "add", "--name", "Alice Test", "--email", &alice.email, "--incoming", "imap", "--host", "127.0.0.1",
-        "--port", &imaps, "--tls", "implicit", "--user", &alice.login, "--smtp-host", "127.0.0.1", "--smtp-port", &sub,
-        "--smtp-tls", "starttls", "--ca-file", ca, "--password-stdin", "--test", "--log-transcript", "--json",
+        "account",
+        "add",
+        "--name",
+        "Alice Test",
+        "--email",
+        &alice.email,
+        "--incoming",
+        "imap",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        &imaps,
+        "--tls",
+        "implicit",
+        "--user",
+        &alice.login,
+        "--smtp-host",
+        "127.0.0.1",
+        "--smtp-port",
+        &sub,
+        "--smtp-tls",
+        "starttls",
+        "--ca-file",
+        ca,
+        "--password-stdin",
+        "--test",
+        "--log-transcript",
+        "--json",
     ];
     let out = tidings(dir.path(), &add, Some(&format!("{}\n", alice.password)));
     assert!(out.status.success(), "{}", text(&out));
@@ -112,8 +141,12 @@ fn account_lifecycle_against_the_real_servers() {
     assert!(out.status.success(), "{}", text(&out));
     let report = json(&out);
     assert_eq!(report["ok"], true);
-    let stages: Vec<&str> =
-        report["incoming"]["stages"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+    let stages: Vec<&str> = report["incoming"]["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
     assert!(stages.contains(&"tls-handshake") && stages.contains(&"login"), "{stages:?}");
     assert!(report["outgoing"]["stages"].as_array().unwrap().iter().any(|s| s["name"] == "start-tls"));
     assert!(!String::from_utf8_lossy(&out.stdout).contains(&alice.password));
@@ -148,9 +181,32 @@ fn pop3_starttls_with_pinned_certificates_and_an_own_smtp_password() {
     let pin = s.leaf_sha256_hex();
     let (pop3, subs) = (s.pop3_port().to_string(), s.submissions_port().to_string());
     let add = [
-        "account", "add", "--name", "pop", "--email", &alice.email, "--incoming", "pop3", "--host", "127.0.0.1",
-        "--port", &pop3, "--tls", "starttls", "--user", &alice.login, "--pin-cert", &pin, "--smtp-port", &subs,
-        "--smtp-tls", "implicit", "--smtp-pin-cert", &pin, "--password-stdin", "--smtp-password-stdin",
+        "account",
+        "add",
+        "--name",
+        "pop",
+        "--email",
+        &alice.email,
+        "--incoming",
+        "pop3",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        &pop3,
+        "--tls",
+        "starttls",
+        "--user",
+        &alice.login,
+        "--pin-cert",
+        &pin,
+        "--smtp-port",
+        &subs,
+        "--smtp-tls",
+        "implicit",
+        "--smtp-pin-cert",
+        &pin,
+        "--password-stdin",
+        "--smtp-password-stdin",
     ];
     let stdin = format!("{0}\n{0}\n", alice.password);
     let out = tidings(dir.path(), &add, Some(&stdin));
@@ -171,8 +227,25 @@ fn a_wrong_password_is_reported_with_its_kind_and_the_servers_words() {
     let imap = s.imap_port().to_string();
     let ca = s.ca_path().to_str().unwrap();
     let add = [
-        "account", "add", "--name", "wrong", "--email", &alice.email, "--host", "127.0.0.1", "--port", &imap,
-        "--tls", "starttls", "--user", &alice.login, "--smtp-port", "1", "--ca-file", ca, "--password-stdin",
+        "account",
+        "add",
+        "--name",
+        "wrong",
+        "--email",
+        &alice.email,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        &imap,
+        "--tls",
+        "starttls",
+        "--user",
+        &alice.login,
+        "--smtp-port",
+        "1",
+        "--ca-file",
+        ca,
+        "--password-stdin",
     ];
     assert!(tidings(dir.path(), &add, Some("not-the-password\n")).status.success());
     let out = tidings(dir.path(), &["account", "test", "wrong", "--json"], None);
@@ -188,7 +261,18 @@ fn a_wrong_password_is_reported_with_its_kind_and_the_servers_words() {
 #[test]
 fn unencrypted_needs_an_explicit_flag_and_bad_pins_are_config_errors() {
     let dir = tempfile::tempdir().unwrap();
-    let base = ["account", "add", "--name", "x", "--email", "x@example.test", "--host", "h", "--password-stdin", "--json"];
+    let base = [
+        "account",
+        "add",
+        "--name",
+        "x",
+        "--email",
+        "x@example.test",
+        "--host",
+        "h",
+        "--password-stdin",
+        "--json",
+    ];
     let mut args = base.to_vec();
     args.extend(["--tls", "none"]);
     let out = tidings(dir.path(), &args, Some("pw\n"));

@@ -140,7 +140,9 @@ fn read_stdin_lines(n: usize) -> Result<Vec<String>, Error> {
     let stdin = std::io::stdin();
     let mut lines = Vec::new();
     for line in stdin.lock().lines().take(n) {
-        let line = line.map_err(|e| Error::new(Kind::Config, "cannot read the password from standard input").with_source(e))?;
+        let line = line.map_err(|e| {
+            Error::new(Kind::Config, "cannot read the password from standard input").with_source(e)
+        })?;
         lines.push(line.trim_end_matches('\r').to_string());
     }
     Ok(lines)
@@ -196,12 +198,22 @@ fn add(a: AddArgs, profile: &Profile, out: &Out) -> Result<ExitCode, Error> {
         return Err(Error::config(format!("the CA file {} does not exist", ca.display())));
     }
     if !a.password_stdin {
-        return Err(Error::config("give the password with --password-stdin (it is stored in the keyring, never on disk)"));
+        return Err(Error::config(
+            "give the password with --password-stdin (it is stored in the keyring, never on disk)",
+        ));
     }
     let lines = read_stdin_lines(if a.smtp_password_stdin { 2 } else { 1 })?;
-    let incoming_pw = lines.first().cloned().filter(|p| !p.is_empty()).ok_or_else(|| Error::config("no password on standard input"))?;
+    let incoming_pw = lines
+        .first()
+        .cloned()
+        .filter(|p| !p.is_empty())
+        .ok_or_else(|| Error::config("no password on standard input"))?;
     let outgoing_pw = if a.smtp_password_stdin {
-        lines.get(1).cloned().filter(|p| !p.is_empty()).ok_or_else(|| Error::config("no SMTP password on the second line of standard input"))?
+        lines
+            .get(1)
+            .cloned()
+            .filter(|p| !p.is_empty())
+            .ok_or_else(|| Error::config("no SMTP password on the second line of standard input"))?
     } else {
         incoming_pw.clone()
     };
@@ -213,11 +225,15 @@ fn add(a: AddArgs, profile: &Profile, out: &Out) -> Result<ExitCode, Error> {
     if a.test {
         let passwords = Passwords { incoming: incoming_pw.clone(), outgoing: outgoing_pw.clone() };
         let log = account.log_transcript.then(|| profile.transcript_log(&account.id));
-        let rt = super::runtime().map_err(|e| Error::new(Kind::Storage, "cannot start the runtime").with_source(e))?;
+        let rt = super::runtime()
+            .map_err(|e| Error::new(Kind::Storage, "cannot start the runtime").with_source(e))?;
         let check = rt.block_on(check_account(&account, &passwords, log.as_deref()))?;
         if !check.ok() {
             print_check(&check, out);
-            return Err(Error::config(format!("the account \"{}\" was not added: the check failed", account.name)));
+            return Err(Error::config(format!(
+                "the account \"{}\" was not added: the check failed",
+                account.name
+            )));
         }
     }
 
@@ -230,7 +246,12 @@ fn add(a: AddArgs, profile: &Profile, out: &Out) -> Result<ExitCode, Error> {
     if out.json {
         out.print_json(&serde_json::json!({ "ok": true, "account": account }));
     } else {
-        println!("Added account \"{}\" (id {}), password stored in the {}.", account.name, account.id, secrets.backend_name());
+        println!(
+            "Added account \"{}\" (id {}), password stored in the {}.",
+            account.name,
+            account.id,
+            secrets.backend_name()
+        );
         println!("  incoming: {}", describe(account.incoming_protocol.into(), &account.incoming));
         println!("  outgoing: {}", describe(Protocol::Smtp, &account.outgoing));
     }
@@ -238,7 +259,8 @@ fn add(a: AddArgs, profile: &Profile, out: &Out) -> Result<ExitCode, Error> {
 }
 
 fn describe(p: Protocol, s: &Server) -> String {
-    let mut d = format!("{} {}:{} ({}) as {}", p.as_str().to_uppercase(), s.host, s.port, s.security.label(), s.user);
+    let mut d =
+        format!("{} {}:{} ({}) as {}", p.as_str().to_uppercase(), s.host, s.port, s.security.label(), s.user);
     if let Some(pin) = &s.trust.pinned_sha256 {
         d.push_str(&format!(", certificate pinned {pin}"));
     }
@@ -263,9 +285,9 @@ fn list(profile: &Profile, out: &Out) -> Result<ExitCode, Error> {
 
 fn test(name: &str, password_stdin: bool, profile: &Profile, out: &Out) -> Result<ExitCode, Error> {
     let config = Config::load(profile)?;
-    let account = config
-        .account(name)
-        .ok_or_else(|| Error::config(format!("there is no account \"{name}\" (see `tidings account list`)")))?;
+    let account = config.account(name).ok_or_else(|| {
+        Error::config(format!("there is no account \"{name}\" (see `tidings account list`)"))
+    })?;
     let passwords = if password_stdin {
         let lines = read_stdin_lines(2)?;
         let first = lines.first().cloned().ok_or_else(|| Error::config("no password on standard input"))?;
@@ -274,7 +296,8 @@ fn test(name: &str, password_stdin: bool, profile: &Profile, out: &Out) -> Resul
         Passwords::lookup(account, &Secrets::system())?
     };
     let log = account.log_transcript.then(|| profile.transcript_log(&account.id));
-    let rt = super::runtime().map_err(|e| Error::new(Kind::Storage, "cannot start the runtime").with_source(e))?;
+    let rt =
+        super::runtime().map_err(|e| Error::new(Kind::Storage, "cannot start the runtime").with_source(e))?;
     let check = rt.block_on(check_account(account, &passwords, log.as_deref()))?;
     print_check(&check, out);
     Ok(if check.ok() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_FAILED) })
@@ -322,19 +345,22 @@ fn print_server(role: &str, c: &ServerCheck) {
 
 fn remove(name: &str, delete_data: bool, profile: &Profile, out: &Out) -> Result<ExitCode, Error> {
     let mut config = Config::load(profile)?;
-    let account = config
-        .remove_account(name)
-        .ok_or_else(|| Error::config(format!("there is no account \"{name}\" (see `tidings account list`)")))?;
+    let account = config.remove_account(name).ok_or_else(|| {
+        Error::config(format!("there is no account \"{name}\" (see `tidings account list`)"))
+    })?;
     Secrets::system().delete_account(&account.id)?;
     config.save(profile)?;
     let data = profile.account_data_dir(&account.id);
     let mut removed_data = false;
     if delete_data && data.exists() {
-        std::fs::remove_dir_all(&data).map_err(|e| Error::storage(format!("cannot delete {}", data.display()), e))?;
+        std::fs::remove_dir_all(&data)
+            .map_err(|e| Error::storage(format!("cannot delete {}", data.display()), e))?;
         removed_data = true;
     }
     if out.json {
-        out.print_json(&serde_json::json!({ "ok": true, "removed": account.id, "data_deleted": removed_data }));
+        out.print_json(
+            &serde_json::json!({ "ok": true, "removed": account.id, "data_deleted": removed_data }),
+        );
     } else {
         println!("Removed account \"{}\" and its passwords.", account.name);
         if data.exists() {

@@ -15,7 +15,11 @@ use tidings_mail::secret::Secrets;
 pub use output::Out;
 
 #[derive(Parser, Debug)]
-#[command(name = "tidings", version, about = "A desktop mail client and account configurator that shows what the server does")]
+#[command(
+    name = "tidings",
+    version,
+    about = "A desktop mail client and account configurator that shows what the server does"
+)]
 pub struct Cli {
     /// Keep configuration and data under DIR instead of the XDG directories.
     #[arg(long, global = true, env = "TIDINGS_PROFILE", value_name = "DIR")]

@@ -42,7 +42,9 @@ impl Out {
     pub fn not_yet(&self, command: &str, what: &str) -> ExitCode {
         let msg = format!("`tidings {command}` is not implemented yet: it arrives with {what}.");
         if self.json {
-            self.print_json(&serde_json::json!({ "ok": false, "error": { "kind": "not-implemented", "message": msg } }));
+            self.print_json(
+                &serde_json::json!({ "ok": false, "error": { "kind": "not-implemented", "message": msg } }),
+            );
         } else {
             eprintln!("tidings: {msg}");
         }

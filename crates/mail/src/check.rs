@@ -41,7 +41,13 @@ pub struct ServerCheck {
 }
 
 /// Checks one server end to end: connect, TLS, greeting, capabilities, log in, log out.
-pub async fn check_server(protocol: Protocol, ep: &Endpoint, user: &str, password: &str, transcript: &Transcript) -> ServerCheck {
+pub async fn check_server(
+    protocol: Protocol,
+    ep: &Endpoint,
+    user: &str,
+    password: &str,
+    transcript: &Transcript,
+) -> ServerCheck {
     transcript.add_secret(password);
     let mut facts = SessionFacts::default();
     let result = run(protocol, ep, user, password, transcript, &mut facts).await;
@@ -127,17 +133,28 @@ impl Passwords {
 
 /// Checks an account's incoming and outgoing servers concurrently. Transcripts go to the
 /// account's log file too when it asks for one.
-pub async fn check_account(account: &Account, passwords: &Passwords, log: Option<&std::path::Path>) -> Result<AccountCheck> {
+pub async fn check_account(
+    account: &Account,
+    passwords: &Passwords,
+    log: Option<&std::path::Path>,
+) -> Result<AccountCheck> {
     let incoming_ep = Endpoint::from_server(&account.incoming)?;
     let outgoing_ep = Endpoint::from_server(&account.outgoing)?;
     let (t_in, t_out) = (Transcript::new(), Transcript::new());
     if let Some(path) = log {
         for t in [&t_in, &t_out] {
-            t.log_to(path).map_err(|e| Error::storage(format!("cannot write the log {}", path.display()), e))?;
+            t.log_to(path)
+                .map_err(|e| Error::storage(format!("cannot write the log {}", path.display()), e))?;
         }
     }
     let (incoming, outgoing) = tokio::join!(
-        check_server(account.incoming_protocol.into(), &incoming_ep, &account.incoming.user, &passwords.incoming, &t_in),
+        check_server(
+            account.incoming_protocol.into(),
+            &incoming_ep,
+            &account.incoming.user,
+            &passwords.incoming,
+            &t_in
+        ),
         check_server(Protocol::Smtp, &outgoing_ep, &account.outgoing.user, &passwords.outgoing, &t_out),
     );
     Ok(AccountCheck { account: account.name.clone(), incoming, outgoing })

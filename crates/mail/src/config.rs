@@ -88,9 +88,8 @@ impl Config {
 
 /// Temp file in the same directory (same filesystem), fsync, rename over, fsync the directory.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path
-        .parent()
-        .ok_or_else(|| Error::config(format!("{} has no parent directory", path.display())))?;
+    let dir =
+        path.parent().ok_or_else(|| Error::config(format!("{} has no parent directory", path.display())))?;
     fs::create_dir_all(dir).map_err(|e| Error::storage(format!("cannot create {}", dir.display()), e))?;
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));

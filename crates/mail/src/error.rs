@@ -45,9 +45,15 @@ impl Kind {
         match self {
             Kind::Auth => "Check the user name and password; some providers need an app password or OAuth2.",
             Kind::Network => "Check the host name, the port and your network connection, then try again.",
-            Kind::Tls => "Check the encryption setting and the port; if you trust this server's certificate, pin its fingerprint.",
-            Kind::Protocol => "The server answered in a way Tidings does not understand; the transcript shows what it sent.",
-            Kind::RefusedByServer => "The server refused the request; its own words above say why. Your administrator may need to change a setting.",
+            Kind::Tls => {
+                "Check the encryption setting and the port; if you trust this server's certificate, pin its fingerprint."
+            }
+            Kind::Protocol => {
+                "The server answered in a way Tidings does not understand; the transcript shows what it sent."
+            }
+            Kind::RefusedByServer => {
+                "The server refused the request; its own words above say why. Your administrator may need to change a setting."
+            }
             Kind::Config => "Fix the account settings and try again.",
             Kind::Storage => "Check free disk space and permissions of the profile directory.",
         }

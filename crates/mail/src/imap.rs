@@ -18,7 +18,8 @@ pub async fn open(ep: &Endpoint, transcript: &Transcript, facts: &mut SessionFac
     let mut lc = LineConn::new(conn);
 
     let t = transcript.elapsed();
-    let greeting = lc.read_line().await.inspect_err(|e| stage_failed(transcript, StageName::Greeting, t, e))?;
+    let greeting =
+        lc.read_line().await.inspect_err(|e| stage_failed(transcript, StageName::Greeting, t, e))?;
     facts.greeting = Some(greeting.clone());
     if let Some(rest) = greeting.strip_prefix("* BYE") {
         transcript.stage(StageName::Greeting, t, false, Some(greeting.clone()));
@@ -59,7 +60,13 @@ pub async fn open(ep: &Endpoint, transcript: &Transcript, facts: &mut SessionFac
 }
 
 /// Logs in with LOGIN (the password registered with the transcript so it can never show).
-pub async fn login(lc: LineConn, ep: &Endpoint, user: &str, password: &str, facts: &mut SessionFacts) -> Result<Session> {
+pub async fn login(
+    lc: LineConn,
+    ep: &Endpoint,
+    user: &str,
+    password: &str,
+    facts: &mut SessionFacts,
+) -> Result<Session> {
     let transcript = lc.connection().transcript().clone();
     transcript.add_secret(password);
     if has(&facts.capabilities, "LOGINDISABLED") {

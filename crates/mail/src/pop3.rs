@@ -29,7 +29,8 @@ impl Reply {
             return None;
         };
         let rest = rest.trim_start();
-        let code = rest.strip_prefix('[').and_then(|r| r.split_once(']')).map(|(c, _)| c.to_ascii_uppercase());
+        let code =
+            rest.strip_prefix('[').and_then(|r| r.split_once(']')).map(|(c, _)| c.to_ascii_uppercase());
         Some(Reply { ok, code, line: line.to_string() })
     }
 }
@@ -46,7 +47,8 @@ impl Pop3 {
         facts.tls = conn.tls().cloned();
         let mut p = Pop3 { lc: LineConn::new(conn), host: ep.host.clone() };
         let t = transcript.elapsed();
-        let line = p.lc.read_line().await.inspect_err(|e| stage_failed(transcript, StageName::Greeting, t, e))?;
+        let line =
+            p.lc.read_line().await.inspect_err(|e| stage_failed(transcript, StageName::Greeting, t, e))?;
         facts.greeting = Some(line.clone());
         match Reply::parse(&line) {
             Some(r) if r.ok => transcript.stage(StageName::Greeting, t, true, None),
@@ -119,8 +121,11 @@ impl Pop3 {
         self.lc.send_line(cmd).await?;
         let line = self.lc.read_line().await?;
         Reply::parse(&line).ok_or_else(|| {
-            Error::new(Kind::Protocol, format!("{} answered {cmd} with something that is not POP3", self.host))
-                .with_server(line)
+            Error::new(
+                Kind::Protocol,
+                format!("{} answered {cmd} with something that is not POP3", self.host),
+            )
+            .with_server(line)
         })
     }
 
@@ -159,7 +164,8 @@ impl Pop3 {
         let mut it = r.line.split_ascii_whitespace().skip(1).map(|n| n.parse::<u64>());
         match (it.next(), it.next()) {
             (Some(Ok(n)), Some(Ok(size))) => Ok((n, size)),
-            _ => Err(Error::new(Kind::Protocol, format!("cannot read {}'s STAT answer", self.host)).with_server(r.line)),
+            _ => Err(Error::new(Kind::Protocol, format!("cannot read {}'s STAT answer", self.host))
+                .with_server(r.line)),
         }
     }
 
@@ -175,10 +181,17 @@ impl Pop3 {
     fn refused(&self, what: &str, r: Reply) -> Error {
         let (kind, explain) = match r.code.as_deref() {
             Some("AUTH") => (Kind::Auth, "did not accept the user name or password"),
-            Some("IN-USE") => (Kind::RefusedByServer, "says the mailbox is in use by another session; try again when it is closed"),
-            Some("LOGIN-DELAY") => (Kind::RefusedByServer, "asks to wait longer between logins; check less often"),
+            Some("IN-USE") => (
+                Kind::RefusedByServer,
+                "says the mailbox is in use by another session; try again when it is closed",
+            ),
+            Some("LOGIN-DELAY") => {
+                (Kind::RefusedByServer, "asks to wait longer between logins; check less often")
+            }
             Some("SYS/TEMP") => (Kind::RefusedByServer, "has a temporary problem; try again later"),
-            Some("SYS/PERM") => (Kind::RefusedByServer, "has a permanent problem with this mailbox; contact the provider"),
+            Some("SYS/PERM") => {
+                (Kind::RefusedByServer, "has a permanent problem with this mailbox; contact the provider")
+            }
             _ if what.contains("login") => (Kind::Auth, "did not accept the user name or password"),
             _ => (Kind::RefusedByServer, what),
         };

@@ -24,10 +24,7 @@ impl Profile {
         let dirs = directories::ProjectDirs::from("org", "Tidings", "tidings").ok_or_else(|| {
             Error::new(Kind::Config, "cannot find a home directory for the configuration; pass --profile DIR")
         })?;
-        Ok(Profile {
-            config_dir: dirs.config_dir().to_path_buf(),
-            data_dir: dirs.data_dir().to_path_buf(),
-        })
+        Ok(Profile { config_dir: dirs.config_dir().to_path_buf(), data_dir: dirs.data_dir().to_path_buf() })
     }
 
     /// `--profile DIR` when given, else the system profile.

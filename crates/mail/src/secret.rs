@@ -55,6 +55,14 @@ impl Secrets {
         }
     }
 
+    /// A Secret Service that cannot be reached, as on a desktop without one: every keyring
+    /// operation fails with the same error the real connection gives. For tests.
+    pub fn unreachable(why: &str) -> Secrets {
+        let cell = OnceLock::new();
+        let _ = cell.set(Err(why.to_string()));
+        Secrets::with_backend(Backend::SecretService(cell))
+    }
+
     /// Passwords only for this run (when the user declines or lacks a secret service).
     pub fn session_only() -> Secrets {
         Secrets::with_backend(Backend::SessionOnly)
@@ -183,6 +191,16 @@ mod tests {
         s.delete_account("a").unwrap();
         assert_eq!(s.get("a", SecretRole::Incoming).unwrap(), None);
         assert_eq!(s.get("b", SecretRole::Incoming).unwrap().as_deref(), Some("other"));
+    }
+
+    #[test]
+    fn unreachable_fails_plainly_but_session_memory_works() {
+        let s = Secrets::unreachable("no bus");
+        let e = s.set("a", SecretRole::Incoming, "pw").unwrap_err();
+        assert_eq!(e.kind(), Kind::Storage);
+        assert!(e.message().contains("no secret service is reachable (no bus)"), "{e}");
+        s.keep_for_session("a", SecretRole::Incoming, "pw");
+        assert_eq!(s.get("a", SecretRole::Incoming).unwrap().as_deref(), Some("pw"));
     }
 
     #[test]

@@ -38,7 +38,9 @@ async fn read_reply(lc: &mut LineConn) -> Result<Reply> {
         let line = lc.read_line().await?;
         let code = line.get(..3).and_then(|c| c.parse::<u16>().ok());
         let Some(code) = code else {
-            return Err(Error::new(Kind::Protocol, "the server did not answer like an SMTP server").with_server(line));
+            return Err(
+                Error::new(Kind::Protocol, "the server did not answer like an SMTP server").with_server(line)
+            );
         };
         let more = line.as_bytes().get(3) == Some(&b'-');
         lines.push(line.get(4..).unwrap_or("").to_string());
@@ -54,7 +56,8 @@ pub async fn open(ep: &Endpoint, transcript: &Transcript, facts: &mut SessionFac
     facts.tls = conn.tls().cloned();
     let mut lc = LineConn::new(conn);
     let t = transcript.elapsed();
-    let greeting = read_reply(&mut lc).await.inspect_err(|e| stage_failed(transcript, StageName::Greeting, t, e))?;
+    let greeting =
+        read_reply(&mut lc).await.inspect_err(|e| stage_failed(transcript, StageName::Greeting, t, e))?;
     facts.greeting = Some(greeting.text());
     if greeting.code != 220 {
         transcript.stage(StageName::Greeting, t, false, Some(greeting.text()));
@@ -108,9 +111,10 @@ pub async fn login(lc: LineConn, ep: &Endpoint, user: &str, password: &str) -> R
     let transcript = lc.connection().transcript().clone();
     transcript.add_secret(password);
     let handover = Handover { conn: lc.into_connection(), greeting: b"220 handover\r\n".to_vec(), pos: 0 };
-    let mut smtp = AsyncSmtpConnection::connect_with_transport(Box::new(handover), &ClientId::Domain(HELO_NAME.into()))
-        .await
-        .map_err(|e| map_error(ep, e, transcript.last_server_line()))?;
+    let mut smtp =
+        AsyncSmtpConnection::connect_with_transport(Box::new(handover), &ClientId::Domain(HELO_NAME.into()))
+            .await
+            .map_err(|e| map_error(ep, e, transcript.last_server_line()))?;
     let t = transcript.elapsed();
     let creds = Credentials::new(user.to_string(), password.to_string());
     match smtp.auth(&[Mechanism::Plain, Mechanism::Login], &creds).await {
@@ -169,7 +173,11 @@ struct Handover {
 }
 
 impl AsyncRead for Handover {
-    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
         let this = self.get_mut();
         if this.pos < this.greeting.len() {
             let n = (this.greeting.len() - this.pos).min(buf.remaining());

@@ -21,7 +21,9 @@ fn ep(port: u16, security: Security) -> Endpoint {
 
 #[tokio::test]
 async fn required_starttls_not_offered_fails_before_any_credential() {
-    for (proto, protocol) in [(Proto::Imap, Protocol::Imap), (Proto::Pop3, Protocol::Pop3), (Proto::Smtp, Protocol::Smtp)] {
+    for (proto, protocol) in
+        [(Proto::Imap, Protocol::Imap), (Proto::Pop3, Protocol::Pop3), (Proto::Smtp, Protocol::Smtp)]
+    {
         let server = FaultServer::no_starttls(proto).await.unwrap();
         let t = Transcript::new();
         let c = check_server(protocol, &ep(server.port(), Security::StartTls), "alice", PASSWORD, &t).await;
@@ -46,9 +48,13 @@ async fn required_starttls_not_offered_fails_before_any_credential() {
 
 #[tokio::test]
 async fn a_cut_connection_is_a_network_error() {
-    for (proto, protocol) in [(Proto::Imap, Protocol::Imap), (Proto::Pop3, Protocol::Pop3), (Proto::Smtp, Protocol::Smtp)] {
+    for (proto, protocol) in
+        [(Proto::Imap, Protocol::Imap), (Proto::Pop3, Protocol::Pop3), (Proto::Smtp, Protocol::Smtp)]
+    {
         let server = FaultServer::drop_after(proto, 10).await.unwrap();
-        let c = check_server(protocol, &ep(server.port(), Security::None), "alice", PASSWORD, &Transcript::new()).await;
+        let c =
+            check_server(protocol, &ep(server.port(), Security::None), "alice", PASSWORD, &Transcript::new())
+                .await;
         let e = c.error_value.expect("must fail");
         assert_eq!(e.kind(), Kind::Network, "{protocol:?}: {e}");
     }
@@ -56,9 +62,13 @@ async fn a_cut_connection_is_a_network_error() {
 
 #[tokio::test]
 async fn garbage_is_a_protocol_error_and_silence_times_out() {
-    for (proto, protocol) in [(Proto::Imap, Protocol::Imap), (Proto::Pop3, Protocol::Pop3), (Proto::Smtp, Protocol::Smtp)] {
+    for (proto, protocol) in
+        [(Proto::Imap, Protocol::Imap), (Proto::Pop3, Protocol::Pop3), (Proto::Smtp, Protocol::Smtp)]
+    {
         let server = FaultServer::garbage(proto).await.unwrap();
-        let c = check_server(protocol, &ep(server.port(), Security::None), "alice", PASSWORD, &Transcript::new()).await;
+        let c =
+            check_server(protocol, &ep(server.port(), Security::None), "alice", PASSWORD, &Transcript::new())
+                .await;
         let e = c.error_value.expect("must fail");
         assert_eq!(e.kind(), Kind::Protocol, "{protocol:?}: {e}");
     }
@@ -75,7 +85,14 @@ async fn garbage_is_a_protocol_error_and_silence_times_out() {
 #[tokio::test]
 async fn implicit_tls_against_a_plain_port_explains_itself() {
     let server = FaultServer::no_starttls(Proto::Imap).await.unwrap();
-    let c = check_server(Protocol::Imap, &ep(server.port(), Security::Implicit), "alice", PASSWORD, &Transcript::new()).await;
+    let c = check_server(
+        Protocol::Imap,
+        &ep(server.port(), Security::Implicit),
+        "alice",
+        PASSWORD,
+        &Transcript::new(),
+    )
+    .await;
     let e = c.error_value.expect("must fail");
     assert_eq!(e.kind(), Kind::Tls, "{e}");
     assert!(e.message().contains("SSL/TLS"), "{e}");
@@ -87,7 +104,9 @@ async fn a_closed_port_is_a_network_error() {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap().port()
     };
-    let c = check_server(Protocol::Imap, &ep(port, Security::Implicit), "alice", PASSWORD, &Transcript::new()).await;
+    let c =
+        check_server(Protocol::Imap, &ep(port, Security::Implicit), "alice", PASSWORD, &Transcript::new())
+            .await;
     let e = c.error_value.expect("must fail");
     assert_eq!(e.kind(), Kind::Network);
     assert!(e.message().contains("connection refused"), "{e}");

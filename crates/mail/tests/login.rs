@@ -33,7 +33,13 @@ async fn every_protocol_logs_in_over_implicit_tls_and_starttls() {
         assert!(params.version.starts_with("TLS 1."), "{params:?}");
         assert!(!tls.pinned);
         let names: Vec<StageName> = c.stages.iter().map(|s| s.name).collect();
-        for needed in [StageName::Dns, StageName::Connect, StageName::TlsHandshake, StageName::Greeting, StageName::Login] {
+        for needed in [
+            StageName::Dns,
+            StageName::Connect,
+            StageName::TlsHandshake,
+            StageName::Greeting,
+            StageName::Login,
+        ] {
             assert!(names.contains(&needed), "{protocol:?} {security:?} lacks stage {needed:?}: {names:?}");
         }
         if security == Security::StartTls {
@@ -41,7 +47,10 @@ async fn every_protocol_logs_in_over_implicit_tls_and_starttls() {
             assert!(!c.facts.capabilities_before_tls.is_empty());
         }
         if protocol == Protocol::Imap {
-            assert!(c.facts.capabilities.iter().any(|c| c == "IDLE") || c.facts.capabilities_after_login.iter().any(|c| c == "IDLE"));
+            assert!(
+                c.facts.capabilities.iter().any(|c| c == "IDLE")
+                    || c.facts.capabilities_after_login.iter().any(|c| c == "IDLE")
+            );
         }
         assert!(!rendered.contains(&alice.password), "password in the transcript");
     }
@@ -97,6 +106,7 @@ async fn the_transcript_log_file_never_holds_the_password() {
     assert!(!text.contains(&alice.password), "the password is in the log file");
     // Nor its base64 forms (SASL PLAIN carries "\0user\0password").
     use base64::Engine;
-    let b64 = base64::engine::general_purpose::STANDARD.encode(format!("\0{}\0{}", alice.login, alice.password));
+    let b64 =
+        base64::engine::general_purpose::STANDARD.encode(format!("\0{}\0{}", alice.login, alice.password));
     assert!(!text.contains(&b64));
 }

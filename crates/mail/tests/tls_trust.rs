@@ -51,5 +51,9 @@ async fn untrusted_refused_pinned_accepted_other_pinned_refused() {
     let e = c.error_value.expect("another certificate must be refused");
     assert_eq!(e.kind(), Kind::Tls);
     assert!(e.message().contains("not the pinned one"), "{e}");
-    assert!(other.received().is_empty(), "the client sent data after the TLS handshake: {:?}", other.received());
+    assert!(
+        other.received().is_empty(),
+        "the client sent data after the TLS handshake: {:?}",
+        other.received()
+    );
 }

@@ -95,7 +95,11 @@ struct Wire {
 }
 
 impl AsyncRead for Wire {
-    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
         let before = buf.filled().len();
         let res = Pin::new(&mut self.tcp).poll_read(cx, buf);
         if let (Poll::Ready(Ok(())), Some(cap)) = (&res, &self.capture)
@@ -162,7 +166,10 @@ pub async fn connect(ep: &Endpoint, transcript: &Transcript) -> Result<Connectio
         }
         Err(_) => {
             transcript.stage(StageName::Dns, t, false, Some("timed out".into()));
-            return Err(Error::new(Kind::Network, format!("cannot resolve the host name {}: timed out", ep.host)));
+            return Err(Error::new(
+                Kind::Network,
+                format!("cannot resolve the host name {}: timed out", ep.host),
+            ));
         }
     };
     let list: Vec<String> = addrs.iter().map(|a| a.ip().to_string()).collect();
@@ -273,7 +280,12 @@ impl Connection {
             let actual = der.as_deref().map(Fingerprint::of);
             if actual != Some(pin) {
                 let got = actual.map(|f| f.to_string()).unwrap_or_else(|| "none".into());
-                self.transcript.stage(StageName::TlsHandshake, t, false, Some("certificate is not the pinned one".into()));
+                self.transcript.stage(
+                    StageName::TlsHandshake,
+                    t,
+                    false,
+                    Some("certificate is not the pinned one".into()),
+                );
                 let mut err = Error::new(
                     Kind::Tls,
                     format!(
@@ -291,8 +303,16 @@ impl Connection {
         let summary = TlsSummary { params, certificate, pinned: trust.pin.is_some() };
         let detail = format!(
             "{}{}{}",
-            summary.params.as_ref().map(|p| format!("{}, {}", p.version, p.cipher)).unwrap_or_else(|| "TLS".into()),
-            summary.certificate.as_ref().map(|c| format!("; certificate {} issued by {}", c.subject, c.issuer)).unwrap_or_default(),
+            summary
+                .params
+                .as_ref()
+                .map(|p| format!("{}, {}", p.version, p.cipher))
+                .unwrap_or_else(|| "TLS".into()),
+            summary
+                .certificate
+                .as_ref()
+                .map(|c| format!("; certificate {} issued by {}", c.subject, c.issuer))
+                .unwrap_or_default(),
             if summary.pinned { "; accepted by its pinned fingerprint" } else { "; verified" },
         );
         self.transcript.stage(StageName::TlsHandshake, t, true, Some(detail));
@@ -322,7 +342,10 @@ impl Connection {
             } else {
                 msg.push_str(": it is issued by an unknown authority");
             }
-            msg.push_str(&format!(". Its SHA-256 fingerprint is {}; pin it only if you know it is the server's", info.sha256));
+            msg.push_str(&format!(
+                ". Its SHA-256 fingerprint is {}; pin it only if you know it is the server's",
+                info.sha256
+            ));
         }
         let mut err = Error::new(Kind::Tls, msg).with_server(reason);
         if let Some(info) = info {
@@ -335,13 +358,17 @@ impl Connection {
         let tcp = timeout(self.timeouts.connect, TcpStream::connect(self.peer)).await.ok()?.ok()?;
         let connector = trust.connector(false).ok()?;
         let wire = Wire { tcp, capture: None };
-        let stream = timeout(self.timeouts.connect, connector.connect(self.host.as_str(), wire)).await.ok()?.ok()?;
+        let stream =
+            timeout(self.timeouts.connect, connector.connect(self.host.as_str(), wire)).await.ok()?.ok()?;
         let der = stream.peer_certificate().ok()??.to_der().ok()?;
         CertInfo::from_der(&der)
     }
 
     fn timed_out(what: &str, t: Duration) -> io::Error {
-        io::Error::new(io::ErrorKind::TimedOut, format!("the server sent nothing for {} s while {what}", t.as_secs()))
+        io::Error::new(
+            io::ErrorKind::TimedOut,
+            format!("the server sent nothing for {} s while {what}", t.as_secs()),
+        )
     }
 }
 
@@ -374,7 +401,8 @@ impl AsyncRead for Connection {
                     let s = this.read_sleep.get_or_insert_with(|| Box::pin(sleep(t)));
                     if s.as_mut().poll(cx).is_ready() {
                         this.read_sleep = None;
-                        this.transcript.note(format!("no data from the server for {} s: giving up", t.as_secs()));
+                        this.transcript
+                            .note(format!("no data from the server for {} s: giving up", t.as_secs()));
                         return Poll::Ready(Err(Self::timed_out("waiting for an answer", t)));
                     }
                 }

@@ -56,10 +56,7 @@ impl LineConn {
             let mut chunk = [0u8; 8192];
             let n = self.conn.read(&mut chunk).await.map_err(|e| io_error(&self.conn, e))?;
             if n == 0 {
-                return Err(Error::new(
-                    Kind::Network,
-                    format!("{} closed the connection", self.conn.host()),
-                ));
+                return Err(Error::new(Kind::Network, format!("{} closed the connection", self.conn.host())));
             }
             self.buf.extend_from_slice(&chunk[..n]);
         }
@@ -81,10 +78,9 @@ impl LineConn {
     /// (and noted): nothing unasked-for may cross a TLS upgrade or a change of parser.
     pub fn into_connection(self) -> Connection {
         if !self.buf.is_empty() {
-            self.conn.transcript().note(format!(
-                "discarded {} bytes the server sent ahead of time",
-                self.buf.len()
-            ));
+            self.conn
+                .transcript()
+                .note(format!("discarded {} bytes the server sent ahead of time", self.buf.len()));
         }
         self.conn
     }

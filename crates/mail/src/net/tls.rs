@@ -99,10 +99,8 @@ impl CertInfo {
     /// Why a person should not simply trust it: expired, not yet valid, wrong name,
     /// self-signed or unknown issuer.
     pub fn problems(&self, host: &str) -> Vec<String> {
-        let now = SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or(0);
+        let now =
+            SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
         let mut out = Vec::new();
         if now > self.not_after_ts {
             out.push(format!("it expired on {}", self.not_after));

@@ -1,0 +1,320 @@
+//! The application: which screen is shown, and the router between screens and the core.
+
+use iced::keyboard::{self, key};
+use iced::theme::Mode;
+use iced::widget::{container, operation};
+use iced::{Element, Event, Length, Subscription, Task, Theme, event, system, window};
+
+use tidings_mail::config::Config;
+use tidings_mail::error::{Error, Kind};
+use tidings_mail::profile::Profile;
+use tidings_mail::secret::Secrets;
+
+use crate::screen::wizard::save::{self, PasswordStore, SaveError, Saved};
+use crate::screen::{accounts, loading, welcome, wizard};
+use crate::theme;
+
+pub struct App {
+    profile: Profile,
+    secrets: Secrets,
+    /// The configuration as last read or written; empty until loaded.
+    config: Config,
+    screen: Screen,
+    theme: Theme,
+}
+
+pub enum Screen {
+    Loading,
+    LoadFailed(loading::Failed),
+    Welcome(welcome::Welcome),
+    Wizard(Box<wizard::Wizard>),
+    Accounts(accounts::Accounts),
+}
+
+#[derive(Debug, Clone)]
+pub enum Message {
+    Loaded(Result<Config, Error>),
+    Loading(loading::Message),
+    Welcome(welcome::Message),
+    Wizard(wizard::Message),
+    Accounts(accounts::Message),
+    Saved(Result<Saved, SaveError>),
+    /// The desktop's colour scheme, at start and whenever it changes.
+    SystemTheme(Mode),
+    Key(KeyAction),
+}
+
+/// What a key press means, whatever the screen (see [`key_action`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyAction {
+    FocusNext,
+    FocusPrevious,
+}
+
+impl App {
+    /// Boots: reads the configuration and the system colour scheme off the UI thread.
+    pub fn new(profile: Profile, secrets: Secrets) -> (App, Task<Message>) {
+        let app = App {
+            profile,
+            secrets,
+            config: Config::default(),
+            screen: Screen::Loading,
+            theme: theme::for_mode(Mode::None),
+        };
+        let load = app.load();
+        (app, Task::batch([load, system::theme().map(Message::SystemTheme)]))
+    }
+
+    /// An app whose configuration is already loaded (tests, and a future profile switch).
+    pub fn with_config(profile: Profile, secrets: Secrets, config: Config) -> App {
+        let mut app = App {
+            profile,
+            secrets,
+            config: Config::default(),
+            screen: Screen::Loading,
+            theme: theme::for_mode(Mode::None),
+        };
+        let _ = app.loaded(Ok(config));
+        app
+    }
+
+    pub fn screen(&self) -> &Screen {
+        &self.screen
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub fn title(&self) -> String {
+        "Tidings".to_string()
+    }
+
+    pub fn theme(&self) -> Theme {
+        self.theme.clone()
+    }
+
+    pub fn update(&mut self, message: Message) -> Task<Message> {
+        match message {
+            Message::Loaded(result) => self.loaded(result),
+            Message::Loading(message) => self.loading(message),
+            Message::Welcome(message) => self.welcome(message),
+            Message::Wizard(message) => self.wizard(message),
+            Message::Accounts(message) => self.accounts(message),
+            Message::Saved(result) => self.saved(result),
+            Message::SystemTheme(mode) => self.system_theme(mode),
+            Message::Key(action) => self.key(action),
+        }
+    }
+
+    pub fn view(&self) -> Element<'_, Message> {
+        let screen = match &self.screen {
+            Screen::Loading => loading::view(),
+            Screen::LoadFailed(failed) => failed.view().map(Message::Loading),
+            Screen::Welcome(welcome) => welcome.view().map(Message::Welcome),
+            Screen::Wizard(wizard) => wizard.view().map(Message::Wizard),
+            Screen::Accounts(accounts) => accounts.view(&self.config).map(Message::Accounts),
+        };
+        container(screen).width(Length::Fill).height(Length::Fill).style(theme::container::page).into()
+    }
+
+    pub fn subscription(&self) -> Subscription<Message> {
+        Subscription::batch([
+            system::theme_changes().map(Message::SystemTheme),
+            event::listen_with(key_action),
+        ])
+    }
+
+    fn load(&self) -> Task<Message> {
+        let profile = self.profile.clone();
+        Task::perform(
+            async move {
+                tokio::task::spawn_blocking(move || Config::load(&profile)).await.unwrap_or_else(|join| {
+                    Err(Error::new(
+                        Kind::Storage,
+                        format!("cannot read the configuration: the reading task stopped ({join})"),
+                    ))
+                })
+            },
+            Message::Loaded,
+        )
+    }
+
+    fn loaded(&mut self, result: Result<Config, Error>) -> Task<Message> {
+        match result {
+            Ok(config) => {
+                self.config = config;
+                self.screen = self.home();
+            }
+            Err(error) => self.screen = Screen::LoadFailed(loading::Failed::new(error)),
+        }
+        Task::none()
+    }
+
+    /// Where to go when nothing else is going on.
+    fn home(&self) -> Screen {
+        if self.config.accounts.is_empty() {
+            Screen::Welcome(welcome::Welcome::new())
+        } else {
+            Screen::Accounts(accounts::Accounts::new())
+        }
+    }
+
+    fn loading(&mut self, message: loading::Message) -> Task<Message> {
+        let Screen::LoadFailed(failed) = &mut self.screen else { return Task::none() };
+        match failed.update(message) {
+            loading::Action::Retry => {
+                self.screen = Screen::Loading;
+                self.load()
+            }
+        }
+    }
+
+    fn welcome(&mut self, message: welcome::Message) -> Task<Message> {
+        let Screen::Welcome(welcome) = &mut self.screen else { return Task::none() };
+        match welcome.update(message) {
+            welcome::Action::OpenWizard => self.open_wizard(),
+        }
+    }
+
+    fn accounts(&mut self, message: accounts::Message) -> Task<Message> {
+        let Screen::Accounts(accounts) = &mut self.screen else { return Task::none() };
+        match accounts.update(message) {
+            accounts::Action::OpenWizard => self.open_wizard(),
+        }
+    }
+
+    fn open_wizard(&mut self) -> Task<Message> {
+        self.screen = Screen::Wizard(Box::default());
+        operation::focus(wizard::id::NAME)
+    }
+
+    fn wizard(&mut self, message: wizard::Message) -> Task<Message> {
+        let Screen::Wizard(wizard) = &mut self.screen else { return Task::none() };
+        match wizard.update(message) {
+            wizard::Action::None => Task::none(),
+            wizard::Action::Save { account, password } => self.save(account, password, PasswordStore::System),
+            wizard::Action::SaveForSession { account, password } => {
+                self.save(account, password, PasswordStore::SessionOnly)
+            }
+            wizard::Action::Cancel => {
+                self.screen = self.home();
+                Task::none()
+            }
+        }
+    }
+
+    fn save(
+        &self,
+        account: tidings_mail::account::Account,
+        password: String,
+        store: PasswordStore,
+    ) -> Task<Message> {
+        Task::perform(
+            save::save(
+                self.profile.clone(),
+                self.secrets.clone(),
+                self.config.clone(),
+                account,
+                password,
+                store,
+            ),
+            Message::Saved,
+        )
+    }
+
+    fn saved(&mut self, result: Result<Saved, SaveError>) -> Task<Message> {
+        match (result, &mut self.screen) {
+            (Ok(saved), _) => {
+                self.config = saved.config;
+                let notice = match saved.store {
+                    PasswordStore::System => format!("Added “{}”.", saved.account_name),
+                    PasswordStore::SessionOnly => format!(
+                        "Added “{}”. Its password is kept only until Tidings closes.",
+                        saved.account_name
+                    ),
+                };
+                self.screen = Screen::Accounts(accounts::Accounts::with_notice(notice));
+            }
+            (Err(SaveError::NoSecretService(error)), Screen::Wizard(wizard)) => {
+                wizard.no_secret_service(&error);
+            }
+            (Err(SaveError::Failed(error)), Screen::Wizard(wizard)) => {
+                wizard.saving_failed(&error);
+            }
+            // The wizard was left while saving: nothing waits for the answer.
+            (Err(_), _) => {}
+        }
+        Task::none()
+    }
+
+    fn system_theme(&mut self, mode: Mode) -> Task<Message> {
+        self.theme = theme::for_mode(mode);
+        Task::none()
+    }
+
+    fn key(&mut self, action: KeyAction) -> Task<Message> {
+        match action {
+            KeyAction::FocusNext => operation::focus_next(),
+            KeyAction::FocusPrevious => operation::focus_previous(),
+        }
+    }
+}
+
+/// The key map: key presses no widget used, turned into actions.
+fn key_action(event: Event, status: event::Status, _window: window::Id) -> Option<Message> {
+    if status == event::Status::Captured {
+        return None;
+    }
+    match event {
+        Event::Keyboard(keyboard::Event::KeyPressed {
+            key: keyboard::Key::Named(key::Named::Tab),
+            modifiers,
+            ..
+        }) => Some(Message::Key(if modifiers.shift() {
+            KeyAction::FocusPrevious
+        } else {
+            KeyAction::FocusNext
+        })),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use iced::keyboard::{Location, Modifiers};
+
+    fn press(key: keyboard::Key, modifiers: Modifiers) -> Event {
+        Event::Keyboard(keyboard::Event::KeyPressed {
+            key: key.clone(),
+            modified_key: key,
+            physical_key: key::Physical::Unidentified(key::NativeCode::Unidentified),
+            location: Location::Standard,
+            modifiers,
+            text: None,
+            repeat: false,
+        })
+    }
+
+    #[test]
+    fn tab_moves_the_focus_both_ways_unless_a_widget_used_it() {
+        let tab = || keyboard::Key::Named(key::Named::Tab);
+        let window = window::Id::unique();
+        let action = |event, status| match key_action(event, status, window) {
+            Some(Message::Key(action)) => Some(action),
+            _ => None,
+        };
+        assert_eq!(
+            action(press(tab(), Modifiers::empty()), event::Status::Ignored),
+            Some(KeyAction::FocusNext)
+        );
+        assert_eq!(
+            action(press(tab(), Modifiers::SHIFT), event::Status::Ignored),
+            Some(KeyAction::FocusPrevious)
+        );
+        assert_eq!(action(press(tab(), Modifiers::empty()), event::Status::Captured), None);
+        let enter = keyboard::Key::Named(key::Named::Enter);
+        assert_eq!(action(press(enter, Modifiers::empty()), event::Status::Ignored), None);
+    }
+}

@@ -1,0 +1,86 @@
+//! Tidings' desktop interface, built with iced.
+//!
+//! Data flows one way: a mail server speaks to the protocol clients (IMAP, POP3, SMTP) in the
+//! `tidings-mail` crate, the sync engine turns what they say into rows of the local store, and
+//! this crate shows the store. The UI never talks to a server or touches a file itself: it sends
+//! commands to the core through channels and gets events and results back as messages.
+//!
+//! Blocking work (config files, the keyring over D-Bus, later the store) runs off the UI thread
+//! in `Task::perform` on `spawn_blocking`; `update` and `view` only move data around.
+//!
+//! Each screen (`screen::welcome`, `screen::wizard`, `screen::accounts`) owns its `Message`,
+//! an `update` that returns an `Action` for its parent, and a `view`. The parent [`App`]'s
+//! `update` is a router: every arm is a call; siblings never reach into each other.
+//! All colours and styles live in [`theme`]; views pick a style by name. Reusable widgets live
+//! in [`widget`].
+
+pub mod app;
+pub mod screen;
+pub mod theme;
+pub mod widget;
+
+pub use app::App;
+
+use std::ffi::OsString;
+
+use tidings_mail::profile::Profile;
+use tidings_mail::secret::Secrets;
+
+/// Why the window could not be shown.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// Neither X11 nor Wayland is available to draw on.
+    #[error(
+        "Tidings needs a graphical display (no DISPLAY or WAYLAND_DISPLAY is set). Use the \
+         command-line subcommands — `tidings --help` — or run it under a desktop session or \
+         xvfb-run."
+    )]
+    NoDisplay,
+    /// iced could not create the window, the graphics context or its executor.
+    #[error("cannot open the Tidings window: {0}")]
+    Window(#[from] iced::Error),
+}
+
+/// Opens the Tidings window and runs until it is closed.
+///
+/// Checks for a display first: without one, winit would panic while creating its event loop.
+pub fn run(profile: Profile, secrets: Secrets) -> Result<(), RunError> {
+    if !display_available(|name| std::env::var_os(name)) {
+        return Err(RunError::NoDisplay);
+    }
+
+    iced::application(move || App::new(profile.clone(), secrets.clone()), App::update, App::view)
+        .title(App::title)
+        .subscription(App::subscription)
+        .theme(App::theme)
+        .window_size(iced::Size::new(1024.0, 768.0))
+        .run()?;
+
+    Ok(())
+}
+
+/// Whether an X11 or Wayland display is named in the environment (read through `var`, so it
+/// can be tested without touching the process environment).
+pub fn display_available(var: impl Fn(&str) -> Option<OsString>) -> bool {
+    ["DISPLAY", "WAYLAND_DISPLAY"].into_iter().any(|name| var(name).is_some_and(|value| !value.is_empty()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_needs_a_non_empty_variable() {
+        assert!(!display_available(|_| None));
+        assert!(!display_available(|_| Some(OsString::new())));
+        assert!(display_available(|n| (n == "DISPLAY").then(|| ":0".into())));
+        assert!(display_available(|n| (n == "WAYLAND_DISPLAY").then(|| "wayland-0".into())));
+    }
+
+    #[test]
+    fn no_display_message_points_to_the_cli() {
+        let text = RunError::NoDisplay.to_string();
+        assert!(text.starts_with("Tidings needs a graphical display"), "{text}");
+        assert!(text.contains("tidings --help") && text.contains("xvfb-run"), "{text}");
+    }
+}

@@ -1,0 +1,121 @@
+//! The accounts overview: what is configured, and a way to add more. Reading mail comes in a
+//! later version; until then this screen says so and points to the command that checks an
+//! account.
+
+use iced::widget::{Column, button, column, container, row, scrollable, space, text};
+use iced::{Element, Length, widget};
+
+use tidings_mail::account::{Account, Protocol, Server};
+use tidings_mail::config::Config;
+
+use crate::theme;
+
+/// Widget id of the "Add account" button.
+pub const ADD_ACCOUNT: &str = "accounts-add-account";
+
+#[derive(Debug, Clone)]
+pub enum Message {
+    AddAccount,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    OpenWizard,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Accounts {
+    /// A one-time note, e.g. about the account just added.
+    notice: Option<String>,
+}
+
+impl Accounts {
+    pub fn new() -> Self {
+        Accounts { notice: None }
+    }
+
+    pub fn with_notice(notice: impl Into<String>) -> Self {
+        Accounts { notice: Some(notice.into()) }
+    }
+
+    pub fn update(&mut self, message: Message) -> Action {
+        match message {
+            Message::AddAccount => Action::OpenWizard,
+        }
+    }
+
+    pub fn view<'a>(&'a self, config: &'a Config) -> Element<'a, Message> {
+        let add = button(text("Add account"))
+            .padding([8, 20])
+            .style(theme::button::primary)
+            .on_press(Message::AddAccount);
+        let header = row![
+            text("Accounts").size(26),
+            space::horizontal(),
+            container(add).id(widget::Id::new(ADD_ACCOUNT)),
+        ]
+        .align_y(iced::Alignment::Center);
+
+        let notice = self.notice.as_deref().map(|notice| {
+            container(text(notice).size(14)).padding(12).width(Length::Fill).style(theme::container::card)
+        });
+
+        let cards = Column::with_children(config.accounts.iter().map(card)).spacing(12);
+
+        let content = column![header]
+            .push(notice)
+            .push(cards)
+            .push(
+                text(
+                    "Reading mail arrives in a later version of Tidings. Meanwhile, \
+                     \"tidings account test NAME\" checks an account from a terminal.",
+                )
+                .size(13)
+                .style(theme::text::muted),
+            )
+            .spacing(16)
+            .padding(24)
+            .max_width(760);
+
+        scrollable(container(content).center_x(Length::Fill)).into()
+    }
+}
+
+fn card(account: &Account) -> Element<'_, Message> {
+    container(
+        column![
+            text(&account.name).size(18),
+            text(&account.email).size(14).style(theme::text::muted),
+            server_line("Incoming", account.incoming_protocol.into(), &account.incoming),
+            server_line("Outgoing", Protocol::Smtp, &account.outgoing),
+            text(format!("Check it from a terminal: tidings account test {}", account.id))
+                .size(13)
+                .style(theme::text::muted),
+        ]
+        .spacing(6),
+    )
+    .padding(16)
+    .width(Length::Fill)
+    .style(theme::container::card)
+    .into()
+}
+
+/// "Incoming   IMAP  imap.example.com:993  SSL/TLS"
+fn server_line(label: &'static str, protocol: Protocol, server: &Server) -> Element<'static, Message> {
+    row![
+        text(label).size(14).width(90).style(theme::text::muted),
+        text(protocol_label(protocol)).size(14).width(56),
+        text(format!("{}:{}", server.host, server.port)).size(14).width(220),
+        text(server.security.label()).size(14).style(theme::text::muted),
+    ]
+    .spacing(12)
+    .into()
+}
+
+fn protocol_label(protocol: Protocol) -> &'static str {
+    match protocol {
+        Protocol::Imap => "IMAP",
+        Protocol::Pop3 => "POP3",
+        Protocol::Smtp => "SMTP",
+    }
+}

@@ -1,0 +1,32 @@
+//! Form layout: labelled fields with their validation message, grouped in titled cards.
+
+use iced::widget::{Column, column, container, row, text};
+use iced::{Alignment, Element, Length};
+
+use crate::theme;
+
+/// Width of the label column, so inputs line up within a card.
+const LABEL_WIDTH: f32 = 110.0;
+
+/// A label on the left; on the right the input and, below it, what is wrong with it.
+pub fn field<'a, Message: 'a>(
+    label: &'a str,
+    input: impl Into<Element<'a, Message>>,
+    error: Option<&'a str>,
+) -> Element<'a, Message> {
+    let label = container(text(label).size(14)).width(LABEL_WIDTH).padding([7, 0]);
+    let error = error.map(|message| text(message).size(13).style(theme::text::error));
+    row![label, column![input.into()].push(error).spacing(4).width(Length::Fill)]
+        .spacing(12)
+        .align_y(Alignment::Start)
+        .into()
+}
+
+/// A card with a title above its fields.
+pub fn section<'a, Message: 'a>(title: &'a str, fields: Column<'a, Message>) -> Element<'a, Message> {
+    container(column![text(title).size(16), fields.spacing(10)].spacing(12))
+        .padding(16)
+        .width(Length::Fill)
+        .style(theme::container::card)
+        .into()
+}

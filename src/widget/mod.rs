@@ -1,0 +1,4 @@
+//! Reusable pieces of interface shared by screens.
+
+pub mod choice;
+pub mod form;
