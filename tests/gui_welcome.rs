@@ -7,13 +7,13 @@
 //! `TIDINGS_SNAPSHOT_PNG=some/empty/dir`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::Path;
+mod common;
 
-use iced::Theme;
+use common::{assert_snapshot, run, settle};
+
 use iced::theme::Mode;
-use iced_test::futures::futures::StreamExt;
 use iced_test::selector::id;
-use iced_test::{Simulator, simulator};
+use iced_test::simulator;
 
 use tidings::app::{App, Message, Screen};
 use tidings::screen::{accounts, welcome, wizard};
@@ -21,56 +21,6 @@ use tidings_mail::account::{Account, AuthMethod, Incoming, Security, Server, Tru
 use tidings_mail::config::Config;
 use tidings_mail::profile::Profile;
 use tidings_mail::secret::Secrets;
-
-/// Runs a task to its end (on tokio, like the app) and returns the messages it produced.
-fn run(task: iced::Task<Message>) -> Vec<Message> {
-    let Some(stream) = iced_test::runtime::task::into_stream(task) else {
-        return Vec::new();
-    };
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    runtime.block_on(
-        stream
-            .filter_map(|action| async move {
-                match action {
-                    iced_test::runtime::Action::Output(message) => Some(message),
-                    _ => None,
-                }
-            })
-            .collect(),
-    )
-}
-
-/// Feeds every message a simulated interaction produced back into the app, then runs the
-/// tasks they start and feeds their results back too, like the runtime would.
-fn settle(app: &mut App, mut pending: Vec<Message>) {
-    while !pending.is_empty() {
-        let tasks: Vec<_> = pending.drain(..).map(|message| app.update(message)).collect();
-        pending = tasks.into_iter().flat_map(run).collect();
-    }
-}
-
-fn assert_snapshot(ui: &mut Simulator<'_, Message>, theme: &Theme, name: &str) {
-    assert_eq!(
-        std::env::var("ICED_TEST_BACKEND").as_deref(),
-        Ok("tiny-skia"),
-        "snapshots are pinned to the tiny-skia renderer: run with ICED_TEST_BACKEND=tiny-skia"
-    );
-    let snapshot = ui.snapshot(theme).unwrap();
-    let base = format!("{}/tests/snapshots/{name}", env!("CARGO_MANIFEST_DIR"));
-    let file = format!("{base}-tiny-skia.sha256");
-    assert!(
-        Path::new(&file).exists() || std::env::var_os("CI").is_none(),
-        "{file} is missing: generate it locally, look at it and commit it"
-    );
-    if let Some(dir) = std::env::var_os("TIDINGS_SNAPSHOT_PNG") {
-        let _ = snapshot.matches_image(Path::new(&dir).join(name)).unwrap();
-    }
-    assert!(
-        snapshot.matches_hash(&base).unwrap(),
-        "the {name} screen no longer matches {file}; if the change is intended, delete the \
-         file, rerun, look at the image (TIDINGS_SNAPSHOT_PNG) and commit the new hash"
-    );
-}
 
 fn account(name: &str, email: &str) -> Account {
     let server = |host: &str, port, security| Server {
