@@ -56,7 +56,7 @@ fn version_help_and_commands_not_there_yet() {
     for sub in ["account", "sync", "send", "inspect", "--profile", "--json"] {
         assert!(help.contains(sub), "--help lacks {sub}: {help}");
     }
-    for sub in ["sync", "send", "inspect"] {
+    for sub in ["sync", "send"] {
         let out = tidings(dir.path(), &[sub, "--json"], None);
         assert_eq!(out.status.code(), Some(69), "{sub}: {}", text(&out));
         assert_eq!(json(&out)["error"]["kind"], "not-implemented");
@@ -285,4 +285,44 @@ fn unencrypted_needs_an_explicit_flag_and_bad_pins_are_config_errors() {
     let e = json(&tidings(dir.path(), &args, Some("pw\n")));
     assert!(e["error"]["message"].as_str().unwrap().contains("SHA-256"), "{e}");
     assert!(!dir.path().join("config/config.toml").exists(), "nothing may be saved");
+}
+
+#[test]
+fn inspect_every_url_form_without_leaking_the_password() {
+    let s = servers();
+    let alice = s.user("alice");
+    s.seed(alice, 3).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let ca = s.ca_path().to_str().unwrap();
+    let forms = [
+        ("imap", s.imap_port()),
+        ("imaps", s.imaps_port()),
+        ("pop3", s.pop3_port()),
+        ("pop3s", s.pop3s_port()),
+        ("smtp", s.submission_port()),
+        ("smtps", s.submissions_port()),
+    ];
+    for (scheme, port) in forms {
+        let url = format!("{scheme}://127.0.0.1:{port}");
+        let stdin = format!("{}\n", alice.password);
+        for format in ["--json", "--markdown"] {
+            let args = ["inspect", &url, "--user", &alice.email, "--password-stdin", "--ca-file", ca, format];
+            let out = tidings(dir.path(), &args, Some(&stdin));
+            let all = text(&out);
+            assert!(out.status.success(), "{url} {format}: {all}");
+            assert!(!all.contains(&alice.password), "{url} {format}: the password is in the output");
+            if format == "--json" {
+                let r = json(&out);
+                assert!(r["tls"]["version"].as_str().unwrap().starts_with("TLS 1."), "{r:#}");
+                let stages = r["stages"].as_array().unwrap();
+                assert!(stages.iter().all(|s| s["duration"].as_f64().is_some()), "{r:#}");
+                assert!(stages.iter().any(|s| s["name"] == "login"));
+                if scheme.starts_with("imap") {
+                    assert!(r["capabilities"]["after_login"].as_array().unwrap().iter().any(|c| c == "IDLE"));
+                }
+            } else {
+                assert!(all.contains("## Stages") && all.contains("| TLS handshake | ok |"), "{all}");
+            }
+        }
+    }
 }

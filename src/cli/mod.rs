@@ -3,6 +3,7 @@
 //! config and data under DIR.
 
 mod account;
+mod inspect;
 mod output;
 
 use std::path::PathBuf;
@@ -49,11 +50,8 @@ enum Command {
         /// A message file (.eml), or - for standard input.
         file: Option<PathBuf>,
     },
-    /// Inspect a mail server: transcript, TLS, capabilities, timings.
-    Inspect {
-        /// imap://, imaps://, pop3://, pop3s://, smtp://, smtps:// host[:port]
-        target: Option<String>,
-    },
+    /// Inspect a mail server: transcript, TLS, capabilities, timings, behaviour checks.
+    Inspect(inspect::InspectArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -70,7 +68,7 @@ pub fn main() -> ExitCode {
         Command::Account(cmd) => account::run(cmd, &profile, &out),
         Command::Sync { .. } => out.not_yet("sync", "the IMAP and POP3 receive passes"),
         Command::Send { .. } => out.not_yet("send", "SMTP sending with the durable outbox"),
-        Command::Inspect { .. } => out.not_yet("inspect", "the server inspector"),
+        Command::Inspect(args) => inspect::run(args, &profile, &out),
     }
 }
 

@@ -89,7 +89,10 @@ pub async fn login(
     let t = transcript.elapsed();
     match session.capabilities().await {
         Ok(caps) => {
-            facts.capabilities_after_login = caps.iter().map(cap_name).collect();
+            // A set on async-imap's side: sorted here so reports are stable.
+            let mut names: Vec<String> = caps.iter().map(cap_name).collect();
+            names.sort_by_key(|n| (n != "IMAP4rev1", n.to_ascii_uppercase()));
+            facts.capabilities_after_login = names;
             transcript.stage(StageName::Capabilities, t, true, None);
         }
         Err(e) => return Err(map_error(ep, e, transcript.last_server_line())),

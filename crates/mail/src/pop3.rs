@@ -169,6 +169,57 @@ impl Pop3 {
         }
     }
 
+    /// LIST: every message's number and size as the server states it.
+    pub async fn list(&mut self) -> Result<Vec<(u32, u64)>> {
+        let r = self.command("LIST").await?;
+        if !r.ok {
+            return Err(self.refused("refused LIST", r));
+        }
+        let mut out = Vec::new();
+        for line in self.multiline().await? {
+            let mut it = line.split_ascii_whitespace();
+            if let (Some(Ok(n)), Some(Ok(size))) = (it.next().map(str::parse), it.next().map(str::parse)) {
+                out.push((n, size));
+            }
+        }
+        Ok(out)
+    }
+
+    /// UIDL: message number and unique id (the second field is the id, not the number).
+    pub async fn uidl(&mut self) -> Result<Vec<(u32, String)>> {
+        let r = self.command("UIDL").await?;
+        if !r.ok {
+            return Err(self.refused("refused UIDL", r));
+        }
+        let mut out = Vec::new();
+        for line in self.multiline().await? {
+            let mut it = line.split_ascii_whitespace();
+            if let (Some(Ok(n)), Some(uid)) = (it.next().map(str::parse), it.next()) {
+                out.push((n, uid.to_string()));
+            }
+        }
+        Ok(out)
+    }
+
+    /// RETR into memory, dot-unstuffed, CRLF line endings: for inspection samples. (The
+    /// receive pass streams to disk instead.)
+    pub async fn retr(&mut self, n: u32) -> Result<Vec<u8>> {
+        let r = self.command(&format!("RETR {n}")).await?;
+        if !r.ok {
+            return Err(self.refused("refused RETR", r));
+        }
+        let mut out = Vec::new();
+        loop {
+            let line = self.lc.read_line_bytes().await?;
+            if line == b"." {
+                return Ok(out);
+            }
+            let line = line.strip_prefix(b".").unwrap_or(&line);
+            out.extend_from_slice(line);
+            out.extend_from_slice(b"\r\n");
+        }
+    }
+
     pub async fn quit(mut self) -> Result<()> {
         let transcript = self.lc.connection().transcript().clone();
         let t = transcript.elapsed();

@@ -63,6 +63,10 @@ pub enum StageName {
     Capabilities,
     StartTls,
     Login,
+    /// IMAP ID (RFC 2971): who the server says it is.
+    Id,
+    /// The first mailbox command: SELECT INBOX, STAT, or MAIL FROM (not sent on).
+    Mailbox,
     Logout,
 }
 
@@ -76,6 +80,8 @@ impl StageName {
             StageName::Capabilities => "Capabilities",
             StageName::StartTls => "STARTTLS",
             StageName::Login => "Log in",
+            StageName::Id => "IMAP ID",
+            StageName::Mailbox => "First mailbox command",
             StageName::Logout => "Log out",
         }
     }

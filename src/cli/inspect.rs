@@ -1,0 +1,127 @@
+//! `tidings inspect TARGET | --account NAME`: the server inspector, headless.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+use tidings_mail::account::Protocol;
+use tidings_mail::check::Passwords;
+use tidings_mail::config::Config;
+use tidings_mail::inspect::{Credentials, InspectOptions, Report, Target, inspect};
+use tidings_mail::net::{Endpoint, Fingerprint, Transcript, TrustAnchors};
+use tidings_mail::profile::Profile;
+use tidings_mail::secret::Secrets;
+use tidings_mail::{Error, Kind};
+
+use super::Out;
+use super::output::EXIT_FAILED;
+
+#[derive(Args, Debug)]
+pub struct InspectArgs {
+    /// imap://, imaps://, pop3://, pop3s://, smtp:// (STARTTLS) or smtps:// with host[:port]
+    #[arg(required_unless_present = "account", conflicts_with = "account")]
+    target: Option<String>,
+    /// Inspect an account's incoming and outgoing servers with its stored settings and password.
+    #[arg(long)]
+    account: Option<String>,
+    /// User name to log in with (then the password comes from --password-stdin).
+    #[arg(long, requires = "password_stdin")]
+    user: Option<String>,
+    /// Read the password from standard input.
+    #[arg(long)]
+    password_stdin: bool,
+    /// Print the report as Markdown (for a ticket).
+    #[arg(long, conflicts_with = "json")]
+    markdown: bool,
+    /// Trust an extra CA certificate (PEM).
+    #[arg(long, value_name = "PATH")]
+    ca_file: Option<PathBuf>,
+    /// Accept the certificate with this SHA-256 fingerprint.
+    #[arg(long, value_name = "SHA256")]
+    pin_cert: Option<String>,
+    /// How many recent messages the size and format checks sample.
+    #[arg(long, default_value_t = 5)]
+    sample: usize,
+}
+
+pub fn run(args: InspectArgs, profile: &Profile, out: &Out) -> ExitCode {
+    match run_inner(args, profile, out) {
+        Ok(code) => code,
+        Err(e) => out.error(&e),
+    }
+}
+
+fn run_inner(args: InspectArgs, profile: &Profile, out: &Out) -> Result<ExitCode, Error> {
+    let opts = InspectOptions { sample: args.sample.max(1), ..Default::default() };
+    let mut jobs: Vec<(Target, TrustAnchors, Option<Credentials>)> = Vec::new();
+    if let Some(name) = &args.account {
+        let config = Config::load(profile)?;
+        let account = config.account(name).ok_or_else(|| {
+            Error::config(format!("there is no account \"{name}\" (see `tidings account list`)"))
+        })?;
+        let pw = Passwords::lookup(account, &Secrets::system())?;
+        for (protocol, server, password) in [
+            (Protocol::from(account.incoming_protocol), &account.incoming, pw.incoming),
+            (Protocol::Smtp, &account.outgoing, pw.outgoing),
+        ] {
+            let ep = Endpoint::from_server(server)?;
+            let target =
+                Target { protocol, security: server.security, host: server.host.clone(), port: server.port };
+            jobs.push((target, ep.trust, Some(Credentials { user: server.user.clone(), password })));
+        }
+    } else {
+        let target = Target::parse(args.target.as_deref().unwrap_or(""))?;
+        let mut trust = TrustAnchors::default();
+        if let Some(path) = &args.ca_file {
+            trust.extra_ca_pem.push(std::fs::read(path).map_err(|e| {
+                Error::new(Kind::Config, format!("cannot read the CA file {}", path.display())).with_source(e)
+            })?);
+        }
+        if let Some(pin) = &args.pin_cert {
+            trust.pin = Some(Fingerprint::parse(pin)?);
+        }
+        let creds = match (&args.user, args.password_stdin) {
+            (Some(user), true) => {
+                let mut line = String::new();
+                std::io::stdin().read_line(&mut line).map_err(|e| {
+                    Error::new(Kind::Config, "cannot read the password from standard input").with_source(e)
+                })?;
+                Some(Credentials {
+                    user: user.clone(),
+                    password: line.trim_end_matches(['\r', '\n']).to_string(),
+                })
+            }
+            (None, true) => return Err(Error::config("--password-stdin needs --user")),
+            _ => None,
+        };
+        jobs.push((target, trust, creds));
+    }
+
+    let rt =
+        super::runtime().map_err(|e| Error::new(Kind::Storage, "cannot start the runtime").with_source(e))?;
+    let reports: Vec<Report> = rt.block_on(async {
+        let mut reports = Vec::new();
+        for (target, trust, creds) in jobs {
+            reports.push(inspect(&target, trust, creds, &opts, &Transcript::new()).await);
+        }
+        reports
+    });
+    let ok = reports.iter().all(|r| r.ok);
+    if out.json {
+        let value = if reports.len() == 1 {
+            serde_json::to_value(&reports[0])
+        } else {
+            serde_json::to_value(&reports).map(|v| serde_json::json!({ "ok": ok, "reports": v }))
+        };
+        match value {
+            Ok(v) => out.print_json(&v),
+            Err(e) => eprintln!("tidings: cannot write JSON: {e}"),
+        }
+    } else {
+        let _ = args.markdown; // text output is the Markdown report: readable in a terminal too
+        for r in &reports {
+            println!("{}", r.to_markdown());
+        }
+    }
+    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(EXIT_FAILED) })
+}
