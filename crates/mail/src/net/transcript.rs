@@ -137,6 +137,14 @@ struct Inner {
     /// SMTP DATA: client lines are message text, not commands, until the lone ".".
     data: DataState,
     log: Option<File>,
+    watchers: Vec<tokio::sync::mpsc::UnboundedSender<Event>>,
+}
+
+/// What a watcher of a live transcript receives.
+#[derive(Debug, Clone)]
+pub enum Event {
+    Line(Line),
+    Stage(Stage),
 }
 
 impl Default for Transcript {
@@ -165,6 +173,7 @@ impl Transcript {
                 sensitive: false,
                 data: DataState::Off,
                 log: None,
+                watchers: Vec::new(),
             })),
         }
     }
@@ -191,6 +200,14 @@ impl Transcript {
         writeln!(file, "## connection opened {}", humantime::format_rfc3339_millis(inner.started))?;
         inner.log = Some(file);
         Ok(())
+    }
+
+    /// Every line and stage from now on, as they happen (for a live view). The sender is
+    /// dropped when the receiver is.
+    pub fn watch(&self) -> tokio::sync::mpsc::UnboundedReceiver<Event> {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        self.lock().watchers.push(tx);
+        rx
     }
 
     /// A secret that must never appear in any line, whatever protocol carries it.
@@ -265,7 +282,9 @@ impl Transcript {
             detail.as_deref().map(|d| format!(": {d}")).unwrap_or_default()
         );
         inner.push_line(Dir::Info, text.as_bytes());
-        inner.stages.push(Stage { name, start, duration, ok, detail });
+        let stage = Stage { name, start, duration, ok, detail };
+        inner.notify(Event::Stage(stage.clone()));
+        inner.stages.push(stage);
     }
 
     pub fn lines(&self) -> Vec<Line> {
@@ -333,7 +352,14 @@ impl Inner {
             self.lines.pop_front();
             self.dropped += 1;
         }
+        self.notify(Event::Line(line.clone()));
         self.lines.push_back(line);
+    }
+
+    fn notify(&mut self, event: Event) {
+        if !self.watchers.is_empty() {
+            self.watchers.retain(|w| w.send(event.clone()).is_ok());
+        }
     }
 
     fn scrub(&self, mut text: String) -> String {
@@ -489,6 +515,23 @@ mod tests {
         let long = "x".repeat(5000) + "\r\n";
         t.record(Dir::Server, long.as_bytes());
         assert!(t.last_server_line().unwrap_or_default().ends_with("(3000 more bytes)"));
+    }
+
+    #[test]
+    fn watchers_see_redacted_lines_and_stages_live() {
+        let t = Transcript::new();
+        let mut rx = t.watch();
+        t.record(Dir::Client, b"a1 LOGIN alice pw\r\n");
+        t.stage(StageName::Login, Duration::ZERO, true, None);
+        let mut got = Vec::new();
+        while let Ok(e) = rx.try_recv() {
+            got.push(e);
+        }
+        assert!(matches!(&got[0], Event::Line(l) if l.text == "a1 LOGIN <redacted>"));
+        assert!(got.iter().any(|e| matches!(e, Event::Stage(s) if s.name == StageName::Login)));
+        drop(rx);
+        t.note("nobody listens");
+        assert!(t.lock().watchers.is_empty());
     }
 
     #[test]
