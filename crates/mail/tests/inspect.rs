@@ -121,3 +121,42 @@ async fn a_server_without_starttls_and_an_untrusted_certificate_are_reported() {
     assert_eq!(cert.sha256.replace(':', "").to_ascii_lowercase(), other.leaf_sha256_hex());
     assert_eq!(r.failed_stage.as_deref(), Some("TLS handshake"));
 }
+
+#[tokio::test]
+async fn sizes_that_differ_from_the_bytes_sent_are_flagged_estimated() {
+    for scheme in ["imap", "pop3"] {
+        let proto = if scheme == "imap" { Proto::Imap } else { Proto::Pop3 };
+        let server = FaultServer::estimated_sizes(proto).await.unwrap();
+        // The fault server has no TLS: inspect it as a plain server (Security::None).
+        let mut target = Target::parse(&format!("{scheme}://127.0.0.1:{}", server.port())).unwrap();
+        target.security = Security::None;
+        let creds = Credentials { user: "alice".into(), password: "pw-for-fault".into() };
+        let r = inspect(
+            &target,
+            TrustAnchors::default(),
+            Some(creds),
+            &InspectOptions::default(),
+            &Transcript::new(),
+        )
+        .await;
+        let sizes =
+            r.checks.iter().find(|c| c.name == "Sizes").unwrap_or_else(|| panic!("{}", r.to_markdown()));
+        assert_eq!(sizes.verdict, Verdict::Info, "{scheme}: {}", r.to_markdown());
+        assert!(sizes.summary.starts_with("estimated"), "{}", sizes.summary);
+
+        let exact = FaultServer::no_starttls(proto).await.unwrap();
+        let mut target = Target::parse(&format!("{scheme}://127.0.0.1:{}", exact.port())).unwrap();
+        target.security = Security::None;
+        let creds = Credentials { user: "alice".into(), password: "pw-for-fault".into() };
+        let r = inspect(
+            &target,
+            TrustAnchors::default(),
+            Some(creds),
+            &InspectOptions::default(),
+            &Transcript::new(),
+        )
+        .await;
+        let sizes = r.checks.iter().find(|c| c.name == "Sizes").unwrap();
+        assert_eq!(sizes.verdict, Verdict::Pass, "{scheme}: {}", r.to_markdown());
+    }
+}

@@ -24,16 +24,35 @@ fn total_size() -> usize {
     (1..=COUNT).map(|n| mail(n).len()).sum()
 }
 
+/// How the server states message sizes (RFC822.SIZE, LIST).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Sizes {
+    Exact,
+    /// Rounded up to the next KiB plus a little, the way an estimating server (Exchange
+    /// without EnableExactRFC822Size) differs from the bytes it then sends.
+    Estimated,
+}
+
+impl Sizes {
+    fn stated(self, actual: usize) -> usize {
+        match self {
+            Sizes::Exact => actual,
+            Sizes::Estimated => actual.div_ceil(1024) * 1024 + 37,
+        }
+    }
+}
+
 /// Runs the dialog for `proto`; `greeting` is the first line without CRLF.
 pub(crate) async fn run<S: AsyncRead + AsyncWrite + Unpin>(
     s: &mut Session<S>,
     proto: Proto,
     greeting: &str,
+    sizes: Sizes,
 ) -> io::Result<()> {
     s.send(format!("{greeting}\r\n")).await?;
     match proto {
-        Proto::Imap => imap(s).await,
-        Proto::Pop3 => pop3(s).await,
+        Proto::Imap => imap(s, sizes).await,
+        Proto::Pop3 => pop3(s, sizes).await,
         Proto::Smtp => smtp(s).await,
     }
 }
@@ -66,7 +85,7 @@ fn literal(line: &str) -> Option<(String, usize)> {
     Some((line[..open].to_owned(), size))
 }
 
-async fn imap<S: AsyncRead + AsyncWrite + Unpin>(s: &mut Session<S>) -> io::Result<()> {
+async fn imap<S: AsyncRead + AsyncWrite + Unpin>(s: &mut Session<S>, sizes: Sizes) -> io::Result<()> {
     while let Some(line) = imap_command(s).await? {
         let mut words = line.splitn(3, ' ');
         let tag = words.next().unwrap_or("*").to_owned();
@@ -98,7 +117,7 @@ async fn imap<S: AsyncRead + AsyncWrite + Unpin>(s: &mut Session<S>) -> io::Resu
                  {tag} OK [READ-WRITE] {verb} completed\r\n",
                 COUNT + 1
             ),
-            "FETCH" => format!("{}{tag} OK FETCH completed\r\n", fetch(&rest)),
+            "FETCH" => format!("{}{tag} OK FETCH completed\r\n", fetch(&rest, sizes)),
             "SEARCH" => format!("* SEARCH 1 2 3\r\n{tag} OK SEARCH completed\r\n"),
             "LIST" | "LSUB" => format!("* {verb} () \"/\" INBOX\r\n{tag} OK {verb} completed\r\n"),
             "IDLE" => {
@@ -123,7 +142,7 @@ async fn imap<S: AsyncRead + AsyncWrite + Unpin>(s: &mut Session<S>) -> io::Resu
 }
 
 /// FETCH responses for a sequence set; bodies only when BODY[] / BODY.PEEK[] is asked for.
-fn fetch(args: &str) -> String {
+fn fetch(args: &str, sizes: Sizes) -> String {
     let (set, items) = args.split_once(' ').unwrap_or((args, ""));
     let want_body = {
         let items = items.to_ascii_uppercase();
@@ -132,7 +151,7 @@ fn fetch(args: &str) -> String {
     let mut out = String::new();
     for n in sequence(set) {
         let raw = mail(n);
-        out.push_str(&format!("* {n} FETCH (UID {n} FLAGS () RFC822.SIZE {}", raw.len()));
+        out.push_str(&format!("* {n} FETCH (UID {n} FLAGS () RFC822.SIZE {}", sizes.stated(raw.len())));
         if want_body {
             out.push_str(&format!(" BODY[] {{{}}}\r\n{})\r\n", raw.len(), String::from_utf8_lossy(&raw)));
         } else {
@@ -162,7 +181,7 @@ fn sequence(set: &str) -> Vec<usize> {
     out
 }
 
-async fn pop3<S: AsyncRead + AsyncWrite + Unpin>(s: &mut Session<S>) -> io::Result<()> {
+async fn pop3<S: AsyncRead + AsyncWrite + Unpin>(s: &mut Session<S>, sizes: Sizes) -> io::Result<()> {
     while let Some(line) = s.line().await? {
         let mut words = line.split_whitespace();
         let verb = words.next().unwrap_or("").to_ascii_uppercase();
@@ -186,7 +205,11 @@ async fn pop3<S: AsyncRead + AsyncWrite + Unpin>(s: &mut Session<S>) -> io::Resu
             "STAT" => format!("+OK {COUNT} {}\r\n", total_size()),
             "LIST" | "UIDL" => {
                 let value = |n: usize| {
-                    if verb == "LIST" { mail(n).len().to_string() } else { format!("fault-{n}") }
+                    if verb == "LIST" {
+                        sizes.stated(mail(n).len()).to_string()
+                    } else {
+                        format!("fault-{n}")
+                    }
                 };
                 match arg {
                     Some(_) if !exists(&arg) => "-ERR no such message\r\n".into(),

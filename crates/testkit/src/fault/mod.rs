@@ -37,6 +37,7 @@ enum Behaviour {
     Garbage,
     Silent,
     OwnCert,
+    EstimatedSizes,
 }
 
 /// Not any protocol: NUL, a TLS record header, a PNG signature, invalid UTF-8, then CRLF so
@@ -80,6 +81,12 @@ impl FaultServer {
     /// (`proto` only documents intent: the garbage is the same for all.)
     pub async fn garbage(proto: Proto) -> io::Result<FaultServer> {
         Self::spawn(proto, Behaviour::Garbage, None).await
+    }
+
+    /// Like `no_starttls`, but the sizes it states (IMAP RFC822.SIZE, POP3 LIST) differ from
+    /// the bytes it then sends, as Exchange's estimated sizes do.
+    pub async fn estimated_sizes(proto: Proto) -> io::Result<FaultServer> {
+        Self::spawn(proto, Behaviour::EstimatedSizes, None).await
     }
 
     /// Accepts and reads, never writes: for timeout tests.
@@ -204,7 +211,7 @@ async fn serve(
     let _ = socket.set_nodelay(true);
     // Errors end the connection; that is all a fault server needs to do with them.
     let _ = match behaviour {
-        Behaviour::NoStarttls | Behaviour::DropAfter(_) => {
+        Behaviour::NoStarttls | Behaviour::DropAfter(_) | Behaviour::EstimatedSizes => {
             let budget = match behaviour {
                 Behaviour::DropAfter(bytes) => Some(bytes),
                 _ => None,
@@ -214,8 +221,12 @@ async fn serve(
                 Proto::Pop3 => "+OK POP3 ready",
                 Proto::Smtp => "220 fault.example.test ESMTP ready",
             };
+            let sizes = match behaviour {
+                Behaviour::EstimatedSizes => dialog::Sizes::Estimated,
+                _ => dialog::Sizes::Exact,
+            };
             let mut session = Session::new(socket, received, budget);
-            dialog::run(&mut session, proto, greeting).await
+            dialog::run(&mut session, proto, greeting, sizes).await
         }
         Behaviour::Garbage => {
             let mut session = Session::new(socket, received, None);
@@ -231,7 +242,7 @@ async fn serve(
                 Proto::Pop3 => "+OK ready",
                 Proto::Smtp => "220 fault.example.test ESMTP ready",
             };
-            dialog::run(&mut Session::new(tls, received, None), proto, greeting).await
+            dialog::run(&mut Session::new(tls, received, None), proto, greeting, dialog::Sizes::Exact).await
         }
     };
 }
