@@ -11,6 +11,7 @@ pub mod check;
 pub mod config;
 pub mod error;
 pub mod explain;
+pub mod idle;
 pub mod imap;
 pub mod inspect;
 pub mod net;
