@@ -165,6 +165,17 @@ fn account_lifecycle_against_the_real_servers() {
     let log = std::fs::read_to_string(dir.path().join("data/logs/alice-test.transcript.log")).unwrap();
     assert!(log.contains("LOGIN <redacted>") && !log.contains(&alice.password), "{log}");
 
+    // The inspector on the account's servers, with the IDLE probe (cleaned up afterwards).
+    let out = tidings(dir.path(), &["inspect", "--account", "alice-test", "--probe", "--json"], None);
+    assert!(out.status.success(), "{}", text(&out));
+    let r = json(&out);
+    let imap_checks = r["reports"][0]["checks"].as_array().unwrap();
+    let probe = imap_checks.iter().find(|c| c["name"] == "IDLE latency").expect("the probe ran");
+    assert_eq!(probe["verdict"], "pass", "{probe:#}");
+    assert_eq!(r["reports"][1]["protocol"], "smtp");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains(&alice.password));
+    assert_eq!(s.message_count(alice, "INBOX").unwrap(), 0, "the probe was left behind");
+
     // Removing deletes the secrets: a later test has no password to use.
     let out = tidings(dir.path(), &["account", "remove", "alice-test", "--json"], None);
     assert!(out.status.success(), "{}", text(&out));

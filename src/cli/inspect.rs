@@ -7,7 +7,7 @@ use clap::Args;
 use tidings_mail::account::Protocol;
 use tidings_mail::check::Passwords;
 use tidings_mail::config::Config;
-use tidings_mail::inspect::{Credentials, InspectOptions, Report, Target, inspect};
+use tidings_mail::inspect::{Credentials, InspectOptions, Probe, Report, Target, inspect};
 use tidings_mail::net::{Endpoint, Fingerprint, Transcript, TrustAnchors};
 use tidings_mail::profile::Profile;
 use tidings_mail::secret::Secrets;
@@ -42,6 +42,10 @@ pub struct InspectArgs {
     /// How many recent messages the size and format checks sample.
     #[arg(long, default_value_t = 5)]
     sample: usize,
+    /// Also measure IDLE latency: submit a probe message to the account's own address over
+    /// its SMTP server and time until IDLE announces it (the probe is deleted afterwards).
+    #[arg(long, requires = "account")]
+    probe: bool,
 }
 
 pub fn run(args: InspectArgs, profile: &Profile, out: &Out) -> ExitCode {
@@ -52,7 +56,7 @@ pub fn run(args: InspectArgs, profile: &Profile, out: &Out) -> ExitCode {
 }
 
 fn run_inner(args: InspectArgs, profile: &Profile, out: &Out) -> Result<ExitCode, Error> {
-    let opts = InspectOptions { sample: args.sample.max(1), ..Default::default() };
+    let mut opts = InspectOptions { sample: args.sample.max(1), ..Default::default() };
     let mut jobs: Vec<(Target, TrustAnchors, Option<Credentials>)> = Vec::new();
     if let Some(name) = &args.account {
         let config = Config::load(profile)?;
@@ -60,6 +64,14 @@ fn run_inner(args: InspectArgs, profile: &Profile, out: &Out) -> Result<ExitCode
             Error::config(format!("there is no account \"{name}\" (see `tidings account list`)"))
         })?;
         let pw = Passwords::lookup(account, &Secrets::system())?;
+        if args.probe {
+            opts.probe = Some(Probe {
+                smtp: Endpoint::from_server(&account.outgoing)?,
+                smtp_user: account.outgoing.user.clone(),
+                smtp_password: pw.outgoing.clone(),
+                address: account.email.clone(),
+            });
+        }
         for (protocol, server, password) in [
             (Protocol::from(account.incoming_protocol), &account.incoming, pw.incoming),
             (Protocol::Smtp, &account.outgoing, pw.outgoing),

@@ -160,3 +160,38 @@ async fn sizes_that_differ_from_the_bytes_sent_are_flagged_estimated() {
         assert_eq!(sizes.verdict, Verdict::Pass, "{scheme}: {}", r.to_markdown());
     }
 }
+
+#[tokio::test]
+async fn the_idle_latency_probe_is_timed_and_cleaned_up() {
+    let s = common::servers();
+    let alice = s.user("alice");
+    let trust = TrustAnchors { extra_ca_pem: vec![s.ca_pem().to_vec()], pin: None };
+    let probe = tidings_mail::inspect::Probe {
+        smtp: common::endpoint(&s, s.submission_port(), Security::StartTls),
+        smtp_user: alice.login.clone(),
+        smtp_password: alice.password.clone(),
+        address: alice.email.clone(),
+    };
+    let opts = InspectOptions { probe: Some(probe), ..Default::default() };
+    let target = Target::parse(&format!("imaps://127.0.0.1:{}", s.imaps_port())).unwrap();
+    let creds = Credentials { user: alice.login.clone(), password: alice.password.clone() };
+    let r = inspect(&target, trust, Some(creds), &opts, &Transcript::new()).await;
+    let check = r.checks.iter().find(|c| c.name == "IDLE latency").expect("the probe ran");
+    println!("{}: {}", check.summary, check.evidence.join("; "));
+    assert_eq!(check.verdict, Verdict::Pass, "{}", r.to_markdown());
+    assert!(check.evidence.iter().any(|e| e.contains("UID EXPUNGE")), "{check:?}");
+    assert_eq!(s.message_count(alice, "INBOX").unwrap(), 0, "the probe was not cleaned up");
+    assert!(!format!("{:?}", opts_debug()).contains("secret"));
+}
+
+fn opts_debug() -> InspectOptions {
+    InspectOptions {
+        probe: Some(tidings_mail::inspect::Probe {
+            smtp: tidings_mail::net::Endpoint::new("h", 1, Security::Implicit),
+            smtp_user: "u".into(),
+            smtp_password: "secret".into(),
+            address: "u@example.test".into(),
+        }),
+        ..Default::default()
+    }
+}

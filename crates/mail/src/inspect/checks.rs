@@ -267,7 +267,7 @@ pub fn idle_offered(facts: &SessionFacts) -> Check {
         name: "IDLE",
         verdict: if idle { Verdict::Pass } else { Verdict::Fail },
         summary: if idle {
-            "IDLE is offered: new mail can be pushed (the delivery latency probe needs an account's SMTP settings and is not part of this inspection)".into()
+            "IDLE is offered: new mail can be pushed".into()
         } else {
             "IDLE is not offered: a client must poll".into()
         },

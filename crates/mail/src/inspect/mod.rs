@@ -6,6 +6,7 @@
 //! protocol steps.
 
 mod checks;
+mod probe;
 mod render;
 mod run;
 
@@ -17,6 +18,7 @@ use crate::account::{Protocol, Security};
 use crate::error::{Error, ErrorReport, Result};
 use crate::net::{CertInfo, Line, Stage};
 
+pub use probe::Probe;
 pub use run::inspect;
 
 /// What to inspect: `imap://`, `imaps://`, `pop3://`, `pop3s://`, `smtp://` (STARTTLS),
@@ -179,11 +181,13 @@ pub struct InspectOptions {
     pub sample: usize,
     /// Largest message fetched for the checks.
     pub max_sample_bytes: u64,
+    /// Submit a probe message to oneself and time IDLE's announcement (writes; cleans up).
+    pub probe: Option<Probe>,
 }
 
 impl Default for InspectOptions {
     fn default() -> Self {
-        InspectOptions { sample: 5, max_sample_bytes: 5 * 1024 * 1024 }
+        InspectOptions { sample: 5, max_sample_bytes: 5 * 1024 * 1024, probe: None }
     }
 }
 

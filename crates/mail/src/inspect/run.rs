@@ -167,7 +167,11 @@ async fn imap_flow(
     found.mailbox = Some(summary);
     found.checks.push(checks::read_receipts(&mailbox));
     found.checks.extend(checks::imap_sample(&mut session, ep, &mailbox, opts).await);
-    imap::logout(session, ep).await
+    imap::logout(session, ep).await?;
+    if let Some(probe) = &opts.probe {
+        found.checks.push(super::probe::idle_latency(ep, c, probe).await);
+    }
+    Ok(())
 }
 
 /// RFC 2971 ID before login: who the server says it is.
