@@ -195,3 +195,24 @@ fn opts_debug() -> InspectOptions {
         ..Default::default()
     }
 }
+
+#[tokio::test]
+async fn expired_and_self_signed_certificates_are_reported_with_the_reason() {
+    use tidings_testkit::fault::LeafKind;
+    // Expired, from a CA we trust: expiry is the only problem.
+    let expired = FaultServer::tls_with_cert(Proto::Imap, LeafKind::Expired).await.unwrap();
+    let trust = TrustAnchors { extra_ca_pem: vec![expired.ca_pem().to_vec()], pin: None };
+    let target = Target::parse(&format!("imaps://127.0.0.1:{}", expired.port())).unwrap();
+    let r = inspect(&target, trust, None, &InspectOptions::default(), &Transcript::new()).await;
+    let tls = r.tls.expect("TLS section");
+    assert!(tls.verdict.contains("expired"), "{}", tls.verdict);
+    assert!(!tls.verdict.contains("self-signed"), "{}", tls.verdict);
+
+    let own = FaultServer::tls_with_cert(Proto::Pop3, LeafKind::SelfSigned).await.unwrap();
+    let target = Target::parse(&format!("pop3s://127.0.0.1:{}", own.port())).unwrap();
+    let r =
+        inspect(&target, TrustAnchors::default(), None, &InspectOptions::default(), &Transcript::new()).await;
+    let tls = r.tls.clone().expect("TLS section");
+    assert!(tls.verdict.contains("self-signed"), "{}", tls.verdict);
+    assert!(r.to_markdown().contains(&tls.certificate.unwrap().sha256));
+}

@@ -41,9 +41,29 @@ impl Certs {
     }
 }
 
+/// What is wrong with a fault server's certificate, on top of nobody trusting its CA.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LeafKind {
+    /// A valid leaf from a fresh CA (trust the CA and it verifies).
+    Valid,
+    /// Signed by the fresh CA but expired yesterday.
+    Expired,
+    /// No CA at all: the leaf signs itself (`ca_pem` is the leaf).
+    SelfSigned,
+}
+
 /// Makes the CA and the leaf in `dir` (created if missing). P-256 keys: generated in
 /// milliseconds, unlike RSA.
 pub(crate) fn make(openssl: &Path, dir: &Path, ca_name: &str) -> Result<Certs, TestkitError> {
+    make_kind(openssl, dir, ca_name, LeafKind::Valid)
+}
+
+pub(crate) fn make_kind(
+    openssl: &Path,
+    dir: &Path,
+    ca_name: &str,
+    kind: LeafKind,
+) -> Result<Certs, TestkitError> {
     std::fs::create_dir_all(dir).map_err(TestkitError::io(format!("creating {}", dir.display())))?;
     let path = |name: &str| dir.join(name);
     let ossl = || {
@@ -72,6 +92,25 @@ pub(crate) fn make(openssl: &Path, dir: &Path, ca_name: &str) -> Result<Certs, T
     )?;
 
     genkey("leaf.key")?;
+    if kind == LeafKind::SelfSigned {
+        run(
+            ossl()
+                .args(["req", "-x509", "-new", "-key", "leaf.key", "-subj", "/CN=localhost", "-days", "30"])
+                .args(["-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-out", "leaf.pem"]),
+            None,
+        )?;
+        run(ossl().args(["x509", "-in", "leaf.pem", "-outform", "DER", "-out", "leaf.der"]), None)?;
+        let leaf_pem = read(&path("leaf.pem"))?;
+        return Ok(Certs {
+            ca_pem: leaf_pem.clone(),
+            ca_path: path("leaf.pem"),
+            chain_pem: leaf_pem,
+            chain_path: path("leaf.pem"),
+            key_pem: read(&path("leaf.key"))?,
+            key_path: path("leaf.key"),
+            leaf_der: read(&path("leaf.der"))?,
+        });
+    }
     run(
         ossl().args(["req", "-new", "-key", "leaf.key", "-subj", "/CN=localhost", "-out", "leaf.csr"]),
         None,
@@ -82,7 +121,9 @@ pub(crate) fn make(openssl: &Path, dir: &Path, ca_name: &str) -> Result<Certs, T
     run(
         ossl()
             .args(["x509", "-req", "-in", "leaf.csr", "-CA", "ca.pem", "-CAkey", "ca.key"])
-            .args(["-set_serial", &serial, "-days", "825", "-extfile", "leaf.ext"])
+            // -1 day: valid from now, expired since yesterday.
+            .args(["-set_serial", &serial, "-days", if kind == LeafKind::Expired { "-1" } else { "825" }])
+            .args(["-extfile", "leaf.ext"])
             .args(["-out", "leaf.pem"]),
         None,
     )?;

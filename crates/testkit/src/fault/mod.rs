@@ -19,6 +19,7 @@ use tempfile::TempDir;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::{JoinHandle, JoinSet};
 
+pub use crate::certs::LeafKind;
 use crate::certs::{self, Certs};
 use session::Session;
 
@@ -98,13 +99,19 @@ impl FaultServer {
     /// (IMAP `* OK ready`, POP3 `+OK ready`, SMTP `220 … ready`). `received` only fills if the
     /// client completes the handshake, i.e. accepts the certificate.
     pub async fn tls_with_own_cert(proto: Proto) -> io::Result<FaultServer> {
-        let own = tokio::task::spawn_blocking(|| -> Result<OwnCert, crate::TestkitError> {
+        Self::tls_with_cert(proto, LeafKind::Valid).await
+    }
+
+    /// Implicit TLS with a certificate that is wrong in the given way (expired, self-signed),
+    /// otherwise like `tls_with_own_cert`.
+    pub async fn tls_with_cert(proto: Proto, kind: LeafKind) -> io::Result<FaultServer> {
+        let own = tokio::task::spawn_blocking(move || -> Result<OwnCert, crate::TestkitError> {
             let openssl = crate::sys::openssl()?;
             let dir = tempfile::Builder::new()
                 .prefix("tidings-fault-")
                 .tempdir()
                 .map_err(crate::TestkitError::io("creating a temp dir"))?;
-            let certs = certs::make(&openssl, dir.path(), "Tidings fault-server CA")?;
+            let certs = certs::make_kind(&openssl, dir.path(), "Tidings fault-server CA", kind)?;
             Ok(OwnCert { certs, _dir: dir })
         })
         .await
