@@ -17,6 +17,7 @@ pub mod inspect;
 pub mod net;
 pub mod pop3;
 pub mod profile;
+pub mod schedule;
 pub mod secret;
 pub mod smtp;
 
