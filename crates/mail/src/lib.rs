@@ -15,6 +15,7 @@ pub mod idle;
 pub mod imap;
 pub mod inspect;
 pub mod net;
+pub mod notify;
 pub mod pop3;
 pub mod profile;
 pub mod schedule;
