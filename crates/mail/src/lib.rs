@@ -9,6 +9,7 @@
 pub mod account;
 pub mod check;
 pub mod config;
+pub mod discover;
 pub mod error;
 pub mod explain;
 pub mod idle;

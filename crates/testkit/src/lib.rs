@@ -20,10 +20,12 @@
 //! person trying Tidings by hand.
 
 mod certs;
+pub mod dns;
 mod dovecot;
 mod error;
 pub mod fault;
 pub mod generate;
+pub mod http;
 mod maildir;
 mod postfix;
 mod ready;
