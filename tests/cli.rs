@@ -337,3 +337,20 @@ fn inspect_every_url_form_without_leaking_the_password() {
         }
     }
 }
+
+#[test]
+fn discover_finds_the_exchange_online_preset_with_its_source() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = ["discover", "someone@office365.com", "--no-probes", "--time-limit", "3", "--json"];
+    let out = tidings(dir.path(), &args, None);
+    assert!(out.status.success(), "{}", text(&out));
+    let d = json(&out);
+    let incoming = &d["best"]["incoming"];
+    assert_eq!(incoming["host"], "outlook.office365.com", "{d:#}");
+    assert_eq!(incoming["port"], 993);
+    assert_eq!(incoming["security"], "implicit");
+    assert!(incoming["label"].as_str().unwrap().starts_with("preset"), "{d:#}");
+    assert_eq!(d["best"]["outgoing"]["host"], "smtp.office365.com");
+    assert_eq!(d["best"]["outgoing"]["port"], 587);
+    assert_eq!(d["best"]["outgoing"]["security"], "starttls");
+}

@@ -3,6 +3,7 @@
 //! config and data under DIR.
 
 mod account;
+mod discover;
 mod inspect;
 mod output;
 
@@ -37,6 +38,8 @@ enum Command {
     /// Add, list, test or remove accounts.
     #[command(subcommand)]
     Account(account::AccountCmd),
+    /// Find an address's server settings (presets, autoconfig, Autodiscover, SRV, MX, probes).
+    Discover(discover::DiscoverArgs),
     /// Run one receive pass headless.
     Sync {
         /// Only this account (name or id).
@@ -69,6 +72,7 @@ pub fn main() -> ExitCode {
         Command::Sync { .. } => out.not_yet("sync", "the IMAP and POP3 receive passes"),
         Command::Send { .. } => out.not_yet("send", "SMTP sending with the durable outbox"),
         Command::Inspect(args) => inspect::run(args, &profile, &out),
+        Command::Discover(args) => discover::run(args, &out),
     }
 }
 
