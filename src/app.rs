@@ -11,7 +11,7 @@ use tidings_mail::profile::Profile;
 use tidings_mail::secret::Secrets;
 
 use crate::screen::wizard::save::{self, PasswordStore, SaveError, Saved};
-use crate::screen::{accounts, loading, welcome, wizard};
+use crate::screen::{accounts, inspector, loading, welcome, wizard};
 use crate::theme;
 
 pub struct App {
@@ -29,6 +29,7 @@ pub enum Screen {
     Welcome(welcome::Welcome),
     Wizard(Box<wizard::Wizard>),
     Accounts(accounts::Accounts),
+    Inspector(Box<inspector::Inspector>),
 }
 
 #[derive(Debug, Clone)]
@@ -38,6 +39,7 @@ pub enum Message {
     Welcome(welcome::Message),
     Wizard(wizard::Message),
     Accounts(accounts::Message),
+    Inspector(inspector::Message),
     Saved(Result<Saved, SaveError>),
     /// The desktop's colour scheme, at start and whenever it changes.
     SystemTheme(Mode),
@@ -101,6 +103,7 @@ impl App {
             Message::Welcome(message) => self.welcome(message),
             Message::Wizard(message) => self.wizard(message),
             Message::Accounts(message) => self.accounts(message),
+            Message::Inspector(message) => self.inspector(message),
             Message::Saved(result) => self.saved(result),
             Message::SystemTheme(mode) => self.system_theme(mode),
             Message::Key(action) => self.key(action),
@@ -114,6 +117,7 @@ impl App {
             Screen::Welcome(welcome) => welcome.view().map(Message::Welcome),
             Screen::Wizard(wizard) => wizard.view().map(Message::Wizard),
             Screen::Accounts(accounts) => accounts.view(&self.config).map(Message::Accounts),
+            Screen::Inspector(inspector) => inspector.view().map(Message::Inspector),
         };
         container(screen).width(Length::Fill).height(Length::Fill).style(theme::container::page).into()
     }
@@ -174,6 +178,7 @@ impl App {
         let Screen::Welcome(welcome) = &mut self.screen else { return Task::none() };
         match welcome.update(message) {
             welcome::Action::OpenWizard => self.open_wizard(),
+            welcome::Action::OpenInspector => self.open_inspector(inspector::Inspector::new()),
         }
     }
 
@@ -181,6 +186,35 @@ impl App {
         let Screen::Accounts(accounts) = &mut self.screen else { return Task::none() };
         match accounts.update(message) {
             accounts::Action::OpenWizard => self.open_wizard(),
+            accounts::Action::OpenInspector => self.open_inspector(inspector::Inspector::new()),
+            accounts::Action::InspectAccount(id) => self.inspect_account(&id),
+        }
+    }
+
+    /// The inspector, prefilled with an account's incoming server (not its password).
+    fn inspect_account(&mut self, id: &str) -> Task<Message> {
+        let Some(account) = self.config.account(id) else { return Task::none() };
+        let inspector = inspector::Inspector::for_server(account.incoming_protocol.into(), &account.incoming);
+        self.open_inspector(inspector)
+    }
+
+    fn open_inspector(&mut self, inspector: inspector::Inspector) -> Task<Message> {
+        let focus =
+            if inspector.form().url.is_empty() { inspector::id::URL } else { inspector::id::PASSWORD };
+        self.screen = Screen::Inspector(Box::new(inspector));
+        operation::focus(focus)
+    }
+
+    fn inspector(&mut self, message: inspector::Message) -> Task<Message> {
+        let Screen::Inspector(inspector) = &mut self.screen else { return Task::none() };
+        match inspector.update(message) {
+            inspector::Action::None => Task::none(),
+            inspector::Action::Run(task) => task.map(Message::Inspector),
+            // Leaving drops the screen, and with it any inspection still running.
+            inspector::Action::Back => {
+                self.screen = self.home();
+                Task::none()
+            }
         }
     }
 

@@ -12,15 +12,27 @@ use crate::theme;
 
 /// Widget id of the "Add account" button.
 pub const ADD_ACCOUNT: &str = "accounts-add-account";
+/// Widget id of the "Inspect a server" button.
+pub const INSPECT: &str = "accounts-inspect";
+
+/// Widget id of an account's "Inspect" button.
+pub fn inspect_account_id(account_id: &str) -> String {
+    format!("accounts-inspect-{account_id}")
+}
 
 #[derive(Debug, Clone)]
 pub enum Message {
     AddAccount,
+    Inspect,
+    /// Inspect this account's incoming server (by account id).
+    InspectAccount(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
     OpenWizard,
+    OpenInspector,
+    InspectAccount(String),
 }
 
 #[derive(Debug, Clone, Default)]
@@ -41,6 +53,8 @@ impl Accounts {
     pub fn update(&mut self, message: Message) -> Action {
         match message {
             Message::AddAccount => Action::OpenWizard,
+            Message::Inspect => Action::OpenInspector,
+            Message::InspectAccount(id) => Action::InspectAccount(id),
         }
     }
 
@@ -49,11 +63,17 @@ impl Accounts {
             .padding([8, 20])
             .style(theme::button::primary)
             .on_press(Message::AddAccount);
+        let inspect = button(text("Inspect a server"))
+            .padding([8, 20])
+            .style(theme::button::secondary)
+            .on_press(Message::Inspect);
         let header = row![
             text("Accounts").size(26),
             space::horizontal(),
+            container(inspect).id(widget::Id::new(INSPECT)),
             container(add).id(widget::Id::new(ADD_ACCOUNT)),
         ]
+        .spacing(12)
         .align_y(iced::Alignment::Center);
 
         let notice = self.notice.as_deref().map(|notice| {
@@ -82,9 +102,18 @@ impl Accounts {
 }
 
 fn card(account: &Account) -> Element<'_, Message> {
+    let inspect = button(text("Inspect").size(13))
+        .padding([4, 12])
+        .style(theme::button::secondary)
+        .on_press(Message::InspectAccount(account.id.clone()));
     container(
         column![
-            text(&account.name).size(18),
+            row![
+                text(&account.name).size(18),
+                space::horizontal(),
+                container(inspect).id(widget::Id::from(inspect_account_id(&account.id))),
+            ]
+            .align_y(iced::Alignment::Center),
             text(&account.email).size(14).style(theme::text::muted),
             server_line("Incoming", account.incoming_protocol.into(), &account.incoming),
             server_line("Outgoing", Protocol::Smtp, &account.outgoing),

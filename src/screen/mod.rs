@@ -2,6 +2,7 @@
 //! app, and a `view`; screens never reach into each other.
 
 pub mod accounts;
+pub mod inspector;
 pub mod loading;
 pub mod welcome;
 pub mod wizard;

@@ -50,3 +50,28 @@ fn notice(theme: &Theme, accent: Color) -> Style {
         ..Style::default()
     }
 }
+
+/// Everything went well.
+pub fn success(theme: &Theme) -> Style {
+    notice(theme, theme.palette().success)
+}
+
+/// A small label tinted by its [`super::Tone`] (a check's verdict).
+pub fn badge(tone: super::Tone) -> impl Fn(&Theme) -> Style {
+    move |theme| {
+        let palette = theme.extended_palette();
+        let paper = palette.background.base.color;
+        let accent = match tone {
+            super::Tone::Success => theme.palette().success,
+            super::Tone::Danger => theme.palette().danger,
+            super::Tone::Info => palette.primary.base.color,
+            super::Tone::Neutral => super::muted(theme),
+        };
+        Style {
+            background: Some(mix(paper, accent, 0.16).into()),
+            text_color: Some(accent),
+            border: Border { color: mix(paper, accent, 0.5), width: 1.0, radius: 4.0.into() },
+            ..Style::default()
+        }
+    }
+}

@@ -7,6 +7,7 @@
 
 pub mod button;
 pub mod container;
+pub mod pane;
 pub mod text;
 pub mod text_input;
 
@@ -33,6 +34,17 @@ const DARK: Palette = Palette {
     warning: color!(0xe3b341),
     danger: color!(0xff7b72),
 };
+
+/// The meaning of a small coloured label (a check's verdict, a stage's result).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    Success,
+    Danger,
+    /// Worth knowing, neither good nor bad.
+    Info,
+    /// Does not apply.
+    Neutral,
+}
 
 /// The Tidings theme for a colour scheme; no preference means light.
 pub fn for_mode(mode: Mode) -> Theme {
