@@ -111,6 +111,7 @@ fn account() -> Account {
         outgoing: server("smtp.example.test", 587, Security::StartTls),
         outgoing_own_password: false,
         log_transcript: false,
+        options: Default::default(),
     }
 }
 

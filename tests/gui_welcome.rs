@@ -40,6 +40,7 @@ fn account(name: &str, email: &str) -> Account {
         outgoing: server("smtp.example.test", 587, Security::StartTls),
         outgoing_own_password: false,
         log_transcript: false,
+        options: Default::default(),
     }
 }
 

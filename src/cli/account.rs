@@ -187,6 +187,7 @@ fn build_account(a: &AddArgs) -> Result<Account, Error> {
         },
         outgoing_own_password: a.smtp_password_stdin,
         log_transcript: a.log_transcript,
+        options: Default::default(),
     })
 }
 

@@ -66,7 +66,7 @@ fn run_inner(args: InspectArgs, profile: &Profile, out: &Out) -> Result<ExitCode
         let pw = Passwords::lookup(account, &Secrets::system())?;
         if args.probe {
             opts.probe = Some(Probe {
-                smtp: Endpoint::from_server(&account.outgoing)?,
+                smtp: Endpoint::for_account(account, &account.outgoing)?,
                 smtp_user: account.outgoing.user.clone(),
                 smtp_password: pw.outgoing.clone(),
                 address: account.email.clone(),
@@ -76,7 +76,7 @@ fn run_inner(args: InspectArgs, profile: &Profile, out: &Out) -> Result<ExitCode
             (Protocol::from(account.incoming_protocol), &account.incoming, pw.incoming),
             (Protocol::Smtp, &account.outgoing, pw.outgoing),
         ] {
-            let ep = Endpoint::from_server(server)?;
+            let ep = Endpoint::for_account(account, server)?;
             let target =
                 Target { protocol, security: server.security, host: server.host.clone(), port: server.port };
             jobs.push((target, ep.trust, Some(Credentials { user: server.user.clone(), password })));

@@ -157,6 +157,9 @@ pub struct Account {
     /// Append every connection's (redacted) transcript to a per-account log file.
     #[serde(default)]
     pub log_transcript: bool,
+    /// When to check, IDLE, POP3 options, body format, receipts, minimum TLS…
+    #[serde(default)]
+    pub options: crate::options::Options,
 }
 
 impl Account {

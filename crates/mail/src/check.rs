@@ -138,8 +138,8 @@ pub async fn check_account(
     passwords: &Passwords,
     log: Option<&std::path::Path>,
 ) -> Result<AccountCheck> {
-    let incoming_ep = Endpoint::from_server(&account.incoming)?;
-    let outgoing_ep = Endpoint::from_server(&account.outgoing)?;
+    let incoming_ep = Endpoint::for_account(account, &account.incoming)?;
+    let outgoing_ep = Endpoint::for_account(account, &account.outgoing)?;
     let (t_in, t_out) = (Transcript::new(), Transcript::new());
     if let Some(path) = log {
         for t in [&t_in, &t_out] {

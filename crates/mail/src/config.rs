@@ -137,6 +137,7 @@ mod tests {
             outgoing: server(465),
             outgoing_own_password: false,
             log_transcript: false,
+            options: Default::default(),
         }
     }
 

@@ -17,6 +17,7 @@ pub mod imap;
 pub mod inspect;
 pub mod net;
 pub mod notify;
+pub mod options;
 pub mod pop3;
 pub mod profile;
 pub mod schedule;

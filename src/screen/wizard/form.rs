@@ -152,6 +152,7 @@ impl Form {
                     outgoing,
                     outgoing_own_password: false,
                     log_transcript: false,
+                    options: Default::default(),
                 };
                 Ok((account, self.password.clone()))
             }

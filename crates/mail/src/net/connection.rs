@@ -43,6 +43,8 @@ pub struct Endpoint {
     pub security: Security,
     pub trust: TrustAnchors,
     pub timeouts: Timeouts,
+    /// Accept only TLS 1.3 (the account's "minimum TLS" option); TLS 1.2 otherwise.
+    pub require_tls13: bool,
 }
 
 impl Endpoint {
@@ -53,7 +55,15 @@ impl Endpoint {
             security,
             trust: TrustAnchors::default(),
             timeouts: Timeouts::default(),
+            require_tls13: false,
         }
+    }
+
+    /// An account's server with the account's TLS policy.
+    pub fn for_account(account: &crate::account::Account, server: &Server) -> Result<Endpoint> {
+        let mut ep = Endpoint::from_server(server)?;
+        ep.require_tls13 = account.options.min_tls == crate::options::MinTls::Tls13;
+        Ok(ep)
     }
 
     /// From account settings: reads the extra CA file and parses the pin.
@@ -145,6 +155,7 @@ pub struct Connection {
     write_sleep: Option<Pin<Box<Sleep>>>,
     tls: Option<TlsSummary>,
     eof_noted: bool,
+    require_tls13: bool,
 }
 
 impl std::fmt::Debug for Connection {
@@ -215,6 +226,7 @@ pub async fn connect(ep: &Endpoint, transcript: &Transcript) -> Result<Connectio
         write_sleep: None,
         tls: None,
         eof_noted: false,
+        require_tls13: ep.require_tls13,
     };
     match ep.security {
         Security::Implicit => conn.start_tls(&ep.trust).await,
@@ -256,7 +268,10 @@ impl Connection {
         let flight = Arc::new(Mutex::new(Vec::new()));
         wire.capture = Some(flight.clone());
         let verify = trust.pin.is_none();
-        let connector = trust.connector(verify)?;
+        let mut connector = trust.connector(verify)?;
+        if self.require_tls13 {
+            connector = connector.min_protocol_version(Some(async_native_tls::Protocol::Tlsv13));
+        }
         let handshake = timeout(self.timeouts.connect, connector.connect(self.host.as_str(), wire)).await;
         let mut stream = match handshake {
             Ok(Ok(s)) => s,

@@ -1,0 +1,118 @@
+//! Per-account behaviour the user chooses in the account settings: when to check, IDLE,
+//! the POP3 options (defaults as the seeds and Thunderbird advise), offline copies, body
+//! format, read receipts, minimum TLS version, notifications. Every field has a default, so
+//! older config files load unchanged.
+
+use serde::{Deserialize, Serialize};
+
+use crate::schedule::Schedule;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Options {
+    pub schedule: Schedule,
+    /// Use IMAP IDLE for near-real-time new mail (when the server offers it).
+    pub idle: bool,
+    pub pop3: Pop3Options,
+    /// Download every message body for offline reading (otherwise bodies are fetched when
+    /// opened, and kept).
+    pub keep_offline: bool,
+    pub body_format: BodyFormat,
+    pub read_receipts: ReceiptPolicy,
+    pub min_tls: MinTls,
+    /// Desktop notification on new mail.
+    pub notify: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            schedule: Schedule::default(),
+            idle: true,
+            pop3: Pop3Options::default(),
+            keep_offline: false,
+            body_format: BodyFormat::Best,
+            read_receipts: ReceiptPolicy::Ask,
+            min_tls: MinTls::Tls12,
+            notify: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Pop3Options {
+    /// Leave a copy of each message on the server (the safe default).
+    pub leave_on_server: bool,
+    /// Delete from the server messages older than this many days (`None`: never).
+    pub delete_after_days: Option<u32>,
+    /// Delete from the server a message deleted here.
+    pub delete_when_deleted_locally: bool,
+    /// Download only the headers (TOP); the rest when the message is opened.
+    pub headers_only: bool,
+    /// Skip messages larger than this many KB (`None`: no limit).
+    pub skip_larger_than_kb: Option<u32>,
+}
+
+/// Days after which messages are deleted from the server when that option is turned on.
+pub const DEFAULT_DELETE_AFTER_DAYS: u32 = 7;
+
+impl Default for Pop3Options {
+    fn default() -> Self {
+        Pop3Options {
+            leave_on_server: true,
+            delete_after_days: None,
+            delete_when_deleted_locally: false,
+            headers_only: false,
+            skip_larger_than_kb: None,
+        }
+    }
+}
+
+/// Which part of a message to show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BodyFormat {
+    PlainText,
+    Html,
+    /// HTML when there is one, else the text (remote content is never fetched either way).
+    Best,
+}
+
+/// What to do when a message asks for a read receipt (RFC 8098).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReceiptPolicy {
+    Never,
+    Ask,
+    Always,
+}
+
+/// The oldest TLS version accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MinTls {
+    #[serde(rename = "1.2")]
+    Tls12,
+    #[serde(rename = "1.3")]
+    Tls13,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_follow_the_seeds_and_old_configs_load() {
+        let o = Options::default();
+        assert!(o.pop3.leave_on_server && o.idle && o.notify);
+        assert_eq!(o.pop3.delete_after_days, None);
+        assert_eq!(o.schedule.every_minutes, Some(10));
+        // A config written before a field existed still loads, with that field's default.
+        let partial: Options = toml::from_str("idle = false\n[pop3]\nleave_on_server = false\n").unwrap();
+        assert!(!partial.idle && !partial.pop3.leave_on_server);
+        assert_eq!(partial.min_tls, MinTls::Tls12);
+        let text = toml::to_string(&Options { min_tls: MinTls::Tls13, ..o }).unwrap();
+        assert!(text.contains("min_tls = \"1.3\""), "{text}");
+    }
+}
