@@ -23,5 +23,7 @@ pub mod profile;
 pub mod schedule;
 pub mod secret;
 pub mod smtp;
+pub mod store;
+pub mod sync;
 
 pub use error::{Error, ErrorReport, Kind, Result};

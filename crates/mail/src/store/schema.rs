@@ -1,0 +1,206 @@
+//! The schema, as SQL constants, and the migrations between its versions. The version lives
+//! in `PRAGMA user_version`; each step runs in its own transaction together with the version
+//! bump, so a crash leaves the file at the old or the new version, never in between.
+
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
+
+use crate::error::{Error, Kind, Result};
+
+/// Marks the file as ours (`PRAGMA application_id`, "Tdng"), so we never migrate someone
+/// else's database that happens to sit at the path.
+pub const APPLICATION_ID: i32 = 0x5464_6e67;
+
+/// Version 1: accounts, folders, messages (list fields), bodies.
+pub const SCHEMA_V1: &str = "
+CREATE TABLE accounts (
+    id          INTEGER PRIMARY KEY,
+    -- the config's account id
+    key         TEXT NOT NULL UNIQUE
+);
+
+CREATE TABLE folders (
+    id            INTEGER PRIMARY KEY,
+    account       INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    -- as the server spells it (modified UTF-7)
+    name          TEXT NOT NULL,
+    delimiter     TEXT,
+    -- inbox, sent, drafts, trash, junk, archive
+    role          TEXT,
+    subscribed    INTEGER NOT NULL DEFAULT 0,
+    selectable    INTEGER NOT NULL DEFAULT 1,
+    uidvalidity   INTEGER,
+    -- of the last complete sync; NULL until one finished
+    uidnext       INTEGER,
+    highestmodseq INTEGER,
+    synced_at     INTEGER,
+    UNIQUE (account, name)
+);
+
+CREATE TABLE messages (
+    id             INTEGER PRIMARY KEY,
+    folder         INTEGER NOT NULL REFERENCES folders(id) ON DELETE CASCADE,
+    uidvalidity    INTEGER NOT NULL,
+    uid            INTEGER NOT NULL,
+    modseq         INTEGER,
+    -- canonical: sorted, space separated, no \\Recent
+    flags          TEXT NOT NULL DEFAULT '',
+    unread         INTEGER NOT NULL,
+    flagged        INTEGER NOT NULL,
+    answered       INTEGER NOT NULL,
+    size           INTEGER NOT NULL,
+    internal_date  INTEGER,
+    date           INTEGER,
+    -- date, else internal_date, else 0
+    sort_date      INTEGER NOT NULL,
+    from_name      TEXT,
+    from_addr      TEXT,
+    -- lower-cased name or address
+    sender_sort    TEXT NOT NULL,
+    to_addrs       TEXT,
+    cc_addrs       TEXT,
+    subject        TEXT,
+    -- lower-cased, without Re:/Fwd:
+    subject_sort   TEXT NOT NULL,
+    message_id     TEXT,
+    in_reply_to    TEXT,
+    refs           TEXT,
+    has_attachment INTEGER NOT NULL DEFAULT 0,
+    -- why the header could not be read; the row is shown as an error
+    parse_error    TEXT,
+    UNIQUE (folder, uidvalidity, uid)
+);
+CREATE INDEX messages_by_date    ON messages (folder, sort_date);
+CREATE INDEX messages_by_sender  ON messages (folder, sender_sort, sort_date);
+CREATE INDEX messages_by_subject ON messages (folder, subject_sort, sort_date);
+CREATE INDEX messages_by_size    ON messages (folder, size);
+CREATE INDEX messages_unread     ON messages (folder) WHERE unread = 1;
+
+CREATE TABLE bodies (
+    message    INTEGER PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,
+    raw        BLOB NOT NULL,
+    fetched_at INTEGER NOT NULL
+);
+";
+
+/// Step `i` takes the schema from version `i` to `i + 1`.
+pub const MIGRATIONS: &[&str] = &[SCHEMA_V1];
+
+/// The version this build writes.
+pub fn latest() -> u32 {
+    MIGRATIONS.len() as u32
+}
+
+/// Reads the version and refuses what we must not touch: a newer schema, or a database that
+/// is not ours. Called before anything writes to the file (even before WAL is switched on).
+pub fn check(conn: &Connection, label: &str, steps: &[&str]) -> Result<u32> {
+    let err = |e| super::sql_error(label, "read the mail store's version", e);
+    let version: u32 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(err)?;
+    let app: i32 = conn.pragma_query_value(None, "application_id", |r| r.get(0)).map_err(err)?;
+    if version as usize > steps.len() {
+        return Err(Error::new(
+            Kind::Storage,
+            format!(
+                "the mail store {label} was written by a newer Tidings (schema version {version}; this one knows up to {}); it was left untouched — update Tidings or use another profile",
+                steps.len()
+            ),
+        ));
+    }
+    let foreign = if app != 0 {
+        app != APPLICATION_ID
+    } else {
+        // An empty file is fine; tables without our mark are someone else's.
+        let any: Option<String> = conn
+            .query_row("SELECT name FROM sqlite_master LIMIT 1", [], |r| r.get(0))
+            .optional()
+            .map_err(err)?;
+        version == 0 && any.is_some()
+    };
+    if foreign {
+        return Err(Error::new(
+            Kind::Storage,
+            format!("{label} is a database but not a Tidings mail store; it was left untouched"),
+        ));
+    }
+    Ok(version)
+}
+
+/// Brings the schema up to `steps.len()`. Returns the version reached.
+pub fn migrate(conn: &mut Connection, label: &str, steps: &[&str]) -> Result<u32> {
+    let mut version = check(conn, label, steps)?;
+    while (version as usize) < steps.len() {
+        let next = version + 1;
+        let err = |e| super::sql_error(label, &format!("update the mail store to schema version {next}"), e);
+        // IMMEDIATE: a second process migrating at the same time waits, then sees the bump.
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(err)?;
+        let now: u32 = tx.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(err)?;
+        if now >= next {
+            version = now;
+            continue;
+        }
+        tx.execute_batch(steps[version as usize]).map_err(err)?;
+        tx.pragma_update(None, "application_id", APPLICATION_ID).map_err(err)?;
+        tx.pragma_update(None, "user_version", next).map_err(err)?;
+        tx.commit().map_err(err)?;
+        version = next;
+    }
+    Ok(version)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn version(conn: &Connection) -> u32 {
+        conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap()
+    }
+
+    #[test]
+    fn empty_database_gets_the_latest_schema() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        assert_eq!(migrate(&mut conn, "test", MIGRATIONS).unwrap(), latest());
+        assert_eq!(version(&conn), latest());
+        let tables: i64 = conn
+            .query_row("SELECT count(*) FROM sqlite_master WHERE type = 'table'", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(tables, 4);
+    }
+
+    /// The machinery with a made-up version 2: data written at v1 survives the step.
+    #[test]
+    fn a_later_step_runs_on_an_old_database_and_keeps_its_rows() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate(&mut conn, "test", &[SCHEMA_V1]).unwrap();
+        conn.execute("INSERT INTO accounts (key) VALUES ('alice')", []).unwrap();
+        let v2 = "ALTER TABLE accounts ADD COLUMN colour TEXT NOT NULL DEFAULT 'blue';";
+        assert_eq!(migrate(&mut conn, "test", &[SCHEMA_V1, v2]).unwrap(), 2);
+        let (key, colour): (String, String) =
+            conn.query_row("SELECT key, colour FROM accounts", [], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+        assert_eq!((key.as_str(), colour.as_str()), ("alice", "blue"));
+        // Running again is a no-op.
+        assert_eq!(migrate(&mut conn, "test", &[SCHEMA_V1, v2]).unwrap(), 2);
+    }
+
+    /// A step that fails leaves the old version and no half-applied tables.
+    #[test]
+    fn a_failing_step_rolls_back_entirely() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate(&mut conn, "test", &[SCHEMA_V1]).unwrap();
+        let bad = "CREATE TABLE half (x); THIS IS NOT SQL;";
+        let e = migrate(&mut conn, "test", &[SCHEMA_V1, bad]).unwrap_err();
+        assert_eq!(e.kind(), Kind::Storage);
+        assert_eq!(version(&conn), 1);
+        let half: i64 = conn
+            .query_row("SELECT count(*) FROM sqlite_master WHERE name = 'half'", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(half, 0);
+    }
+
+    #[test]
+    fn foreign_databases_are_refused() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE photos (id INTEGER);").unwrap();
+        let e = migrate(&mut conn, "other.db", MIGRATIONS).unwrap_err();
+        assert_eq!(e.kind(), Kind::Storage);
+        assert!(e.message().contains("not a Tidings mail store"), "{e}");
+    }
+}

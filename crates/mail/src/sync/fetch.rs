@@ -1,0 +1,244 @@
+//! Header and flag FETCHes. Header chunks stream into small structs and go to the store one
+//! transaction per chunk; a chunk the parser chokes on is split until the bad message is
+//! found (each try costs a new connection: async-imap closes it after a parse error).
+
+use async_imap::types::Fetch;
+
+use super::headers::{flags_of, header_query, message_of};
+use super::report::{Phase, ProgressFn, SyncReport};
+use super::uidset::{chunks, uid_set};
+use super::{Engine, Selected, collect_until_error, drain, emit, is_parse_error, parse_error_excerpt};
+use crate::error::{Error, Kind, Result};
+use crate::store::{Flags, FolderId, NewMessage, Reply, StoreHandle, Summary};
+
+/// At most this many chunks go into one transaction.
+const GROUP_CHUNKS: usize = 10;
+
+/// Hands fetched messages to the store thread while the network keeps going. What arrives
+/// during a write is grouped into the next transaction: each transaction rewrites most pages
+/// of the sort indexes (random keys), so when the disk is the slower side, fewer and bigger
+/// transactions are what keeps up (100k messages: 7 s of writes at 1,000 per transaction).
+/// The first chunk is always written alone, so the list fills at once.
+struct Writer {
+    store: StoreHandle,
+    folder: FolderId,
+    uidvalidity: u32,
+    pending: Option<Reply<usize>>,
+    buffer: Vec<NewMessage>,
+    max: usize,
+}
+
+impl Writer {
+    async fn push(&mut self, batch: Vec<NewMessage>) -> Result<()> {
+        self.buffer.extend(batch);
+        if let Some(p) = self.pending.as_mut() {
+            match p.try_take() {
+                Some(r) => {
+                    self.pending = None;
+                    r?;
+                }
+                None if self.buffer.len() < self.max => return Ok(()),
+                None => {
+                    if let Some(p) = self.pending.take() {
+                        p.await?;
+                    }
+                }
+            }
+        }
+        self.start();
+        Ok(())
+    }
+
+    fn start(&mut self) {
+        if !self.buffer.is_empty() {
+            let batch = std::mem::take(&mut self.buffer);
+            let (folder, uidvalidity) = (self.folder, self.uidvalidity);
+            self.pending = Some(self.store.submit(move |s| s.insert_messages(folder, uidvalidity, &batch)));
+        }
+    }
+
+    async fn finish(mut self) -> Result<()> {
+        if let Some(p) = self.pending.take() {
+            p.await?;
+        }
+        self.start();
+        if let Some(p) = self.pending.take() {
+            p.await?;
+        }
+        Ok(())
+    }
+}
+
+/// The answer to one header FETCH.
+enum Fetched {
+    All {
+        got: Vec<NewMessage>,
+        bytes: u64,
+    },
+    /// The parser failed: what came before, the UIDs still missing, and why.
+    Broken {
+        got: Vec<NewMessage>,
+        bytes: u64,
+        rest: Vec<u32>,
+        why: String,
+    },
+}
+
+impl Engine {
+    /// Fetches the headers of `new` (sorted newest first) into the store.
+    pub(super) async fn fetch_new(
+        &mut self,
+        folder: FolderId,
+        sel: &Selected,
+        new: &[u32],
+        rep: &mut SyncReport,
+        progress: ProgressFn<'_>,
+    ) -> Result<()> {
+        let total = new.len() as u64;
+        let mut writer = Writer {
+            store: self.store.clone(),
+            folder,
+            uidvalidity: sel.uidvalidity,
+            pending: None,
+            buffer: Vec::new(),
+            max: self.options.chunk.max(1) * GROUP_CHUNKS,
+        };
+        let query = header_query();
+        emit(progress, &sel.name, Phase::Headers, 0, total, 0);
+        for chunk in chunks(new, self.options.first_chunk, self.options.chunk) {
+            // A stack, newer half on top: the bisection keeps the newest-first order.
+            let mut work = vec![chunk];
+            while let Some(set) = work.pop() {
+                let (got, bytes, broken) = match self.fetch_headers(&set, &query).await? {
+                    Fetched::All { got, bytes } => (got, bytes, None),
+                    Fetched::Broken { got, bytes, rest, why } => (got, bytes, Some((rest, why))),
+                };
+                rep.headers_fetched += got.len() as u64;
+                rep.new += got.len() as u64;
+                rep.bytes += bytes;
+                writer.push(got).await?;
+                emit(progress, &sel.name, Phase::Headers, rep.new, total, rep.bytes);
+                let Some((rest, why)) = broken else { continue };
+                if rep.reconnects >= self.options.max_reconnects {
+                    return Err(Error::new(
+                        Kind::Protocol,
+                        format!(
+                            "{} keeps sending answers that cannot be read; gave up on {}",
+                            self.ep.host, sel.name
+                        ),
+                    )
+                    .with_server(why));
+                }
+                rep.reconnects += 1;
+                self.reopen(sel).await?;
+                match rest.as_slice() {
+                    [] => {}
+                    [uid] => {
+                        let row = self.error_row(sel, *uid, &why, rep).await?;
+                        rep.new += 1;
+                        rep.errors += 1;
+                        writer.push(vec![row]).await?;
+                    }
+                    _ => {
+                        let (newer, older) = rest.split_at(rest.len() / 2);
+                        work.push(older.to_vec());
+                        work.push(newer.to_vec());
+                    }
+                }
+            }
+        }
+        writer.finish().await
+    }
+
+    /// One `UID FETCH` of headers for `set`.
+    async fn fetch_headers(&mut self, set: &[u32], query: &str) -> Result<Fetched> {
+        let mut wanted = set.to_vec();
+        wanted.sort_unstable();
+        let conn = self.conn().await?;
+        let mut bytes = 0u64;
+        let (got, failure) = match conn.session.uid_fetch(uid_set(set), query).await {
+            Ok(stream) => {
+                collect_until_error(stream, |f: Fetch| {
+                    // Items for other UIDs, or without a header, are unsolicited flag news.
+                    let uid = f.uid.filter(|u| wanted.binary_search(u).is_ok())?;
+                    let m = message_of(&f)?;
+                    bytes += f.header().map_or(0, |h| h.len() as u64);
+                    debug_assert_eq!(m.uid, uid);
+                    Some(m)
+                })
+                .await
+            }
+            Err(e) => (Vec::new(), Some(e)),
+        };
+        drain(conn);
+        match failure {
+            None => Ok(Fetched::All { got, bytes }),
+            Some(e) if is_parse_error(&e) => {
+                let why = parse_error_excerpt(&e);
+                self.conn = None;
+                let mut have: Vec<u32> = got.iter().map(|m| m.uid).collect();
+                have.sort_unstable();
+                // Keep the request's (newest-first) order.
+                let rest = set.iter().copied().filter(|u| have.binary_search(u).is_err()).collect();
+                Ok(Fetched::Broken { got, bytes, rest, why })
+            }
+            Some(e) => Err(self.imap_error("fetch message headers", e)),
+        }
+    }
+
+    /// The row for a message whose header answer could not be parsed: flags, size and date
+    /// fetched on their own when the server manages that, and the reason.
+    async fn error_row(
+        &mut self,
+        sel: &Selected,
+        uid: u32,
+        why: &str,
+        rep: &mut SyncReport,
+    ) -> Result<NewMessage> {
+        let conn = self.conn().await?;
+        let (items, failure) =
+            match conn.session.uid_fetch(uid.to_string(), "(UID FLAGS RFC822.SIZE INTERNALDATE)").await {
+                Ok(stream) => {
+                    collect_until_error(stream, |f: Fetch| {
+                        (f.uid == Some(uid)).then(|| {
+                            (flags_of(&f), f.size.unwrap_or(0), f.internal_date().map(|d| d.timestamp()))
+                        })
+                    })
+                    .await
+                }
+                Err(e) => (Vec::new(), Some(e)),
+            };
+        drain(conn);
+        if let Some(e) = failure {
+            if !is_parse_error(&e) {
+                return Err(self.imap_error("fetch a message's flags", e));
+            }
+            rep.reconnects += 1;
+            self.reopen(sel).await?;
+        }
+        let (flags, size, internal_date) = items.into_iter().next().unwrap_or((Flags::default(), 0, None));
+        Ok(NewMessage {
+            uid,
+            modseq: None,
+            flags,
+            size,
+            internal_date,
+            summary: Summary::default(),
+            parse_error: Some(format!("the server's answer for this message could not be read: {why}")),
+        })
+    }
+
+    /// `UID FETCH 1:* <query>` of flags: all of them, or those changed since a modseq.
+    pub(super) async fn fetch_flags(&mut self, query: &str) -> Result<Vec<(u32, Flags)>> {
+        let conn = self.conn().await?;
+        let (flags, failure) = match conn.session.uid_fetch("1:*", query).await {
+            Ok(stream) => collect_until_error(stream, |f: Fetch| Some((f.uid?, flags_of(&f)))).await,
+            Err(e) => (Vec::new(), Some(e)),
+        };
+        drain(conn);
+        match failure {
+            None => Ok(flags),
+            Some(e) => Err(self.imap_error("fetch message flags", e)),
+        }
+    }
+}

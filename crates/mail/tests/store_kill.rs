@@ -1,0 +1,124 @@
+//! Safe to kill at any instant: a sync running in a child process is killed (SIGKILL) in
+//! the middle; the store then opens cleanly, holds whole chunks only (the newest UIDs, in one
+//! contiguous run), records no completed sync, and the next sync fetches just what is missing.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use tidings_mail::account::Security;
+use tidings_mail::net::{Endpoint, Transcript, TrustAnchors};
+use tidings_mail::store::{Sort, Store, StoreHandle};
+use tidings_mail::sync::{Engine, Phase, Progress, SyncOptions, no_progress};
+
+const MESSAGES: u32 = 3000;
+const CHUNK: usize = 50;
+const ENV: &str = "TIDINGS_KILL_TEST";
+
+fn engine(ep: Endpoint, user: &str, password: &str, store: StoreHandle) -> Engine {
+    let mut e = Engine::with_endpoint("alice", ep, user, password, store, Transcript::new());
+    e.set_options(SyncOptions { first_chunk: CHUNK, chunk: CHUNK, ..SyncOptions::default() });
+    e
+}
+
+/// The child: syncs, printing its progress, until the parent kills it. Run only by the
+/// parent test (with the variable set), hence ignored.
+#[tokio::test]
+#[ignore = "the child process of sync_killed_midway_leaves_a_consistent_store"]
+async fn child_syncs_until_killed() {
+    let args = std::env::var(ENV).expect("run by the parent test");
+    let a: Vec<&str> = args.split('\n').collect();
+    let (db, port, ca, user, password) = (a[0], a[1].parse().unwrap(), a[2], a[3], a[4]);
+    let mut ep = Endpoint::new("127.0.0.1", port, Security::Implicit);
+    ep.trust = TrustAnchors { extra_ca_pem: vec![std::fs::read(ca).unwrap()], pin: None };
+    let store = StoreHandle::spawn(Store::open(db).unwrap()).unwrap();
+    let mut e = engine(ep, user, password, store);
+    let progress = |p: &Progress| {
+        if p.phase == Phase::Headers {
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "progress {}", p.done);
+            let _ = out.flush();
+        }
+    };
+    e.sync_folder("INBOX", &progress).await.unwrap();
+    println!("finished");
+}
+
+#[tokio::test]
+async fn sync_killed_midway_leaves_a_consistent_store() {
+    let s = common::servers();
+    let alice = s.user("alice");
+    s.seed(alice, MESSAGES as usize).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("store.sqlite3");
+
+    let args = [
+        db.display().to_string(),
+        s.imaps_port().to_string(),
+        s.ca_path().display().to_string(),
+        alice.login.clone(),
+        alice.password.clone(),
+    ]
+    .join("\n");
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args(["child_syncs_until_killed", "--exact", "--ignored", "--nocapture", "--test-threads=1"])
+        .env(ENV, args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    // Kill once a good part is written but well before the end.
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let t0 = Instant::now();
+    let mut seen = 0;
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        if let Some(n) = line.strip_prefix("progress ") {
+            seen = n.parse().unwrap();
+            if seen >= 600 {
+                break;
+            }
+        }
+        assert!(
+            line != "finished" && t0.elapsed() < Duration::from_secs(120),
+            "the child finished before the kill"
+        );
+    }
+    child.kill().unwrap();
+    let status = child.wait().unwrap();
+    assert!(!status.success(), "killed, not finished: {status:?}");
+    println!("killed after progress {seen}");
+
+    // Reopen: clean, whole chunks of the newest UIDs, no completed sync recorded.
+    let mut store = Store::open(&db).unwrap();
+    store.check_integrity().unwrap();
+    let account = store.account("alice").unwrap();
+    let inbox = store.folder(account, "INBOX").unwrap().unwrap();
+    assert_eq!(inbox.uidnext, None, "the folder's sync never completed");
+    let uidvalidity = inbox.uidvalidity.unwrap();
+    let uids = store.uids(inbox.id, uidvalidity).unwrap();
+    let kept = uids.len() as u32;
+    println!("{kept} messages survived the kill");
+    assert!((550..MESSAGES).contains(&kept), "{kept}");
+    assert_eq!(kept as usize % CHUNK, 0, "only whole chunks are committed");
+    assert_eq!(uids, (MESSAGES - kept + 1..=MESSAGES).collect::<Vec<_>>(), "newest first, in order");
+    let rows = store.list(inbox.id, Sort::NEWEST, 0, u64::from(MESSAGES)).unwrap();
+    assert!(
+        rows.iter().all(|r| r.summary.subject.is_some() && r.summary.message_id.is_some() && r.sort_date > 0)
+    );
+    drop(store);
+
+    // The next sync resumes: only the missing messages are fetched.
+    let ep = common::endpoint(&s, s.imaps_port(), Security::Implicit);
+    let handle = StoreHandle::spawn(Store::open(&db).unwrap()).unwrap();
+    let mut e = engine(ep, &alice.login, &alice.password, handle);
+    let r = e.sync_folder("INBOX", &no_progress).await.unwrap();
+    assert_eq!(
+        (r.total, r.new, r.headers_fetched, r.expunged),
+        (u64::from(MESSAGES), u64::from(MESSAGES - kept), u64::from(MESSAGES - kept), 0)
+    );
+    e.logout().await.unwrap();
+}
