@@ -104,13 +104,13 @@ fn write_v1_fixture(path: &Path) {
 }
 
 #[test]
-fn a_new_file_gets_version_1_in_wal_mode() {
+fn a_new_file_gets_the_latest_version_in_wal_mode() {
     assert_eq!(schema::SCHEMA_V1, FIXTURE_V1, "released schema versions never change; add a migration step");
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("nested/dirs/store.sqlite3");
     let store = Store::open(&path).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 1);
-    assert_eq!(schema::latest(), 1);
+    assert_eq!(schema::latest(), 2);
+    assert_eq!(store.schema_version().unwrap(), 2);
     drop(store);
     let conn = Connection::open(&path).unwrap();
     let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
@@ -118,7 +118,7 @@ fn a_new_file_gets_version_1_in_wal_mode() {
     let app: i32 = conn.query_row("PRAGMA application_id", [], |r| r.get(0)).unwrap();
     assert_eq!(app, schema::APPLICATION_ID);
     // Opening again is a no-op.
-    assert_eq!(Store::open(&path).unwrap().schema_version().unwrap(), 1);
+    assert_eq!(Store::open(&path).unwrap().schema_version().unwrap(), 2);
 }
 
 #[test]
@@ -129,6 +129,8 @@ fn a_version_1_fixture_opens_with_its_data() {
     let mut store = Store::open(&path).unwrap();
     assert_eq!(store.schema_version().unwrap(), schema::latest());
     let account = store.account("alice").unwrap();
+    // Version 2's table arrived with the migration, empty.
+    assert!(store.pending_actions(account).unwrap().is_empty());
     let folders = store.folders(account).unwrap();
     assert_eq!(folders.len(), 2);
     assert_eq!(

@@ -14,6 +14,7 @@
 //! process loses nothing committed; a power cut may lose the last transactions but never
 //! corrupts the file, and everything here can be fetched from the server again.
 
+mod actions;
 mod folders;
 mod messages;
 pub mod schema;
@@ -25,6 +26,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension};
 
+pub use actions::{MailAction, Pending, ServerOp};
 pub use folders::decode_mutf7;
 pub use types::{
     AccountId, Counts, Flags, Folder, FolderId, FolderInfo, FolderState, MessageRow, NewMessage, Role, Sort,

@@ -82,8 +82,21 @@ CREATE TABLE bodies (
 );
 ";
 
+/// Version 2: changes made here, waiting to be replayed to the server.
+pub const SCHEMA_V2: &str = "
+CREATE TABLE pending_actions (
+    id          INTEGER PRIMARY KEY,
+    account     INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    op          TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    last_error  TEXT
+);
+CREATE INDEX pending_by_account ON pending_actions (account, id);
+";
+
 /// Step `i` takes the schema from version `i` to `i + 1`.
-pub const MIGRATIONS: &[&str] = &[SCHEMA_V1];
+pub const MIGRATIONS: &[&str] = &[SCHEMA_V1, SCHEMA_V2];
 
 /// The version this build writes.
 pub fn latest() -> u32 {

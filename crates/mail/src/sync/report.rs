@@ -96,6 +96,11 @@ pub struct AccountReport {
     /// IMAP connections opened (1 unless something needed a reconnect).
     pub connections: u32,
     pub elapsed_ms: u64,
+    /// Changes made here and replayed to the server first.
+    pub actions_replayed: usize,
+    /// Changes the server refused (dropped: the server's state wins), with its words.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub actions_refused: Vec<String>,
     /// Why the sync stopped before the last folder, if it did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<ErrorReport>,
