@@ -189,10 +189,37 @@ fn login_error(ep: &Endpoint, e: async_imap::error::Error, server: Option<String
     }
 }
 
+/// async-imap reports an unparsable response as an I/O error "… during parsing of …" (and
+/// the connection is finished after it).
+pub fn is_parse_error(e: &async_imap::error::Error) -> bool {
+    use async_imap::error::Error as E;
+    match e {
+        E::Parse(_) => true,
+        E::Io(io) => io.kind() == std::io::ErrorKind::Other && io.to_string().contains("during parsing of"),
+        _ => false,
+    }
+}
+
+/// The start of what could not be parsed (the error text holds the whole buffer, which can
+/// be megabytes).
+pub fn parse_error_excerpt(e: &async_imap::error::Error) -> String {
+    let text = e.to_string();
+    let tail = text.split_once("during parsing of ").map(|(_, t)| t).unwrap_or(&text);
+    let mut end = tail.len().min(300);
+    while !tail.is_char_boundary(end) {
+        end -= 1;
+    }
+    tail[..end].to_string()
+}
+
 /// async-imap's errors in our kinds.
 pub fn map_error(ep: &Endpoint, e: async_imap::error::Error, server: Option<String>) -> Error {
     use async_imap::error::Error as E;
     let words = server.unwrap_or_default();
+    if is_parse_error(&e) {
+        return Error::new(Kind::Protocol, format!("cannot understand what {} sent", ep.host))
+            .with_server(parse_error_excerpt(&e));
+    }
     match e {
         E::Io(io) => Error::network(format!("the connection to {} failed", ep.host), io),
         E::ConnectionLost => Error::new(Kind::Network, format!("{} closed the connection", ep.host)),

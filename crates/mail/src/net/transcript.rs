@@ -138,6 +138,22 @@ struct Inner {
     data: DataState,
     log: Option<File>,
     watchers: Vec<tokio::sync::mpsc::UnboundedSender<Event>>,
+    elide_literals: bool,
+    /// Bytes of the current literal still to skip, and its size, per side (client, server).
+    literal_left: [usize; 2],
+    literal_size: [usize; 2],
+}
+
+/// `{123}` or `{123+}` at the end of a line: an IMAP literal of that many bytes follows.
+fn literal_size(line: &[u8]) -> Option<usize> {
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let inner = line.strip_suffix(b"}")?;
+    let open = inner.iter().rposition(|&b| b == b'{')?;
+    let digits = inner[open + 1..].strip_suffix(b"+").unwrap_or(&inner[open + 1..]);
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    std::str::from_utf8(digits).ok()?.parse().ok()
 }
 
 /// What a watcher of a live transcript receives.
@@ -174,6 +190,9 @@ impl Transcript {
                 data: DataState::Off,
                 log: None,
                 watchers: Vec::new(),
+                elide_literals: false,
+                literal_left: [0; 2],
+                literal_size: [0; 2],
             })),
         }
     }
@@ -228,18 +247,44 @@ impl Transcript {
     /// Bytes as they crossed the wire; split into lines and redacted here.
     pub fn record(&self, dir: Dir, bytes: &[u8]) {
         let mut inner = self.lock();
+        let side = if dir == Dir::Client { 0 } else { 1 };
         let mut pending = std::mem::take(match dir {
             Dir::Client => &mut inner.pending_client,
             _ => &mut inner.pending_server,
         });
-        pending.extend_from_slice(bytes);
-        let mut start = 0;
-        while let Some(pos) = pending[start..].iter().position(|&b| b == b'\n') {
-            let end = start + pos;
-            inner.push_line(dir, &pending[start..end]);
-            start = end + 1;
+        let mut rest = bytes;
+        while !rest.is_empty() {
+            // Inside an elided IMAP literal: count the bytes, show none of them.
+            let left = inner.literal_left[side];
+            if left > 0 {
+                let take = left.min(rest.len());
+                inner.literal_left[side] -= take;
+                rest = &rest[take..];
+                if inner.literal_left[side] == 0 {
+                    let note = format!("<{} bytes of message data not shown>", inner.literal_size[side]);
+                    inner.push_line(dir, note.as_bytes());
+                }
+                continue;
+            }
+            match rest.iter().position(|&b| b == b'\n') {
+                Some(pos) => {
+                    pending.extend_from_slice(&rest[..pos]);
+                    rest = &rest[pos + 1..];
+                    if inner.elide_literals
+                        && let Some(n) = literal_size(&pending)
+                    {
+                        inner.literal_left[side] = n;
+                        inner.literal_size[side] = n;
+                    }
+                    inner.push_line(dir, &pending);
+                    pending.clear();
+                }
+                None => {
+                    pending.extend_from_slice(rest);
+                    rest = &[];
+                }
+            }
         }
-        pending.drain(..start);
         if pending.len() > MAX_PENDING_BYTES {
             inner.push_line(dir, &pending);
             pending.clear();
@@ -248,6 +293,13 @@ impl Transcript {
             Dir::Client => &mut inner.pending_client,
             _ => &mut inner.pending_server,
         } = pending;
+    }
+
+    /// Shows IMAP literals (message headers and bodies a sync fetches, a message being
+    /// appended) as their size only: a sync's transcript then holds the protocol, not the
+    /// mail — shorter, and no personal data in a log file.
+    pub fn elide_literals(&self, on: bool) {
+        self.lock().elide_literals = on;
     }
 
     /// Writes out partial lines (at close).
@@ -515,6 +567,29 @@ mod tests {
         let long = "x".repeat(5000) + "\r\n";
         t.record(Dir::Server, long.as_bytes());
         assert!(t.last_server_line().unwrap_or_default().ends_with("(3000 more bytes)"));
+    }
+
+    #[test]
+    fn literals_can_be_shown_as_their_size_only() {
+        let t = Transcript::new();
+        t.elide_literals(true);
+        t.record(Dir::Server, b"* 1 FETCH (UID 7 BODY[HEADER.FIELDS (SUBJECT)] {27}\r\nSubject: Personal");
+        t.record(Dir::Server, b" stuff\r\n\r\n)\r\n* 2 FETCH (UID 8 FLAGS (\\Seen))\r\n");
+        assert_eq!(
+            texts(&t),
+            [
+                "S: * 1 FETCH (UID 7 BODY[HEADER.FIELDS (SUBJECT)] {27}",
+                "S: <27 bytes of message data not shown>",
+                "S: )",
+                "S: * 2 FETCH (UID 8 FLAGS (\\Seen))"
+            ]
+        );
+        // Off (the default): everything shows, as the inspector wants.
+        let t = Transcript::new();
+        t.record(Dir::Server, b"* 1 FETCH (BODY[] {5}\r\nhello)\r\n");
+        assert!(t.render().contains("hello)"));
+        assert_eq!(super::literal_size(b"a APPEND x {310+}"), Some(310));
+        assert_eq!(super::literal_size(b"a {x}"), None);
     }
 
     #[test]

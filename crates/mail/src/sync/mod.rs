@@ -149,6 +149,8 @@ impl Engine {
     ) -> Engine {
         let password = password.into();
         transcript.add_secret(&password);
+        // A sync's transcript shows the protocol, not the mail it carries.
+        transcript.elide_literals(true);
         Engine {
             account_key: account_key.into(),
             ep,
@@ -357,27 +359,7 @@ fn drain(conn: &mut Conn) {
     while conn.session.unsolicited_responses.try_recv().is_ok() {}
 }
 
-/// async-imap reports an unparsable response as an I/O error "… during parsing of …" (and the
-/// connection is finished after it).
-fn is_parse_error(e: &async_imap::error::Error) -> bool {
-    use async_imap::error::Error as E;
-    match e {
-        E::Parse(_) => true,
-        E::Io(io) => io.kind() == std::io::ErrorKind::Other && io.to_string().contains("during parsing of"),
-        _ => false,
-    }
-}
-
-/// The start of what could not be parsed (the error text holds the whole buffer).
-fn parse_error_excerpt(e: &async_imap::error::Error) -> String {
-    let text = e.to_string();
-    let tail = text.split_once("during parsing of ").map(|(_, t)| t).unwrap_or(&text);
-    let mut end = tail.len().min(300);
-    while !tail.is_char_boundary(end) {
-        end -= 1;
-    }
-    tail[..end].to_string()
-}
+use crate::imap::{is_parse_error, parse_error_excerpt};
 
 /// Reports one progress event.
 fn emit(progress: ProgressFn<'_>, folder: &str, phase: Phase, done: u64, total: u64, bytes: u64) {
