@@ -43,7 +43,7 @@ pub use report::{AccountReport, Phase, Progress, ProgressFn, SyncReport, no_prog
 use crate::account::{Account, Incoming};
 use crate::check::SessionFacts;
 use crate::error::{Error, ErrorReport, Kind, Result};
-use crate::imap::{self, Session};
+use crate::imap::{self, Session, is_parse_error, parse_error_excerpt};
 use crate::net::{Endpoint, Transcript};
 use crate::store::{AccountId, Folder, Role, StoreHandle};
 
@@ -358,8 +358,6 @@ impl Engine {
 fn drain(conn: &mut Conn) {
     while conn.session.unsolicited_responses.try_recv().is_ok() {}
 }
-
-use crate::imap::{is_parse_error, parse_error_excerpt};
 
 /// Reports one progress event.
 fn emit(progress: ProgressFn<'_>, folder: &str, phase: Phase, done: u64, total: u64, bytes: u64) {
