@@ -31,6 +31,7 @@ mod fetch;
 mod folder;
 pub mod headers;
 mod list;
+pub mod push;
 mod report;
 pub mod uidset;
 
