@@ -6,6 +6,7 @@ mod account;
 mod discover;
 mod inspect;
 mod output;
+mod sync;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -40,7 +41,7 @@ enum Command {
     Account(account::AccountCmd),
     /// Find an address's server settings (presets, autoconfig, Autodiscover, SRV, MX, probes).
     Discover(discover::DiscoverArgs),
-    /// Run one receive pass headless.
+    /// Run one receive pass headless (IMAP; POP3 comes later): per folder total and new.
     Sync {
         /// Only this account (name or id).
         #[arg(long)]
@@ -69,7 +70,7 @@ pub fn main() -> ExitCode {
     };
     match command {
         Command::Account(cmd) => account::run(cmd, &profile, &out),
-        Command::Sync { .. } => out.not_yet("sync", "the IMAP and POP3 receive passes"),
+        Command::Sync { account } => sync::run(account, &profile, &out),
         Command::Send { .. } => out.not_yet("send", "SMTP sending with the durable outbox"),
         Command::Inspect(args) => inspect::run(args, &profile, &out),
         Command::Discover(args) => discover::run(args, &out),
