@@ -90,7 +90,7 @@ fn sync_one(
     let mut engine =
         Engine::new(account, passwords.incoming, store.clone(), Transcript::with_capacity(2_000))?;
     let show = move |p: &Progress| {
-        if !quiet && p.total > 0 && (p.done == p.total || p.done % 1000 == 0) {
+        if !quiet && p.total > 0 && (p.done == p.total || p.done.is_multiple_of(1000)) {
             eprintln!("  {} {:?}: {} of {}", p.folder, p.phase, p.done, p.total);
         }
     };
