@@ -13,7 +13,8 @@ pub type Session = async_imap::Session<Connection>;
 
 /// Connects and gets the session ready for LOGIN: greeting, capabilities, STARTTLS.
 pub async fn open(ep: &Endpoint, transcript: &Transcript, facts: &mut SessionFacts) -> Result<LineConn> {
-    let conn = connect(ep, transcript).await?;
+    let mut conn = connect(ep, transcript).await?;
+    conn.set_protocol(crate::account::Protocol::Imap);
     facts.tls = conn.tls().cloned();
     let mut lc = LineConn::new(conn);
 

@@ -52,7 +52,8 @@ async fn read_reply(lc: &mut LineConn) -> Result<Reply> {
 
 /// Connects and gets the session ready for AUTH: greeting, EHLO, STARTTLS and EHLO again.
 pub async fn open(ep: &Endpoint, transcript: &Transcript, facts: &mut SessionFacts) -> Result<LineConn> {
-    let conn = connect(ep, transcript).await?;
+    let mut conn = connect(ep, transcript).await?;
+    conn.set_protocol(crate::account::Protocol::Smtp);
     facts.tls = conn.tls().cloned();
     let mut lc = LineConn::new(conn);
     let t = transcript.elapsed();

@@ -57,3 +57,20 @@ async fn untrusted_refused_pinned_accepted_other_pinned_refused() {
         other.received()
     );
 }
+
+#[tokio::test]
+async fn a_refused_certificate_behind_starttls_is_shown_too() {
+    let s = common::servers();
+    let alice = s.user("alice");
+    let leaf = Fingerprint::parse(&s.leaf_sha256_hex()).unwrap();
+    for (protocol, port) in [(Protocol::Imap, s.imap_port()), (Protocol::Smtp, s.submission_port())] {
+        let ep = Endpoint::new(s.host(), port, Security::StartTls);
+        let t = Transcript::new();
+        let c = check_server(protocol, &ep, &alice.login, &alice.password, &t).await;
+        let e = c.error_value.expect("an untrusted certificate must be refused");
+        assert_eq!(e.kind(), Kind::Tls, "{protocol:?}: {e}");
+        let cert = e.certificate().unwrap_or_else(|| panic!("{protocol:?}: no certificate to show: {e}"));
+        assert_eq!(cert.sha256, leaf.to_string());
+        assert!(!t.render().contains(&alice.password));
+    }
+}

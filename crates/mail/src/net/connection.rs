@@ -156,6 +156,11 @@ pub struct Connection {
     tls: Option<TlsSummary>,
     eof_noted: bool,
     require_tls13: bool,
+    /// Which protocol runs on it: lets a refused certificate behind STARTTLS be fetched for
+    /// the person to inspect (the plaintext prelude must be spoken again to reach it).
+    protocol: Option<crate::account::Protocol>,
+    /// The TLS handshake in progress follows a STARTTLS on this connection.
+    upgraded_from_plain: bool,
 }
 
 impl std::fmt::Debug for Connection {
@@ -227,9 +232,11 @@ pub async fn connect(ep: &Endpoint, transcript: &Transcript) -> Result<Connectio
         tls: None,
         eof_noted: false,
         require_tls13: ep.require_tls13,
+        protocol: None,
+        upgraded_from_plain: false,
     };
     match ep.security {
-        Security::Implicit => conn.start_tls(&ep.trust).await,
+        Security::Implicit => conn.handshake(&ep.trust).await,
         Security::StartTls | Security::None => Ok(conn),
     }
 }
@@ -247,6 +254,11 @@ impl Connection {
     pub fn tls(&self) -> Option<&TlsSummary> {
         self.tls.as_ref()
     }
+    /// Says which protocol runs here (set by the protocol modules right after connecting).
+    pub fn set_protocol(&mut self, protocol: crate::account::Protocol) {
+        self.protocol = Some(protocol);
+    }
+
     pub fn is_encrypted(&self) -> bool {
         matches!(self.io, Io::Tls(_))
     }
@@ -261,6 +273,11 @@ impl Connection {
     /// accepted). Verifies the certificate, or compares it with the pin, before returning:
     /// nothing else is sent on a connection whose certificate is refused.
     pub async fn start_tls(mut self, trust: &TrustAnchors) -> Result<Connection> {
+        self.upgraded_from_plain = true;
+        self.handshake(trust).await
+    }
+
+    async fn handshake(mut self, trust: &TrustAnchors) -> Result<Connection> {
         let Io::Plain(mut wire) = std::mem::replace(&mut self.io, Io::Gone) else {
             return Err(Error::new(Kind::Protocol, "the connection is already encrypted"));
         };
@@ -347,7 +364,7 @@ impl Connection {
             )
             .with_server(reason);
         }
-        let info = self.fetch_certificate(trust).await;
+        let info = self.fetch_certificate(trust, self.upgraded_from_plain).await;
         let mut msg = format!("the certificate of {} is not trusted", self.host);
         if let Some(info) = &info {
             let problems = info.problems(&self.host);
@@ -369,8 +386,12 @@ impl Connection {
         err
     }
 
-    async fn fetch_certificate(&self, trust: &TrustAnchors) -> Option<CertInfo> {
-        let tcp = timeout(self.timeouts.connect, TcpStream::connect(self.peer)).await.ok()?.ok()?;
+    async fn fetch_certificate(&self, trust: &TrustAnchors, after_starttls: bool) -> Option<CertInfo> {
+        let mut tcp = timeout(self.timeouts.connect, TcpStream::connect(self.peer)).await.ok()?.ok()?;
+        if after_starttls {
+            let protocol = self.protocol?;
+            timeout(self.timeouts.connect, starttls_prelude(&mut tcp, protocol)).await.ok()?.ok()?;
+        }
         let connector = trust.connector(false).ok()?;
         let wire = Wire { tcp, capture: None };
         let stream =
@@ -476,4 +497,35 @@ impl Drop for Connection {
     fn drop(&mut self) {
         self.transcript.flush();
     }
+}
+
+/// The plaintext part of a session up to the TLS handshake, spoken again on a second
+/// connection (only to fetch a refused certificate; no credentials are involved).
+async fn starttls_prelude(tcp: &mut TcpStream, protocol: crate::account::Protocol) -> io::Result<()> {
+    use crate::account::Protocol;
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let (read, mut write) = tcp.split();
+    let mut lines = BufReader::new(read).lines();
+    let mut next = async || lines.next_line().await?.ok_or_else(|| io::Error::other("closed"));
+    match protocol {
+        Protocol::Imap => {
+            next().await?;
+            write.write_all(b"F1 STARTTLS\r\n").await?;
+            while !next().await?.starts_with("F1 ") {}
+        }
+        Protocol::Pop3 => {
+            next().await?;
+            write.write_all(b"STLS\r\n").await?;
+            next().await?;
+        }
+        Protocol::Smtp => {
+            // Multi-line replies end with a line whose fourth byte is a space.
+            while next().await?.as_bytes().get(3) == Some(&b'-') {}
+            write.write_all(b"EHLO localhost\r\n").await?;
+            while next().await?.as_bytes().get(3) == Some(&b'-') {}
+            write.write_all(b"STARTTLS\r\n").await?;
+            while next().await?.as_bytes().get(3) == Some(&b'-') {}
+        }
+    }
+    Ok(())
 }
