@@ -6,12 +6,14 @@ use iced::widget::{container, operation};
 use iced::{Element, Event, Length, Subscription, Task, Theme, event, system, window};
 
 use tidings_mail::config::Config;
+use tidings_mail::discover::DiscoverOptions;
 use tidings_mail::error::{Error, Kind};
 use tidings_mail::profile::Profile;
 use tidings_mail::secret::Secrets;
 
+use crate::screen::settings::{self, store::Stored};
 use crate::screen::wizard::save::{self, PasswordStore, SaveError, Saved};
-use crate::screen::{accounts, inspector, loading, welcome, wizard};
+use crate::screen::{accounts, inspector, loading, mailbox, welcome, wizard};
 use crate::theme;
 
 pub struct App {
@@ -21,6 +23,8 @@ pub struct App {
     config: Config,
     screen: Screen,
     theme: Theme,
+    /// Where the wizard's discovery looks: the real world, or the testkit's servers in tests.
+    discover: DiscoverOptions,
 }
 
 pub enum Screen {
@@ -30,6 +34,8 @@ pub enum Screen {
     Wizard(Box<wizard::Wizard>),
     Accounts(accounts::Accounts),
     Inspector(Box<inspector::Inspector>),
+    Settings(Box<settings::Settings>),
+    Mailbox(Box<mailbox::Mailbox>),
 }
 
 #[derive(Debug, Clone)]
@@ -41,6 +47,10 @@ pub enum Message {
     Accounts(accounts::Message),
     Inspector(inspector::Message),
     Saved(Result<Saved, SaveError>),
+    Settings(settings::Message),
+    /// An account's settings were written, or the account removed.
+    SettingsStored(Result<Stored, Error>),
+    Mailbox(mailbox::Message),
     /// The desktop's colour scheme, at start and whenever it changes.
     SystemTheme(Mode),
     Key(KeyAction),
@@ -62,6 +72,7 @@ impl App {
             config: Config::default(),
             screen: Screen::Loading,
             theme: theme::for_mode(Mode::None),
+            discover: DiscoverOptions::default(),
         };
         let load = app.load();
         (app, Task::batch([load, system::theme().map(Message::SystemTheme)]))
@@ -75,9 +86,17 @@ impl App {
             config: Config::default(),
             screen: Screen::Loading,
             theme: theme::for_mode(Mode::None),
+            discover: DiscoverOptions::default(),
         };
         let _ = app.loaded(Ok(config));
         app
+    }
+
+    /// The same app, with the wizard's discovery pointed elsewhere (tests: the testkit's DNS
+    /// and web servers).
+    pub fn with_discovery(mut self, options: DiscoverOptions) -> App {
+        self.discover = options;
+        self
     }
 
     pub fn screen(&self) -> &Screen {
@@ -105,6 +124,9 @@ impl App {
             Message::Accounts(message) => self.accounts(message),
             Message::Inspector(message) => self.inspector(message),
             Message::Saved(result) => self.saved(result),
+            Message::Settings(message) => self.settings(message),
+            Message::SettingsStored(result) => self.settings_stored(result),
+            Message::Mailbox(message) => self.mailbox(message),
             Message::SystemTheme(mode) => self.system_theme(mode),
             Message::Key(action) => self.key(action),
         }
@@ -118,14 +140,22 @@ impl App {
             Screen::Wizard(wizard) => wizard.view().map(Message::Wizard),
             Screen::Accounts(accounts) => accounts.view(&self.config).map(Message::Accounts),
             Screen::Inspector(inspector) => inspector.view().map(Message::Inspector),
+            Screen::Settings(settings) => settings.view().map(Message::Settings),
+            Screen::Mailbox(mailbox) => mailbox.view(&self.theme).map(Message::Mailbox),
         };
         container(screen).width(Length::Fill).height(Length::Fill).style(theme::container::page).into()
     }
 
     pub fn subscription(&self) -> Subscription<Message> {
+        let screen = match &self.screen {
+            Screen::Wizard(wizard) => wizard.subscription().map(Message::Wizard),
+            Screen::Mailbox(mailbox) => mailbox.subscription().map(Message::Mailbox),
+            _ => Subscription::none(),
+        };
         Subscription::batch([
             system::theme_changes().map(Message::SystemTheme),
             event::listen_with(key_action),
+            screen,
         ])
     }
 
@@ -188,7 +218,79 @@ impl App {
             accounts::Action::OpenWizard => self.open_wizard(),
             accounts::Action::OpenInspector => self.open_inspector(inspector::Inspector::new()),
             accounts::Action::InspectAccount(id) => self.inspect_account(&id),
+            accounts::Action::OpenSettings(id) => self.open_settings(&id),
+            accounts::Action::OpenMailbox(id) => self.open_mailbox(&id),
         }
+    }
+
+    /// An account's mailbox: shows what the store holds and gets mail.
+    fn open_mailbox(&mut self, id: &str) -> Task<Message> {
+        let Some(account) = self.config.account(id) else { return Task::none() };
+        let setup = mailbox::Setup::for_account(&self.profile, account, self.secrets.clone());
+        let (mailbox, open) = mailbox::Mailbox::new(setup);
+        self.screen = Screen::Mailbox(Box::new(mailbox));
+        open.map(Message::Mailbox)
+    }
+
+    fn mailbox(&mut self, message: mailbox::Message) -> Task<Message> {
+        let Screen::Mailbox(mailbox) = &mut self.screen else { return Task::none() };
+        match mailbox.update(message) {
+            mailbox::Action::None => Task::none(),
+            mailbox::Action::Run(task) => task.map(Message::Mailbox),
+            // Leaving drops the screen: its sync and loads are aborted, its store closed.
+            mailbox::Action::Back => {
+                self.screen = self.home();
+                Task::none()
+            }
+        }
+    }
+
+    fn open_settings(&mut self, id: &str) -> Task<Message> {
+        let Some(account) = self.config.account(id) else { return Task::none() };
+        let paths = settings::Paths {
+            data_dir: self.profile.account_data_dir(&account.id),
+            transcript_log: self.profile.transcript_log(&account.id),
+        };
+        self.screen = Screen::Settings(Box::new(settings::Settings::new(account, paths)));
+        settings::top_of_page()
+    }
+
+    fn settings(&mut self, message: settings::Message) -> Task<Message> {
+        let Screen::Settings(settings) = &mut self.screen else { return Task::none() };
+        let (profile, secrets, config) = (self.profile.clone(), self.secrets.clone(), self.config.clone());
+        match settings.update(message) {
+            settings::Action::None => Task::none(),
+            settings::Action::Back => {
+                self.screen = self.home();
+                Task::none()
+            }
+            settings::Action::Save { account, password } => Task::perform(
+                settings::store::save(profile, secrets, config, *account, password),
+                Message::SettingsStored,
+            ),
+            settings::Action::Remove { id } => {
+                Task::perform(settings::store::remove(profile, secrets, config, id), Message::SettingsStored)
+            }
+        }
+    }
+
+    fn settings_stored(&mut self, result: Result<Stored, Error>) -> Task<Message> {
+        match (result, &mut self.screen) {
+            (Ok(stored), _) => {
+                self.config = stored.config;
+                self.screen = match self.home() {
+                    Screen::Accounts(_) => Screen::Accounts(accounts::Accounts::with_notice(stored.notice)),
+                    home => home,
+                };
+            }
+            (Err(error), Screen::Settings(settings)) => {
+                settings.failed(&error);
+                return settings::top_of_page();
+            }
+            // The screen was left meanwhile: nothing waits for the answer.
+            (Err(_), _) => {}
+        }
+        Task::none()
     }
 
     /// The inspector, prefilled with an account's incoming server (not its password).
@@ -219,14 +321,15 @@ impl App {
     }
 
     fn open_wizard(&mut self) -> Task<Message> {
-        self.screen = Screen::Wizard(Box::default());
-        operation::focus(wizard::id::NAME)
+        self.screen = Screen::Wizard(Box::new(wizard::Wizard::new(self.discover.clone())));
+        Task::batch([operation::focus(wizard::id::NAME), wizard::top_of_page()])
     }
 
     fn wizard(&mut self, message: wizard::Message) -> Task<Message> {
         let Screen::Wizard(wizard) = &mut self.screen else { return Task::none() };
         match wizard.update(message) {
             wizard::Action::None => Task::none(),
+            wizard::Action::Run(task) => task.map(Message::Wizard),
             wizard::Action::Save { account, password } => self.save(account, password, PasswordStore::System),
             wizard::Action::SaveForSession { account, password } => {
                 self.save(account, password, PasswordStore::SessionOnly)
@@ -275,6 +378,7 @@ impl App {
             }
             (Err(SaveError::Failed(error)), Screen::Wizard(wizard)) => {
                 wizard.saving_failed(&error);
+                return wizard::top_of_page();
             }
             // The wizard was left while saving: nothing waits for the answer.
             (Err(_), _) => {}

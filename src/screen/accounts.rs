@@ -1,6 +1,5 @@
-//! The accounts overview: what is configured, and a way to add more. Reading mail comes in a
-//! later version; until then this screen says so and points to the command that checks an
-//! account.
+//! The accounts overview: what is configured, a way to add more, and the way into each
+//! account's mailbox.
 
 use iced::widget::{Column, button, column, container, row, scrollable, space, text};
 use iced::{Element, Length, widget};
@@ -20,12 +19,26 @@ pub fn inspect_account_id(account_id: &str) -> String {
     format!("accounts-inspect-{account_id}")
 }
 
+/// Widget id of an account's "Open mailbox" button.
+pub fn open_mailbox_id(account_id: &str) -> String {
+    format!("accounts-open-mailbox-{account_id}")
+}
+
+/// Widget id of an account's "Settings" button.
+pub fn settings_id(account_id: &str) -> String {
+    format!("accounts-settings-{account_id}")
+}
+
 #[derive(Debug, Clone)]
 pub enum Message {
     AddAccount,
     Inspect,
     /// Inspect this account's incoming server (by account id).
     InspectAccount(String),
+    /// Open this account's settings (by account id).
+    OpenSettings(String),
+    /// Open this account's mailbox (by account id).
+    OpenMailbox(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +46,8 @@ pub enum Action {
     OpenWizard,
     OpenInspector,
     InspectAccount(String),
+    OpenSettings(String),
+    OpenMailbox(String),
 }
 
 #[derive(Debug, Clone, Default)]
@@ -55,6 +70,8 @@ impl Accounts {
             Message::AddAccount => Action::OpenWizard,
             Message::Inspect => Action::OpenInspector,
             Message::InspectAccount(id) => Action::InspectAccount(id),
+            Message::OpenSettings(id) => Action::OpenSettings(id),
+            Message::OpenMailbox(id) => Action::OpenMailbox(id),
         }
     }
 
@@ -87,8 +104,8 @@ impl Accounts {
             .push(cards)
             .push(
                 text(
-                    "Reading mail arrives in a later version of Tidings. Meanwhile, \
-                     \"tidings account test NAME\" checks an account from a terminal.",
+                    "\"Open mailbox\" reads an account's mail; \"tidings account test NAME\" \
+                     checks an account from a terminal.",
                 )
                 .size(13)
                 .style(theme::text::muted),
@@ -102,17 +119,28 @@ impl Accounts {
 }
 
 fn card(account: &Account) -> Element<'_, Message> {
+    let open = button(text("Open mailbox").size(13))
+        .padding([4, 12])
+        .style(theme::button::primary)
+        .on_press(Message::OpenMailbox(account.id.clone()));
     let inspect = button(text("Inspect").size(13))
         .padding([4, 12])
         .style(theme::button::secondary)
         .on_press(Message::InspectAccount(account.id.clone()));
+    let settings = button(text("Settings").size(13))
+        .padding([4, 12])
+        .style(theme::button::secondary)
+        .on_press(Message::OpenSettings(account.id.clone()));
     container(
         column![
             row![
                 text(&account.name).size(18),
                 space::horizontal(),
+                container(open).id(widget::Id::from(open_mailbox_id(&account.id))),
                 container(inspect).id(widget::Id::from(inspect_account_id(&account.id))),
+                container(settings).id(widget::Id::from(settings_id(&account.id))),
             ]
+            .spacing(8)
             .align_y(iced::Alignment::Center),
             text(&account.email).size(14).style(theme::text::muted),
             server_line("Incoming", account.incoming_protocol.into(), &account.incoming),

@@ -7,6 +7,7 @@
 
 pub mod button;
 pub mod container;
+pub mod mailbox;
 pub mod pane;
 pub mod text;
 pub mod text_input;

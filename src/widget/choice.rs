@@ -27,7 +27,8 @@ where
     Message: Clone + 'a,
 {
     let buttons = choices.iter().map(|choice| {
-        let button = button(text(choice.label).size(14))
+        // A label never wraps: a two-line option in a row of one-line ones reads as broken.
+        let button = button(text(choice.label).size(14).wrapping(iced::widget::text::Wrapping::None))
             .padding([5, 12])
             .style(theme::button::choice(choice.value == selected))
             .on_press(on_select(choice.value));

@@ -1,6 +1,6 @@
 //! Form layout: labelled fields with their validation message, grouped in titled cards.
 
-use iced::widget::{Column, column, container, row, text};
+use iced::widget::{Column, checkbox, column, container, row, text};
 use iced::{Alignment, Element, Length};
 
 use crate::theme;
@@ -28,5 +28,18 @@ pub fn section<'a, Message: 'a>(title: &'a str, fields: Column<'a, Message>) -> 
         .padding(16)
         .width(Length::Fill)
         .style(theme::container::card)
+        .into()
+}
+
+/// A checkbox with its label, reachable by a widget id (tests click it by id). Without
+/// `on_toggle` it is shown disabled.
+pub fn check<'a, Message: 'a>(
+    widget_id: &'static str,
+    label: &'a str,
+    checked: bool,
+    on_toggle: Option<impl Fn(bool) -> Message + 'a>,
+) -> Element<'a, Message> {
+    container(checkbox(checked).label(label).text_size(14).size(16).spacing(8).on_toggle_maybe(on_toggle))
+        .id(iced::widget::Id::new(widget_id))
         .into()
 }

@@ -2,3 +2,4 @@
 
 pub mod choice;
 pub mod form;
+pub mod virtual_list;

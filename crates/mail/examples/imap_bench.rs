@@ -106,7 +106,13 @@ fn child(args: &[String]) -> Result<(), BoxError> {
 fn run_child(mode: &str, s: &MailServers) -> Result<(f64, u64, u64), BoxError> {
     let alice = s.user("alice");
     let out = Command::new(std::env::current_exe()?)
-        .args(["--child", mode, &s.imaps_port().to_string(), s.ca_path().to_str().unwrap_or(""), &alice.login])
+        .args([
+            "--child",
+            mode,
+            &s.imaps_port().to_string(),
+            s.ca_path().to_str().unwrap_or(""),
+            &alice.login,
+        ])
         .env("BENCH_PASSWORD", &alice.password)
         .output()?;
     if !out.status.success() {

@@ -1,8 +1,13 @@
 //! What the user typed into the account form, the rules that fill fields for them (ports that
-//! follow protocol and encryption, user names that follow the email), and validation into an
-//! [`Account`]. No iced here: it is plain data, tested on its own.
+//! follow protocol and encryption, user names that follow the email), prefilling from
+//! discovery or an existing account, and validation into an [`Account`]. No iced here: it is
+//! plain data, tested on its own. The settings screen edits accounts with the same form.
+
+use std::path::PathBuf;
 
 use tidings_mail::account::{Account, AuthMethod, Incoming, Protocol, Security, Server, Trust, slug};
+use tidings_mail::discover::Prefill;
+use tidings_mail::net::Fingerprint;
 
 /// The fields of one server (incoming or outgoing).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,6 +17,11 @@ pub struct ServerFields {
     pub port: String,
     pub security: Security,
     pub user: String,
+    /// An extra CA certificate to trust (PEM file), as typed; empty for none.
+    pub ca_file: String,
+    /// The pinned certificate's SHA-256 (lower-case hex), set from the test step's
+    /// certificate panel: the one certificate accepted although it does not verify.
+    pub pin: Option<String>,
     /// The user typed a port: stop following protocol and encryption.
     port_typed: bool,
     /// The user typed a user name: stop following the email.
@@ -25,9 +35,24 @@ impl ServerFields {
             port: protocol.default_port(security).to_string(),
             security,
             user: String::new(),
+            ca_file: String::new(),
+            pin: None,
             port_typed: false,
             user_typed: false,
         }
+    }
+
+    /// Takes a server's settings. The port keeps following encryption only when it is the
+    /// usual one; the user name keeps following `follows` only when equal to it.
+    fn load(&mut self, protocol: Protocol, server: &Server, follows: &str) {
+        self.host = server.host.clone();
+        self.port = server.port.to_string();
+        self.port_typed = server.port != protocol.default_port(server.security);
+        self.security = server.security;
+        self.user = server.user.clone();
+        self.user_typed = server.user != follows.trim();
+        self.ca_file = server.trust.ca_file.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
+        self.pin = server.trust.pinned_sha256.clone();
     }
 
     /// Puts the usual port for `protocol` and the current encryption, unless one was typed.
@@ -68,6 +93,10 @@ pub enum ServerEdit {
     Port(String),
     Security(Security),
     User(String),
+    CaFile(String),
+    /// Pin a certificate by its SHA-256 fingerprint (any form [`Fingerprint::parse`] takes),
+    /// or forget the pin with `None`.
+    Pin(Option<String>),
 }
 
 /// The whole form.
@@ -96,6 +125,31 @@ impl Default for Form {
 }
 
 impl Form {
+    /// The form showing an existing account (its password is not shown: it stays in the
+    /// keyring unless a new one is typed).
+    pub fn from_account(account: &Account) -> Form {
+        let mut form = Form {
+            name: account.name.clone(),
+            email: account.email.clone(),
+            incoming_protocol: account.incoming_protocol,
+            ..Form::default()
+        };
+        form.incoming.load(account.incoming_protocol.into(), &account.incoming, &account.email);
+        form.outgoing.load(Protocol::Smtp, &account.outgoing, &account.incoming.user);
+        form
+    }
+
+    /// Fills the servers with what discovery found; a side it found nothing for is kept.
+    pub fn prefill(&mut self, prefill: &Prefill) {
+        if let Some((protocol, server)) = &prefill.incoming {
+            self.incoming_protocol = *protocol;
+            self.incoming.load((*protocol).into(), server, &self.email);
+        }
+        if let Some(server) = &prefill.outgoing {
+            self.outgoing.load(Protocol::Smtp, server, &self.incoming.user);
+        }
+    }
+
     pub fn set_email(&mut self, email: String) {
         self.email = email;
         if !self.incoming.user_typed {
@@ -131,11 +185,27 @@ impl Form {
 
     /// The account and its password, or what to fix, field by field.
     pub fn validate(&self) -> Result<(Account, String), Box<Errors>> {
+        let (account, password) = self.build(true)?;
+        Ok((account, password.unwrap_or_default()))
+    }
+
+    /// The edited version of `base` (same id, options and password roles) and the new
+    /// password if one was typed (empty: keep the stored one).
+    pub fn validate_edit(&self, base: &Account) -> Result<(Account, Option<String>), Box<Errors>> {
+        let (mut account, password) = self.build(false)?;
+        account.id = base.id.clone();
+        account.outgoing_own_password = base.outgoing_own_password;
+        account.log_transcript = base.log_transcript;
+        account.options = base.options;
+        Ok((account, password))
+    }
+
+    fn build(&self, password_required: bool) -> Result<(Account, Option<String>), Box<Errors>> {
         let mut errors = Errors {
             name: self.name.trim().is_empty().then_some("Give the account a name, e.g. Work."),
             email: (!looks_like_email(self.email.trim()))
                 .then_some("Enter an email address like alice@example.com."),
-            password: self.password.is_empty().then_some("Enter the password."),
+            password: (password_required && self.password.is_empty()).then_some("Enter the password."),
             ..Errors::default()
         };
         let incoming = server(&self.incoming, &mut errors.incoming);
@@ -154,10 +224,23 @@ impl Form {
                     log_transcript: false,
                     options: Default::default(),
                 };
-                Ok((account, self.password.clone()))
+                let password = (!self.password.is_empty()).then(|| self.password.clone());
+                Ok((account, password))
             }
             _ => Err(Box::new(errors)),
         }
+    }
+
+    /// Only the first step's fields (name, email, password), before looking for settings.
+    pub fn validate_identity(&self) -> Result<(), Box<Errors>> {
+        let errors = Errors {
+            name: self.name.trim().is_empty().then_some("Give the account a name, e.g. Work."),
+            email: (!looks_like_email(self.email.trim()))
+                .then_some("Enter an email address like alice@example.com."),
+            password: self.password.is_empty().then_some("Enter the password."),
+            ..Errors::default()
+        };
+        if errors.is_empty() { Ok(()) } else { Err(Box::new(errors)) }
     }
 }
 
@@ -167,6 +250,16 @@ fn apply(fields: &mut ServerFields, protocol: Protocol, edit: ServerEdit) {
         ServerEdit::Port(port) => fields.set_port(port),
         ServerEdit::Security(security) => fields.set_security(protocol, security),
         ServerEdit::User(user) => fields.set_user(user),
+        ServerEdit::CaFile(path) => fields.ca_file = path,
+        // Stored as lower-case hex, as `--pin-cert` does; a malformed one is refused.
+        ServerEdit::Pin(pin) => match pin {
+            None => fields.pin = None,
+            Some(text) => {
+                if let Ok(fingerprint) = Fingerprint::parse(&text) {
+                    fields.pin = Some(fingerprint.hex());
+                }
+            }
+        },
     }
 }
 
@@ -184,13 +277,17 @@ fn server(fields: &ServerFields, errors: &mut ServerErrors) -> Option<Server> {
     if fields.user.trim().is_empty() {
         errors.user = Some("Enter the user name (often the email address).");
     }
+    let ca_file = fields.ca_file.trim();
     Some(Server {
         host: host.to_string(),
         port: port?,
         security: fields.security,
         user: fields.user.trim().to_string(),
         auth: AuthMethod::Password,
-        trust: Trust::default(),
+        trust: Trust {
+            ca_file: (!ca_file.is_empty()).then(|| PathBuf::from(ca_file)),
+            pinned_sha256: fields.pin.clone(),
+        },
     })
 }
 
@@ -294,5 +391,75 @@ mod tests {
         assert_eq!(account.outgoing.security, Security::StartTls);
         assert_eq!(account.outgoing.user, "alice@example.test");
         assert!(account.validate().is_ok());
+    }
+
+    #[test]
+    fn discovery_prefills_and_unusual_ports_stop_following() {
+        let mut form = filled();
+        let server = |host: &str, port, security, user: &str| Server {
+            host: host.into(),
+            port,
+            security,
+            user: user.into(),
+            auth: AuthMethod::Password,
+            trust: Trust::default(),
+        };
+        form.prefill(&Prefill {
+            incoming: Some((Incoming::Pop3, server("pop.example.test", 995, Security::Implicit, "alice"))),
+            outgoing: Some(server("smtp.example.test", 2525, Security::StartTls, "alice@example.test")),
+        });
+        assert_eq!(form.incoming_protocol, Incoming::Pop3);
+        assert_eq!((form.incoming.host.as_str(), form.incoming.user.as_str()), ("pop.example.test", "alice"));
+        form.edit_incoming(ServerEdit::Security(Security::StartTls));
+        assert_eq!(form.incoming.port, "110", "a usual port follows the encryption");
+        form.edit_outgoing(ServerEdit::Security(Security::Implicit));
+        assert_eq!(form.outgoing.port, "2525", "an unusual port stays");
+        form.set_email("robert@example.test".into());
+        assert_eq!(form.incoming.user, "alice", "a user name unlike the email stays");
+        assert_eq!(form.outgoing.user, "alice@example.test", "differs from the incoming one: stays");
+
+        // Nothing found for a side: that side is left as it was.
+        form.prefill(&Prefill { incoming: None, outgoing: None });
+        assert_eq!(form.incoming.host, "pop.example.test");
+    }
+
+    #[test]
+    fn trust_settings_reach_the_account_and_pins_are_normalised() {
+        let mut form = filled();
+        form.edit_incoming(ServerEdit::CaFile(" /etc/ssl/company-ca.pem ".into()));
+        form.edit_outgoing(ServerEdit::Pin(Some("AB:".repeat(31) + "AB")));
+        form.edit_incoming(ServerEdit::Pin(Some("not a fingerprint".into())));
+        let (account, _) = form.validate().unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(account.incoming.trust.ca_file, Some(PathBuf::from("/etc/ssl/company-ca.pem")));
+        assert_eq!(account.incoming.trust.pinned_sha256, None);
+        assert_eq!(account.outgoing.trust.pinned_sha256, Some("ab".repeat(32)));
+        assert!(account.validate().is_ok());
+
+        form.edit_outgoing(ServerEdit::Pin(None));
+        let (account, _) = form.validate().unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(account.outgoing.trust, Trust::default());
+    }
+
+    #[test]
+    fn an_account_comes_back_as_it_was_saved_and_keeps_its_id_and_options() {
+        let (mut account, _) = filled().validate().unwrap_or_else(|e| panic!("{e:?}"));
+        account.id = "work-2".into();
+        account.incoming.port = 10993;
+        account.incoming.user = "alice".into();
+        account.outgoing.trust.pinned_sha256 = Some("cd".repeat(32));
+        account.options.idle = false;
+        account.log_transcript = true;
+        let mut form = Form::from_account(&account);
+        assert_eq!(form.password, "");
+        let (same, password) = form.validate_edit(&account).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(same, account);
+        assert_eq!(password, None, "no password typed: the stored one stays");
+
+        form.name = "Office".into();
+        form.password = "new".into();
+        let (edited, password) = form.validate_edit(&account).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!((edited.id.as_str(), edited.name.as_str()), ("work-2", "Office"));
+        assert_eq!(password.as_deref(), Some("new"));
+        assert!(!edited.options.idle && edited.log_transcript);
     }
 }

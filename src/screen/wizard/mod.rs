@@ -1,21 +1,36 @@
-//! The account form: name, email, password, the incoming server (IMAP or POP3) and the
-//! outgoing SMTP server. Today it is filled by hand; discovery and a connection test will
-//! come before the form as further stages of this wizard.
+//! The account wizard: name, email and password → discovery of the server settings → review
+//! (the manual form, prefilled) → a live test of both servers → save. "Set up manually" leads
+//! to the form from every step before it; the test must pass, or the person must choose "Save
+//! anyway", before anything is saved.
 //!
-//! The wizard never saves anything itself: "Save" returns [`Action::Save`] and the app runs
-//! [`save::save`] off the UI thread, then reports back through [`Wizard::saving_failed`] or
+//! State moves forward in one [`Form`]: discovery writes the chosen settings into it, review
+//! edits it, the test checks the [`Account`] built from it and saving writes exactly that
+//! account. Network work (discovery, following a redirect, the checks) runs in tasks handed to
+//! the app as [`Action::Run`]; their abort handles live in the step, so leaving a step stops
+//! its work. The wizard never saves anything itself: [`Action::Save`] lets the app run
+//! [`save::save`] off the UI thread, which answers through [`Wizard::saving_failed`] or
 //! [`Wizard::no_secret_service`].
 
+mod checks;
+mod discovery;
+pub mod fields;
 mod form;
+mod messages;
 pub mod save;
+mod steps;
+mod test_view;
 mod view;
 
-use std::fmt;
+use iced::task::Handle;
+use iced::{Subscription, Task};
 
-use tidings_mail::account::{Account, Incoming};
+use tidings_mail::discover::DiscoverOptions;
 use tidings_mail::error::Error;
 
+pub use checks::{Checks, Progress, RowState, ServerTest, Side};
+pub use discovery::Found;
 pub use form::{Errors, Form, ServerEdit, ServerErrors, ServerFields};
+pub use messages::{Action, Message};
 
 /// Widget ids, so tests (and later keyboard shortcuts) can reach each control.
 pub mod id {
@@ -30,89 +45,202 @@ pub mod id {
     pub const INCOMING_STARTTLS: &str = "wizard-incoming-starttls";
     pub const INCOMING_NONE: &str = "wizard-incoming-none";
     pub const INCOMING_USER: &str = "wizard-incoming-user";
+    pub const INCOMING_AUTH_PASSWORD: &str = "wizard-incoming-auth-password";
+    pub const INCOMING_CA_FILE: &str = "wizard-incoming-ca-file";
+    pub const INCOMING_FORGET_PIN: &str = "wizard-incoming-forget-pin";
     pub const OUTGOING_HOST: &str = "wizard-outgoing-host";
     pub const OUTGOING_PORT: &str = "wizard-outgoing-port";
     pub const OUTGOING_SSL: &str = "wizard-outgoing-ssl";
     pub const OUTGOING_STARTTLS: &str = "wizard-outgoing-starttls";
     pub const OUTGOING_NONE: &str = "wizard-outgoing-none";
     pub const OUTGOING_USER: &str = "wizard-outgoing-user";
+    pub const OUTGOING_AUTH_PASSWORD: &str = "wizard-outgoing-auth-password";
+    pub const OUTGOING_CA_FILE: &str = "wizard-outgoing-ca-file";
+    pub const OUTGOING_FORGET_PIN: &str = "wizard-outgoing-forget-pin";
+    /// "Find my settings" on the first step.
+    pub const FIND: &str = "wizard-find";
+    /// "Set up manually", on every step before the form.
+    pub const MANUAL: &str = "wizard-manual";
+    /// "Back", to the step before.
+    pub const BACK: &str = "wizard-back";
+    /// "Use these settings" after discovery.
+    pub const USE_FOUND: &str = "wizard-use-found";
+    /// "Test settings" on the form.
+    pub const TEST: &str = "wizard-test";
+    pub const STOP_TEST: &str = "wizard-stop-test";
+    pub const RUN_AGAIN: &str = "wizard-run-again";
+    pub const CHANGE_SETTINGS: &str = "wizard-change-settings";
+    pub const TRUST_INCOMING: &str = "wizard-trust-incoming";
+    pub const TRUST_OUTGOING: &str = "wizard-trust-outgoing";
+    pub const TRANSCRIPT_INCOMING: &str = "wizard-transcript-incoming";
+    pub const TRANSCRIPT_OUTGOING: &str = "wizard-transcript-outgoing";
+    /// "Save" once the test passed.
     pub const SAVE: &str = "wizard-save";
+    /// "Save anyway" after a failed test.
+    pub const SAVE_ANYWAY: &str = "wizard-save-anyway";
     pub const CANCEL: &str = "wizard-cancel";
     pub const KEEP_FOR_SESSION: &str = "wizard-keep-for-session";
     pub const BACK_TO_FORM: &str = "wizard-back-to-form";
+    /// The scrollable page: each new step starts at its top.
+    pub const PAGE: &str = "wizard-page";
+
+    /// A candidate setting found by discovery (by its index in the discovery's list).
+    pub fn candidate(index: usize) -> String {
+        format!("wizard-candidate-{index}")
+    }
+
+    /// The button that follows a redirect needing consent (by its index).
+    pub fn follow(index: usize) -> String {
+        format!("wizard-follow-{index}")
+    }
 }
 
 /// The warning shown when a server is set to no encryption.
 pub const UNENCRYPTED_WARNING: &str = "Passwords and mail will travel unencrypted.";
 
-#[derive(Clone)]
-pub enum Message {
-    Name(String),
-    Email(String),
-    Password(String),
-    IncomingProtocol(Incoming),
-    Incoming(ServerEdit),
-    Outgoing(ServerEdit),
-    Save,
-    Cancel,
-    /// No secret service: keep the password in memory for this run.
-    KeepForSession,
-    /// No secret service: don't save, go back to the form.
-    BackToForm,
+/// Where the wizard is.
+enum Step {
+    /// Name, email and password.
+    Account,
+    /// Discovery runs; dropping the handle stops it.
+    Discovering { domain: String, seconds: u32, _handle: Handle },
+    /// What discovery found, to choose from.
+    Found(Box<Found>),
+    /// The form, prefilled or empty, every field editable.
+    Review,
+    /// Both servers checked; dropping the handle stops the checks.
+    Testing { checks: Box<Checks>, handle: Option<Handle> },
+    /// The app is saving `account`.
+    Saving { checks: Box<Checks> },
+    /// The secret store is unreachable; the person chooses what to do.
+    NoSecretService { checks: Box<Checks>, reason: String },
 }
 
-/// What the wizard asks of the app.
-pub enum Action {
-    None,
-    /// Store the password in the secret service and the account in the config.
-    Save {
-        account: Account,
-        password: String,
-    },
-    /// Keep the password in memory for this session and the account in the config.
-    SaveForSession {
-        account: Account,
-        password: String,
-    },
-    Cancel,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Stage {
-    Editing,
-    Saving,
-    /// The secret store is unreachable; the user chooses what to do.
-    NoSecretService {
-        reason: String,
-    },
-}
-
-#[derive(Debug, Clone)]
 pub struct Wizard {
     form: Form,
-    /// Shown once the user tried to save, then kept up to date as they type.
+    /// Shown once the person tried to go on, then kept up to date as they type.
     errors: Option<Box<Errors>>,
     /// Why the last save failed (duplicate name, unwritable config…).
     failure: Option<String>,
-    stage: Stage,
+    /// A note above the form (e.g. that discovery found nothing).
+    notice: Option<String>,
+    step: Step,
+    /// Where discovery looks (the testkit's DNS and web servers in tests).
+    options: DiscoverOptions,
+    /// The last discovery's findings, kept when going on to the form so "Back" returns to them.
+    found: Option<Box<Found>>,
+    /// Numbers each run of discovery or of the test, so late answers of an abandoned run
+    /// are recognised and dropped.
+    run: u64,
 }
 
 impl Default for Wizard {
     fn default() -> Self {
-        Wizard::new()
+        Wizard::new(DiscoverOptions::default())
     }
 }
 
 impl Wizard {
-    pub fn new() -> Self {
-        Wizard { form: Form::default(), errors: None, failure: None, stage: Stage::Editing }
+    /// An empty wizard on its first step; discovery runs with `options`.
+    pub fn new(options: DiscoverOptions) -> Self {
+        Wizard {
+            form: Form::default(),
+            errors: None,
+            failure: None,
+            notice: None,
+            step: Step::Account,
+            options,
+            found: None,
+            run: 0,
+        }
     }
 
     pub fn form(&self) -> &Form {
         &self.form
     }
 
+    /// The number of the current discovery or test run (tests feed fixed progress with it).
+    pub fn run_id(&self) -> u64 {
+        self.run
+    }
+
+    /// The test step's checks, while they are shown.
+    pub fn checks(&self) -> Option<&Checks> {
+        match &self.step {
+            Step::Testing { checks, .. } | Step::Saving { checks } | Step::NoSecretService { checks, .. } => {
+                Some(checks)
+            }
+            _ => None,
+        }
+    }
+
+    /// What discovery found, while it is shown.
+    pub fn found(&self) -> Option<&Found> {
+        match &self.step {
+            Step::Found(found) => Some(found),
+            _ => None,
+        }
+    }
+
+    /// The step's name: "account", "discovering", "found", "review", "testing", "saving" or
+    /// "no-secret-service" (for tests and the window title).
+    pub fn step_name(&self) -> &'static str {
+        match self.step {
+            Step::Account => "account",
+            Step::Discovering { .. } => "discovering",
+            Step::Found(_) => "found",
+            Step::Review => "review",
+            Step::Testing { .. } => "testing",
+            Step::Saving { .. } => "saving",
+            Step::NoSecretService { .. } => "no-secret-service",
+        }
+    }
+
+    pub fn is_saving(&self) -> bool {
+        matches!(self.step, Step::Saving { .. })
+    }
+
+    /// A one-second tick while discovery runs, to show how long it has been looking.
+    pub fn subscription(&self) -> Subscription<Message> {
+        match self.step {
+            Step::Discovering { .. } => {
+                iced::time::every(std::time::Duration::from_secs(1)).map(|_| Message::Tick)
+            }
+            _ => Subscription::none(),
+        }
+    }
+
+    /// The app could not save (the message says why): back to the form as typed.
+    pub fn saving_failed(&mut self, error: &Error) {
+        self.step = Step::Review;
+        self.failure = Some(format!("{} {}", sentence(&error.to_string()), error.kind().advice()));
+    }
+
+    /// No secret service answered: ask whether to keep the password for this session only.
+    pub fn no_secret_service(&mut self, error: &Error) {
+        let step = std::mem::replace(&mut self.step, Step::Review);
+        self.step = match step {
+            Step::Saving { checks } => Step::NoSecretService { checks, reason: error.to_string() },
+            other => other,
+        };
+    }
+
     pub fn update(&mut self, message: Message) -> Action {
+        let before = self.step_name();
+        let action = self.handle(message);
+        if self.step_name() == before {
+            return action;
+        }
+        // iced keeps a scrollable's offset across steps (same place in the widget tree).
+        let top = top_of_page();
+        match action {
+            Action::None => Action::Run(top),
+            Action::Run(task) => Action::Run(Task::batch([task, top])),
+            other => other,
+        }
+    }
+
+    fn handle(&mut self, message: Message) -> Action {
         match message {
             Message::Name(name) => self.edit(|form| form.name = name),
             Message::Email(email) => self.edit(|form| form.set_email(email)),
@@ -120,62 +248,126 @@ impl Wizard {
             Message::IncomingProtocol(protocol) => self.edit(|form| form.set_incoming_protocol(protocol)),
             Message::Incoming(edit) => self.edit(|form| form.edit_incoming(edit)),
             Message::Outgoing(edit) => self.edit(|form| form.edit_outgoing(edit)),
-            Message::Save => self.submit(|account, password| Action::Save { account, password }),
-            Message::KeepForSession => {
-                self.submit(|account, password| Action::SaveForSession { account, password })
-            }
-            Message::BackToForm => {
-                self.stage = Stage::Editing;
-                Action::None
-            }
+            Message::FindSettings => self.find_settings(),
+            Message::Tick => self.tick(),
+            Message::Discovered(run, discovery) => self.discovered(run, *discovery),
+            Message::Choose(side, index) => self.choose(side, index),
+            Message::Follow(index) => self.follow(index),
+            Message::Followed(run, index, result) => self.followed(run, index, result),
+            Message::UseFound => self.use_found(),
+            Message::Manual => self.manual(),
+            Message::Back => self.back(),
+            Message::Test => self.test(),
+            Message::Check(run, progress) => self.check_progress(run, progress),
+            Message::StopTest => self.stop_test(),
+            Message::RunAgain => self.test(),
+            Message::ChangeSettings => self.change_settings(),
+            Message::Trust(side) => self.trust(side),
+            Message::ToggleTranscript(side) => self.toggle_transcript(side),
+            Message::Save => self.save(false),
+            Message::SaveAnyway => self.save(true),
+            Message::KeepForSession => self.keep_for_session(),
+            Message::BackToForm => self.back_to_test(),
             Message::Cancel => Action::Cancel,
         }
     }
 
-    /// The app could not save (the message says why); the form stays as typed.
-    pub fn saving_failed(&mut self, error: &Error) {
-        self.stage = Stage::Editing;
-        self.failure = Some(format!("{} {}", sentence(&error.to_string()), error.kind().advice()));
-    }
-
-    /// No secret service answered: ask whether to keep the password for this session only.
-    pub fn no_secret_service(&mut self, error: &Error) {
-        self.stage = Stage::NoSecretService { reason: error.to_string() };
-    }
-
-    pub fn is_saving(&self) -> bool {
-        self.stage == Stage::Saving
-    }
-
+    /// Edits are taken on the first step and on the form, nowhere else.
     fn edit(&mut self, change: impl FnOnce(&mut Form)) -> Action {
-        if self.stage == Stage::Saving {
+        let first = matches!(self.step, Step::Account);
+        if !first && !matches!(self.step, Step::Review) {
             return Action::None;
         }
         change(&mut self.form);
         if self.errors.is_some() {
-            self.errors = Some(self.form.validate().err().unwrap_or_default());
+            let check = if first { self.form.validate_identity() } else { self.form.validate().map(|_| ()) };
+            self.errors = Some(check.err().unwrap_or_default());
         }
         Action::None
     }
 
-    fn submit(&mut self, action: impl FnOnce(Account, String) -> Action) -> Action {
-        if self.stage == Stage::Saving {
+    /// From the test back to the form; leaving the step stops a test still running.
+    fn change_settings(&mut self) -> Action {
+        if matches!(self.step, Step::Testing { .. }) {
+            self.step = Step::Review;
+        }
+        Action::None
+    }
+
+    fn manual(&mut self) -> Action {
+        let step = std::mem::replace(&mut self.step, Step::Review);
+        match step {
+            Step::Account | Step::Discovering { .. } => {}
+            // Kept, so "Back" on the form returns to what was found.
+            Step::Found(found) => self.found = Some(found),
+            other => {
+                self.step = other;
+                return Action::None;
+            }
+        }
+        self.errors = None;
+        self.notice = None;
+        Action::None
+    }
+
+    fn back(&mut self) -> Action {
+        match self.step {
+            Step::Review => {
+                self.step = match self.found.take() {
+                    Some(found) => Step::Found(found),
+                    None => Step::Account,
+                }
+            }
+            Step::Found(_) | Step::Discovering { .. } => self.step = Step::Account,
+            _ => return Action::None,
+        }
+        self.errors = None;
+        Action::None
+    }
+
+    fn save(&mut self, anyway: bool) -> Action {
+        let Step::Testing { checks, .. } = &self.step else { return Action::None };
+        // Only a passed test, or a finished one the person chose to save anyway.
+        if !(checks.passed() || anyway && checks.failed()) {
             return Action::None;
         }
-        match self.form.validate() {
-            Ok((account, password)) => {
-                self.errors = None;
-                self.failure = None;
-                self.stage = Stage::Saving;
-                action(account, password)
-            }
-            Err(errors) => {
-                self.errors = Some(errors);
-                self.stage = Stage::Editing;
-                Action::None
-            }
-        }
+        let checks = checks.clone();
+        let account = checks.account.clone();
+        self.failure = None;
+        self.step = Step::Saving { checks };
+        Action::Save { account, password: self.form.password.clone() }
     }
+
+    fn keep_for_session(&mut self) -> Action {
+        let step = std::mem::replace(&mut self.step, Step::Review);
+        let Step::NoSecretService { checks, .. } = step else {
+            self.step = step;
+            return Action::None;
+        };
+        let account = checks.account.clone();
+        self.step = Step::Saving { checks };
+        Action::SaveForSession { account, password: self.form.password.clone() }
+    }
+
+    /// "Cancel" on the no-secret-service question: back to the test's results.
+    fn back_to_test(&mut self) -> Action {
+        let step = std::mem::replace(&mut self.step, Step::Review);
+        self.step = match step {
+            Step::NoSecretService { checks, .. } => Step::Testing { checks, handle: None },
+            other => other,
+        };
+        Action::None
+    }
+
+    fn next_run(&mut self) -> u64 {
+        self.run += 1;
+        self.run
+    }
+}
+
+/// Scrolls the wizard's page back to its top.
+pub fn top_of_page<T>() -> Task<T> {
+    iced::widget::operation::snap_to(id::PAGE, iced::widget::operation::RelativeOffset::START)
 }
 
 /// "cannot write x" → "Cannot write x."
@@ -191,68 +383,5 @@ fn sentence(text: &str) -> String {
     out
 }
 
-/// Passwords never appear in debug output (logs, panics, test failures).
-impl fmt::Debug for Message {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Message::Name(name) => f.debug_tuple("Name").field(name).finish(),
-            Message::Email(email) => f.debug_tuple("Email").field(email).finish(),
-            Message::Password(_) => f.write_str("Password(<redacted>)"),
-            Message::IncomingProtocol(p) => f.debug_tuple("IncomingProtocol").field(p).finish(),
-            Message::Incoming(edit) => f.debug_tuple("Incoming").field(edit).finish(),
-            Message::Outgoing(edit) => f.debug_tuple("Outgoing").field(edit).finish(),
-            Message::Save => f.write_str("Save"),
-            Message::Cancel => f.write_str("Cancel"),
-            Message::KeepForSession => f.write_str("KeepForSession"),
-            Message::BackToForm => f.write_str("BackToForm"),
-        }
-    }
-}
-
-impl fmt::Debug for Action {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Action::None => f.write_str("None"),
-            Action::Save { account, .. } => {
-                f.debug_struct("Save").field("account", &account.name).finish_non_exhaustive()
-            }
-            Action::SaveForSession { account, .. } => {
-                f.debug_struct("SaveForSession").field("account", &account.name).finish_non_exhaustive()
-            }
-            Action::Cancel => f.write_str("Cancel"),
-        }
-    }
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn debug_output_hides_the_password() {
-        let text = format!("{:?}", Message::Password("hunter2".into()));
-        assert!(!text.contains("hunter2"), "{text}");
-    }
-
-    #[test]
-    fn saving_locks_the_form_until_the_app_answers() {
-        let mut wizard = Wizard::new();
-        for message in [
-            Message::Name("Work".into()),
-            Message::Email("alice@example.test".into()),
-            Message::Password("pw".into()),
-            Message::Incoming(ServerEdit::Host("imap.example.test".into())),
-            Message::Outgoing(ServerEdit::Host("smtp.example.test".into())),
-        ] {
-            let _ = wizard.update(message);
-        }
-        assert!(matches!(wizard.update(Message::Save), Action::Save { .. }));
-        assert!(wizard.is_saving());
-        assert!(matches!(wizard.update(Message::Save), Action::None), "no double save");
-        let _ = wizard.update(Message::Name("Other".into()));
-        assert_eq!(wizard.form().name, "Work");
-        wizard.saving_failed(&Error::config("an account named \"Work\" already exists"));
-        assert!(!wizard.is_saving());
-        assert!(wizard.failure.as_deref().is_some_and(|f| f.starts_with("An account named")));
-    }
-}
+mod tests;

@@ -1,206 +1,138 @@
-//! How the account form looks.
+//! How the wizard looks: a header naming the steps, then the current step.
 
-use iced::widget::{Column, button, center, column, container, row, scrollable, space, text, text_input};
+use iced::widget::{Row, button, center, column, container, row, scrollable, space, text};
 use iced::{Alignment, Element, Length, widget};
 
-use tidings_mail::account::{Incoming, Security};
-
-use super::{Message, ServerEdit, ServerFields, Stage, UNENCRYPTED_WARNING, Wizard, id};
-use crate::theme;
-use crate::widget::choice::{Choice, segmented};
-use crate::widget::form::{field, section};
+use super::discovery::{self, action, buttons};
+use super::fields::{AccountMessages, ServerIds, account_section, protocol_choice, server_section};
+use super::{Message, Step, Wizard, id, test_view};
+use crate::theme::{self, Tone};
 
 /// Wide enough for both server cards side by side; narrower windows scroll.
 const MAX_WIDTH: f32 = 920.0;
 
-const PROTOCOLS: [Choice<Incoming>; 2] = [
-    Choice { value: Incoming::Imap, label: "IMAP", id: id::INCOMING_IMAP },
-    Choice { value: Incoming::Pop3, label: "POP3", id: id::INCOMING_POP3 },
-];
-
-/// The encryption options and their widget ids, for one server.
-struct SecurityIds {
-    ssl: &'static str,
-    starttls: &'static str,
-    none: &'static str,
-}
-
-/// The ids of one server card's controls.
-struct ServerIds {
-    host: &'static str,
-    port: &'static str,
-    security: SecurityIds,
-    user: &'static str,
-}
-
-const INCOMING: ServerIds = ServerIds {
-    host: id::INCOMING_HOST,
-    port: id::INCOMING_PORT,
-    security: SecurityIds { ssl: id::INCOMING_SSL, starttls: id::INCOMING_STARTTLS, none: id::INCOMING_NONE },
-    user: id::INCOMING_USER,
-};
-
-const OUTGOING: ServerIds = ServerIds {
-    host: id::OUTGOING_HOST,
-    port: id::OUTGOING_PORT,
-    security: SecurityIds { ssl: id::OUTGOING_SSL, starttls: id::OUTGOING_STARTTLS, none: id::OUTGOING_NONE },
-    user: id::OUTGOING_USER,
-};
+const STEPS: [&str; 4] = ["Account", "Find settings", "Review", "Test and save"];
 
 impl Wizard {
     pub fn view(&self) -> Element<'_, Message> {
-        match &self.stage {
-            Stage::NoSecretService { reason } => no_secret_service(reason),
-            Stage::Editing | Stage::Saving => self.form_view(),
-        }
+        let (step, content) = match &self.step {
+            Step::NoSecretService { reason, .. } => return no_secret_service(reason),
+            Step::Account => (0, self.account_step()),
+            Step::Discovering { domain, seconds, .. } => (1, discovery::progress(domain, *seconds)),
+            Step::Found(found) => (1, found.view()),
+            Step::Review => (2, self.review()),
+            Step::Testing { checks, .. } | Step::Saving { checks } => {
+                (3, test_view::view(checks, self.is_saving(), self.failure.as_deref()))
+            }
+        };
+        let page = column![header(step), content].spacing(16).padding(24).max_width(MAX_WIDTH);
+        scrollable(container(page).center_x(Length::Fill)).id(widget::Id::new(id::PAGE)).into()
     }
 
-    fn form_view(&self) -> Element<'_, Message> {
+    fn account_messages(&self, submit: Message) -> AccountMessages<Message> {
+        AccountMessages { name: Message::Name, email: Message::Email, password: Message::Password, submit }
+    }
+
+    /// Name, email and password; then look for the settings, or enter them by hand.
+    fn account_step(&self) -> Element<'_, Message> {
+        let errors = self.errors.as_deref().cloned().unwrap_or_default();
+        let find = button(text("Find my settings"))
+            .padding([8, 20])
+            .style(theme::button::primary)
+            .on_press(Message::FindSettings);
+        column![
+            text(
+                "Tidings looks up your provider's server settings from your email address and tests \
+                 them before saving. The password goes to your desktop's secret service, never to a file."
+            )
+            .size(14)
+            .style(theme::text::muted),
+            account_section(&self.form, &errors, true, self.account_messages(Message::FindSettings), ""),
+            buttons(vec![
+                action("Cancel", id::CANCEL, Message::Cancel),
+                action("Set up manually", id::MANUAL, Message::Manual),
+                container(find).id(widget::Id::new(id::FIND)).into(),
+            ]),
+        ]
+        .spacing(16)
+        .into()
+    }
+
+    /// The whole form, prefilled by discovery or empty; every field editable.
+    fn review(&self) -> Element<'_, Message> {
         let form = &self.form;
         let errors = self.errors.as_deref().cloned().unwrap_or_default();
-        let editable = !self.is_saving();
-
-        let account = section(
-            "Account",
-            column![
-                field(
-                    "Name",
-                    input(id::NAME, "Work", &form.name, editable.then_some(Message::Name)),
-                    errors.name,
-                ),
-                field(
-                    "Email",
-                    input(id::EMAIL, "alice@example.com", &form.email, editable.then_some(Message::Email)),
-                    errors.email,
-                ),
-                field(
-                    "Password",
-                    input(id::PASSWORD, "", &form.password, editable.then_some(Message::Password))
-                        .secure(true),
-                    errors.password,
-                ),
-            ],
-        );
-
-        let protocol = segmented(&PROTOCOLS, form.incoming_protocol, Message::IncomingProtocol);
-        let incoming = section(
-            "Incoming mail",
-            column![field("Protocol", protocol, None)].extend(server_fields(
-                &form.incoming,
-                &errors.incoming,
-                &INCOMING,
-                "imap.example.com",
-                editable,
-                Message::Incoming,
-            )),
-        );
-        let outgoing = section(
-            "Outgoing mail (SMTP)",
-            Column::new().extend(server_fields(
-                &form.outgoing,
-                &errors.outgoing,
-                &OUTGOING,
-                "smtp.example.com",
-                editable,
-                Message::Outgoing,
-            )),
-        );
-
+        let notice = self.notice.as_deref().map(|notice| {
+            container(text(notice).size(14)).padding(12).width(Length::Fill).style(theme::container::warning)
+        });
         let failure = self.failure.as_deref().map(|failure| {
             container(text(failure).size(14).style(theme::text::error))
                 .padding(12)
                 .width(Length::Fill)
                 .style(theme::container::error)
         });
-
-        let save = button(text(if editable { "Save" } else { "Saving…" }))
+        let incoming = server_section(
+            "Incoming mail",
+            Some(protocol_choice(form.incoming_protocol, Message::IncomingProtocol)),
+            &form.incoming,
+            &errors.incoming,
+            &ServerIds::INCOMING,
+            "imap.example.com",
+            true,
+            Message::Incoming,
+            Message::Test,
+        );
+        let outgoing = server_section(
+            "Outgoing mail (SMTP)",
+            None,
+            &form.outgoing,
+            &errors.outgoing,
+            &ServerIds::OUTGOING,
+            "smtp.example.com",
+            true,
+            Message::Outgoing,
+            Message::Test,
+        );
+        let test = button(text("Test settings"))
             .padding([8, 20])
             .style(theme::button::primary)
-            .on_press_maybe(editable.then_some(Message::Save));
-        let cancel =
-            button(text("Cancel")).padding([8, 20]).style(theme::button::secondary).on_press(Message::Cancel);
-        let buttons = row![
-            space::horizontal(),
-            container(cancel).id(widget::Id::new(id::CANCEL)),
-            container(save).id(widget::Id::new(id::SAVE)),
+            .on_press(Message::Test);
+        column![
+            text("Check the settings your mail provider gives you; the next step tests them.")
+                .size(14)
+                .style(theme::text::muted),
         ]
-        .spacing(12);
-
-        let content = column![
-            text("New account").size(26),
-            text(
-                "Enter the settings your mail provider gives you. The password goes to your \
-                 desktop's secret service, never to a file."
-            )
-            .size(14)
-            .style(theme::text::muted),
-            account,
-            row![incoming, outgoing].spacing(16),
-        ]
+        .push(notice)
+        .push(account_section(form, &errors, true, self.account_messages(Message::Test), ""))
+        .push(row![incoming, outgoing].spacing(16))
         .push(failure)
-        .push(buttons)
+        .push(buttons(vec![
+            action("Cancel", id::CANCEL, Message::Cancel),
+            action("Back", id::BACK, Message::Back),
+            container(test).id(widget::Id::new(id::TEST)).into(),
+        ]))
         .spacing(16)
-        .padding(24)
-        .max_width(MAX_WIDTH);
-
-        scrollable(container(content).center_x(Length::Fill)).into()
+        .into()
     }
 }
 
-fn input<'a>(
-    id: &'static str,
-    placeholder: &'a str,
-    value: &'a str,
-    on_input: Option<fn(String) -> Message>,
-) -> widget::TextInput<'a, Message> {
-    text_input(placeholder, value)
-        .id(widget::Id::new(id))
-        .on_input_maybe(on_input)
-        .on_submit(Message::Save)
-        .padding(7)
-        .size(14)
-        .style(theme::text_input::field)
+/// "New account" and the steps, the current one marked.
+fn header<'a>(current: usize) -> Element<'a, Message> {
+    let steps = STEPS.iter().enumerate().map(|(i, label)| {
+        let tone = if i == current { Tone::Info } else { Tone::Neutral };
+        let label = text(format!("{}. {label}", i + 1)).size(13).style(theme::text::tone(tone));
+        if i == current {
+            container(label).padding([2, 8]).style(theme::container::badge(Tone::Info)).into()
+        } else {
+            container(label).padding([2, 8]).into()
+        }
+    });
+    row![text("New account").size(26), space::horizontal(), Row::with_children(steps).spacing(4)]
+        .align_y(Alignment::Center)
+        .into()
 }
 
-/// Host, port, encryption and user name of one server.
-fn server_fields<'a>(
-    fields: &'a ServerFields,
-    errors: &super::ServerErrors,
-    ids: &ServerIds,
-    host_placeholder: &'a str,
-    editable: bool,
-    message: fn(ServerEdit) -> Message,
-) -> Vec<Element<'a, Message>> {
-    let edit = move |to_edit: fn(String) -> ServerEdit| move |value: String| message(to_edit(value));
-    let input = |id: &'static str, placeholder: &'a str, value: &'a str, f: fn(String) -> ServerEdit| {
-        text_input(placeholder, value)
-            .id(widget::Id::new(id))
-            .on_input_maybe(editable.then_some(edit(f)))
-            .on_submit(Message::Save)
-            .padding(7)
-            .size(14)
-            .style(theme::text_input::field)
-    };
-    let choices = [
-        Choice { value: Security::Implicit, label: Security::Implicit.label(), id: ids.security.ssl },
-        Choice { value: Security::StartTls, label: Security::StartTls.label(), id: ids.security.starttls },
-        Choice { value: Security::None, label: Security::None.label(), id: ids.security.none },
-    ];
-    let warning =
-        fields.is_unencrypted().then(|| text(UNENCRYPTED_WARNING).size(13).style(theme::text::warning));
-    let security = column![segmented(&choices, fields.security, move |s| message(ServerEdit::Security(s)))]
-        .push(warning)
-        .spacing(6);
-
-    vec![
-        field("Host", input(ids.host, host_placeholder, &fields.host, ServerEdit::Host), errors.host),
-        field("Port", input(ids.port, "", &fields.port, ServerEdit::Port).width(90), errors.port),
-        field("Encryption", security, None),
-        field("User name", input(ids.user, "", &fields.user, ServerEdit::User), errors.user),
-    ]
-}
-
-/// Shown instead of the form when the secret store cannot be reached.
+/// Shown instead of the wizard when the secret store cannot be reached.
 fn no_secret_service(reason: &str) -> Element<'_, Message> {
     let keep = button(text("Keep for this session"))
         .padding([8, 20])

@@ -127,7 +127,7 @@ impl Engine {
         if account.incoming_protocol != Incoming::Imap {
             return Err(Error::config(format!("the account \"{}\" does not use IMAP", account.name)));
         }
-        let ep = Endpoint::from_server(&account.incoming)?;
+        let ep = Endpoint::for_account(account, &account.incoming)?;
         Ok(Engine::with_endpoint(
             account.id.clone(),
             ep,

@@ -1,0 +1,193 @@
+//! What the user does to a message — toggle read, toggle the star, delete, move — and the
+//! toolbar that offers it (the key map offers the same).
+//!
+//! An action goes to the store on the store thread (`Store::queue_action`), which changes
+//! the local rows and records the change for the next sync to replay to the server. The list
+//! shows the change at once (the row held is changed, or taken out) and reads its window
+//! again when the store has answered; a refused action is explained and the window re-read,
+//! which undoes what was shown.
+
+use std::fmt;
+
+use iced::widget::{button, container, pick_list, row, space, text};
+use iced::{Alignment, Element, Length, Task, widget};
+
+use tidings_mail::store::{FolderId, MailAction, MessageRow};
+
+use super::{Mailbox, Message, id};
+use crate::theme;
+
+/// A folder to move to, as the picker lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MoveTarget {
+    pub id: FolderId,
+    pub label: String,
+}
+
+impl fmt::Display for MoveTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.label)
+    }
+}
+
+/// The message an action applies to: the selected one, else the one in the reader.
+#[derive(Debug, Clone, Copy)]
+struct Target {
+    folder: FolderId,
+    uid: u32,
+    unread: bool,
+    flagged: bool,
+}
+
+impl Target {
+    fn of(folder: FolderId, row: &MessageRow) -> Target {
+        Target { folder, uid: row.uid, unread: row.unread, flagged: row.flagged }
+    }
+}
+
+impl Mailbox {
+    fn target(&self) -> Option<Target> {
+        if let (Some(folder), Some(row)) = (self.list.folder(), self.list.selected()) {
+            return Some(Target::of(folder, row));
+        }
+        let opened = self.reader.opened()?;
+        Some(Target::of(opened.folder, &opened.row))
+    }
+
+    pub(super) fn toggle_read(&mut self) -> Task<Message> {
+        match self.target() {
+            Some(target) => self.set_read(target.folder, target.uid, target.unread),
+            None => Task::none(),
+        }
+    }
+
+    /// Marks one message read or unread, on screen at once and in the store.
+    pub(super) fn set_read(&mut self, folder: FolderId, uid: u32, read: bool) -> Task<Message> {
+        self.change_row(folder, uid, |row| row.unread = !read);
+        self.queue(MailAction::MarkRead { folder, uids: vec![uid], read })
+    }
+
+    pub(super) fn toggle_star(&mut self) -> Task<Message> {
+        let Some(Target { folder, uid, flagged, .. }) = self.target() else { return Task::none() };
+        self.change_row(folder, uid, |row| row.flagged = !flagged);
+        self.queue(MailAction::Flag { folder, uids: vec![uid], flagged: !flagged })
+    }
+
+    pub(super) fn delete(&mut self) -> Task<Message> {
+        let Some(Target { folder, uid, .. }) = self.target() else { return Task::none() };
+        let follow = self.taken_out(folder, uid);
+        Task::batch([self.queue(MailAction::Delete { folder, uids: vec![uid] }), follow])
+    }
+
+    pub(super) fn move_to(&mut self, to: FolderId) -> Task<Message> {
+        let Some(Target { folder, uid, .. }) = self.target() else { return Task::none() };
+        if folder == to {
+            return Task::none();
+        }
+        let follow = self.taken_out(folder, uid);
+        Task::batch([self.queue(MailAction::Move { folder, uids: vec![uid], to }), follow])
+    }
+
+    /// Changes a message as shown in the list and the reader.
+    fn change_row(&mut self, folder: FolderId, uid: u32, change: impl Fn(&mut MessageRow)) {
+        if self.list.folder() == Some(folder) {
+            self.list.update_row(uid, &change);
+        }
+        if let Some(opened) = self.reader.opened_mut().filter(|o| o.folder == folder && o.row.uid == uid) {
+            change(&mut opened.row);
+        }
+    }
+
+    /// A message left the folder: out of the list, and out of the reader, which shows the
+    /// next message instead (as Thunderbird does).
+    fn taken_out(&mut self, folder: FolderId, uid: u32) -> Task<Message> {
+        let next = if self.list.folder() == Some(folder) { self.list.remove(uid).cloned() } else { None };
+        let was_open = self.reader.opened().is_some_and(|o| o.folder == folder && o.row.uid == uid);
+        if !was_open {
+            return Task::none();
+        }
+        match next {
+            Some(row) => self.open(row),
+            None => {
+                self.reader.clear();
+                Task::none()
+            }
+        }
+    }
+
+    fn queue(&mut self, action: MailAction) -> Task<Message> {
+        let Some(stores) = &self.stores else { return Task::none() };
+        let (store, account) = (stores.write.clone(), stores.account);
+        Task::perform(
+            async move { store.call(move |s| s.queue_action(account, &action)).await },
+            Message::Acted,
+        )
+    }
+
+    /// Folders a message can be moved to: every other selectable folder, in tree order.
+    fn move_targets(&self) -> Vec<MoveTarget> {
+        self.folders
+            .iter()
+            .filter(|n| n.selectable && n.id.is_some() && n.id != self.list.folder())
+            .filter_map(|n| {
+                let indent = "  ".repeat(n.depth);
+                Some(MoveTarget { id: n.id?, label: format!("{indent}{}", n.label) })
+            })
+            .collect()
+    }
+
+    /// The toolbar: back, the account, get mail, and the actions on the selected message.
+    pub(super) fn toolbar(&self) -> Element<'_, Message> {
+        let target = self.target();
+        let tool = |label: String, widget_id: &'static str, message: Option<Message>| {
+            container(
+                button(text(label).size(13))
+                    .padding([5, 12])
+                    .style(theme::button::secondary)
+                    .on_press_maybe(message),
+            )
+            .id(widget::Id::new(widget_id))
+        };
+        let read_label = match target {
+            Some(t) if !t.unread => "Mark unread",
+            _ => "Mark read",
+        };
+        let star_label = match target {
+            Some(t) if t.flagged => "★ Unstar",
+            _ => "☆ Star",
+        };
+        let running = self.sync.is_running();
+        let has = |message: Message| target.map(|_| message);
+        let mover = container(
+            pick_list(self.move_targets(), None::<MoveTarget>, |to: MoveTarget| Message::MoveTo(to.id))
+                .placeholder("Move to…")
+                .text_size(13)
+                .padding([5, 10])
+                .width(Length::Shrink)
+                .style(theme::mailbox::picker),
+        )
+        .id(widget::Id::new(id::MOVE));
+        container(
+            row![
+                tool("← Accounts".into(), id::BACK, Some(Message::Back)),
+                text(&self.title).size(16),
+                space::horizontal(),
+                tool(
+                    if running { "Getting mail…".into() } else { "Get mail".into() },
+                    id::GET_MAIL,
+                    (!running && self.remote.is_some()).then_some(Message::GetMail)
+                ),
+                tool(read_label.into(), id::TOGGLE_READ, has(Message::ToggleRead)),
+                tool(star_label.into(), id::TOGGLE_STAR, has(Message::ToggleStar)),
+                tool("Delete".into(), id::DELETE, has(Message::Delete)),
+            ]
+            .push(target.map(|_| mover))
+            .spacing(8)
+            .align_y(Alignment::Center),
+        )
+        .padding([8, 12])
+        .width(Length::Fill)
+        .style(theme::mailbox::bar)
+        .into()
+    }
+}

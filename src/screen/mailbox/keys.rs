@@ -1,0 +1,120 @@
+//! The mailbox's key map: a table from key (with modifiers) to [`KeyAction`], Thunderbird's
+//! keys where it has one. One subscription turns key presses no widget used into actions;
+//! there is no message per key.
+
+use iced::keyboard::{self, Key, Modifiers, key::Named};
+use iced::{Event, Subscription, event, window};
+
+use super::Message;
+
+/// What a key asks of the mailbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyAction {
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    First,
+    Last,
+    Open,
+    ToggleRead,
+    ToggleStar,
+    Delete,
+    GetMail,
+}
+
+/// A key as the map names it.
+#[derive(Debug, Clone, Copy)]
+enum Press {
+    Named(Named),
+    /// A letter, either case.
+    Letter(char),
+}
+
+/// Which modifiers a binding needs (others held make it not match, except Shift on letters:
+/// Caps Lock and Shift should not disable M and S).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum With {
+    Nothing,
+    Ctrl,
+}
+
+/// The key map.
+const MAP: &[(Press, With, KeyAction)] = &[
+    (Press::Named(Named::ArrowUp), With::Nothing, KeyAction::Up),
+    (Press::Named(Named::ArrowDown), With::Nothing, KeyAction::Down),
+    (Press::Named(Named::PageUp), With::Nothing, KeyAction::PageUp),
+    (Press::Named(Named::PageDown), With::Nothing, KeyAction::PageDown),
+    (Press::Named(Named::Home), With::Nothing, KeyAction::First),
+    (Press::Named(Named::End), With::Nothing, KeyAction::Last),
+    (Press::Named(Named::Enter), With::Nothing, KeyAction::Open),
+    (Press::Letter('m'), With::Nothing, KeyAction::ToggleRead),
+    (Press::Letter('s'), With::Nothing, KeyAction::ToggleStar),
+    (Press::Named(Named::Delete), With::Nothing, KeyAction::Delete),
+    (Press::Named(Named::F5), With::Nothing, KeyAction::GetMail),
+    (Press::Letter('t'), With::Ctrl, KeyAction::GetMail),
+];
+
+/// The action bound to `key` with `modifiers`, if any.
+pub fn action(key: &Key, modifiers: Modifiers) -> Option<KeyAction> {
+    let with = if modifiers.control() && !modifiers.alt() && !modifiers.logo() {
+        With::Ctrl
+    } else if !modifiers.control() && !modifiers.alt() && !modifiers.logo() {
+        With::Nothing
+    } else {
+        return None;
+    };
+    MAP.iter()
+        .find(|(press, needs, _)| {
+            *needs == with
+                && match (press, key) {
+                    (Press::Named(want), Key::Named(got)) => want == got && !modifiers.shift(),
+                    (Press::Letter(want), Key::Character(got)) => {
+                        let mut chars = got.chars();
+                        chars.next().is_some_and(|c| c.eq_ignore_ascii_case(want)) && chars.next().is_none()
+                    }
+                    _ => false,
+                }
+        })
+        .map(|(_, _, action)| *action)
+}
+
+/// Key presses that no widget captured (a focused text field keeps its letters), as actions.
+pub fn subscription() -> Subscription<Message> {
+    event::listen_with(on_event)
+}
+
+fn on_event(event: Event, status: event::Status, _window: window::Id) -> Option<Message> {
+    if status == event::Status::Captured {
+        return None;
+    }
+    match event {
+        Event::Keyboard(keyboard::Event::KeyPressed { key, modifiers, .. }) => {
+            action(&key, modifiers).map(Message::Key)
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thunderbirds_keys_map_to_actions() {
+        let none = Modifiers::empty();
+        let letter = |c: &str| Key::Character(c.into());
+        assert_eq!(action(&Key::Named(Named::ArrowDown), none), Some(KeyAction::Down));
+        assert_eq!(action(&Key::Named(Named::End), none), Some(KeyAction::Last));
+        assert_eq!(action(&letter("m"), none), Some(KeyAction::ToggleRead));
+        assert_eq!(action(&letter("M"), Modifiers::SHIFT), Some(KeyAction::ToggleRead));
+        assert_eq!(action(&letter("s"), none), Some(KeyAction::ToggleStar));
+        assert_eq!(action(&Key::Named(Named::F5), none), Some(KeyAction::GetMail));
+        assert_eq!(action(&letter("t"), Modifiers::CTRL), Some(KeyAction::GetMail));
+        // Not bound: a plain T, Ctrl+M, Alt+Down, Shift+Down (kept for extending a selection).
+        assert_eq!(action(&letter("t"), none), None);
+        assert_eq!(action(&letter("m"), Modifiers::CTRL), None);
+        assert_eq!(action(&Key::Named(Named::ArrowDown), Modifiers::ALT), None);
+        assert_eq!(action(&Key::Named(Named::ArrowDown), Modifiers::SHIFT), None);
+    }
+}

@@ -1,0 +1,281 @@
+//! The reader: the opened message's headers, attachment list and body.
+//!
+//! Opening a message starts one task: the body from the store when it was kept, else from
+//! the server (`Engine::fetch_body`, which keeps it), then read into a [`DisplayMessage`] on
+//! `spawn_blocking`. Until it answers the reader shows the headers the list already has and
+//! "Loading…"; a failure is shown in words. Opening another message drops the task's handle,
+//! which aborts it.
+
+use std::sync::Arc;
+
+use iced::font::{Style as FontStyle, Weight};
+use iced::task::Handle;
+use iced::widget::text::Span;
+use iced::widget::{Column, column, container, rich_text, row, scrollable, span, text};
+use iced::{Element, Font, Length, Task, Theme, widget};
+
+use tidings_mail::error::{Error, Kind};
+use tidings_mail::options::BodyFormat;
+use tidings_mail::store::{FolderId, MessageRow, StoreHandle, Summary};
+
+use super::html::{Piece, Rich};
+use super::message::{self, Body, DisplayMessage};
+use super::remote::{self, Remote};
+use super::{Message, format, id};
+use crate::theme;
+
+/// The message in the reader and where it lives.
+#[derive(Debug, Clone)]
+pub struct Opened {
+    pub folder: FolderId,
+    /// The folder's server name (what the server needs to fetch the body).
+    pub folder_name: String,
+    pub row: MessageRow,
+}
+
+enum State {
+    Loading,
+    Shown(Arc<DisplayMessage>),
+    Failed(Error),
+}
+
+#[derive(Default)]
+pub struct Reader {
+    opened: Option<Opened>,
+    state: Option<State>,
+    /// The loading task; dropping it aborts the load.
+    load: Option<Handle>,
+}
+
+impl Reader {
+    pub fn opened(&self) -> Option<&Opened> {
+        self.opened.as_ref()
+    }
+
+    pub fn opened_mut(&mut self) -> Option<&mut Opened> {
+        self.opened.as_mut()
+    }
+
+    /// The message as shown, once loaded.
+    pub fn shown(&self) -> Option<&DisplayMessage> {
+        match &self.state {
+            Some(State::Shown(message)) => Some(message),
+            _ => None,
+        }
+    }
+
+    pub fn is_loading(&self) -> bool {
+        matches!(self.state, Some(State::Loading))
+    }
+
+    /// Why the message could not be shown.
+    pub fn error(&self) -> Option<&Error> {
+        match &self.state {
+            Some(State::Failed(e)) => Some(e),
+            _ => None,
+        }
+    }
+
+    pub fn clear(&mut self) {
+        *self = Reader::default();
+    }
+
+    /// Opens a message: reads it from the store or the server, off the UI thread.
+    pub fn open(
+        &mut self,
+        opened: Opened,
+        store: &StoreHandle,
+        remote: Option<Remote>,
+        prefer: BodyFormat,
+    ) -> Task<Message> {
+        let (folder, uid) = (opened.folder, opened.row.uid);
+        let job = load(opened.clone(), store.clone(), remote, prefer);
+        let (task, handle) =
+            Task::perform(job, move |result| Message::Body { folder, uid, result }).abortable();
+        self.opened = Some(opened);
+        self.state = Some(State::Loading);
+        self.load = Some(handle.abort_on_drop());
+        task
+    }
+
+    /// The load of `uid` finished (answers for a message no longer shown are dropped).
+    pub fn loaded(&mut self, folder: FolderId, uid: u32, result: Result<Arc<DisplayMessage>, Error>) {
+        if self.opened.as_ref().is_none_or(|o| o.folder != folder || o.row.uid != uid) {
+            return;
+        }
+        self.load = None;
+        self.state = Some(match result {
+            Ok(message) => State::Shown(message),
+            Err(e) => State::Failed(e),
+        });
+    }
+
+    pub fn view(&self, theme: &Theme) -> Element<'_, Message> {
+        let Some(opened) = &self.opened else {
+            return container(text("Select a message to read it.").size(14).style(theme::text::muted))
+                .center(Length::Fill)
+                .into();
+        };
+        let shown = self.shown();
+        let headers = shown.map_or(&opened.row.summary, |m| &m.headers);
+        let mut top = column![headers_view(headers, opened.row.parse_error.as_deref())].spacing(10);
+        if let Some(message) = shown {
+            top = top.push(attachments(message));
+            if message.remote_blocked > 0 {
+                let what = match message.remote_blocked {
+                    1 => "1 remote image or resource was".to_string(),
+                    n => format!("{n} remote images or resources were"),
+                };
+                top = top.push(
+                    container(text(format!("Remote content blocked: {what} not loaded.")).size(13))
+                        .padding([6, 10])
+                        .width(Length::Fill)
+                        .style(theme::container::warning),
+                );
+            }
+            for note in &message.notes {
+                top = top.push(text(note).size(13).style(theme::text::warning));
+            }
+        }
+        let body: Element<'_, Message> = match &self.state {
+            Some(State::Loading) | None => {
+                text("Loading the message…").size(14).style(theme::text::muted).into()
+            }
+            Some(State::Failed(e)) => container(
+                column![
+                    text(format!("Cannot show this message: {e}.")).size(14),
+                    text(e.kind().advice()).size(13).style(theme::text::muted),
+                ]
+                .spacing(6),
+            )
+            .padding(12)
+            .width(Length::Fill)
+            .style(theme::container::error)
+            .into(),
+            Some(State::Shown(message)) => match &message.body {
+                Body::Empty => text("This message has no text.").size(14).style(theme::text::muted).into(),
+                Body::Text(body) => text(body).size(14).into(),
+                Body::Html(rich) => rich_view(rich, theme),
+            },
+        };
+        column![
+            container(top).padding([12, 16]).width(Length::Fill),
+            scrollable(container(body).padding([8, 16]).width(Length::Fill))
+                .id(widget::Id::new(id::READER))
+                .height(Length::Fill),
+        ]
+        .into()
+    }
+}
+
+async fn load(
+    opened: Opened,
+    store: StoreHandle,
+    remote: Option<Remote>,
+    prefer: BodyFormat,
+) -> Result<Arc<DisplayMessage>, Error> {
+    let Opened { folder, folder_name, row } = opened;
+    let raw = match remote::kept_body(&store, folder, row.uidvalidity, row.uid).await? {
+        Some(raw) => raw,
+        None => match remote {
+            Some(remote) => remote.body(folder_name, row.uid).await?,
+            None => {
+                return Err(Error::new(
+                    Kind::Config,
+                    "this message has not been downloaded, and this mailbox has no server to fetch it from",
+                ));
+            }
+        },
+    };
+    let fallback = row.summary;
+    tokio::task::spawn_blocking(move || message::render(&raw, prefer, &fallback)).await.map(Arc::new).map_err(
+        |e| Error::new(Kind::Protocol, format!("cannot read the message (the reading task stopped: {e})")),
+    )
+}
+
+fn headers_view<'a>(summary: &'a Summary, parse_error: Option<&'a str>) -> Element<'a, Message> {
+    let line = |label: &'static str, value: String| {
+        row![
+            text(label).size(13).width(52).style(theme::text::muted),
+            text(value).size(13).width(Length::Fill)
+        ]
+        .spacing(8)
+    };
+    let mut lines = Column::new().spacing(3);
+    lines = lines
+        .push(text(format::subject(summary)).size(18).font(Font { weight: Weight::Bold, ..Font::DEFAULT }));
+    if let Some(why) = parse_error {
+        lines = lines.push(
+            text(format!("The header of this message could not be read: {why}"))
+                .size(13)
+                .style(theme::text::error),
+        );
+    }
+    lines = lines.push(line("From", format::from_line(summary)));
+    if let Some(to) = summary.to.as_deref().filter(|t| !t.is_empty()) {
+        lines = lines.push(line("To", to.to_string()));
+    }
+    if let Some(cc) = summary.cc.as_deref().filter(|t| !t.is_empty()) {
+        lines = lines.push(line("Cc", cc.to_string()));
+    }
+    lines = lines.push(line("Date", format!("{} UTC", format::date(summary.date))));
+    lines.into()
+}
+
+fn attachments(message: &DisplayMessage) -> Option<Element<'_, Message>> {
+    if message.attachments.is_empty() {
+        return None;
+    }
+    let title = match message.attachments.len() {
+        1 => "1 attachment".to_string(),
+        n => format!("{n} attachments"),
+    };
+    let rows = message.attachments.iter().map(|a| {
+        row![
+            text(&a.name).size(13).width(Length::FillPortion(3)),
+            text(&a.mime).size(13).width(Length::FillPortion(2)).style(theme::text::muted),
+            text(format::size(a.size as u64)).size(13).width(80).style(theme::text::muted),
+        ]
+        .spacing(8)
+        .into()
+    });
+    Some(
+        container(column![text(title).size(13)].extend(rows).spacing(3))
+            .padding([8, 10])
+            .width(Length::Fill)
+            .style(theme::container::card)
+            .into(),
+    )
+}
+
+/// HTML as one rich text: links in the action colour and underlined (clicking one copies
+/// it), bold, italics, code in monospace, images as their muted alt text.
+fn rich_view<'a>(rich: &'a Rich, theme: &Theme) -> Element<'a, Message> {
+    let link = theme::mailbox::link(theme);
+    let faint = theme::mailbox::faint(theme);
+    let spans: Vec<Span<'a, String>> =
+        rich.pieces.iter().map(|piece| piece_span(piece, link, faint)).collect();
+    rich_text(spans).size(14).on_link_click(Message::LinkClicked).width(Length::Fill).into()
+}
+
+fn piece_span(piece: &Piece, link: iced::Color, faint: iced::Color) -> Span<'_, String> {
+    let e = piece.emphasis;
+    let font = Font {
+        weight: if e.strong { Weight::Bold } else { Weight::Normal },
+        style: if e.italic { FontStyle::Italic } else { FontStyle::Normal },
+        ..if e.code { Font::MONOSPACE } else { Font::DEFAULT }
+    };
+    let color = if piece.link.is_some() {
+        Some(link)
+    } else if e.image {
+        Some(faint)
+    } else {
+        None
+    };
+    span(piece.text.as_str())
+        .font(font)
+        .color_maybe(color)
+        .link_maybe(piece.link.clone())
+        .underline(piece.link.is_some())
+        .strikethrough(e.strike)
+}

@@ -1,0 +1,292 @@
+//! An account's settings, opened from the accounts overview: everything the wizard's form
+//! holds (name, email, a new password, both servers with their trust settings) plus the
+//! per-account [`Options`](tidings_mail::options::Options), and removing the account.
+//!
+//! The screen never writes anything itself: "Save" returns [`Action::Save`] and "Remove",
+//! after a confirmation saying what will be deleted, [`Action::Remove`]; the app runs
+//! [`store::save`] or [`store::remove`] off the UI thread and reports failures back through
+//! [`Settings::failed`].
+
+mod options;
+pub mod store;
+mod view;
+
+use std::fmt;
+use std::path::PathBuf;
+
+use tidings_mail::account::{Account, Incoming};
+use tidings_mail::error::Error;
+
+use crate::screen::wizard::{Errors, Form, ServerEdit};
+
+pub use options::{DEFAULT_SKIP_KB, OptionEdit, OptionErrors, OptionsForm};
+
+/// Widget ids of the settings' own controls (the form's fields keep the wizard's ids,
+/// [`crate::screen::wizard::id`]).
+pub mod id {
+    pub const BACK: &str = "settings-back";
+    pub const SAVE: &str = "settings-save";
+    pub const REMOVE: &str = "settings-remove";
+    pub const CONFIRM_REMOVE: &str = "settings-confirm-remove";
+    pub const KEEP_ACCOUNT: &str = "settings-keep-account";
+    pub const AT_START: &str = "settings-at-start";
+    pub const EVERY: &str = "settings-every";
+    pub const ONLY_WHEN_ASKED: &str = "settings-only-when-asked";
+    pub const EVERY_MINUTES: &str = "settings-every-minutes";
+    pub const IDLE: &str = "settings-idle";
+    pub const LEAVE_ON_SERVER: &str = "settings-leave-on-server";
+    pub const DELETE_AFTER: &str = "settings-delete-after";
+    pub const DELETE_AFTER_DAYS: &str = "settings-delete-after-days";
+    pub const DELETE_WHEN_DELETED_HERE: &str = "settings-delete-when-deleted-here";
+    pub const HEADERS_ONLY: &str = "settings-headers-only";
+    pub const SKIP_LARGE: &str = "settings-skip-large";
+    pub const SKIP_OVER_KB: &str = "settings-skip-over-kb";
+    pub const KEEP_OFFLINE: &str = "settings-keep-offline";
+    pub const BODY_PLAIN: &str = "settings-body-plain";
+    pub const BODY_HTML: &str = "settings-body-html";
+    pub const BODY_BEST: &str = "settings-body-best";
+    pub const RECEIPTS_NEVER: &str = "settings-receipts-never";
+    pub const RECEIPTS_ASK: &str = "settings-receipts-ask";
+    pub const RECEIPTS_ALWAYS: &str = "settings-receipts-always";
+    pub const TLS_12: &str = "settings-tls-12";
+    pub const TLS_13: &str = "settings-tls-13";
+    pub const NOTIFY: &str = "settings-notify";
+    pub const LOG_TRANSCRIPT: &str = "settings-log-transcript";
+    /// The scrollable page.
+    pub const PAGE: &str = "settings-page";
+}
+
+/// Scrolls the settings page to its top (iced keeps the offset of the screen shown before).
+pub fn top_of_page<T>() -> iced::Task<T> {
+    iced::widget::operation::snap_to(id::PAGE, iced::widget::operation::RelativeOffset::START)
+}
+
+#[derive(Clone)]
+pub enum Message {
+    Name(String),
+    Email(String),
+    Password(String),
+    IncomingProtocol(Incoming),
+    Incoming(ServerEdit),
+    Outgoing(ServerEdit),
+    Option(OptionEdit),
+    LogTranscript(bool),
+    Save,
+    Back,
+    /// Ask whether to remove the account.
+    Remove,
+    ConfirmRemove,
+    KeepAccount,
+}
+
+/// What the settings ask of the app.
+pub enum Action {
+    None,
+    Back,
+    /// Replace the account (same id) in the config; store `password` if one was typed.
+    Save {
+        account: Box<Account>,
+        password: Option<String>,
+    },
+    /// Delete the account's secrets, data directory and config entry.
+    Remove {
+        id: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Stage {
+    Editing,
+    Saving,
+    ConfirmRemove,
+    Removing,
+}
+
+/// Where the account's files are, to say what removing it deletes.
+#[derive(Debug, Clone)]
+pub struct Paths {
+    pub data_dir: PathBuf,
+    pub transcript_log: PathBuf,
+}
+
+pub struct Settings {
+    account: Account,
+    paths: Paths,
+    form: Form,
+    options: OptionsForm,
+    log_transcript: bool,
+    /// Shown once the person tried to save, then kept up to date.
+    errors: Option<(Box<Errors>, OptionErrors)>,
+    /// Why the last save or removal failed.
+    failure: Option<String>,
+    stage: Stage,
+}
+
+impl Settings {
+    pub fn new(account: &Account, paths: Paths) -> Settings {
+        Settings {
+            form: Form::from_account(account),
+            options: OptionsForm::new(account.options),
+            log_transcript: account.log_transcript,
+            account: account.clone(),
+            paths,
+            errors: None,
+            failure: None,
+            stage: Stage::Editing,
+        }
+    }
+
+    /// The account as it was opened.
+    pub fn account(&self) -> &Account {
+        &self.account
+    }
+
+    pub fn form(&self) -> &Form {
+        &self.form
+    }
+
+    pub fn options(&self) -> &OptionsForm {
+        &self.options
+    }
+
+    pub fn is_busy(&self) -> bool {
+        matches!(self.stage, Stage::Saving | Stage::Removing)
+    }
+
+    /// Saving or removing failed: the edits stay, the message says why.
+    pub fn failed(&mut self, error: &Error) {
+        self.stage = Stage::Editing;
+        self.failure = Some(format!("{} {}", sentence(&error.to_string()), error.kind().advice()));
+    }
+
+    pub fn update(&mut self, message: Message) -> Action {
+        match message {
+            Message::Name(name) => self.edit(|s| s.form.name = name),
+            Message::Email(email) => self.edit(|s| s.form.set_email(email)),
+            Message::Password(password) => self.edit(|s| s.form.password = password),
+            Message::IncomingProtocol(protocol) => self.edit(|s| s.form.set_incoming_protocol(protocol)),
+            Message::Incoming(edit) => self.edit(|s| s.form.edit_incoming(edit)),
+            Message::Outgoing(edit) => self.edit(|s| s.form.edit_outgoing(edit)),
+            Message::Option(edit) => self.edit(|s| s.options.edit(edit)),
+            Message::LogTranscript(on) => self.edit(|s| s.log_transcript = on),
+            Message::Save => self.save(),
+            Message::Back if !self.is_busy() => Action::Back,
+            Message::Back => Action::None,
+            Message::Remove => self.ask_remove(),
+            Message::ConfirmRemove => self.remove(),
+            Message::KeepAccount => {
+                if self.stage == Stage::ConfirmRemove {
+                    self.stage = Stage::Editing;
+                }
+                Action::None
+            }
+        }
+    }
+
+    fn edit(&mut self, change: impl FnOnce(&mut Settings)) -> Action {
+        if self.stage != Stage::Editing {
+            return Action::None;
+        }
+        change(self);
+        if self.errors.is_some() {
+            self.errors = Some(self.check().err().unwrap_or_default());
+        }
+        Action::None
+    }
+
+    /// The edited account and the new password, or what to fix.
+    fn check(&self) -> Result<(Account, Option<String>), (Box<Errors>, OptionErrors)> {
+        let form = self.form.validate_edit(&self.account);
+        let options = self.options.validate();
+        match (form, options) {
+            (Ok((mut account, password)), Ok(options)) => {
+                account.options = options;
+                account.log_transcript = self.log_transcript;
+                Ok((account, password))
+            }
+            (form, options) => Err((form.err().unwrap_or_default(), options.err().unwrap_or_default())),
+        }
+    }
+
+    fn save(&mut self) -> Action {
+        if self.stage != Stage::Editing {
+            return Action::None;
+        }
+        match self.check() {
+            Ok((account, password)) => {
+                self.errors = None;
+                self.failure = None;
+                self.stage = Stage::Saving;
+                Action::Save { account: Box::new(account), password }
+            }
+            Err(errors) => {
+                self.errors = Some(errors);
+                Action::None
+            }
+        }
+    }
+
+    fn ask_remove(&mut self) -> Action {
+        if self.stage == Stage::Editing {
+            self.stage = Stage::ConfirmRemove;
+        }
+        Action::None
+    }
+
+    fn remove(&mut self) -> Action {
+        if self.stage != Stage::ConfirmRemove {
+            return Action::None;
+        }
+        self.stage = Stage::Removing;
+        Action::Remove { id: self.account.id.clone() }
+    }
+}
+
+/// "cannot write x" → "Cannot write x."
+fn sentence(text: &str) -> String {
+    let mut chars = text.chars();
+    let mut out: String = match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => return String::new(),
+    };
+    if !out.ends_with(['.', '!', '?']) {
+        out.push('.');
+    }
+    out
+}
+
+/// Passwords never appear in debug output.
+impl fmt::Debug for Message {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Message::Name(name) => f.debug_tuple("Name").field(name).finish(),
+            Message::Email(email) => f.debug_tuple("Email").field(email).finish(),
+            Message::Password(_) => f.write_str("Password(<redacted>)"),
+            Message::IncomingProtocol(p) => f.debug_tuple("IncomingProtocol").field(p).finish(),
+            Message::Incoming(edit) => f.debug_tuple("Incoming").field(edit).finish(),
+            Message::Outgoing(edit) => f.debug_tuple("Outgoing").field(edit).finish(),
+            Message::Option(edit) => f.debug_tuple("Option").field(edit).finish(),
+            Message::LogTranscript(on) => f.debug_tuple("LogTranscript").field(on).finish(),
+            Message::Save => f.write_str("Save"),
+            Message::Back => f.write_str("Back"),
+            Message::Remove => f.write_str("Remove"),
+            Message::ConfirmRemove => f.write_str("ConfirmRemove"),
+            Message::KeepAccount => f.write_str("KeepAccount"),
+        }
+    }
+}
+
+impl fmt::Debug for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Action::None => f.write_str("None"),
+            Action::Back => f.write_str("Back"),
+            Action::Save { account, password } => f
+                .debug_struct("Save")
+                .field("account", &account.name)
+                .field("new_password", &password.is_some())
+                .finish(),
+            Action::Remove { id } => f.debug_struct("Remove").field("id", id).finish(),
+        }
+    }
+}

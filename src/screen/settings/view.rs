@@ -1,0 +1,389 @@
+//! How the account settings look: the wizard's form cards, the options grouped by what they
+//! are about, and removal behind a question that says what will be deleted.
+
+use iced::widget::{Column, button, center, column, container, row, scrollable, space, text, text_input};
+use iced::{Alignment, Element, Length, widget};
+
+use tidings_mail::account::Incoming;
+use tidings_mail::options::{BodyFormat, MinTls, ReceiptPolicy};
+
+use super::{Message, OptionEdit, OptionErrors, Settings, Stage, id};
+use crate::screen::wizard::fields::{
+    AccountMessages, ServerIds, account_section, protocol_choice, server_section,
+};
+use crate::theme;
+use crate::widget::choice::{Choice, segmented};
+use crate::widget::form::{check, field, section};
+
+const MAX_WIDTH: f32 = 920.0;
+
+const BODY_FORMATS: [Choice<BodyFormat>; 3] = [
+    Choice { value: BodyFormat::PlainText, label: "Plain text", id: id::BODY_PLAIN },
+    Choice { value: BodyFormat::Html, label: "HTML", id: id::BODY_HTML },
+    Choice { value: BodyFormat::Best, label: "Best available", id: id::BODY_BEST },
+];
+
+const RECEIPTS: [Choice<ReceiptPolicy>; 3] = [
+    Choice { value: ReceiptPolicy::Never, label: "Never", id: id::RECEIPTS_NEVER },
+    Choice { value: ReceiptPolicy::Ask, label: "Ask me", id: id::RECEIPTS_ASK },
+    Choice { value: ReceiptPolicy::Always, label: "Always", id: id::RECEIPTS_ALWAYS },
+];
+
+const MIN_TLS: [Choice<MinTls>; 2] = [
+    Choice { value: MinTls::Tls12, label: "TLS 1.2", id: id::TLS_12 },
+    Choice { value: MinTls::Tls13, label: "TLS 1.3", id: id::TLS_13 },
+];
+
+const SCHEDULE: [Choice<bool>; 2] = [
+    Choice { value: true, label: "Every few minutes", id: id::EVERY },
+    Choice { value: false, label: "Only when I ask", id: id::ONLY_WHEN_ASKED },
+];
+
+impl Settings {
+    pub fn view(&self) -> Element<'_, Message> {
+        if matches!(self.stage, Stage::ConfirmRemove | Stage::Removing) {
+            return self.confirm_remove();
+        }
+        let (errors, option_errors) = self.errors.clone().unwrap_or_default();
+        let editable = self.stage == Stage::Editing;
+        let form = &self.form;
+
+        let back = container(
+            button(text("Back")).padding([6, 16]).style(theme::button::secondary).on_press(Message::Back),
+        )
+        .id(widget::Id::new(id::BACK));
+        let header =
+            row![back, text(format!("Settings of “{}”", self.account.name)).size(24), space::horizontal(),]
+                .spacing(16)
+                .align_y(Alignment::Center);
+
+        let messages = AccountMessages {
+            name: Message::Name,
+            email: Message::Email,
+            password: Message::Password,
+            submit: Message::Save,
+        };
+        let account =
+            account_section(form, &errors, editable, messages, "Leave empty to keep the saved password");
+        let incoming = server_section(
+            "Incoming mail",
+            Some(protocol_choice(form.incoming_protocol, Message::IncomingProtocol)),
+            &form.incoming,
+            &errors.incoming,
+            &ServerIds::INCOMING,
+            "imap.example.com",
+            editable,
+            Message::Incoming,
+            Message::Save,
+        );
+        let outgoing = server_section(
+            "Outgoing mail (SMTP)",
+            None,
+            &form.outgoing,
+            &errors.outgoing,
+            &ServerIds::OUTGOING,
+            "smtp.example.com",
+            editable,
+            Message::Outgoing,
+            Message::Save,
+        );
+
+        let failure = self.failure.as_deref().map(|failure| {
+            container(text(failure).size(14).style(theme::text::error))
+                .padding(12)
+                .width(Length::Fill)
+                .style(theme::container::error)
+        });
+        let save = button(text(if self.stage == Stage::Saving { "Saving…" } else { "Save" }))
+            .padding([8, 20])
+            .style(theme::button::primary)
+            .on_press_maybe(editable.then_some(Message::Save));
+        let buttons = row![
+            space::horizontal(),
+            container(
+                button(text("Cancel"))
+                    .padding([8, 20])
+                    .style(theme::button::secondary)
+                    .on_press(Message::Back)
+            ),
+            container(save).id(widget::Id::new(id::SAVE)),
+        ]
+        .spacing(12);
+
+        let pop3 = (form.incoming_protocol == Incoming::Pop3).then(|| self.pop3(editable, &option_errors));
+        let content = column![
+            header,
+            account,
+            row![incoming, outgoing].spacing(16),
+            self.checking(editable, &option_errors)
+        ]
+        .push(pop3)
+        .push(self.reading(editable))
+        .push(self.security(editable))
+        .push(failure)
+        .push(buttons)
+        .push(self.removal(editable))
+        .spacing(16)
+        .padding(24)
+        .max_width(MAX_WIDTH);
+        scrollable(container(content).center_x(Length::Fill)).id(widget::Id::new(id::PAGE)).into()
+    }
+
+    fn checking(&self, editable: bool, errors: &OptionErrors) -> Element<'_, Message> {
+        let o = &self.options;
+        let toggle = |f: fn(bool) -> OptionEdit| editable.then_some(move |on| Message::Option(f(on)));
+        let minutes = text_input("10", &o.every_minutes)
+            .id(widget::Id::new(id::EVERY_MINUTES))
+            .on_input_maybe(editable.then_some(|t| Message::Option(OptionEdit::EveryMinutes(t))))
+            .padding(6)
+            .size(14)
+            .width(70)
+            .style(theme::text_input::field);
+        let every = o.periodic.then(|| {
+            row![text("Every").size(14), minutes, text("minutes").size(14)]
+                .spacing(8)
+                .align_y(Alignment::Center)
+        });
+        let warning = o.schedule_warning().map(|w| text(w).size(13).style(theme::text::warning));
+        let error = errors.every_minutes.map(|e| text(e).size(13).style(theme::text::error));
+        let idle = (self.form.incoming_protocol == Incoming::Imap).then(|| {
+            column![
+                check(
+                    id::IDLE,
+                    "Use IMAP IDLE: the server announces new mail at once",
+                    o.options.idle,
+                    toggle(OptionEdit::Idle)
+                ),
+                hint("Tidings renews IDLE every few minutes, as many servers drop quiet connections."),
+            ]
+            .spacing(4)
+        });
+        section(
+            "Checking for new mail",
+            column![
+                check(
+                    id::AT_START,
+                    "Check when Tidings starts",
+                    o.options.schedule.at_start,
+                    toggle(OptionEdit::AtStart)
+                ),
+                segmented(&SCHEDULE, o.periodic, |on| Message::Option(OptionEdit::Periodic(on))),
+            ]
+            .push(every)
+            .push(error)
+            .push(warning)
+            .push(idle),
+        )
+    }
+
+    fn pop3(&self, editable: bool, errors: &OptionErrors) -> Element<'_, Message> {
+        let p = &self.options.options.pop3;
+        let toggle = |f: fn(bool) -> OptionEdit| editable.then_some(move |on| Message::Option(f(on)));
+        let leave = p.leave_on_server;
+        let number = |widget: &'static str, value: &'_ str, f: fn(String) -> OptionEdit, enabled: bool| {
+            text_input("", value)
+                .id(widget::Id::new(widget))
+                .on_input_maybe((editable && enabled).then_some(move |t| Message::Option(f(t))))
+                .padding(6)
+                .size(14)
+                .width(80)
+                .style(theme::text_input::field)
+        };
+        let after = row![
+            check(
+                id::DELETE_AFTER,
+                "Delete from the server after",
+                p.delete_after_days.is_some(),
+                (editable && leave).then_some(|on| Message::Option(OptionEdit::DeleteAfter(on))),
+            ),
+            number(
+                id::DELETE_AFTER_DAYS,
+                &self.options.delete_after_days,
+                OptionEdit::DeleteAfterDays,
+                leave && p.delete_after_days.is_some()
+            ),
+            text("days").size(14),
+        ]
+        .spacing(8)
+        .align_y(Alignment::Center);
+        let skip = row![
+            check(
+                id::SKIP_LARGE,
+                "Skip messages over",
+                p.skip_larger_than_kb.is_some(),
+                toggle(OptionEdit::SkipLarge)
+            ),
+            number(
+                id::SKIP_OVER_KB,
+                &self.options.skip_over_kb,
+                OptionEdit::SkipOverKb,
+                p.skip_larger_than_kb.is_some()
+            ),
+            text("KB").size(14),
+        ]
+        .spacing(8)
+        .align_y(Alignment::Center);
+        let errors = [errors.delete_after_days, errors.skip_over_kb]
+            .into_iter()
+            .flatten()
+            .map(|e| text(e).size(13).style(theme::text::error).into());
+        section(
+            "POP3",
+            column![
+                check(
+                    id::LEAVE_ON_SERVER,
+                    "Leave a copy of each message on the server",
+                    leave,
+                    toggle(OptionEdit::LeaveOnServer)
+                ),
+                column![after, hint("Off: messages stay on the server until deleted there.")]
+                    .spacing(4)
+                    .padding(iced::Padding { left: 24.0, ..iced::Padding::ZERO }),
+                container(check(
+                    id::DELETE_WHEN_DELETED_HERE,
+                    "Delete from the server when deleted here",
+                    p.delete_when_deleted_locally,
+                    (editable && leave)
+                        .then_some(|on| Message::Option(OptionEdit::DeleteWhenDeletedHere(on))),
+                ))
+                .padding(iced::Padding { left: 24.0, ..iced::Padding::ZERO }),
+                check(
+                    id::HEADERS_ONLY,
+                    "Download only the headers; the rest when a message is opened",
+                    p.headers_only,
+                    toggle(OptionEdit::HeadersOnly)
+                ),
+                skip,
+            ]
+            .extend(errors),
+        )
+    }
+
+    fn reading(&self, editable: bool) -> Element<'_, Message> {
+        let o = &self.options.options;
+        let toggle = |f: fn(bool) -> OptionEdit| editable.then_some(move |on| Message::Option(f(on)));
+        section(
+            "Reading",
+            column![
+                check(
+                    id::KEEP_OFFLINE,
+                    "Keep messages for offline use",
+                    o.keep_offline,
+                    toggle(OptionEdit::KeepOffline)
+                ),
+                field(
+                    "Show",
+                    segmented(&BODY_FORMATS, o.body_format, |f| Message::Option(OptionEdit::BodyFormat(f))),
+                    None
+                ),
+                field(
+                    "Receipts",
+                    segmented(&RECEIPTS, o.read_receipts, |r| Message::Option(OptionEdit::ReadReceipts(r))),
+                    None
+                ),
+                hint("When a message asks for a read receipt."),
+                check(id::NOTIFY, "Notify me of new mail", o.notify, toggle(OptionEdit::Notify)),
+            ],
+        )
+    }
+
+    fn security(&self, editable: bool) -> Element<'_, Message> {
+        let o = &self.options.options;
+        let log = self.paths.transcript_log.display().to_string();
+        section(
+            "Security and diagnostics",
+            column![
+                field(
+                    "Minimum TLS",
+                    segmented(&MIN_TLS, o.min_tls, |m| Message::Option(OptionEdit::MinTls(m))),
+                    None
+                ),
+                check(
+                    id::LOG_TRANSCRIPT,
+                    "Log every conversation with the servers",
+                    self.log_transcript,
+                    editable.then_some(Message::LogTranscript),
+                ),
+                hint_owned(format!("Passwords are never written. Log file: {log}")),
+            ],
+        )
+    }
+
+    fn removal(&self, editable: bool) -> Element<'_, Message> {
+        let remove = button(text("Remove account…"))
+            .padding([8, 20])
+            .style(theme::button::danger)
+            .on_press_maybe(editable.then_some(Message::Remove));
+        container(
+            row![
+                column![
+                    text("Remove this account").size(16),
+                    hint(
+                        "Its password, its downloaded mail and its settings are deleted from this computer."
+                    ),
+                ]
+                .spacing(4)
+                .width(Length::Fill),
+                container(remove).id(widget::Id::new(id::REMOVE)),
+            ]
+            .spacing(16)
+            .align_y(Alignment::Center),
+        )
+        .padding(16)
+        .width(Length::Fill)
+        .style(theme::container::error)
+        .into()
+    }
+
+    /// The question before removing, saying exactly what goes.
+    fn confirm_remove(&self) -> Element<'_, Message> {
+        let removing = self.stage == Stage::Removing;
+        let remove = button(text(if removing { "Removing…" } else { "Remove" }))
+            .padding([8, 20])
+            .style(theme::button::danger)
+            .on_press_maybe((!removing).then_some(Message::ConfirmRemove));
+        let keep = button(text("Keep the account"))
+            .padding([8, 20])
+            .style(theme::button::secondary)
+            .on_press_maybe((!removing).then_some(Message::KeepAccount));
+        let item = |line: String| text(format!("· {line}")).size(14).into();
+        let what = Column::with_children([
+            item("its password in your desktop's secret service;".to_string()),
+            item(format!("its downloaded mail and local data: {};", self.paths.data_dir.display())),
+            item(format!("its conversation log, if any: {};", self.paths.transcript_log.display())),
+            item("its settings in Tidings' configuration file.".to_string()),
+        ])
+        .spacing(4);
+        let card = container(
+            column![
+                text(format!("Remove “{}”?", self.account.name)).size(20),
+                text(format!("Tidings will delete, for {}:", self.account.email)).size(14),
+                what,
+                text("The mail on the server is not touched; you can add the account again later.")
+                    .size(13)
+                    .style(theme::text::muted),
+            ]
+            .push(
+                row![
+                    space::horizontal(),
+                    container(keep).id(widget::Id::new(id::KEEP_ACCOUNT)),
+                    container(remove).id(widget::Id::new(id::CONFIRM_REMOVE)),
+                ]
+                .spacing(12),
+            )
+            .spacing(12),
+        )
+        .padding(24)
+        .max_width(600)
+        .style(theme::container::warning);
+        center(card).padding(24).into()
+    }
+}
+
+fn hint(text_: &str) -> Element<'_, Message> {
+    text(text_).size(12).style(theme::text::muted).into()
+}
+
+fn hint_owned<'a>(text_: String) -> Element<'a, Message> {
+    text(text_).size(12).style(theme::text::muted).into()
+}

@@ -1,0 +1,135 @@
+//! What the wizard's widgets and tasks say, and what it asks of the app.
+
+use std::fmt;
+
+use iced::Task;
+
+use tidings_mail::account::{Account, Incoming};
+use tidings_mail::discover::{Candidate, Discovery};
+use tidings_mail::error::Error;
+
+use super::{Progress, ServerEdit, Side};
+
+#[derive(Clone)]
+pub enum Message {
+    Name(String),
+    Email(String),
+    Password(String),
+    IncomingProtocol(Incoming),
+    Incoming(ServerEdit),
+    Outgoing(ServerEdit),
+    /// Look for the settings of the email's domain.
+    FindSettings,
+    /// A second of discovery went by.
+    Tick,
+    /// Discovery `run` ended.
+    Discovered(u64, Box<Discovery>),
+    /// Use the candidate at this index of the discovery's list for its side.
+    Choose(Side, usize),
+    /// Follow the redirect needing consent at this index.
+    Follow(usize),
+    /// What following redirect `index` of discovery `run` gave.
+    Followed(u64, usize, Result<Vec<Candidate>, Error>),
+    /// Go on to the form with the chosen settings.
+    UseFound,
+    /// Go to the form, leaving discovery behind.
+    Manual,
+    Back,
+    /// Check both servers with the form's settings.
+    Test,
+    /// Progress of test `run`.
+    Check(u64, Progress),
+    StopTest,
+    RunAgain,
+    /// Back from the test to the form.
+    ChangeSettings,
+    /// Pin the certificate this side's server presented, and test again.
+    Trust(Side),
+    ToggleTranscript(Side),
+    /// Save after a passed test.
+    Save,
+    /// Save although the test failed.
+    SaveAnyway,
+    Cancel,
+    /// No secret service: keep the password in memory for this run.
+    KeepForSession,
+    /// No secret service: don't save, go back to the test's results.
+    BackToForm,
+}
+
+/// What the wizard asks of the app.
+pub enum Action {
+    None,
+    /// Run this task (discovery, following a redirect, the checks).
+    Run(Task<Message>),
+    /// Store the password in the secret service and the account in the config.
+    Save {
+        account: Account,
+        password: String,
+    },
+    /// Keep the password in memory for this session and the account in the config.
+    SaveForSession {
+        account: Account,
+        password: String,
+    },
+    Cancel,
+}
+
+/// Passwords never appear in debug output (logs, panics, test failures).
+impl fmt::Debug for Message {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Message::Name(name) => f.debug_tuple("Name").field(name).finish(),
+            Message::Email(email) => f.debug_tuple("Email").field(email).finish(),
+            Message::Password(_) => f.write_str("Password(<redacted>)"),
+            Message::IncomingProtocol(p) => f.debug_tuple("IncomingProtocol").field(p).finish(),
+            Message::Incoming(edit) => f.debug_tuple("Incoming").field(edit).finish(),
+            Message::Outgoing(edit) => f.debug_tuple("Outgoing").field(edit).finish(),
+            Message::FindSettings => f.write_str("FindSettings"),
+            Message::Tick => f.write_str("Tick"),
+            Message::Discovered(run, d) => {
+                f.debug_tuple("Discovered").field(run).field(&d.candidates.len()).finish()
+            }
+            Message::Choose(side, index) => f.debug_tuple("Choose").field(side).field(index).finish(),
+            Message::Follow(index) => f.debug_tuple("Follow").field(index).finish(),
+            Message::Followed(run, index, result) => f
+                .debug_tuple("Followed")
+                .field(run)
+                .field(index)
+                .field(&result.as_ref().map(Vec::len))
+                .finish(),
+            Message::UseFound => f.write_str("UseFound"),
+            Message::Manual => f.write_str("Manual"),
+            Message::Back => f.write_str("Back"),
+            Message::Test => f.write_str("Test"),
+            // Stages and transcripts are already redacted by the core.
+            Message::Check(run, progress) => f.debug_tuple("Check").field(run).field(progress).finish(),
+            Message::StopTest => f.write_str("StopTest"),
+            Message::RunAgain => f.write_str("RunAgain"),
+            Message::ChangeSettings => f.write_str("ChangeSettings"),
+            Message::Trust(side) => f.debug_tuple("Trust").field(side).finish(),
+            Message::ToggleTranscript(side) => f.debug_tuple("ToggleTranscript").field(side).finish(),
+            Message::Save => f.write_str("Save"),
+            Message::SaveAnyway => f.write_str("SaveAnyway"),
+            Message::Cancel => f.write_str("Cancel"),
+            Message::KeepForSession => f.write_str("KeepForSession"),
+            Message::BackToForm => f.write_str("BackToForm"),
+        }
+    }
+}
+
+impl fmt::Debug for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Action::None => f.write_str("None"),
+            Action::Run(_) => f.write_str("Run(..)"),
+            Action::Save { account, .. } => {
+                f.debug_struct("Save").field("account", &account.name).finish_non_exhaustive()
+            }
+            Action::SaveForSession { account, .. } => {
+                f.debug_struct("SaveForSession").field("account", &account.name).finish_non_exhaustive()
+            }
+            Action::Cancel => f.write_str("Cancel"),
+        }
+    }
+}

@@ -1,0 +1,646 @@
+//! Headless UI flows (iced_test) for the mailbox: opening an account's mailbox from the
+//! overview, the folder tree, the virtualised list (sorting, keyboard, an error row, 100k
+//! rows), the reader (text, HTML as rich text with remote content blocked, attachments), the
+//! actions (mark read, star, delete, move) through the store's action queue, a real sync
+//! against the testkit's Dovecot, and snapshots of the three panes.
+//!
+//! Most flows need no server: the store is filled in the test (`insert_messages`,
+//! `save_body`), and the account has no password, so getting mail fails at once and says so.
+//!
+//! `ICED_TEST_BACKEND=tiny-skia cargo test -p tidings --test gui_mailbox`
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::{assert_snapshot, settle};
+
+use iced::keyboard::{Key, Modifiers, key::Named};
+use iced::theme::Mode;
+use iced::widget::container;
+use iced::{Length, Task, Theme};
+use iced_test::Simulator;
+use iced_test::futures::futures::StreamExt;
+use iced_test::selector::{Candidate, id};
+
+use tidings::app::{App, Message, Screen};
+use tidings::screen::accounts;
+use tidings::screen::mailbox::{self, Body, Mailbox, Setup, keys};
+use tidings_mail::account::{Account, AuthMethod, Incoming, SecretRole, Security, Server, Trust};
+use tidings_mail::config::Config;
+use tidings_mail::profile::Profile;
+use tidings_mail::secret::Secrets;
+use tidings_mail::store::{
+    AccountId, Flags, FolderId, FolderInfo, NewMessage, Role, ServerOp, Sort, SortKey, Store, Summary,
+};
+
+const SENDERS: &[(&str, &str)] = &[
+    ("Alice Martin", "alice@example.test"),
+    ("Bob Stone", "bob@example.test"),
+    ("Carol Danvers", "carol@example.org"),
+    ("Dave Null", "dave@example.com"),
+    ("Erin Example", "erin@example.test"),
+    ("Zoë Ørsted", "zoe@example.dk"),
+];
+const SUBJECTS: &[&str] = &[
+    "Quarterly report",
+    "Lunch on Friday?",
+    "Build failed on main",
+    "Invoice 2023-114",
+    "Meeting notes",
+    "Photos from the trip",
+    "Re: Re-scheduling the review",
+];
+/// The INBOX message whose header could not be read.
+const BROKEN: u32 = 35;
+/// The newest message: HTML with a link, remote images and an attachment (kept body).
+const NEWEST: u32 = 40;
+/// Plain text (kept body).
+const PLAIN: u32 = 39;
+
+/// 2024-12-01T00:00:00Z; message `uid` is `uid` × 7 hours after it.
+fn date(uid: u32) -> i64 {
+    1_733_011_200 + i64::from(uid) * 7 * 3600
+}
+
+fn message(uid: u32) -> NewMessage {
+    let (name, addr) = SENDERS[uid as usize % SENDERS.len()];
+    let mut flags = Vec::new();
+    if !uid.is_multiple_of(3) {
+        flags.push("\\Seen");
+    }
+    if uid.is_multiple_of(5) {
+        flags.push("\\Flagged");
+    }
+    NewMessage {
+        uid,
+        modseq: None,
+        flags: Flags::new(flags),
+        size: 900 + uid * 337,
+        internal_date: Some(date(uid)),
+        summary: Summary {
+            date: Some(date(uid)),
+            from_name: Some(name.into()),
+            from_addr: Some(addr.into()),
+            to: Some("Work <work@example.test>".into()),
+            subject: Some(format!("{} #{uid}", SUBJECTS[uid as usize % SUBJECTS.len()])),
+            ..Summary::default()
+        },
+        parse_error: None,
+    }
+}
+
+const HTML_MESSAGE: &str = "From: \"Erin Example\" <erin@example.test>\r\n\
+    To: Work <work@example.test>\r\nCc: Bob Stone <bob@example.test>\r\n\
+    Subject: Photos from the trip #40\r\nDate: Thu, 12 Dec 2024 16:00:00 +0000\r\n\
+    MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"mixed\"\r\n\r\n\
+    --mixed\r\nContent-Type: multipart/alternative; boundary=\"alt\"\r\n\r\n\
+    --alt\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nThe photos are online.\r\n\
+    --alt\r\nContent-Type: text/html; charset=utf-8\r\n\r\n\
+    <html><body><h2>Our trip</h2><p>The photos are <b>online</b>, see \
+    <a href=\"https://photos.example.test/album/7\">the album</a>.</p>\
+    <ul><li>Day one: <em>the lake</em></li><li>Day two: the hills</li></ul>\
+    <img src=\"https://photos.example.test/track.gif\" width=\"1\" height=\"1\">\
+    <p><img src=\"https://photos.example.test/cover.jpg\" alt=\"Cover photo\"></p>\
+    </body></html>\r\n\
+    --alt--\r\n\
+    --mixed\r\nContent-Type: application/pdf; name=\"itinerary.pdf\"\r\n\
+    Content-Disposition: attachment; filename=\"itinerary.pdf\"\r\n\
+    Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQKJcOkw7zDtsOfCjEgMCBvYmoKPDwvVHlwZS9DYXRhbG9nPj4KZW5kb2JqCg==\r\n\
+    --mixed--\r\n";
+
+const PLAIN_MESSAGE: &str = "From: \"Dave Null\" <dave@example.com>\r\nTo: Work <work@example.test>\r\n\
+    Subject: Meeting notes #39\r\nDate: Thu, 12 Dec 2024 09:00:00 +0000\r\n\
+    Content-Type: text/plain; charset=utf-8\r\n\r\n\
+    Notes from Monday:\r\n\r\n- ship the list\r\n- then the reader\r\n\r\nDave\r\n";
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    profile: Profile,
+    store_path: PathBuf,
+    account: AccountId,
+    inbox: FolderId,
+    archive: FolderId,
+}
+
+/// A profile whose store holds the "work" account: INBOX (40 messages, one unreadable, two
+/// bodies kept), INBOX/Lists, Archive, Sent, Trash.
+fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = Profile::at(dir.path());
+    let store_path = profile.data_dir().join("mail.sqlite3");
+    let mut store = Store::open(&store_path).unwrap();
+    let account = store.account("work").unwrap();
+    let info = |name: &str, role| FolderInfo {
+        name: name.into(),
+        delimiter: Some("/".into()),
+        role,
+        subscribed: true,
+        selectable: true,
+    };
+    let folders = store
+        .replace_folders(
+            account,
+            &[
+                info("INBOX", Some(Role::Inbox)),
+                info("INBOX/Lists", None),
+                info("Archive", Some(Role::Archive)),
+                info("Sent", Some(Role::Sent)),
+                info("Trash", Some(Role::Trash)),
+            ],
+        )
+        .unwrap();
+    let folder = |name: &str| folders.iter().find(|f| f.name == name).unwrap().id;
+    for f in &folders {
+        store.begin_folder(f.id, 7).unwrap();
+    }
+    let mut inbox: Vec<NewMessage> = (1..=NEWEST).map(message).collect();
+    let broken = &mut inbox[BROKEN as usize - 1];
+    broken.summary = Summary::default();
+    broken.parse_error = Some("the header could not be read".into());
+    store.insert_messages(folder("INBOX"), 7, &inbox).unwrap();
+    store.insert_messages(folder("INBOX/Lists"), 7, &(1..=5).map(message).collect::<Vec<_>>()).unwrap();
+    let archived: Vec<NewMessage> = (101..=103)
+        .map(|uid| {
+            let mut m = message(uid);
+            m.summary.subject = Some(format!("Archived thing {uid}"));
+            m
+        })
+        .collect();
+    store.insert_messages(folder("Archive"), 7, &archived).unwrap();
+    store.save_body(folder("INBOX"), 7, NEWEST, HTML_MESSAGE.as_bytes()).unwrap();
+    store.save_body(folder("INBOX"), 7, PLAIN, PLAIN_MESSAGE.as_bytes()).unwrap();
+    Fixture { account, inbox: folder("INBOX"), archive: folder("Archive"), _dir: dir, profile, store_path }
+}
+
+fn account_for(host: &str, port: u16, user: &str, ca_file: Option<&Path>) -> Account {
+    let server = |port| Server {
+        host: host.into(),
+        port,
+        security: Security::Implicit,
+        user: user.into(),
+        auth: AuthMethod::Password,
+        trust: Trust { ca_file: ca_file.map(Path::to_path_buf), ..Trust::default() },
+    };
+    Account {
+        id: String::new(),
+        name: "Work".into(),
+        email: "work@example.test".into(),
+        incoming_protocol: Incoming::Imap,
+        incoming: server(port),
+        outgoing: server(465),
+        outgoing_own_password: false,
+        log_transcript: false,
+        options: Default::default(),
+    }
+}
+
+/// The app on the accounts overview, with the "work" account (no password stored).
+fn app(fx: &Fixture) -> App {
+    let mut config = Config::default();
+    config.add_account(account_for("127.0.0.1", 1, "work", None)).unwrap();
+    App::with_config(fx.profile.clone(), Secrets::in_memory(), config)
+}
+
+/// A window big enough for the whole mailbox.
+fn window(app: &App) -> Simulator<'_, Message> {
+    Simulator::with_size(iced_test::core::Settings::default(), (1280.0, 900.0), app.view())
+}
+
+fn click(app: &mut App, widget: &str) {
+    let mut ui = window(app);
+    ui.click(id(widget.to_string())).unwrap_or_else(|e| panic!("cannot click {widget}: {e}"));
+    let messages = ui.into_messages().collect();
+    settle(app, messages);
+}
+
+/// Presses a key as the mailbox's key map reads it.
+fn press(app: &mut App, key: Key, modifiers: Modifiers) {
+    let action = keys::action(&key, modifiers).unwrap_or_else(|| panic!("{key:?} is not bound"));
+    settle(app, vec![Message::Mailbox(mailbox::Message::Key(action))]);
+}
+
+fn letter(c: &str) -> Key {
+    Key::Character(c.into())
+}
+
+fn texts(app: &App) -> Vec<String> {
+    let mut found = Vec::new();
+    let _ = window(app).find(|candidate: Candidate<'_>| {
+        if let Candidate::Text { content, .. } = candidate {
+            found.push(content.to_string());
+        }
+        None::<()>
+    });
+    found
+}
+
+fn shows(app: &App, text: &str) -> bool {
+    texts(app).iter().any(|t| t == text)
+}
+
+fn mailbox(app: &App) -> &Mailbox {
+    match app.screen() {
+        Screen::Mailbox(mailbox) => mailbox,
+        _ => panic!("the mailbox is not shown"),
+    }
+}
+
+/// Opens the fixture's mailbox from the overview.
+fn opened(fx: &Fixture) -> App {
+    let mut app = app(fx);
+    click(&mut app, &accounts::open_mailbox_id("work"));
+    app
+}
+
+fn uids(app: &App) -> Vec<u32> {
+    mailbox(app).list().rows().iter().map(|r| r.uid).collect()
+}
+
+fn selected_uid(app: &App) -> Option<u32> {
+    mailbox(app).list().selected().map(|r| r.uid)
+}
+
+fn check_store(fx: &Fixture) -> Store {
+    Store::open(&fx.store_path).unwrap()
+}
+
+#[test]
+fn the_overview_opens_the_mailbox_with_folders_and_the_newest_messages() {
+    let fx = fixture();
+    let app = opened(&fx);
+    let mb = mailbox(&app);
+    assert_eq!(mb.account(), Some(fx.account));
+    let tree: Vec<(usize, &str)> = mb.folders().iter().map(|n| (n.depth, n.label.as_str())).collect();
+    assert_eq!(tree, [(0, "Inbox"), (1, "Lists"), (0, "Sent"), (0, "Archive"), (0, "Trash")]);
+    assert_eq!(mb.list().folder(), Some(fx.inbox));
+    // Newest first; only a window of rows was read, all of them here.
+    assert_eq!(uids(&app)[..3], [40, 39, 38]);
+    let unread = (1..=NEWEST).filter(|u| u.is_multiple_of(3)).count();
+    assert_eq!(mb.list().counts().unread, unread as u64);
+    let shown = texts(&app);
+    for text in [
+        "Inbox",
+        "Lists",
+        &unread.to_string(),
+        "Erin Example",
+        "Photos from the trip #40",
+        "2024-12-12 16:00",
+    ] {
+        assert!(shown.iter().any(|t| t == text), "{text:?} is not shown: {shown:?}");
+    }
+    // No password is stored: getting mail fails at once, and says why.
+    assert!(!mb.is_syncing());
+    assert!(
+        mb.status().starts_with("Cannot get mail: No password is stored for the account \"Work\""),
+        "{}",
+        mb.status()
+    );
+    assert!(shows(&app, &format!("{NEWEST} messages, {unread} unread")));
+    // The unreadable message is an error row.
+    assert!(shows(&app, "⚠ Unreadable header"));
+    assert!(shows(&app, "the header could not be read"));
+
+    let mut app = app;
+    click(&mut app, mailbox::id::BACK);
+    assert!(matches!(app.screen(), Screen::Accounts(_)));
+}
+
+#[test]
+fn folders_switch_and_messages_open_in_the_reader() {
+    let fx = fixture();
+    let mut app = opened(&fx);
+    click(&mut app, &mailbox::id::folder("Archive"));
+    assert_eq!(mailbox(&app).list().folder(), Some(fx.archive));
+    assert_eq!(uids(&app), [103, 102, 101]);
+    assert!(shows(&app, "Archived thing 103"));
+    click(&mut app, &mailbox::id::folder("INBOX"));
+
+    // HTML: rich text with the link, emphasis and the list; remote images never fetched.
+    click(&mut app, &mailbox::id::row(NEWEST));
+    let reader = mailbox(&app).reader();
+    let shown = reader.shown().expect("the message is shown");
+    let Body::Html(rich) = &shown.body else { panic!("not HTML: {:?}", shown.body) };
+    let text = rich.plain();
+    assert!(text.contains("The photos are online, see the album."), "{text}");
+    assert!(text.contains("Day one: the lake") && text.contains("[Cover photo]"), "{text}");
+    let link = rich.pieces.iter().find(|p| p.link.is_some()).unwrap();
+    assert_eq!(link.link.as_deref(), Some("https://photos.example.test/album/7"));
+    assert!(rich.pieces.iter().any(|p| p.text == "online" && p.emphasis.strong));
+    assert_eq!(shown.remote_blocked, 2);
+    let screen = texts(&app);
+    for text in [
+        "Photos from the trip #40",
+        "Erin Example <erin@example.test>",
+        "Bob Stone <bob@example.test>",
+        "2024-12-12 16:00 UTC",
+        "Remote content blocked: 2 remote images or resources were not loaded.",
+        "1 attachment",
+        "itinerary.pdf",
+        "application/pdf",
+        "52 B",
+    ] {
+        assert!(screen.iter().any(|t| t == text), "{text:?} is not shown: {screen:?}");
+    }
+
+    // Links are not opened yet: a click copies the address, and says so.
+    let url = link.link.clone().unwrap();
+    settle(&mut app, vec![Message::Mailbox(mailbox::Message::LinkClicked(url))]);
+    assert!(shows(&app, "Copied the link https://photos.example.test/album/7"));
+
+    // Plain text, as is.
+    click(&mut app, &mailbox::id::row(PLAIN));
+    let reader = mailbox(&app).reader();
+    match &reader.shown().unwrap().body {
+        Body::Text(t) => assert!(t.starts_with("Notes from Monday:\r\n\r\n- ship the list"), "{t:?}"),
+        other => panic!("{other:?}"),
+    }
+    // Opening an unread message marks it read (and records it for the server).
+    assert!(!mailbox(&app).list().rows().iter().find(|r| r.uid == PLAIN).unwrap().unread);
+    assert!(!check_store(&fx).message(fx.inbox, PLAIN).unwrap().unwrap().unread);
+
+    // A body that was never downloaded must come from the server, which cannot be reached
+    // without a password: said plainly, with what to do.
+    click(&mut app, &mailbox::id::row(38));
+    let error = mailbox(&app).reader().error().expect("an error is shown").to_string();
+    assert_eq!(error, "no password is stored for the account \"Work\"");
+    assert!(shows(&app, "Cannot show this message: no password is stored for the account \"Work\"."));
+    assert!(shows(&app, "Fix the account settings and try again."));
+}
+
+#[test]
+fn mark_read_star_delete_and_move_go_through_the_action_queue() {
+    let fx = fixture();
+    let mut app = opened(&fx);
+    let unread_before = mailbox(&app).list().counts().unread;
+
+    // Down, Down: the second row (39, unread). M marks it read.
+    press(&mut app, Key::Named(Named::ArrowDown), Modifiers::empty());
+    press(&mut app, Key::Named(Named::ArrowDown), Modifiers::empty());
+    assert_eq!(selected_uid(&app), Some(PLAIN));
+    assert!(mailbox(&app).list().selected().unwrap().unread, "39 starts unread (bold)");
+    assert!(shows(&app, "Mark read"));
+    press(&mut app, letter("m"), Modifiers::empty());
+    assert!(!mailbox(&app).list().selected().unwrap().unread, "no longer bold");
+    assert_eq!(mailbox(&app).list().counts().unread, unread_before - 1);
+    assert!(shows(&app, "Mark unread"));
+    let store = check_store(&fx);
+    assert!(!store.message(fx.inbox, PLAIN).unwrap().unwrap().unread);
+    let pending = store.pending_actions(fx.account).unwrap();
+    assert!(
+        matches!(&pending[..], [p] if p.op == ServerOp::Flags {
+            folder: "INBOX".into(), uidvalidity: 7, uids: vec![PLAIN], flag: "\\Seen".into(), add: true
+        }),
+        "{pending:?}"
+    );
+    // The toolbar's button undoes it.
+    click(&mut app, mailbox::id::TOGGLE_READ);
+    assert!(mailbox(&app).list().selected().unwrap().unread);
+
+    // S stars it.
+    press(&mut app, letter("S"), Modifiers::SHIFT);
+    assert!(mailbox(&app).list().selected().unwrap().flagged);
+    assert!(check_store(&fx).message(fx.inbox, PLAIN).unwrap().unwrap().flagged);
+    assert!(shows(&app, "★ Unstar"));
+
+    // Delete: the row leaves the list, the next one is selected, a move to Trash waits.
+    press(&mut app, Key::Named(Named::Delete), Modifiers::empty());
+    assert!(!uids(&app).contains(&PLAIN));
+    assert_eq!(selected_uid(&app), Some(38));
+    assert_eq!(mailbox(&app).list().counts().total, u64::from(NEWEST) - 1);
+    let store = check_store(&fx);
+    assert_eq!(store.message(fx.inbox, PLAIN).unwrap(), None);
+    let last = store.pending_actions(fx.account).unwrap().pop().unwrap();
+    assert_eq!(
+        last.op,
+        ServerOp::Move { folder: "INBOX".into(), uidvalidity: 7, uids: vec![PLAIN], to: "Trash".into() }
+    );
+
+    // Move 38 to the Archive with the picker: open it, then click the third folder of its
+    // menu (Lists, Sent, Archive, Trash), whose entries are as tall as the picker.
+    let mut ui = window(&app);
+    let picker = ui.click(id(mailbox::id::MOVE)).unwrap().bounds();
+    let archive = iced::Point::new(picker.center_x(), picker.y + picker.height * 3.5);
+    // The menu picks the entry under the pointer as it moves: move, then click.
+    ui.point_at(archive);
+    let _ = ui.simulate([iced::Event::Mouse(iced::mouse::Event::CursorMoved { position: archive })]);
+    let _ = ui.simulate(iced_test::simulator::click());
+    let messages: Vec<Message> = ui.into_messages().collect();
+    assert!(
+        matches!(&messages[..], [Message::Mailbox(mailbox::Message::MoveTo(to))] if *to == fx.archive),
+        "{messages:?}"
+    );
+    settle(&mut app, messages);
+    assert!(!uids(&app).contains(&38));
+    let last = check_store(&fx).pending_actions(fx.account).unwrap().pop().unwrap();
+    assert_eq!(
+        last.op,
+        ServerOp::Move { folder: "INBOX".into(), uidvalidity: 7, uids: vec![38], to: "Archive".into() }
+    );
+}
+
+#[test]
+fn sorting_by_sender_and_moving_with_the_keyboard() {
+    let fx = fixture();
+    let mut app = opened(&fx);
+    click(&mut app, mailbox::id::SORT_SENDER);
+    assert_eq!(mailbox(&app).list().sort().key, SortKey::Sender);
+    assert!(!mailbox(&app).list().sort().descending);
+    let senders = |app: &App| -> Vec<String> {
+        mailbox(app)
+            .list()
+            .rows()
+            .iter()
+            .map(|r| r.summary.from_name.clone().unwrap_or_default().to_lowercase())
+            .collect()
+    };
+    let ascending = senders(&app);
+    // The unreadable message has no sender: it sorts first.
+    assert_eq!(ascending[0], "");
+    assert!(ascending.windows(2).all(|w| w[0] <= w[1]), "{ascending:?}");
+    assert!(shows(&app, "Sender ▲"));
+    click(&mut app, mailbox::id::SORT_SENDER);
+    let descending = senders(&app);
+    assert!(descending.windows(2).all(|w| w[0] >= w[1]), "{descending:?}");
+    assert_eq!(descending[0], "zoë ørsted");
+    assert!(shows(&app, "Sender ▼"));
+    click(&mut app, mailbox::id::SORT_DATE);
+    assert_eq!(uids(&app)[0], NEWEST, "newest first again");
+
+    let key = |app: &mut App, named| press(app, Key::Named(named), Modifiers::empty());
+    key(&mut app, Named::End);
+    assert_eq!(selected_uid(&app), Some(1));
+    key(&mut app, Named::Home);
+    assert_eq!(selected_uid(&app), Some(NEWEST));
+    key(&mut app, Named::PageDown);
+    let after_page = selected_uid(&app).unwrap();
+    assert!(after_page < NEWEST - 5, "a page is more than a few rows: {after_page}");
+    key(&mut app, Named::ArrowUp);
+    assert_eq!(selected_uid(&app), Some(after_page + 1));
+    // Enter opens the selection.
+    key(&mut app, Named::Enter);
+    assert_eq!(mailbox(&app).reader().opened().map(|o| o.row.uid), Some(after_page + 1));
+}
+
+#[test]
+fn a_hundred_thousand_messages_build_only_the_rows_in_view() {
+    let fx = fixture();
+    let mut store = Store::open(&fx.store_path).unwrap();
+    let big: Vec<NewMessage> = (1000..101_000).map(message).collect();
+    for chunk in big.chunks(10_000) {
+        store.insert_messages(fx.archive, 7, chunk).unwrap();
+    }
+    // What a window costs the store thread at the far end of the list (also by hand).
+    let started = std::time::Instant::now();
+    let far = store.list(fx.archive, Sort::NEWEST, 99_700, 303).unwrap();
+    let counts = store.counts(fx.archive).unwrap();
+    println!("100k messages: window at row 99,700 and counts read in {:?}", started.elapsed());
+    assert_eq!((far.len(), counts.total), (303, 100_003));
+    drop(store);
+    let mut app = opened(&fx);
+    click(&mut app, &mailbox::id::folder("Archive"));
+    assert_eq!(mailbox(&app).list().counts().total, 100_003);
+    assert!(texts(&app).iter().any(|t| t.starts_with("100,003 messages, ")));
+    assert!(mailbox(&app).list().rows().len() <= 300, "only a window is read from the store");
+    // Jump to the end: the window follows, still small.
+    press(&mut app, Key::Named(Named::End), Modifiers::empty());
+    assert_eq!(selected_uid(&app), Some(101), "the oldest message");
+    assert!(mailbox(&app).list().rows().len() <= 300);
+
+    // By hand, not a timed assertion: how long building and laying out the view takes.
+    let started = std::time::Instant::now();
+    let element = app.view();
+    let built = started.elapsed();
+    let ui = Simulator::with_size(iced_test::core::Settings::default(), (1280.0, 900.0), element);
+    let laid_out = started.elapsed();
+    drop(ui);
+    let rows = texts(&app).iter().filter(|t| t.starts_with("Archived thing") || t.contains(" #")).count();
+    println!("100k messages: view built in {built:?}, built and laid out in {laid_out:?}; {rows} rows");
+    assert!(rows > 10 && rows < 120, "{rows} rows were built");
+}
+
+#[test]
+fn a_real_sync_against_dovecot_fills_the_list_and_fetches_bodies() {
+    let servers = tidings_testkit::MailServers::start()
+        .unwrap_or_else(|e| panic!("cannot start the test mail servers: {e}"));
+    let alice = servers.user("alice");
+    servers.seed(alice, 50).unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let profile = Profile::at(dir.path());
+    let mut config = Config::default();
+    let account = account_for(servers.host(), servers.imaps_port(), &alice.login, Some(servers.ca_path()));
+    config.add_account(account).unwrap();
+    let secrets = Secrets::in_memory();
+    secrets.set("work", SecretRole::Incoming, &alice.password).unwrap();
+    let mut app = App::with_config(profile, secrets, config);
+
+    click(&mut app, &accounts::open_mailbox_id("work"));
+    let mb = mailbox(&app);
+    assert!(!mb.is_syncing());
+    assert!(
+        mb.status().starts_with("Checked ") && mb.status().ends_with("50 new messages."),
+        "{}",
+        mb.status()
+    );
+    assert_eq!(mb.list().counts().total, 50);
+    assert_eq!(mb.folders().first().map(|n| n.label.as_str()), Some("Inbox"));
+    let newest = mb.list().rows()[0].clone();
+    let subject = newest.summary.subject.clone().unwrap();
+    assert!(shows(&app, &subject), "{subject:?} is not in the list");
+
+    // Opening fetches the body from the server (and keeps it).
+    click(&mut app, &mailbox::id::row(newest.uid));
+    let reader = mailbox(&app).reader();
+    assert!(reader.error().is_none(), "{:?}", reader.error());
+    let shown = reader.shown().expect("the body was fetched");
+    let text = match &shown.body {
+        Body::Text(t) => t.clone(),
+        Body::Html(rich) => rich.plain(),
+        Body::Empty => String::new(),
+    };
+    assert!(text.contains("test message") || text.contains("dot"), "{text}");
+
+    // F5 gets mail again: nothing new.
+    servers.seed(alice, 2).unwrap();
+    press(&mut app, Key::Named(Named::F5), Modifiers::empty());
+    assert!(mailbox(&app).status().ends_with("2 new messages."), "{}", mailbox(&app).status());
+    assert_eq!(mailbox(&app).list().counts().total, 52);
+}
+
+#[test]
+fn a_store_that_cannot_be_opened_is_explained() {
+    let dir = tempfile::tempdir().unwrap();
+    // A directory where the store file should be.
+    let (mut mb, open) = Mailbox::new(Setup::store_only("work", "Work", dir.path().to_path_buf()));
+    let opened = run(open);
+    settle_mailbox(&mut mb, opened);
+    let theme = tidings::theme::for_mode(Mode::Light);
+    let mut ui = page(&mb, &theme);
+    assert!(ui.find("Tidings cannot open this mailbox").is_ok());
+    assert!(ui.find("Check free disk space and permissions of the profile directory.").is_ok());
+    let back: Vec<Message> = {
+        ui.click(id(mailbox::id::BACK)).unwrap();
+        ui.into_messages().collect()
+    };
+    assert!(matches!(&back[..], [Message::Mailbox(mailbox::Message::Back)]), "{back:?}");
+    assert!(matches!(mb.update(mailbox::Message::Back), mailbox::Action::Back));
+}
+
+/// Runs a task to its end on tokio and returns what it produced (any message type).
+fn run<M: Send + 'static>(task: Task<M>) -> Vec<M> {
+    let Some(stream) = iced_test::runtime::task::into_stream(task) else { return Vec::new() };
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(
+        stream
+            .filter_map(|action| async move {
+                match action {
+                    iced_test::runtime::Action::Output(message) => Some(message),
+                    _ => None,
+                }
+            })
+            .collect(),
+    )
+}
+
+/// Feeds messages to a bare mailbox, running the tasks they start.
+fn settle_mailbox(mailbox: &mut Mailbox, mut pending: Vec<mailbox::Message>) {
+    while !pending.is_empty() {
+        let tasks: Vec<_> = pending
+            .drain(..)
+            .filter_map(|m| match mailbox.update(m) {
+                mailbox::Action::Run(task) => Some(task),
+                _ => None,
+            })
+            .collect();
+        pending = tasks.into_iter().flat_map(run).collect();
+    }
+}
+
+/// The mailbox alone (store only: no status about getting mail), on the page background.
+fn page<'a>(mailbox: &'a Mailbox, theme: &Theme) -> Simulator<'a, Message> {
+    Simulator::with_size(
+        iced_test::core::Settings::default(),
+        (1280.0, 800.0),
+        container(mailbox.view(theme).map(Message::Mailbox))
+            .width(Length::Fill)
+            .height(Length::Fill)
+            .style(tidings::theme::container::page),
+    )
+}
+
+#[test]
+fn snapshots_of_the_three_panes() {
+    let fx = fixture();
+    let (mut mb, open) = Mailbox::new(Setup::store_only("work", "Work", fx.store_path.clone()));
+    let first = run(open);
+    settle_mailbox(&mut mb, first);
+    settle_mailbox(&mut mb, vec![mailbox::Message::Click(0, NEWEST)]);
+    assert!(mb.reader().shown().is_some());
+    for mode in [Mode::Light, Mode::Dark] {
+        let theme = tidings::theme::for_mode(mode);
+        let name = if mode == Mode::Dark { "mailbox-dark" } else { "mailbox-light" };
+        assert_snapshot(&mut page(&mb, &theme), &theme, name);
+    }
+}

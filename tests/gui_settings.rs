@@ -1,0 +1,278 @@
+//! Headless UI flows (iced_test) for an account's settings: opened from the overview, options
+//! changed and saved (then read back from the config file), the POP3 options only for POP3,
+//! the schedule's warning, a new password going to the keyring, validation, and removing an
+//! account after a question that says what will be deleted.
+//!
+//! `ICED_TEST_BACKEND=tiny-skia cargo test -p tidings --test gui_settings`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+#[path = "gui_wizard_helpers/mod.rs"]
+mod helpers;
+
+use common::assert_snapshot;
+use helpers::*;
+
+use iced::theme::Mode;
+
+use tidings::app::{App, Message, Screen};
+use tidings::screen::settings::{self, Settings};
+use tidings::screen::{accounts, wizard};
+use tidings_mail::account::{Account, AuthMethod, Incoming, SecretRole, Security, Server, Trust};
+use tidings_mail::config::Config;
+use tidings_mail::options::{BodyFormat, MinTls, ReceiptPolicy};
+use tidings_mail::profile::Profile;
+use tidings_mail::secret::Secrets;
+
+fn account(name: &str, protocol: Incoming) -> Account {
+    let server = |host: &str, port, security| Server {
+        host: host.into(),
+        port,
+        security,
+        user: "alice@example.test".into(),
+        auth: AuthMethod::Password,
+        trust: Trust::default(),
+    };
+    let incoming = match protocol {
+        Incoming::Imap => server("imap.example.test", 993, Security::Implicit),
+        Incoming::Pop3 => server("pop.example.test", 995, Security::Implicit),
+    };
+    Account {
+        id: String::new(),
+        name: name.into(),
+        email: "alice@example.test".into(),
+        incoming_protocol: protocol,
+        incoming,
+        outgoing: server("smtp.example.test", 587, Security::StartTls),
+        outgoing_own_password: false,
+        log_transcript: false,
+        options: Default::default(),
+    }
+}
+
+/// A profile on disk with these accounts, their passwords in the in-memory keyring.
+fn profile_with(accounts: Vec<Account>) -> (tempfile::TempDir, Profile, Secrets, Config) {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = Profile::at(dir.path());
+    let secrets = Secrets::in_memory();
+    let mut config = Config::default();
+    for account in accounts {
+        let id = config.add_account(account).unwrap().id.clone();
+        secrets.set(&id, SecretRole::Incoming, "old password").unwrap();
+    }
+    config.save(&profile).unwrap();
+    (dir, profile, secrets, config)
+}
+
+fn open(profile: Profile, secrets: Secrets, config: Config, id: &str) -> App {
+    let mut app = App::with_config(profile, secrets, config);
+    click(&mut app, accounts::settings_id(id));
+    assert!(matches!(app.screen(), Screen::Settings(_)), "the settings are shown");
+    app
+}
+
+fn settings(app: &App) -> &Settings {
+    match app.screen() {
+        Screen::Settings(settings) => settings,
+        _ => panic!("the settings are not shown"),
+    }
+}
+
+#[test]
+fn options_changed_and_saved_are_read_back_from_the_config_file() {
+    let (_dir, profile, secrets, config) = profile_with(vec![account("Work", Incoming::Imap)]);
+    let mut app = open(profile.clone(), secrets.clone(), config, "work");
+    assert!(shows(&app, "Settings of “Work”"));
+    assert_eq!(value(&app, wizard::id::INCOMING_HOST), "imap.example.test");
+    assert_eq!(value(&app, wizard::id::EMAIL), "alice@example.test");
+    assert!(has(&app, settings::id::IDLE), "IDLE is an IMAP option");
+    assert!(!has(&app, settings::id::LEAVE_ON_SERVER), "no POP3 options for an IMAP account");
+
+    replace(&mut app, wizard::id::NAME, "Office");
+    click(&mut app, settings::id::AT_START);
+    click(&mut app, settings::id::ONLY_WHEN_ASKED);
+    assert!(!has(&app, settings::id::EVERY_MINUTES), "no minutes when only asked");
+    click(&mut app, settings::id::IDLE);
+    click(&mut app, settings::id::KEEP_OFFLINE);
+    click(&mut app, settings::id::BODY_PLAIN);
+    click(&mut app, settings::id::RECEIPTS_NEVER);
+    click(&mut app, settings::id::TLS_13);
+    click(&mut app, settings::id::NOTIFY);
+    click(&mut app, settings::id::LOG_TRANSCRIPT);
+    replace(&mut app, wizard::id::OUTGOING_PORT, "2587");
+    click(&mut app, settings::id::SAVE);
+
+    assert!(matches!(app.screen(), Screen::Accounts(_)));
+    assert!(shows(&app, "Saved the settings of “Office”."));
+    let config = Config::load(&profile).unwrap();
+    let saved = &config.accounts[0];
+    assert_eq!((saved.id.as_str(), saved.name.as_str()), ("work", "Office"), "the id stays");
+    let o = saved.options;
+    assert!(!o.schedule.at_start && o.schedule.every_minutes.is_none());
+    assert!(!o.idle && o.keep_offline && !o.notify);
+    assert_eq!(
+        (o.body_format, o.read_receipts, o.min_tls),
+        (BodyFormat::PlainText, ReceiptPolicy::Never, MinTls::Tls13)
+    );
+    assert!(saved.log_transcript);
+    assert_eq!(saved.outgoing.port, 2587);
+    assert_eq!(
+        secrets.get("work", SecretRole::Incoming).unwrap().as_deref(),
+        Some("old password"),
+        "unchanged"
+    );
+
+    // Opened again, it shows what was saved.
+    click(&mut app, accounts::settings_id("work"));
+    assert_eq!(settings(&app).options().options, o);
+    assert_eq!(value(&app, wizard::id::NAME), "Office");
+}
+
+#[test]
+fn checking_more_often_than_every_five_minutes_is_warned_about() {
+    let (_dir, profile, secrets, config) = profile_with(vec![account("Work", Incoming::Imap)]);
+    let mut app = open(profile.clone(), secrets, config, "work");
+    assert_eq!(value(&app, settings::id::EVERY_MINUTES), "10");
+    assert!(text_starting(&app, "Checking every").is_none());
+    replace(&mut app, settings::id::EVERY_MINUTES, "3");
+    let warning = text_starting(&app, "Checking every 3 minutes is very often");
+    assert!(warning.is_some_and(|w| w.contains("Gmail asks for 10")), "{:?}", texts(&app));
+
+    // An empty interval is refused where it is typed; nothing is written.
+    type_into(&mut app, settings::id::EVERY_MINUTES, 1, "");
+    click(&mut app, settings::id::SAVE);
+    assert!(shows(&app, "Enter how many minutes between checks (1 or more)."));
+    assert_eq!(Config::load(&profile).unwrap().accounts[0].options.schedule.every_minutes, Some(10));
+    type_into(&mut app, settings::id::EVERY_MINUTES, 0, "3");
+    click(&mut app, settings::id::SAVE);
+    assert_eq!(Config::load(&profile).unwrap().accounts[0].options.schedule.every_minutes, Some(3));
+}
+
+#[test]
+fn pop3_options_show_only_for_pop3_and_are_saved() {
+    let (_dir, profile, secrets, config) = profile_with(vec![account("Home", Incoming::Imap)]);
+    let mut app = open(profile.clone(), secrets, config, "home");
+    click(&mut app, wizard::id::INCOMING_POP3);
+    assert_eq!(value(&app, wizard::id::INCOMING_PORT), "995");
+    assert!(!has(&app, settings::id::IDLE), "IDLE is not a POP3 option");
+    assert!(shows(&app, "Leave a copy of each message on the server"));
+    let pop3 = settings(&app).options().options.pop3;
+    assert!(pop3.leave_on_server && pop3.delete_after_days.is_none(), "leave a copy: on; delete after: off");
+
+    click(&mut app, settings::id::DELETE_AFTER);
+    assert_eq!(value(&app, settings::id::DELETE_AFTER_DAYS), "7", "7 days when turned on");
+    replace(&mut app, settings::id::DELETE_AFTER_DAYS, "14");
+    click(&mut app, settings::id::DELETE_WHEN_DELETED_HERE);
+    click(&mut app, settings::id::HEADERS_ONLY);
+    click(&mut app, settings::id::SKIP_LARGE);
+    assert_eq!(value(&app, settings::id::SKIP_OVER_KB), settings::DEFAULT_SKIP_KB.to_string());
+    replace(&mut app, settings::id::SKIP_OVER_KB, "500");
+    click(&mut app, settings::id::SAVE);
+
+    let saved = &Config::load(&profile).unwrap().accounts[0];
+    assert_eq!(saved.incoming_protocol, Incoming::Pop3);
+    let pop3 = saved.options.pop3;
+    assert!(pop3.leave_on_server && pop3.delete_when_deleted_locally && pop3.headers_only);
+    assert_eq!((pop3.delete_after_days, pop3.skip_larger_than_kb), (Some(14), Some(500)));
+
+    // Not leaving a copy makes deleting "after N days" meaningless: it cannot be changed then.
+    click(&mut app, accounts::settings_id("home"));
+    click(&mut app, settings::id::LEAVE_ON_SERVER);
+    let before = settings(&app).options().options.pop3.delete_after_days;
+    click(&mut app, settings::id::DELETE_AFTER);
+    assert_eq!(settings(&app).options().options.pop3.delete_after_days, before);
+}
+
+#[test]
+fn a_new_password_goes_to_the_keyring_and_bad_fields_are_refused() {
+    let (_dir, profile, secrets, config) =
+        profile_with(vec![account("Work", Incoming::Imap), account("Home", Incoming::Pop3)]);
+    let mut app = open(profile.clone(), secrets.clone(), config, "work");
+    assert_eq!(settings(&app).form().password, "", "the password is never shown");
+
+    replace(&mut app, wizard::id::INCOMING_HOST, "");
+    replace(&mut app, wizard::id::NAME, "Home");
+    click(&mut app, settings::id::SAVE);
+    assert!(shows(&app, "Enter the server's host name, e.g. mail.example.com."));
+    type_into(&mut app, wizard::id::INCOMING_HOST, 0, "imap.example.test");
+    click(&mut app, settings::id::SAVE);
+    assert!(shows(&app, "An account named \"Home\" already exists. Fix the account settings and try again."));
+    replace(&mut app, wizard::id::NAME, "Work");
+
+    type_into(&mut app, wizard::id::PASSWORD, 0, "new password");
+    click(&mut app, settings::id::SAVE);
+    assert!(matches!(app.screen(), Screen::Accounts(_)));
+    assert_eq!(secrets.get("work", SecretRole::Incoming).unwrap().as_deref(), Some("new password"));
+    assert_eq!(secrets.get("home", SecretRole::Incoming).unwrap().as_deref(), Some("old password"));
+    let text = std::fs::read_to_string(profile.config_file()).unwrap();
+    assert!(!text.contains("new password"), "{text}");
+}
+
+#[test]
+fn removing_asks_first_then_deletes_secrets_data_and_the_config_entry() {
+    let (_dir, profile, secrets, config) =
+        profile_with(vec![account("Work", Incoming::Imap), account("Home", Incoming::Pop3)]);
+    for id in ["work", "home"] {
+        let data = profile.account_data_dir(id);
+        std::fs::create_dir_all(data.join("cur")).unwrap();
+        std::fs::write(data.join("cur/1.eml"), "Subject: hi\r\n\r\nhello\r\n").unwrap();
+    }
+    std::fs::create_dir_all(profile.transcript_log("work").parent().unwrap()).unwrap();
+    std::fs::write(profile.transcript_log("work"), "C: A1 LOGIN <redacted>\n").unwrap();
+    let mut app = open(profile.clone(), secrets.clone(), config, "work");
+
+    click(&mut app, settings::id::REMOVE);
+    assert!(shows(&app, "Remove “Work”?"));
+    let data_line =
+        format!("· its downloaded mail and local data: {};", profile.account_data_dir("work").display());
+    assert!(shows(&app, &data_line), "{:?}", texts(&app));
+    assert!(shows(&app, "· its password in your desktop's secret service;"));
+    assert!(shows(&app, "The mail on the server is not touched; you can add the account again later."));
+
+    // "Keep the account" deletes nothing.
+    click(&mut app, settings::id::KEEP_ACCOUNT);
+    assert!(has(&app, settings::id::SAVE));
+    assert!(profile.account_data_dir("work").exists());
+    assert!(secrets.get("work", SecretRole::Incoming).unwrap().is_some());
+
+    click(&mut app, settings::id::REMOVE);
+    click(&mut app, settings::id::CONFIRM_REMOVE);
+    assert!(matches!(app.screen(), Screen::Accounts(_)));
+    assert!(shows(&app, "Removed “Work”."));
+    assert_eq!(secrets.get("work", SecretRole::Incoming).unwrap(), None);
+    assert!(!profile.account_data_dir("work").exists());
+    assert!(!profile.transcript_log("work").exists());
+    let config = Config::load(&profile).unwrap();
+    assert_eq!(config.accounts.iter().map(|a| a.id.as_str()).collect::<Vec<_>>(), ["home"]);
+    // The other account is untouched.
+    assert!(profile.account_data_dir("home").join("cur/1.eml").exists());
+    assert_eq!(secrets.get("home", SecretRole::Incoming).unwrap().as_deref(), Some("old password"));
+
+    // The last account removed: back to the welcome screen.
+    click(&mut app, accounts::settings_id("home"));
+    click(&mut app, settings::id::REMOVE);
+    click(&mut app, settings::id::CONFIRM_REMOVE);
+    assert!(matches!(app.screen(), Screen::Welcome(_)));
+    assert!(Config::load(&profile).unwrap().accounts.is_empty());
+}
+
+#[test]
+fn snapshots_of_the_settings() {
+    // A profile that is never touched: the paths in the removal question stay the same.
+    let mut config = Config::default();
+    config.add_account(account("Work", Incoming::Imap)).unwrap();
+    config.add_account(account("Home", Incoming::Pop3)).unwrap();
+    let profile = Profile::at("/home/alice/.tidings-example");
+    let app = open(profile.clone(), Secrets::in_memory(), config.clone(), "work");
+    assert_snapshot(&mut sized(&app, 1750.0), &app.theme(), "settings-light");
+
+    let mut app = open(profile, Secrets::in_memory(), config, "home");
+    replace(&mut app, settings::id::EVERY_MINUTES, "2");
+    click(&mut app, settings::id::DELETE_AFTER);
+    let _ = app.update(Message::SystemTheme(Mode::Dark));
+    assert_snapshot(&mut sized(&app, 2000.0), &app.theme(), "settings-pop3-dark");
+
+    let _ = app.update(Message::SystemTheme(Mode::Light));
+    click(&mut app, settings::id::REMOVE);
+    assert_snapshot(&mut sized(&app, 768.0), &app.theme(), "settings-remove-light");
+}
