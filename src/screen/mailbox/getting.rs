@@ -77,6 +77,27 @@ impl Mailbox {
         }
     }
 
+    /// IDLE push: a folder was synced because the server announced a change.
+    pub(super) fn push_event(&mut self, event: remote::PushEvent) -> Task<Message> {
+        match event {
+            remote::PushEvent::Synced(report)
+                if report.new > 0 || report.expunged > 0 || report.updated_flags > 0 =>
+            {
+                if !self.sync.is_running() {
+                    self.sync.status = format!(
+                        "New mail in {}: {} new message{}.",
+                        report.display_name,
+                        report.new,
+                        if report.new == 1 { "" } else { "s" }
+                    );
+                }
+                self.refresh()
+            }
+            // Quiet unless something changed; a failing watcher retries by itself.
+            _ => Task::none(),
+        }
+    }
+
     /// Reads the folder counts and the list's window again.
     pub(super) fn refresh(&mut self) -> Task<Message> {
         self.sync.last_refresh = Some(Instant::now());

@@ -149,6 +149,8 @@ pub enum Message {
         result: Result<Arc<DisplayMessage>, Error>,
     },
     Sync(SyncEvent),
+    /// What IDLE push reports (a folder synced because the server announced new mail).
+    Push(remote::PushEvent),
     GetMail,
     ToggleRead,
     ToggleStar,
@@ -243,7 +245,13 @@ impl Mailbox {
     }
 
     pub fn subscription(&self) -> Subscription<Message> {
-        keys::subscription()
+        let push = match &self.remote {
+            Some(remote) => {
+                Subscription::run_with(remote::PushKey(remote.clone()), remote::push).map(Message::Push)
+            }
+            None => Subscription::none(),
+        };
+        Subscription::batch([keys::subscription(), push])
     }
 
     pub fn update(&mut self, message: Message) -> Action {
@@ -261,6 +269,7 @@ impl Mailbox {
                 Task::none()
             }
             Message::Sync(event) => self.sync_event(event),
+            Message::Push(event) => self.push_event(event),
             Message::GetMail => self.get_mail(),
             Message::ToggleRead => self.toggle_read(),
             Message::ToggleStar => self.toggle_star(),

@@ -20,10 +20,12 @@ use tokio::task::JoinHandle;
 
 use tidings_mail::account::{Account, SecretRole};
 use tidings_mail::error::{Error, Kind, Result};
+use tidings_mail::idle::IdleConfig;
 use tidings_mail::net::Transcript;
 use tidings_mail::secret::Secrets;
 use tidings_mail::store::{FolderId, StoreHandle};
 pub use tidings_mail::sync::Phase;
+pub use tidings_mail::sync::push::PushEvent;
 use tidings_mail::sync::{AccountReport, Engine, Progress};
 
 use super::format::count;
@@ -229,4 +231,128 @@ pub fn summary(report: &AccountReport) -> String {
         line.push_str(&format!(" The server refused {} of your changes.", report.actions_refused.len()));
     }
     line
+}
+
+/// Keys the push subscription by account only, so edits elsewhere never restart it.
+pub struct PushKey(pub Remote);
+
+impl std::hash::Hash for PushKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        "push".hash(state);
+        self.0.account.id.hash(state);
+    }
+}
+
+/// IDLE on INBOX feeding the sync engine (the core's `sync::push`), as a stream of what it
+/// reports; new mail reaches the store with no user action. With IDLE turned off for the
+/// account, or a server without it, the core polls instead. Dropping the stream stops it.
+pub fn push(key: &PushKey) -> impl Stream<Item = PushEvent> + Send + use<> {
+    let remote = key.0.clone();
+    stream::unfold(None::<(UnboundedReceiver<PushEvent>, AbortOnDrop)>, move |state| {
+        let remote = remote.clone();
+        async move {
+            let (mut rx, guard) = match state {
+                Some(s) => s,
+                None => match start_push(&remote).await {
+                    Ok(s) => s,
+                    Err(e) => return Some((PushEvent::Failed(e.to_string()), None)),
+                },
+            };
+            let event = rx.recv().await?;
+            Some((event, Some((rx, guard))))
+        }
+    })
+}
+
+async fn start_push(remote: &Remote) -> Result<(UnboundedReceiver<PushEvent>, AbortOnDrop)> {
+    let engine = remote.new_engine().await?;
+    let account = remote.account.clone();
+    let secrets = remote.secrets.clone();
+    let (ep, password) = tokio::task::spawn_blocking(move || -> Result<_> {
+        let ep = tidings_mail::net::Endpoint::for_account(&account, &account.incoming)?;
+        let role = account.secret_role_for(SecretRole::Incoming);
+        let password = secrets
+            .get(&account.id, role)?
+            .ok_or_else(|| Error::new(Kind::Config, "no password is stored for this account"))?;
+        Ok((ep, password))
+    })
+    .await
+    .map_err(|e| Error::new(Kind::Storage, format!("cannot prepare push (the task stopped: {e})")))??;
+    let cfg = IdleConfig { use_idle: remote.account.options.idle, ..IdleConfig::default() };
+    let (tx, rx) = mpsc::unbounded_channel();
+    let user = remote.account.incoming.user.clone();
+    let task = tokio::spawn(tidings_mail::sync::push::push(engine, ep, user, password, cfg, tx));
+    Ok((rx, AbortOnDrop(task)))
+}
+
+/// Stops the push task when the subscription goes away.
+pub struct AbortOnDrop(JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use iced::futures::StreamExt;
+    use tidings_mail::account::{AuthMethod, Incoming, Security, Server, Trust};
+    use tidings_mail::store::Store;
+    use tidings_mail::sync::no_progress;
+
+    /// The mailbox's push stream against the testkit's Dovecot: a delivery while idling
+    /// comes back as a folder sync with the new message, no command given.
+    #[tokio::test]
+    async fn push_brings_new_mail_into_the_store() {
+        let s = tidings_testkit::MailServers::start().unwrap_or_else(|e| panic!("{e}"));
+        let alice = s.user("alice");
+        s.seed(alice, 2).unwrap();
+        let server = Server {
+            host: "127.0.0.1".into(),
+            port: s.imaps_port(),
+            security: Security::Implicit,
+            user: alice.login.clone(),
+            auth: AuthMethod::Password,
+            trust: Trust { ca_file: Some(s.ca_path().to_path_buf()), pinned_sha256: None },
+        };
+        let account = Account {
+            id: "alice".into(),
+            name: "Alice".into(),
+            email: alice.email.clone(),
+            incoming_protocol: Incoming::Imap,
+            incoming: server.clone(),
+            outgoing: server,
+            outgoing_own_password: false,
+            log_transcript: false,
+            options: Default::default(),
+        };
+        let secrets = Secrets::in_memory();
+        secrets.set("alice", SecretRole::Incoming, &alice.password).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let store = StoreHandle::spawn(Store::open(dir.path().join("mail.sqlite3")).unwrap()).unwrap();
+        let mut first =
+            Engine::new(&account, alice.password.clone(), store.clone(), Transcript::new()).unwrap();
+        first.sync_account(&no_progress).await.unwrap();
+
+        let remote = Remote::new(account, secrets, None, store);
+        let mut events = Box::pin(push(&PushKey(remote)));
+        let wait = std::time::Duration::from_secs(20);
+        loop {
+            match tokio::time::timeout(wait, events.next()).await.unwrap().unwrap() {
+                PushEvent::State(st) if st.mode == tidings_mail::idle::Mode::Idling => break,
+                PushEvent::Failed(e) => panic!("{e}"),
+                _ => {}
+            }
+        }
+        s.deliver(alice, b"From: <x@example.test>\r\nSubject: pushed\r\n\r\nhi\r\n").unwrap();
+        loop {
+            match tokio::time::timeout(wait, events.next()).await.unwrap().unwrap() {
+                PushEvent::Synced(report) if report.new == 1 => break,
+                PushEvent::Failed(e) => panic!("{e}"),
+                _ => {}
+            }
+        }
+    }
 }
