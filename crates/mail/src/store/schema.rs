@@ -172,10 +172,16 @@ mod tests {
         let mut conn = Connection::open_in_memory().unwrap();
         assert_eq!(migrate(&mut conn, "test", MIGRATIONS).unwrap(), latest());
         assert_eq!(version(&conn), latest());
-        let tables: i64 = conn
-            .query_row("SELECT count(*) FROM sqlite_master WHERE type = 'table'", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(tables, 4);
+        let tables: Vec<String> = conn
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(|t| t.unwrap())
+            .collect();
+        for t in ["accounts", "folders", "messages", "bodies", "pending_actions"] {
+            assert!(tables.iter().any(|x| x == t), "{t} missing from {tables:?}");
+        }
     }
 
     /// The machinery with a made-up version 2: data written at v1 survives the step.

@@ -139,6 +139,6 @@ mod tests {
             .await
             .unwrap()
             .unwrap();
-        assert_eq!(v, 1);
+        assert_eq!(v, crate::store::schema::latest());
     }
 }
