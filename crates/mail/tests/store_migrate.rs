@@ -109,8 +109,8 @@ fn a_new_file_gets_the_latest_version_in_wal_mode() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("nested/dirs/store.sqlite3");
     let store = Store::open(&path).unwrap();
-    assert_eq!(schema::latest(), 2);
-    assert_eq!(store.schema_version().unwrap(), 2);
+    assert_eq!(schema::latest(), 3);
+    assert_eq!(store.schema_version().unwrap(), schema::latest());
     drop(store);
     let conn = Connection::open(&path).unwrap();
     let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
@@ -118,7 +118,7 @@ fn a_new_file_gets_the_latest_version_in_wal_mode() {
     let app: i32 = conn.query_row("PRAGMA application_id", [], |r| r.get(0)).unwrap();
     assert_eq!(app, schema::APPLICATION_ID);
     // Opening again is a no-op.
-    assert_eq!(Store::open(&path).unwrap().schema_version().unwrap(), 2);
+    assert_eq!(Store::open(&path).unwrap().schema_version().unwrap(), schema::latest());
 }
 
 #[test]

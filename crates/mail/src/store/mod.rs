@@ -17,6 +17,7 @@
 mod actions;
 mod folders;
 mod messages;
+mod pop3;
 pub mod schema;
 mod types;
 mod worker;
@@ -28,6 +29,10 @@ use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension};
 
 pub use actions::{MailAction, Pending, ServerOp};
 pub use folders::decode_mutf7;
+pub(crate) use pop3::header_part;
+pub use pop3::{
+    Committed, LOCAL_FOLDERS, LOCAL_UIDVALIDITY, Pop3Batch, Pop3Body, Pop3Incoming, SeenState, SeenUid,
+};
 pub use types::{
     AccountId, Counts, Flags, Folder, FolderId, FolderInfo, FolderState, MessageRow, NewMessage, Role, Sort,
     SortKey, Summary,

@@ -95,8 +95,44 @@ CREATE TABLE pending_actions (
 CREATE INDEX pending_by_account ON pending_actions (account, id);
 ";
 
+/// Version 3: POP3 accounts. Their folders exist only here (rows in `folders` with a fixed
+/// local UIDVALIDITY and UIDs counted in `uidnext`); `pop3_uids` is the seen-UID list that
+/// decides what the next pass downloads and deletes. A message deleted here, by any path,
+/// marks its UID (the trigger), so "delete from the server when deleted here" cannot miss one.
+pub const SCHEMA_V3: &str = "
+CREATE TABLE pop3_accounts (
+    account     INTEGER PRIMARY KEY REFERENCES accounts(id) ON DELETE CASCADE,
+    -- unix seconds of the last pass that reached QUIT
+    last_pass   INTEGER
+);
+
+CREATE TABLE pop3_uids (
+    account           INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    -- UIDL's unique id (its second field); 'sha256:<hex>' of the content without UIDL
+    uid               TEXT NOT NULL,
+    -- the local copy (messages.id); NULL when skipped or deleted here
+    message           INTEGER,
+    first_seen        INTEGER NOT NULL,
+    -- the size LIST stated
+    size              INTEGER NOT NULL,
+    -- downloaded, partial (headers only), skipped
+    state             TEXT NOT NULL,
+    skip_reason       TEXT,
+    deleted_locally   INTEGER NOT NULL DEFAULT 0,
+    -- unix seconds of the QUIT that removed it from the server
+    deleted_on_server INTEGER,
+    PRIMARY KEY (account, uid)
+) WITHOUT ROWID;
+CREATE INDEX pop3_uids_by_message ON pop3_uids (message);
+
+CREATE TRIGGER pop3_deleted_here AFTER DELETE ON messages
+BEGIN
+    UPDATE pop3_uids SET message = NULL, deleted_locally = 1 WHERE message = OLD.id;
+END;
+";
+
 /// Step `i` takes the schema from version `i` to `i + 1`.
-pub const MIGRATIONS: &[&str] = &[SCHEMA_V1, SCHEMA_V2];
+pub const MIGRATIONS: &[&str] = &[SCHEMA_V1, SCHEMA_V2, SCHEMA_V3];
 
 /// The version this build writes.
 pub fn latest() -> u32 {
@@ -179,7 +215,9 @@ mod tests {
             .unwrap()
             .map(|t| t.unwrap())
             .collect();
-        for t in ["accounts", "folders", "messages", "bodies", "pending_actions"] {
+        for t in
+            ["accounts", "folders", "messages", "bodies", "pending_actions", "pop3_accounts", "pop3_uids"]
+        {
             assert!(tables.iter().any(|x| x == t), "{t} missing from {tables:?}");
         }
     }

@@ -1,0 +1,416 @@
+//! The POP3 session (RFC 1939, 2449, 2595, 5034): greeting, CAPA, STLS, USER/PASS or AUTH
+//! PLAIN with an initial response, STAT, LIST, UIDL, RETR and TOP (into memory or streamed
+//! into any writer), DELE, RSET, NOOP, QUIT, and pipelined commands when CAPA offers
+//! PIPELINING. Each answer has a deadline on top of the connection's no-progress timeout:
+//! long enough for the expected size at a slow but steady rate, so a big RETR never trips
+//! it while bytes flow, and a server that trickles forever does.
+
+use std::io::Write;
+use std::time::Duration;
+
+use base64::Engine;
+
+use super::errors::refused;
+use super::wire::Wire;
+use crate::account::Security;
+use crate::check::SessionFacts;
+use crate::error::{Error, Kind, Result};
+use crate::imap::{has, no_starttls, stage_failed};
+use crate::net::{Endpoint, StageName, Transcript, connect};
+
+/// A status line: `+OK …` or `-ERR [CODE] …`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    pub ok: bool,
+    /// RFC 2449/3206 response code: IN-USE, LOGIN-DELAY, AUTH, SYS/TEMP, SYS/PERM.
+    pub code: Option<String>,
+    pub line: String,
+}
+
+impl Reply {
+    pub fn parse(line: &str) -> Option<Reply> {
+        let (ok, rest) = if let Some(r) = line.strip_prefix("+OK") {
+            (true, r)
+        } else if let Some(r) = line.strip_prefix("-ERR") {
+            (false, r)
+        } else {
+            return None;
+        };
+        let rest = rest.trim_start();
+        let code =
+            rest.strip_prefix('[').and_then(|r| r.split_once(']')).map(|(c, _)| c.to_ascii_uppercase());
+        Some(Reply { ok, code, line: line.to_string() })
+    }
+}
+
+/// The slowest average rate tolerated for a whole answer (bytes per second): a backstop
+/// against a server that trickles forever. Low on purpose (a poor mobile link must not
+/// trip it); the connection's no-progress timeout is what ends a transfer that stops.
+const MIN_RATE: u64 = 512;
+
+pub struct Pop3 {
+    pub(crate) wire: Wire,
+    host: String,
+    caps: Vec<String>,
+    /// The connection's no-progress timeout: the base of every answer's deadline.
+    io: Duration,
+}
+
+impl std::fmt::Debug for Pop3 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Pop3({})", self.host)
+    }
+}
+
+impl Pop3 {
+    /// Connects and gets the session ready to log in: greeting, CAPA, STLS.
+    pub async fn open(ep: &Endpoint, transcript: &Transcript, facts: &mut SessionFacts) -> Result<Pop3> {
+        let conn = connect(ep, transcript).await?;
+        facts.tls = conn.tls().cloned();
+        let mut p =
+            Pop3 { wire: Wire::new(conn), host: ep.host.clone(), caps: Vec::new(), io: ep.timeouts.io };
+        let t = transcript.elapsed();
+        let line =
+            p.read_line().await.inspect_err(|e| stage_failed(transcript, StageName::Greeting, t, e))?;
+        facts.greeting = Some(line.clone());
+        match Reply::parse(&line) {
+            Some(r) if r.ok => transcript.stage(StageName::Greeting, t, true, None),
+            Some(r) => {
+                transcript.stage(StageName::Greeting, t, false, Some(line.clone()));
+                return Err(refused(&p.host, "refused the connection", r, false));
+            }
+            None => {
+                transcript.stage(StageName::Greeting, t, false, Some("not a POP3 greeting".into()));
+                return Err(Error::new(
+                    Kind::Protocol,
+                    format!("{} did not greet like a POP3 server; is this the right port?", ep.address()),
+                )
+                .with_server(line));
+            }
+        }
+        let mut caps = p.capa(transcript).await?;
+        if ep.security == Security::StartTls {
+            facts.capabilities_before_tls = caps.clone();
+            if !has(&caps, "STLS") {
+                return Err(no_starttls(ep, "POP3"));
+            }
+            let t = transcript.elapsed();
+            let r = p.command("STLS").await?;
+            if !r.ok {
+                transcript.stage(StageName::StartTls, t, false, Some(r.line.clone()));
+                return Err(Error::new(Kind::Tls, format!("{} refused STLS", ep.host)).with_server(r.line));
+            }
+            p.wire = p.wire.upgrade(&ep.trust).await?;
+            transcript.stage(StageName::StartTls, t, true, None);
+            facts.tls = p.wire.connection().tls().cloned();
+            caps = p.capa(transcript).await?;
+        }
+        facts.auth_mechanisms = caps
+            .iter()
+            .find_map(|c| c.strip_prefix("SASL "))
+            .map(|m| m.split_ascii_whitespace().map(str::to_string).collect())
+            .unwrap_or_default();
+        p.caps = caps.clone();
+        facts.capabilities = caps;
+        Ok(p)
+    }
+
+    /// The capabilities CAPA listed (after STLS, the second list).
+    pub fn capabilities(&self) -> &[String] {
+        &self.caps
+    }
+
+    /// Whether CAPA listed `name` (its first word: "SASL PLAIN" counts as "SASL").
+    pub fn has_capability(&self, name: &str) -> bool {
+        self.caps
+            .iter()
+            .any(|c| c.split_ascii_whitespace().next().is_some_and(|w| w.eq_ignore_ascii_case(name)))
+    }
+
+    /// Commands may be sent without waiting for each answer (RFC 2449 PIPELINING).
+    pub fn pipelining(&self) -> bool {
+        self.has_capability("PIPELINING")
+    }
+
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    pub fn transcript(&self) -> &Transcript {
+        self.wire.connection().transcript()
+    }
+
+    /// CAPA (RFC 2449). A server without it answers -ERR: then no capabilities.
+    async fn capa(&mut self, transcript: &Transcript) -> Result<Vec<String>> {
+        let t = transcript.elapsed();
+        let r = self.command("CAPA").await?;
+        if !r.ok {
+            transcript.stage(StageName::Capabilities, t, true, Some("CAPA not supported".into()));
+            return Ok(Vec::new());
+        }
+        let caps = self.multiline(0).await?;
+        transcript.stage(StageName::Capabilities, t, true, Some(caps.join(", ")));
+        Ok(caps)
+    }
+
+    /// The deadline for a whole answer of about `bytes` bytes.
+    pub(crate) fn deadline(&self, bytes: u64) -> Duration {
+        2 * self.io + Duration::from_secs(bytes / MIN_RATE)
+    }
+
+    /// The error for an answer that missed its deadline.
+    pub(crate) fn too_slow(&self, limit: Duration) -> Error {
+        Error::new(
+            Kind::Network,
+            format!("{} is too slow: an answer took longer than {} s", self.host, limit.as_secs()),
+        )
+    }
+
+    async fn read_line(&mut self) -> Result<String> {
+        let line = self.wire.read_line().await?;
+        Ok(String::from_utf8_lossy(&line).into_owned())
+    }
+
+    /// Reads one status line (of a command sent before, possibly pipelined).
+    pub(crate) async fn read_reply(&mut self, cmd: &str) -> Result<Reply> {
+        let line = self.read_line().await?;
+        Reply::parse(&line).ok_or_else(|| {
+            Error::new(
+                Kind::Protocol,
+                format!("{} answered {cmd} with something that is not POP3", self.host),
+            )
+            .with_server(line)
+        })
+    }
+
+    /// Lines up to the terminating ".", dot-unstuffed (CAPA, LIST, UIDL).
+    async fn multiline(&mut self, expected_lines: u64) -> Result<Vec<String>> {
+        let limit = self.deadline(expected_lines * 40);
+        match tokio::time::timeout(limit, self.multiline_inner()).await {
+            Ok(r) => r,
+            Err(_) => Err(self.too_slow(limit)),
+        }
+    }
+
+    async fn multiline_inner(&mut self) -> Result<Vec<String>> {
+        let mut out = Vec::new();
+        loop {
+            let line = self.read_line().await?;
+            if line == "." {
+                return Ok(out);
+            }
+            out.push(line.strip_prefix('.').map(str::to_string).unwrap_or(line));
+        }
+    }
+
+    /// Sends one command and reads its status line.
+    pub async fn command(&mut self, cmd: &str) -> Result<Reply> {
+        self.wire.send(format!("{cmd}\r\n").as_bytes()).await?;
+        let limit = self.deadline(0);
+        match tokio::time::timeout(limit, self.read_reply(cmd)).await {
+            Ok(r) => r,
+            Err(_) => Err(self.too_slow(limit)),
+        }
+    }
+
+    /// Sends several commands in one write (callers check [`Pop3::pipelining`]).
+    pub(crate) async fn send_many(&mut self, cmds: &[String]) -> Result<()> {
+        let mut bytes = Vec::with_capacity(cmds.len() * 12);
+        for c in cmds {
+            bytes.extend_from_slice(c.as_bytes());
+            bytes.extend_from_slice(b"\r\n");
+        }
+        self.wire.send(&bytes).await
+    }
+
+    /// USER/PASS, or AUTH PLAIN when the server offers SASL PLAIN but not USER.
+    pub async fn login(&mut self, user: &str, password: &str, facts: &SessionFacts) -> Result<()> {
+        let transcript = self.transcript().clone();
+        transcript.add_secret(password);
+        let t = transcript.elapsed();
+        let use_sasl = !facts.capabilities.is_empty()
+            && !has(&facts.capabilities, "USER")
+            && facts.auth_mechanisms.iter().any(|m| m.eq_ignore_ascii_case("PLAIN"));
+        let reply = if use_sasl {
+            let raw = format!("\0{user}\0{password}");
+            let b64 = base64::engine::general_purpose::STANDARD.encode(raw.as_bytes());
+            transcript.add_secret(&b64);
+            self.command(&format!("AUTH PLAIN {b64}")).await?
+        } else {
+            let r = self.command(&format!("USER {user}")).await?;
+            if r.ok { self.command(&format!("PASS {password}")).await? } else { r }
+        };
+        if reply.ok {
+            transcript.stage(StageName::Login, t, true, None);
+            return Ok(());
+        }
+        let err = refused(&self.host, "did not accept the login", reply, true);
+        stage_failed(&transcript, StageName::Login, t, &err);
+        Err(err)
+    }
+
+    /// Message count and total size.
+    pub async fn stat(&mut self) -> Result<(u64, u64)> {
+        let r = self.ok("STAT").await?;
+        let mut it = r.line.split_ascii_whitespace().skip(1).map(|n| n.parse::<u64>());
+        match (it.next(), it.next()) {
+            (Some(Ok(n)), Some(Ok(size))) => Ok((n, size)),
+            _ => Err(Error::new(Kind::Protocol, format!("cannot read {}'s STAT answer", self.host))
+                .with_server(r.line)),
+        }
+    }
+
+    /// LIST: every message's number and size as the server states it.
+    pub async fn list(&mut self) -> Result<Vec<(u32, u64)>> {
+        self.ok("LIST").await?;
+        let mut out = Vec::new();
+        for line in self.multiline(100_000).await? {
+            let mut it = line.split_ascii_whitespace();
+            if let (Some(Ok(n)), Some(Ok(size))) = (it.next().map(str::parse), it.next().map(str::parse)) {
+                out.push((n, size));
+            }
+        }
+        Ok(out)
+    }
+
+    /// UIDL: message number and unique id (the second field is the id, not the number).
+    pub async fn uidl(&mut self) -> Result<Vec<(u32, String)>> {
+        match self.uidl_if_any().await? {
+            Some(list) => Ok(list),
+            None => Err(Error::new(Kind::RefusedByServer, format!("{} does not support UIDL", self.host))),
+        }
+    }
+
+    /// UIDL, or `None` when the server does not have the command (a plain -ERR, and CAPA did
+    /// not list it). A -ERR with a response code (SYS/TEMP…) is an error, not a missing UIDL.
+    pub async fn uidl_if_any(&mut self) -> Result<Option<Vec<(u32, String)>>> {
+        let r = self.command("UIDL").await?;
+        if !r.ok {
+            if r.code.is_none() && !self.has_capability("UIDL") {
+                return Ok(None);
+            }
+            return Err(refused(&self.host, "refused UIDL", r, false));
+        }
+        let mut out = Vec::new();
+        for line in self.multiline(100_000).await? {
+            let mut it = line.split_ascii_whitespace();
+            if let (Some(Ok(n)), Some(uid)) = (it.next().map(str::parse), it.next()) {
+                out.push((n, uid.to_string()));
+            }
+        }
+        Ok(Some(out))
+    }
+
+    /// RETR into memory, dot-unstuffed, line endings as sent: for inspection samples.
+    pub async fn retr(&mut self, n: u32) -> Result<Vec<u8>> {
+        let mut out = Vec::new();
+        self.retr_into(n, 0, &mut out).await?;
+        Ok(out)
+    }
+
+    /// RETR streamed into `out` (a file: constant memory, no size limit). `size_hint` (the
+    /// LIST size, or 0) scales the deadline. Returns the bytes written.
+    pub async fn retr_into<W: Write + ?Sized>(&mut self, n: u32, size_hint: u64, out: &mut W) -> Result<u64> {
+        self.data_command(&format!("RETR {n}"), size_hint, out).await
+    }
+
+    /// RETR into a new file at `path`, flushed to disk before returning.
+    pub async fn retr_to_file(&mut self, n: u32, size_hint: u64, path: &std::path::Path) -> Result<u64> {
+        let what = |e| Error::storage(format!("cannot write {}", path.display()), e);
+        let file = std::fs::File::create(path).map_err(what)?;
+        let mut w = std::io::BufWriter::with_capacity(256 * 1024, file);
+        let n = self.retr_into(n, size_hint, &mut w).await?;
+        let file = w.into_inner().map_err(|e| what(e.into_error()))?;
+        file.sync_all().map_err(what)?;
+        Ok(n)
+    }
+
+    /// TOP n lines: the header, the blank line and the first `lines` body lines.
+    pub async fn top(&mut self, n: u32, lines: u32) -> Result<Vec<u8>> {
+        let mut out = Vec::new();
+        self.data_command(&format!("TOP {n} {lines}"), 0, &mut out).await?;
+        Ok(out)
+    }
+
+    async fn data_command<W: Write + ?Sized>(&mut self, cmd: &str, size: u64, out: &mut W) -> Result<u64> {
+        self.wire.send(format!("{cmd}\r\n").as_bytes()).await?;
+        let limit = self.deadline(size);
+        match tokio::time::timeout(limit, self.read_data_answer(cmd, out)).await {
+            Ok(r) => r,
+            Err(_) => Err(self.too_slow(limit)),
+        }
+    }
+
+    /// The answer to a RETR or TOP already sent: status line, then the data into `out`.
+    pub(crate) async fn read_data_answer<W: Write + ?Sized>(
+        &mut self,
+        cmd: &str,
+        out: &mut W,
+    ) -> Result<u64> {
+        let r = self.read_reply(cmd).await?;
+        if !r.ok {
+            let word = cmd.split(' ').next().unwrap_or(cmd);
+            return Err(refused(&self.host, &format!("refused {word}"), r, false));
+        }
+        self.wire.read_data(out).await
+    }
+
+    /// Marks message `n` deleted; the server removes it only when QUIT succeeds.
+    pub async fn dele(&mut self, n: u32) -> Result<()> {
+        self.ok(&format!("DELE {n}")).await.map(drop)
+    }
+
+    /// Unmarks every message marked with DELE in this session.
+    pub async fn rset(&mut self) -> Result<()> {
+        self.ok("RSET").await.map(drop)
+    }
+
+    /// Keeps the session alive.
+    pub async fn noop(&mut self) -> Result<()> {
+        self.ok("NOOP").await.map(drop)
+    }
+
+    /// A command whose -ERR is an error.
+    async fn ok(&mut self, cmd: &str) -> Result<Reply> {
+        let r = self.command(cmd).await?;
+        if r.ok {
+            return Ok(r);
+        }
+        let word = cmd.split(' ').next().unwrap_or(cmd);
+        Err(refused(&self.host, &format!("refused {word}"), r, false))
+    }
+
+    /// QUIT: ends the session; messages marked with DELE are removed now (UPDATE state).
+    /// An `Err` or a -ERR means the server may not have removed them.
+    pub async fn quit(mut self) -> Result<()> {
+        let transcript = self.transcript().clone();
+        let t = transcript.elapsed();
+        let r = self.command("QUIT").await;
+        transcript.stage(StageName::Logout, t, r.as_ref().is_ok_and(|r| r.ok), None);
+        match r? {
+            r if r.ok => Ok(()),
+            r => Err(refused(
+                &self.host,
+                "did not complete the session (deletions may not have happened)",
+                r,
+                false,
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replies_and_codes() {
+        let r = Reply::parse("-ERR [IN-USE] Mailbox locked").unwrap();
+        assert!(!r.ok);
+        assert_eq!(r.code.as_deref(), Some("IN-USE"));
+        assert_eq!(Reply::parse("+OK Dovecot ready.").unwrap().code, None);
+        assert_eq!(Reply::parse("* OK IMAP"), None);
+        let r = Reply::parse("-ERR [sys/temp] busy").unwrap();
+        assert_eq!(r.code.as_deref(), Some("SYS/TEMP"));
+    }
+}

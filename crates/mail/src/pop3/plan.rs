@@ -1,0 +1,246 @@
+//! What a receive pass will do, decided in one place from the server's listing, the
+//! seen-UID list and the options. `plan` shows it (dry run); `receive` does exactly it.
+//!
+//! The rules, in order, for each message on the server:
+//! - never seen (or seen and skipped before: the limit may have changed): skipped when over
+//!   the size limit, else downloaded (headers only when asked); when copies are not left on
+//!   the server, deleted right after its download is committed;
+//! - downloaded before: deleted when it was deleted here and that option is on; when copies
+//!   are not left on the server; when first seen at least N days ago with "delete after N
+//!   days"; kept otherwise;
+//! - downloaded as headers only: deleted only when deleted here (and that option is on), as
+//!   the server holds the only full copy.
+
+use std::collections::HashMap;
+use std::time::SystemTime;
+
+use serde::Serialize;
+
+use crate::options::Pop3Options;
+use crate::store::{SeenState, SeenUid};
+
+/// One message of the server's listing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    /// Message number in this session.
+    pub number: u32,
+    /// UIDL's unique id; `None` when the server has no UIDL.
+    pub uid: Option<String>,
+    /// Size as LIST states it (Exchange estimates it).
+    pub size: u64,
+}
+
+/// Why a message is in a list of the plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "reason", rename_all = "kebab-case")]
+pub enum Reason {
+    /// Not downloaded before.
+    New,
+    /// Not downloaded before; only its header will be (the rest when opened).
+    NewHeadersOnly,
+    /// Larger than the "skip messages over" limit.
+    TooLarge { limit_kb: u32 },
+    /// "Leave a copy on the server" is off; `after_download`: deleted in the same pass once
+    /// its download is safely stored.
+    NotLeavingOnServer { after_download: bool },
+    /// First seen `age_days` ago, at least the `days` of "delete after N days".
+    OlderThan { days: u32, age_days: u64 },
+    /// Deleted here, with "delete from the server when deleted here" on.
+    DeletedLocally,
+}
+
+impl Reason {
+    /// The reason in words, for the CLI and the GUI.
+    pub fn describe(&self) -> String {
+        match self {
+            Reason::New => "new".into(),
+            Reason::NewHeadersOnly => "new (headers only)".into(),
+            Reason::TooLarge { limit_kb } => format!("larger than {limit_kb} KB"),
+            Reason::NotLeavingOnServer { after_download: true } => {
+                "not leaving copies on the server (deleted once downloaded)".into()
+            }
+            Reason::NotLeavingOnServer { after_download: false } => "not leaving copies on the server".into(),
+            Reason::OlderThan { days, age_days } => {
+                format!("first downloaded {age_days} days ago (delete after {days} days)")
+            }
+            Reason::DeletedLocally => "deleted here".into(),
+        }
+    }
+}
+
+/// A server message with what will happen to it and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PlanItem {
+    pub number: u32,
+    pub uid: Option<String>,
+    pub size: u64,
+    #[serde(flatten)]
+    pub reason: Reason,
+}
+
+/// What the next receive pass would do.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Pop3Plan {
+    /// Messages on the server now.
+    pub server_messages: usize,
+    pub server_bytes: u64,
+    /// The server has UIDL (without it, copies cannot be left on the server).
+    pub uidl: bool,
+    pub download: Vec<PlanItem>,
+    pub skip: Vec<PlanItem>,
+    /// Deleted from the server; the ones with `after_download` only once downloaded.
+    pub delete: Vec<PlanItem>,
+    /// Downloaded before and staying on the server.
+    pub keep: usize,
+}
+
+impl Pop3Plan {
+    pub fn download_bytes(&self) -> u64 {
+        self.download.iter().map(|i| i.size).sum()
+    }
+}
+
+const DAY: u64 = 86_400;
+
+/// Decides the plan. `now` is the pass's clock (injected in tests).
+pub fn decide(
+    listing: &[Listed],
+    seen: &HashMap<String, SeenUid>,
+    options: &Pop3Options,
+    now: SystemTime,
+) -> Pop3Plan {
+    let now = now.duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let mut plan = Pop3Plan {
+        server_messages: listing.len(),
+        server_bytes: listing.iter().map(|l| l.size).sum(),
+        uidl: listing.iter().all(|l| l.uid.is_some()),
+        ..Pop3Plan::default()
+    };
+    for l in listing {
+        let item = |reason| PlanItem { number: l.number, uid: l.uid.clone(), size: l.size, reason };
+        let known = l.uid.as_ref().and_then(|u| seen.get(u)).filter(|s| s.state != SeenState::Skipped);
+        let Some(known) = known else {
+            match options.skip_larger_than_kb {
+                Some(kb) if l.size > u64::from(kb) * 1024 => {
+                    plan.skip.push(item(Reason::TooLarge { limit_kb: kb }));
+                }
+                _ if options.headers_only => plan.download.push(item(Reason::NewHeadersOnly)),
+                _ => {
+                    plan.download.push(item(Reason::New));
+                    if !options.leave_on_server {
+                        plan.delete.push(item(Reason::NotLeavingOnServer { after_download: true }));
+                    }
+                }
+            }
+            continue;
+        };
+        let age_days = now.saturating_sub(u64::try_from(known.first_seen).unwrap_or(0)) / DAY;
+        let reason = if known.deleted_locally && options.delete_when_deleted_locally {
+            Some(Reason::DeletedLocally)
+        } else if known.state == SeenState::Partial {
+            None
+        } else if !options.leave_on_server {
+            Some(Reason::NotLeavingOnServer { after_download: false })
+        } else {
+            options
+                .delete_after_days
+                .filter(|&d| age_days >= u64::from(d))
+                .map(|days| Reason::OlderThan { days, age_days })
+        };
+        match reason {
+            Some(r) => plan.delete.push(item(r)),
+            None => plan.keep += 1,
+        }
+    }
+    plan
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    fn listed(n: u32, size: u64) -> Listed {
+        Listed { number: n, uid: Some(format!("u{n}")), size }
+    }
+
+    fn seen(uid: &str, first_seen: i64, state: SeenState, deleted_locally: bool) -> (String, SeenUid) {
+        let s = SeenUid {
+            uid: uid.into(),
+            message: None,
+            first_seen,
+            size: 10,
+            state,
+            skip_reason: None,
+            deleted_locally,
+            deleted_on_server: None,
+        };
+        (uid.into(), s)
+    }
+
+    #[test]
+    fn each_rule_with_its_reason() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(100 * DAY);
+        let listing: Vec<Listed> =
+            vec![listed(1, 10), listed(2, 10), listed(3, 10), listed(4, 5000), listed(5, 10), listed(6, 10)];
+        let known: HashMap<String, SeenUid> = [
+            seen("u1", (99 * DAY) as i64, SeenState::Downloaded, false),
+            seen("u2", (80 * DAY) as i64, SeenState::Downloaded, false),
+            seen("u3", (99 * DAY) as i64, SeenState::Downloaded, true),
+            seen("u5", (10 * DAY) as i64, SeenState::Partial, false),
+        ]
+        .into_iter()
+        .collect();
+        let opts = Pop3Options {
+            delete_after_days: Some(7),
+            delete_when_deleted_locally: true,
+            skip_larger_than_kb: Some(4),
+            ..Pop3Options::default()
+        };
+        let p = decide(&listing, &known, &opts, now);
+        let reasons =
+            |items: &[PlanItem]| items.iter().map(|i| (i.number, i.reason.clone())).collect::<Vec<_>>();
+        assert_eq!(reasons(&p.download), [(6, Reason::New)]);
+        assert_eq!(reasons(&p.skip), [(4, Reason::TooLarge { limit_kb: 4 })]);
+        assert_eq!(
+            reasons(&p.delete),
+            [(2, Reason::OlderThan { days: 7, age_days: 20 }), (3, Reason::DeletedLocally)]
+        );
+        assert_eq!(p.keep, 2, "u1 is young, u5 is only a header here");
+        assert!(p.uidl);
+
+        // Leave off: everything downloaded goes, new ones after their download; a partial
+        // message stays (the server has the only full copy).
+        let opts = Pop3Options { leave_on_server: false, ..Pop3Options::default() };
+        let p = decide(&listing, &known, &opts, now);
+        assert_eq!(p.download.len(), 2);
+        assert_eq!(
+            reasons(&p.delete),
+            [
+                (1, Reason::NotLeavingOnServer { after_download: false }),
+                (2, Reason::NotLeavingOnServer { after_download: false }),
+                (3, Reason::NotLeavingOnServer { after_download: false }),
+                (4, Reason::NotLeavingOnServer { after_download: true }),
+                (6, Reason::NotLeavingOnServer { after_download: true }),
+            ]
+        );
+        assert_eq!(p.keep, 1);
+
+        // Headers only: new ones by TOP, nothing deleted after download.
+        let opts = Pop3Options { headers_only: true, leave_on_server: false, ..Pop3Options::default() };
+        let p = decide(&[listed(9, 10)], &HashMap::new(), &opts, now);
+        assert_eq!(reasons(&p.download), [(9, Reason::NewHeadersOnly)]);
+        assert!(p.delete.is_empty());
+    }
+
+    #[test]
+    fn a_skipped_message_is_looked_at_again() {
+        let known: HashMap<String, SeenUid> =
+            [seen("u1", 0, SeenState::Skipped, false)].into_iter().collect();
+        let p = decide(&[listed(1, 5000)], &known, &Pop3Options::default(), SystemTime::now());
+        assert_eq!(p.download.len(), 1, "no limit any more");
+        let json = serde_json::to_string(&p).unwrap();
+        assert!(json.contains(r#""reason":"new""#), "{json}");
+    }
+}

@@ -1,0 +1,375 @@
+//! The receive pass of a POP3 account, its dry run, and fetching the rest of a message that
+//! was downloaded as headers only. See the module comment of `pop3` for the safety rules.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime};
+
+use serde::Serialize;
+
+use super::Pop3;
+use super::download::{self, Ctx};
+use super::plan::{Listed, PlanItem, Pop3Plan, decide};
+use crate::account::{Account, Incoming};
+use crate::check::SessionFacts;
+use crate::error::{Error, ErrorReport, Kind, Result};
+use crate::net::{Endpoint, Transcript};
+use crate::options::Pop3Options;
+use crate::store::{FolderId, LOCAL_UIDVALIDITY, SeenState, StoreHandle};
+
+/// Tuning knobs; the defaults suit a desktop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tuning {
+    /// Commands in flight with PIPELINING (1 without it).
+    pub window: usize,
+    /// A message larger than this streams to a spool file instead of memory.
+    pub memory_limit: usize,
+    /// A commit holds at most this many messages or (in memory) bytes; while one commit
+    /// runs, the next batch fills up to these limits, then the download waits for it.
+    pub batch_messages: usize,
+    pub batch_bytes: usize,
+    /// The first commit of a pass goes at this many messages (the Inbox fills at once).
+    pub first_batch: usize,
+    /// A batch that is not full goes once its first message has waited this long.
+    pub batch_age: Duration,
+}
+
+impl Default for Tuning {
+    fn default() -> Self {
+        Tuning {
+            window: 16,
+            memory_limit: 1024 * 1024,
+            batch_messages: 2000,
+            batch_bytes: 8 * 1024 * 1024,
+            first_batch: 100,
+            batch_age: Duration::from_millis(500),
+        }
+    }
+}
+
+/// Which server, as whom, into which account of the store.
+#[derive(Clone)]
+pub struct Pop3Target {
+    /// The account's config id: its key in the store.
+    pub account_key: String,
+    pub endpoint: Endpoint,
+    pub user: String,
+    pub password: String,
+    /// For downloads too big for memory; default: `pop3-spool/<account>` beside the store
+    /// file (the temp dir for an in-memory store).
+    pub spool_dir: Option<PathBuf>,
+    pub tuning: Tuning,
+}
+
+impl std::fmt::Debug for Pop3Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Pop3Target({} as {} at {})", self.account_key, self.user, self.endpoint.address())
+    }
+}
+
+impl Pop3Target {
+    pub fn new(
+        account_key: impl Into<String>,
+        endpoint: Endpoint,
+        user: impl Into<String>,
+        password: impl Into<String>,
+    ) -> Pop3Target {
+        Pop3Target {
+            account_key: account_key.into(),
+            endpoint,
+            user: user.into(),
+            password: password.into(),
+            spool_dir: None,
+            tuning: Tuning::default(),
+        }
+    }
+
+    /// A POP3 account of the config; `password` is its incoming password.
+    pub fn for_account(account: &Account, password: impl Into<String>) -> Result<Pop3Target> {
+        if account.incoming_protocol != Incoming::Pop3 {
+            return Err(Error::config(format!("the account \"{}\" does not use POP3", account.name)));
+        }
+        let ep = Endpoint::for_account(account, &account.incoming)?;
+        Ok(Pop3Target::new(account.id.clone(), ep, account.incoming.user.clone(), password))
+    }
+}
+
+/// Where a pass is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Phase {
+    Connecting,
+    Listing,
+    Downloading,
+    Deleting,
+    Done,
+}
+
+/// One progress event: `done` of `total` messages of the phase, `bytes` of `total_bytes`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Pop3Progress {
+    pub phase: Phase,
+    pub done: u64,
+    pub total: u64,
+    pub bytes: u64,
+    pub total_bytes: u64,
+}
+
+/// Called on the pass's task: keep it quick.
+pub type ProgressFn<'a> = &'a (dyn Fn(&Pop3Progress) + Send + Sync);
+
+pub fn no_progress(_: &Pop3Progress) {}
+
+/// A message the server refused to hand over or delete.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Failure {
+    pub number: u32,
+    pub uid: Option<String>,
+    pub command: String,
+    pub server: String,
+}
+
+/// What a pass did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Pop3Report {
+    pub account: String,
+    pub server_messages: usize,
+    /// New messages in the local Inbox (headers-only ones included).
+    pub downloaded: usize,
+    /// Of those, downloaded as headers only.
+    pub headers_only: usize,
+    /// Downloads that turned out to be stored already (a pass interrupted after its commit).
+    pub duplicates: usize,
+    /// Message bytes received.
+    pub bytes: u64,
+    /// Store transactions the downloads took.
+    pub commits: usize,
+    pub skipped: Vec<PlanItem>,
+    pub failed: Vec<Failure>,
+    /// Removed from the server: only those the server confirmed with QUIT's +OK.
+    pub deleted: Vec<PlanItem>,
+    pub pipelined: bool,
+    pub uidl: bool,
+    /// The session ended with QUIT +OK (so the deletions happened).
+    pub quit_ok: bool,
+    pub elapsed_ms: u64,
+    /// The pass stopped early: what was committed stays, nothing was deleted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<ErrorReport>,
+}
+
+impl Pop3Report {
+    pub fn ok(&self) -> bool {
+        self.error.is_none() && self.quit_ok
+    }
+}
+
+fn unix(t: SystemTime) -> i64 {
+    t.duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+}
+
+async fn connect(target: &Pop3Target, transcript: &Transcript) -> Result<Pop3> {
+    let mut facts = SessionFacts::default();
+    let mut p = Pop3::open(&target.endpoint, transcript, &mut facts).await?;
+    p.login(&target.user, &target.password, &facts).await?;
+    Ok(p)
+}
+
+/// LIST and UIDL, joined by message number. Without UIDL, copies cannot be left on the
+/// server: the same message could not be recognised next time.
+async fn listing(p: &mut Pop3, options: &Pop3Options) -> Result<Vec<Listed>> {
+    let list = p.list().await?;
+    let Some(uids) = p.uidl_if_any().await? else {
+        if options.leave_on_server || options.headers_only {
+            return Err(Error::new(
+                Kind::Config,
+                format!(
+                    "{} has no UIDL, so Tidings cannot recognise a message it downloaded before: leaving copies on the server (or downloading headers only) would download them again each time. Turn off \"leave a copy on the server\" to download and delete them",
+                    p.host()
+                ),
+            ));
+        }
+        return Ok(list.into_iter().map(|(number, size)| Listed { number, uid: None, size }).collect());
+    };
+    let by_number: std::collections::HashMap<u32, String> = uids.into_iter().collect();
+    Ok(list
+        .into_iter()
+        .map(|(number, size)| Listed { number, uid: by_number.get(&number).cloned(), size })
+        .collect())
+}
+
+/// The spool directory, emptied of files a killed pass left behind (older than an hour:
+/// a running pass keeps writing to its file).
+fn spool_dir(target: &Pop3Target, store_path: Option<PathBuf>) -> PathBuf {
+    let safe: String = target
+        .account_key
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .collect();
+    let dir = target.spool_dir.clone().unwrap_or_else(|| {
+        let base =
+            store_path.and_then(|p| p.parent().map(Path::to_path_buf)).unwrap_or_else(std::env::temp_dir);
+        base.join("pop3-spool").join(safe)
+    });
+    if let Ok(entries) = std::fs::read_dir(&dir) {
+        let stale = |m: &std::fs::Metadata| {
+            m.modified().ok().and_then(|t| t.elapsed().ok()) > Some(Duration::from_secs(3600))
+        };
+        for e in entries.flatten() {
+            let part = e.path().extension().is_some_and(|x| x == "part");
+            if part && e.metadata().is_ok_and(|m| stale(&m)) {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
+    dir
+}
+
+/// One receive pass (see the `pop3` module comment for its safety rules). `now` is the
+/// clock for "delete after N days". Fails only when nothing was done (connect, login,
+/// listing); a pass cut short later returns its report with `error` set: what it committed
+/// stays, and it deleted nothing.
+pub async fn receive(
+    target: &Pop3Target,
+    options: &Pop3Options,
+    store: &StoreHandle,
+    now: SystemTime,
+    transcript: &Transcript,
+    progress: ProgressFn<'_>,
+) -> Result<Pop3Report> {
+    let t0 = Instant::now();
+    let emit = |phase, done, total| progress(&Pop3Progress { phase, done, total, bytes: 0, total_bytes: 0 });
+    emit(Phase::Connecting, 0, 0);
+    let mut p = connect(target, transcript).await?;
+    emit(Phase::Listing, 0, 0);
+    let listed = listing(&mut p, options).await?;
+    let key = target.account_key.clone();
+    let (account, inbox, seen, store_path) = store
+        .call(move |s| {
+            let a = s.account(&key)?;
+            let inbox = s.pop3_setup(a)?;
+            Ok((a, inbox, s.pop3_seen(a)?, s.path().map(Path::to_path_buf)))
+        })
+        .await?;
+    let plan = decide(&listed, &seen, options, now);
+    let at = unix(now);
+    let mut report = Pop3Report {
+        account: target.account_key.clone(),
+        server_messages: plan.server_messages,
+        skipped: plan.skip.clone(),
+        pipelined: p.pipelining(),
+        uidl: plan.uidl,
+        ..Pop3Report::default()
+    };
+    if !plan.skip.is_empty() {
+        let rows: Vec<(String, u64, String)> =
+            plan.skip.iter().filter_map(|i| Some((i.uid.clone()?, i.size, i.reason.describe()))).collect();
+        store.call(move |s| s.pop3_skipped(account, &rows, at)).await?;
+    }
+    let spool = spool_dir(target, store_path);
+    let ctx = Ctx {
+        store,
+        account,
+        inbox,
+        spool_dir: &spool,
+        tuning: &target.tuning,
+        hash: !plan.uidl,
+        progress,
+        total_bytes: plan.download_bytes(),
+        at,
+    };
+    let committed = match download::download(&mut p, &plan.download, &ctx, &mut report).await {
+        Ok(c) => c,
+        Err(e) => return Ok(cut_short(report, &e, t0)),
+    };
+    // Only what is stored may go; a new message's key is known only now without UIDL.
+    let to_delete: Vec<PlanItem> = plan
+        .delete
+        .iter()
+        .filter_map(|i| match &i.reason {
+            super::Reason::NotLeavingOnServer { after_download: true } => {
+                committed.get(&i.number).map(|key| PlanItem { uid: Some(key.clone()), ..i.clone() })
+            }
+            _ => Some(i.clone()),
+        })
+        .collect();
+    let marked = match download::delete(&mut p, &to_delete, &ctx, &mut report).await {
+        Ok(m) => m,
+        Err(e) => return Ok(cut_short(report, &e, t0)),
+    };
+    if let Err(e) = p.quit().await {
+        return Ok(cut_short(report, &e, t0));
+    }
+    report.quit_ok = true;
+    let uids: Vec<String> = marked.iter().filter_map(|i| i.uid.clone()).collect();
+    report.deleted = marked;
+    store.call(move |s| s.pop3_finish_pass(account, &uids, at)).await?;
+    emit(Phase::Done, report.downloaded as u64, report.downloaded as u64);
+    report.elapsed_ms = t0.elapsed().as_millis() as u64;
+    Ok(report)
+}
+
+/// The report of a pass that stopped early: the connection is dropped without QUIT, so
+/// the server deletes nothing.
+fn cut_short(mut report: Pop3Report, e: &Error, t0: Instant) -> Pop3Report {
+    report.error = Some(ErrorReport::from(e));
+    report.deleted.clear();
+    report.elapsed_ms = t0.elapsed().as_millis() as u64;
+    report
+}
+
+/// The dry run: exactly what [`receive`] would download, skip and delete now, and why.
+/// Sends no RETR, TOP or DELE, and changes nothing in the store.
+pub async fn plan(
+    target: &Pop3Target,
+    options: &Pop3Options,
+    store: &StoreHandle,
+    now: SystemTime,
+    transcript: &Transcript,
+) -> Result<Pop3Plan> {
+    let mut p = connect(target, transcript).await?;
+    let listed = listing(&mut p, options).await?;
+    let key = target.account_key.clone();
+    let seen = store.call(move |s| s.pop3_seen_by_key(&key)).await?;
+    p.quit().await?;
+    Ok(decide(&listed, &seen, options, now))
+}
+
+/// The whole text of a message that was downloaded as headers only (or the stored text of
+/// one downloaded whole): RETR by its UID, stored durably, returned.
+pub async fn fetch_rest(
+    target: &Pop3Target,
+    store: &StoreHandle,
+    folder: FolderId,
+    uid: u32,
+    transcript: &Transcript,
+) -> Result<Vec<u8>> {
+    let key = target.account_key.clone();
+    let (account, seen, stored) = store
+        .call(move |s| {
+            let a = s.account(&key)?;
+            Ok((a, s.pop3_seen_for(folder, uid)?, s.body(folder, LOCAL_UIDVALIDITY, uid)?))
+        })
+        .await?;
+    let seen = seen.ok_or_else(|| Error::config("this message was not downloaded from a POP3 server"))?;
+    if seen.state == SeenState::Downloaded
+        && let Some(raw) = stored
+    {
+        return Ok(raw);
+    }
+    let mut p = connect(target, transcript).await?;
+    let number = p.uidl().await?.into_iter().find(|(_, u)| *u == seen.uid).map(|(n, _)| n);
+    let number = number.ok_or_else(|| {
+        Error::new(
+            Kind::RefusedByServer,
+            format!("the message is no longer on {}; only its header was downloaded", p.host()),
+        )
+    })?;
+    // Opened to be read: it is going to be in memory anyway.
+    let mut raw = Vec::new();
+    p.retr_into(number, seen.size, &mut raw).await?;
+    let keep = raw.clone();
+    let server_uid = seen.uid.clone();
+    store.call(move |s| s.pop3_complete(account, &server_uid, &keep)).await?;
+    p.quit().await?;
+    Ok(raw)
+}
