@@ -18,7 +18,7 @@ use iced::keyboard::key::Named;
 use iced::theme::Mode;
 use iced::widget::container;
 use iced::{Length, Theme};
-use iced_test::selector::{Candidate, Target, id};
+use iced_test::selector::{Target, id};
 use iced_test::{Simulator, simulator};
 
 use tidings::app::{App, Message, Screen};
@@ -72,14 +72,7 @@ fn value(app: &App, field: &'static str) -> String {
 
 /// Every text on the screen (in a tall window), in order.
 fn texts(app: &App) -> Vec<String> {
-    let mut found = Vec::new();
-    let _ = tall(app).find(|candidate: Candidate<'_>| {
-        if let Candidate::Text { content, .. } = candidate {
-            found.push(content.to_string());
-        }
-        None::<()>
-    });
-    found
+    common::texts(tall(app))
 }
 
 fn shows(app: &App, text: &str) -> bool {

@@ -22,7 +22,7 @@ use iced::widget::container;
 use iced::{Length, Task, Theme};
 use iced_test::Simulator;
 use iced_test::futures::futures::StreamExt;
-use iced_test::selector::{Candidate, id};
+use iced_test::selector::id;
 
 use tidings::app::{App, Message, Screen};
 use tidings::screen::accounts;
@@ -226,14 +226,7 @@ fn letter(c: &str) -> Key {
 }
 
 fn texts(app: &App) -> Vec<String> {
-    let mut found = Vec::new();
-    let _ = window(app).find(|candidate: Candidate<'_>| {
-        if let Candidate::Text { content, .. } = candidate {
-            found.push(content.to_string());
-        }
-        None::<()>
-    });
-    found
+    common::texts(window(app))
 }
 
 fn shows(app: &App, text: &str) -> bool {

@@ -54,18 +54,7 @@ fn checks(app: &App) -> &wizard::Checks {
 
 /// Each row's stage and "ok", "failed", "not run" or "waiting".
 fn rows(test: &ServerTest) -> Vec<(StageName, &'static str)> {
-    test.rows
-        .iter()
-        .map(|row| {
-            let state = match &row.state {
-                RowState::Waiting => "waiting",
-                RowState::Done { ok: true, .. } => "ok",
-                RowState::Done { ok: false, .. } => "failed",
-                RowState::NotRun => "not run",
-            };
-            (row.name, state)
-        })
-        .collect()
+    test.rows.iter().map(|row| (row.name, row.state.label())).collect()
 }
 
 fn transcript_text(test: &ServerTest) -> String {

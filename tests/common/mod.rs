@@ -7,6 +7,7 @@ use std::path::Path;
 use iced::Theme;
 use iced_test::Simulator;
 use iced_test::futures::futures::StreamExt;
+use iced_test::selector::Candidate;
 
 use tidings::app::{App, Message};
 
@@ -58,4 +59,16 @@ pub fn assert_snapshot(ui: &mut Simulator<'_, Message>, theme: &Theme, name: &st
         "the {name} screen no longer matches {file}; if the change is intended, delete the \
          file, rerun, look at the image (TIDINGS_SNAPSHOT_PNG) and commit the new hash"
     );
+}
+
+/// Every text a simulated screen shows, in order.
+pub fn texts(mut ui: Simulator<'_, Message>) -> Vec<String> {
+    let mut found = Vec::new();
+    let _ = ui.find(|candidate: Candidate<'_>| {
+        if let Candidate::Text { content, .. } = candidate {
+            found.push(content.to_string());
+        }
+        None::<()>
+    });
+    found
 }

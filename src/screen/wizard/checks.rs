@@ -46,6 +46,18 @@ pub enum RowState {
     NotRun,
 }
 
+impl RowState {
+    /// "waiting", "ok", "failed" or "not run".
+    pub fn label(&self) -> &'static str {
+        match self {
+            RowState::Waiting => "waiting",
+            RowState::Done { ok: true, .. } => "ok",
+            RowState::Done { ok: false, .. } => "failed",
+            RowState::NotRun => "not run",
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Row {
     pub name: StageName,
@@ -363,18 +375,7 @@ mod tests {
     }
 
     fn states(test: &ServerTest) -> Vec<(StageName, &'static str)> {
-        test.rows
-            .iter()
-            .map(|row| {
-                let state = match &row.state {
-                    RowState::Waiting => "waiting",
-                    RowState::Done { ok: true, .. } => "ok",
-                    RowState::Done { ok: false, .. } => "failed",
-                    RowState::NotRun => "not run",
-                };
-                (row.name, state)
-            })
-            .collect()
+        test.rows.iter().map(|row| (row.name, row.state.label())).collect()
     }
 
     fn server(security: Security) -> Server {
