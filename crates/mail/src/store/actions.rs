@@ -188,8 +188,14 @@ fn remove_rows(tx: &Transaction<'_>, folder: FolderId, uids: &[u32]) -> rusqlite
 
 impl Store {
     /// Applies `action` to the local rows and records what the server must be told, in one
-    /// transaction: after a crash either both happened or neither.
+    /// transaction: after a crash either both happened or neither. For an account whose
+    /// folders live only here (POP3) nothing is recorded: the change is applied completely
+    /// with [`Store::apply_local`] (a deletion goes to the local Trash and counts as "deleted
+    /// here" for the option that deletes the server copy on the next pass).
     pub fn queue_action(&mut self, account: AccountId, action: &MailAction) -> Result<()> {
+        if self.is_local_account(account)? {
+            return self.apply_local(account, action);
+        }
         let label = self.label.clone();
         let err = |e| super::sql_error(&label, "record a change to your mail", e);
         let tx = self.conn.transaction().map_err(err)?;
