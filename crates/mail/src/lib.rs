@@ -18,6 +18,7 @@ pub mod inspect;
 pub mod net;
 pub mod notify;
 pub mod options;
+pub mod pass;
 pub mod pop3;
 pub mod profile;
 pub mod schedule;

@@ -5,6 +5,8 @@
 //! read elsewhere (\Seen) never notify.
 
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures::StreamExt;
 use futures::stream::BoxStream;
@@ -51,9 +53,11 @@ pub fn summarize(account: &str, arrived: &[Arrived]) -> Option<NewMail> {
     Some(NewMail { summary, body, count })
 }
 
-/// A connection to the notification service.
+/// A connection to the notification service; clones share it, and share the on/off switch.
+#[derive(Clone)]
 pub struct Notifier {
     proxy: zbus::Proxy<'static>,
+    enabled: Arc<AtomicBool>,
 }
 
 fn bus_error(what: &str, e: zbus::Error) -> Error {
@@ -70,7 +74,17 @@ impl Notifier {
         let proxy = zbus::Proxy::new(&conn, SERVICE, PATH, SERVICE)
             .await
             .map_err(|e| bus_error("cannot notify", e))?;
-        Ok(Notifier { proxy })
+        Ok(Notifier { proxy, enabled: Arc::new(AtomicBool::new(true)) })
+    }
+
+    /// The global switch ("show desktop notifications"); on by default. Off, accounts
+    /// still report new mail to the window but show no desktop notification.
+    pub fn set_enabled(&self, on: bool) {
+        self.enabled.store(on, Ordering::Relaxed);
+    }
+
+    pub fn enabled(&self) -> bool {
+        self.enabled.load(Ordering::Relaxed)
     }
 
     /// Shows (or, with `replaces`, updates) a new-mail notification; returns its id.

@@ -16,6 +16,7 @@ use tokio::sync::mpsc::{Receiver, UnboundedSender};
 use tokio::time::{Instant, sleep_until};
 
 use crate::error::{Error, Kind};
+use crate::options::Options;
 
 /// An account's schedule (its settings; part of the config).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,6 +34,10 @@ impl Default for Schedule {
     }
 }
 
+/// A minute of the schedule. [`run_scaled`] takes another length so that tests against real
+/// servers can run "every 2 minutes" in seconds; the config always counts real minutes.
+pub const MINUTE: Duration = Duration::from_secs(60);
+
 /// Checking more often than this gets accounts throttled or blocked by some providers.
 pub const MIN_SENSIBLE_MINUTES: u32 = 5;
 
@@ -42,7 +47,12 @@ impl Schedule {
     }
 
     pub fn interval(&self) -> Option<Duration> {
-        self.every_minutes.filter(|m| *m > 0).map(|m| Duration::from_secs(u64::from(m) * 60))
+        self.interval_in(MINUTE)
+    }
+
+    /// The interval when a minute lasts `minute` (tests shorten it; see [`run_scaled`]).
+    pub fn interval_in(&self, minute: Duration) -> Option<Duration> {
+        self.every_minutes.filter(|m| *m > 0).map(|m| minute.saturating_mul(m))
     }
 
     /// A word of caution for short intervals.
@@ -58,7 +68,11 @@ impl Schedule {
 
     /// Up to a tenth of the interval, at most a minute.
     pub fn max_jitter(&self) -> Duration {
-        self.interval().map(|i| (i / 10).min(Duration::from_secs(60))).unwrap_or_default()
+        self.max_jitter_in(MINUTE)
+    }
+
+    fn max_jitter_in(&self, minute: Duration) -> Duration {
+        self.interval_in(minute).map(|i| (i / 10).min(minute)).unwrap_or_default()
     }
 }
 
@@ -87,6 +101,9 @@ pub enum Command {
     RunNow,
     /// New settings; takes effect from the next wait.
     Reschedule(Schedule),
+    /// The account's options changed (the schedule among them): the scheduler takes the
+    /// schedule, the pass runner the rest (see `pass::run_account`).
+    Options(Options),
 }
 
 /// What the scheduler tells the status bar.
@@ -110,10 +127,15 @@ pub enum Event {
 /// Retry delays after network failures: 30 s doubling to at most 15 minutes, never longer
 /// than the account's own interval (when it has one).
 pub fn retry_delay(schedule: &Schedule, failures: u32) -> Duration {
-    let base =
-        Duration::from_secs(30).saturating_mul(2u32.saturating_pow(failures.saturating_sub(1).min(16)));
-    let cap = Duration::from_secs(15 * 60);
-    let cap = schedule.interval().map_or(cap, |i| i.min(cap).max(Duration::from_secs(30)));
+    retry_delay_in(schedule, failures, MINUTE)
+}
+
+/// [`retry_delay`] when a minute lasts `minute`.
+pub fn retry_delay_in(schedule: &Schedule, failures: u32, minute: Duration) -> Duration {
+    let first = minute / 2;
+    let base = first.saturating_mul(2u32.saturating_pow(failures.saturating_sub(1).min(16)));
+    let cap = minute.saturating_mul(15);
+    let cap = schedule.interval_in(minute).map_or(cap, |i| i.min(cap).max(first));
     base.min(cap)
 }
 
@@ -132,18 +154,32 @@ impl Jitter {
 
 /// Runs the account's schedule until the command channel closes.
 pub async fn run(
+    schedule: Schedule,
+    runner: impl PassRunner,
+    commands: Receiver<Command>,
+    events: UnboundedSender<Event>,
+    seed: u64,
+) {
+    run_scaled(schedule, MINUTE, runner, commands, events, seed).await
+}
+
+/// [`run`] with minutes of another length: intervals, jitter and retry delays all scale
+/// with it (integration tests run a 2-minute schedule in 2 seconds).
+pub async fn run_scaled(
     mut schedule: Schedule,
+    minute: Duration,
     mut runner: impl PassRunner,
     mut commands: Receiver<Command>,
     events: UnboundedSender<Event>,
     seed: u64,
 ) {
+    let minute = minute.max(Duration::from_millis(1));
     let mut jitter = Jitter(seed | 1);
     let mut failures = 0u32;
     let mut next: Option<(Instant, Reason)> = if schedule.at_start {
         Some((Instant::now(), Reason::Start))
     } else {
-        schedule.interval().map(|i| (Instant::now() + i + jitter.next(schedule.max_jitter()), Reason::Timer))
+        timer(&schedule, minute, &mut jitter, Instant::now())
     };
     loop {
         let reason = tokio::select! {
@@ -151,10 +187,10 @@ pub async fn run(
             cmd = commands.recv() => match cmd {
                 None => return,
                 Some(Command::RunNow) => Reason::Manual,
-                Some(Command::Reschedule(s)) => {
+                Some(Command::Reschedule(s) | Command::Options(Options { schedule: s, .. })) => {
                     schedule = s;
                     if failures == 0 {
-                        next = schedule.interval().map(|i| (Instant::now() + i + jitter.next(schedule.max_jitter()), Reason::Timer));
+                        next = timer(&schedule, minute, &mut jitter, Instant::now());
                     }
                     continue;
                 }
@@ -171,7 +207,9 @@ pub async fn run(
                     cmd = commands.recv() => match cmd {
                         None => return,
                         Some(Command::RunNow) => { let _ = events.send(Event::Merged); }
-                        Some(Command::Reschedule(s)) => schedule = s,
+                        Some(Command::Reschedule(s) | Command::Options(Options { schedule: s, .. })) => {
+                            schedule = s;
+                        }
                     },
                 }
             }
@@ -181,16 +219,14 @@ pub async fn run(
             Err(e) if e.kind() == Kind::Network => {
                 failures += 1;
                 // "Only when I ask" never runs by itself, not even to retry.
-                let retry = (schedule.at_start || schedule.interval().is_some())
-                    .then(|| retry_delay(&schedule, failures));
+                let retry = (schedule.at_start || schedule.interval_in(minute).is_some())
+                    .then(|| retry_delay_in(&schedule, failures, minute));
                 next = retry.map(|d| (now + d, Reason::Retry));
                 let _ = events.send(Event::Offline { reason: e.to_string(), retry_in: retry });
             }
             other => {
                 failures = 0;
-                next = schedule
-                    .interval()
-                    .map(|i| (now + i + jitter.next(schedule.max_jitter()), Reason::Timer));
+                next = timer(&schedule, minute, &mut jitter, now);
                 let _ = events.send(Event::PassFinished {
                     ok: other.is_ok(),
                     error: other.err().map(|e| e.to_string()),
@@ -199,6 +235,17 @@ pub async fn run(
             }
         }
     }
+}
+
+/// The next timer pass: one interval (plus jitter) from `from`, if the schedule has one.
+fn timer(
+    schedule: &Schedule,
+    minute: Duration,
+    jitter: &mut Jitter,
+    from: Instant,
+) -> Option<(Instant, Reason)> {
+    let interval = schedule.interval_in(minute)?;
+    Some((from + interval + jitter.next(schedule.max_jitter_in(minute)), Reason::Timer))
 }
 
 async fn wait(until: Option<Instant>) {

@@ -168,3 +168,52 @@ fn warnings_and_defaults() {
     assert_eq!(Schedule::default().max_jitter(), Duration::from_secs(60));
     assert_eq!(Schedule { at_start: false, every_minutes: Some(5) }.max_jitter(), Duration::from_secs(30));
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_shorter_minute_scales_interval_jitter_and_backoff() {
+    let rec = Recorder::new(Duration::ZERO);
+    {
+        let mut f = rec.failures.lock().unwrap();
+        f.extend(std::iter::repeat_n(Kind::Network, 3));
+    }
+    let (cmd_tx, cmd_rx) = mpsc::channel(8);
+    let (ev_tx, mut ev) = mpsc::unbounded_channel();
+    let schedule = Schedule { at_start: true, every_minutes: Some(2) };
+    tokio::spawn(run_scaled(schedule, Duration::from_secs(1), rec.clone(), cmd_rx, ev_tx, 7));
+    let mut retries = Vec::new();
+    while retries.len() < 3 {
+        if let Some(Event::Offline { retry_in, .. }) = ev.recv().await {
+            retries.push(retry_in.unwrap().as_millis());
+        }
+    }
+    // Half a minute doubling, capped at the interval: 0.5 s, 1 s, 2 s.
+    assert_eq!(retries, [500, 1000, 2000]);
+    loop {
+        if let Some(Event::PassFinished { next, .. }) = ev.recv().await {
+            let next = next.unwrap();
+            assert!(next >= Duration::from_secs(2) && next <= Duration::from_millis(2200), "{next:?}");
+            break;
+        }
+    }
+    drop(cmd_tx);
+}
+
+#[tokio::test(start_paused = true)]
+async fn at_start_only_runs_once_and_new_options_reschedule() {
+    let rec = Recorder::new(Duration::from_secs(1));
+    let (cmd, mut ev) = start(Schedule { at_start: true, every_minutes: None }, &rec);
+    assert_eq!(ev.recv().await, Some(Event::PassStarted(Reason::Start)));
+    assert!(matches!(ev.recv().await, Some(Event::PassFinished { ok: true, next: None, .. })));
+    tokio::time::sleep(24 * 60 * MIN).await;
+    assert_eq!(rec.starts().len(), 1, "no interval: nothing more by itself");
+    // The account's options change to "every 10 minutes": the timer starts from now.
+    let options = crate::options::Options {
+        schedule: Schedule { at_start: true, every_minutes: Some(10) },
+        ..Default::default()
+    };
+    cmd.send(Command::Options(options)).await.unwrap();
+    let asked = Instant::now();
+    assert_eq!(ev.recv().await, Some(Event::PassStarted(Reason::Timer)));
+    let waited = asked.elapsed();
+    assert!(waited >= 10 * MIN && waited <= 11 * MIN, "{waited:?}");
+}
