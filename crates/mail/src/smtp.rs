@@ -3,6 +3,8 @@
 //! when chosen, is required. lettre's own tracing stays off: it would log the AUTH secret.
 
 use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
 
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
@@ -109,9 +111,37 @@ async fn ehlo(lc: &mut LineConn, transcript: &Transcript) -> Result<Vec<String>>
 /// Hands the connection to lettre and authenticates. lettre reads a greeting and sends EHLO
 /// itself, so it is given a local one (not from the server, not in the transcript).
 pub async fn login(lc: LineConn, ep: &Endpoint, user: &str, password: &str) -> Result<AsyncSmtpConnection> {
+    login_metered(lc, ep, user, password).await.map(|(smtp, _)| smtp)
+}
+
+/// Counts the bytes written on a handed-over connection: progress of a large message, and
+/// whether the end of a message reached the connection (see `send`).
+#[derive(Debug, Clone, Default)]
+pub struct Meter(Arc<AtomicU64>);
+
+impl Meter {
+    /// Bytes written so far (commands and message data).
+    pub fn written(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// [`login`], also returning the [`Meter`] of the connection.
+pub async fn login_metered(
+    lc: LineConn,
+    ep: &Endpoint,
+    user: &str,
+    password: &str,
+) -> Result<(AsyncSmtpConnection, Meter)> {
     let transcript = lc.connection().transcript().clone();
     transcript.add_secret(password);
-    let handover = Handover { conn: lc.into_connection(), greeting: b"220 handover\r\n".to_vec(), pos: 0 };
+    let meter = Meter::default();
+    let handover = Handover {
+        conn: lc.into_connection(),
+        greeting: b"220 handover\r\n".to_vec(),
+        pos: 0,
+        meter: meter.clone(),
+    };
     let mut smtp =
         AsyncSmtpConnection::connect_with_transport(Box::new(handover), &ClientId::Domain(HELO_NAME.into()))
             .await
@@ -121,7 +151,7 @@ pub async fn login(lc: LineConn, ep: &Endpoint, user: &str, password: &str) -> R
     match smtp.auth(&[Mechanism::Plain, Mechanism::Login], &creds).await {
         Ok(_) => {
             transcript.stage(StageName::Login, t, true, None);
-            Ok(smtp)
+            Ok((smtp, meter))
         }
         Err(e) => {
             let err = map_error(ep, e, transcript.last_server_line());
@@ -151,8 +181,31 @@ pub fn map_error(ep: &Endpoint, e: lettre::transport::smtp::Error, server: Optio
         Some("535") | Some("534") => {
             Error::new(Kind::Auth, format!("{host} did not accept the user name or password")).with_server(words)
         }
-        Some("530") => Error::new(Kind::Tls, format!("{host} requires encryption before logging in; choose STARTTLS or SSL/TLS"))
-            .with_server(words),
+        Some("530") if words.to_ascii_uppercase().contains("STARTTLS") || words.contains("5.7.11") => {
+            Error::new(Kind::Tls, format!("{host} requires encryption before logging in; choose STARTTLS or SSL/TLS"))
+                .with_server(words)
+        }
+        Some("530") => Error::new(
+            Kind::Auth,
+            format!("{host} requires logging in before sending; check the outgoing server's user name and password"),
+        )
+        .with_server(words),
+        Some("552") | Some("523") => Error::new(
+            Kind::RefusedByServer,
+            format!("the message is too large for {host}; send the attachments another way or make them smaller"),
+        )
+        .with_server(words),
+        Some("554") | Some("550") | Some("551") | Some("553")
+            if words.contains("5.7.1") || words.to_ascii_lowercase().contains("relay") =>
+        {
+            Error::new(
+                Kind::RefusedByServer,
+                format!(
+                    "{host} refused to relay: it does not accept this recipient or sender from this account (log in, or use the account's own address)"
+                ),
+            )
+            .with_server(words)
+        }
         Some(c) if c.starts_with('4') => {
             Error::new(Kind::RefusedByServer, format!("{host} has a temporary problem; try again later")).with_server(words)
         }
@@ -171,6 +224,7 @@ struct Handover {
     conn: Connection,
     greeting: Vec<u8>,
     pos: usize,
+    meter: Meter,
 }
 
 impl AsyncRead for Handover {
@@ -192,7 +246,12 @@ impl AsyncRead for Handover {
 
 impl AsyncWrite for Handover {
     fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
-        Pin::new(&mut self.get_mut().conn).poll_write(cx, buf)
+        let this = self.get_mut();
+        let r = Pin::new(&mut this.conn).poll_write(cx, buf);
+        if let Poll::Ready(Ok(n)) = &r {
+            this.meter.0.fetch_add(*n as u64, Ordering::Relaxed);
+        }
+        r
     }
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
         Pin::new(&mut self.get_mut().conn).poll_flush(cx)

@@ -17,6 +17,7 @@
 mod actions;
 mod folders;
 mod messages;
+mod outbox;
 mod pop3;
 pub mod schema;
 mod types;

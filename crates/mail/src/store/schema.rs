@@ -131,8 +131,41 @@ BEGIN
 END;
 ";
 
+/// Version 4: the Outbox. A message is written here (durably) before it is submitted and
+/// leaves only once the server accepted it and its Sent copy is stored. `state` moves
+/// queued → submitting (recorded before DATA) → accepted (recorded right after the server's
+/// reply, before the Sent copy) → row deleted. A row found in `submitting` after its
+/// `busy_until` may have reached the server: it is never resent without the user's word.
+pub const SCHEMA_V4: &str = "
+CREATE TABLE outbox (
+    id            INTEGER PRIMARY KEY,
+    account       INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    message_id    TEXT NOT NULL,
+    subject       TEXT,
+    env_from      TEXT NOT NULL,
+    -- JSON array of the envelope recipients
+    recipients    TEXT NOT NULL,
+    -- the exact bytes submitted and stored in Sent (CRLF)
+    raw           BLOB NOT NULL,
+    -- queued, submitting, accepted
+    state         TEXT NOT NULL DEFAULT 'queued',
+    attempts      INTEGER NOT NULL DEFAULT 0,
+    error_kind    TEXT,
+    error_message TEXT,
+    error_server  TEXT,
+    -- the server's reply to the message once accepted
+    reply         TEXT,
+    created_at    INTEGER NOT NULL,
+    updated_at    INTEGER NOT NULL,
+    -- unix seconds until which a running send (submitting) or Sent copy (accepted) owns the row
+    busy_until    INTEGER,
+    accepted_at   INTEGER
+);
+CREATE INDEX outbox_by_account ON outbox (account, id);
+";
+
 /// Step `i` takes the schema from version `i` to `i + 1`.
-pub const MIGRATIONS: &[&str] = &[SCHEMA_V1, SCHEMA_V2, SCHEMA_V3];
+pub const MIGRATIONS: &[&str] = &[SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4];
 
 /// The version this build writes.
 pub fn latest() -> u32 {
@@ -215,9 +248,16 @@ mod tests {
             .unwrap()
             .map(|t| t.unwrap())
             .collect();
-        for t in
-            ["accounts", "folders", "messages", "bodies", "pending_actions", "pop3_accounts", "pop3_uids"]
-        {
+        for t in [
+            "accounts",
+            "folders",
+            "messages",
+            "bodies",
+            "pending_actions",
+            "pop3_accounts",
+            "pop3_uids",
+            "outbox",
+        ] {
             assert!(tables.iter().any(|x| x == t), "{t} missing from {tables:?}");
         }
     }

@@ -404,7 +404,7 @@ fn commit_batch(
 
 /// A new unread message row in a local folder; returns its row id.
 #[allow(clippy::too_many_arguments)]
-fn insert_message(
+pub(in crate::store) fn insert_message(
     tx: &Transaction<'_>,
     label: &str,
     folder: FolderId,

@@ -1,0 +1,228 @@
+//! The Outbox: every message is written here, durably, before it is submitted, and leaves
+//! only once the server accepted it and its Sent copy is stored.
+//!
+//! A row moves `queued` → `submitting` (recorded before DATA) → `accepted` (recorded right
+//! after the server's reply, before the Sent copy) → removed (Sent copy stored). A send that
+//! fails where the server cannot have taken the message goes back to `queued` with the error
+//! and the server's words, and is tried again by the next send/receive. After a crash an
+//! `accepted` row only gets its Sent copy, never a second submission; a row left in
+//! `submitting` is ambiguous (the server may have accepted it just before the crash), so it
+//! is held — shown as "may already have been sent" — and sent again only after the user
+//! confirms ([`confirm_resend`]). So every message is delivered once or is still here.
+//!
+//! The functions here run on the store thread ([`StoreHandle`]); [`crate::send::flush_outbox`]
+//! does the sending.
+
+use serde::Serialize;
+
+use crate::error::{Error, Kind, Result};
+use crate::store::StoreHandle;
+
+/// A message ready for the Outbox: the exact bytes (CRLF line endings, Message-ID and Date
+/// present, no Bcc header) and its envelope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outgoing {
+    pub raw: Vec<u8>,
+    /// With the angle brackets, as in the header.
+    pub message_id: String,
+    /// The envelope sender (MAIL FROM).
+    pub from: String,
+    /// The envelope recipients (RCPT TO): To, Cc and Bcc.
+    pub recipients: Vec<String>,
+}
+
+impl Outgoing {
+    /// Refuses what could never be sent: no recipient, no bytes, bare line feeds.
+    pub fn check(&self) -> Result<()> {
+        if self.recipients.is_empty() {
+            return Err(Error::config("the message has no recipient"));
+        }
+        if self.raw.is_empty() {
+            return Err(Error::config("the message is empty"));
+        }
+        if self.from.trim().is_empty() {
+            return Err(Error::config("the message has no sender address"));
+        }
+        let bare_lf =
+            self.raw.iter().enumerate().any(|(i, &b)| b == b'\n' && (i == 0 || self.raw[i - 1] != b'\r'));
+        if bare_lf || !self.raw.ends_with(b"\r\n") {
+            return Err(Error::config("the message's lines must end with CRLF (use Outgoing::from_message)"));
+        }
+        Ok(())
+    }
+}
+
+/// Where a row is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OutboxState {
+    /// Waiting for the next send (new, or after a failure).
+    Queued,
+    /// A send began; while `busy_until` lies ahead it is running, afterwards the outcome is
+    /// unknown and the row waits for the user ([`confirm_resend`]).
+    Submitting,
+    /// The server accepted it; only the Sent copy is missing.
+    Accepted,
+}
+
+impl OutboxState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutboxState::Queued => "queued",
+            OutboxState::Submitting => "submitting",
+            OutboxState::Accepted => "accepted",
+        }
+    }
+    pub(crate) fn parse(s: &str) -> OutboxState {
+        match s {
+            "submitting" => OutboxState::Submitting,
+            "accepted" => OutboxState::Accepted,
+            _ => OutboxState::Queued,
+        }
+    }
+}
+
+/// What a person sees for a row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OutboxStatus {
+    /// Will be sent by the next send/receive.
+    Waiting,
+    /// A send is running now.
+    Sending,
+    /// The last send was cut off after the message was handed over: it may have been
+    /// delivered. Sent again only when the user confirms.
+    MaybeSent,
+    /// Delivered; its copy in Sent is still to be stored.
+    SentNotFiled,
+}
+
+/// The last error of a row: kind, our sentence, the server's own words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OutboxError {
+    pub kind: Kind,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server: Option<String>,
+}
+
+impl From<&Error> for OutboxError {
+    fn from(e: &Error) -> Self {
+        OutboxError {
+            kind: e.kind(),
+            message: e.message().to_string(),
+            server: e.server_words().map(str::to_string),
+        }
+    }
+}
+
+impl std::fmt::Display for OutboxError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)?;
+        if let Some(words) = &self.server {
+            write!(f, " (server said: {words})")?;
+        }
+        Ok(())
+    }
+}
+
+pub(crate) fn parse_kind(s: &str) -> Kind {
+    match s {
+        "auth" => Kind::Auth,
+        "network" => Kind::Network,
+        "tls" => Kind::Tls,
+        "protocol" => Kind::Protocol,
+        "refused-by-server" => Kind::RefusedByServer,
+        "config" => Kind::Config,
+        _ => Kind::Storage,
+    }
+}
+
+/// One message in the Outbox, for display and for the sender.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OutboxItem {
+    pub id: i64,
+    /// The config id of the account.
+    pub account: String,
+    pub message_id: String,
+    pub subject: Option<String>,
+    pub from: String,
+    pub recipients: Vec<String>,
+    /// Bytes.
+    pub size: u64,
+    pub state: OutboxState,
+    /// Sends begun (including logins that failed before any message was handed over).
+    pub attempts: u32,
+    pub last_error: Option<OutboxError>,
+    /// The server's reply once it accepted the message.
+    pub reply: Option<String>,
+    /// Unix seconds.
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub busy_until: Option<i64>,
+    pub accepted_at: Option<i64>,
+}
+
+impl OutboxItem {
+    /// Whether a send (or Sent copy) may be running on it at unix time `now`.
+    pub fn busy(&self, now: i64) -> bool {
+        self.state != OutboxState::Queued && self.busy_until.is_some_and(|t| t >= now)
+    }
+
+    pub fn status(&self, now: i64) -> OutboxStatus {
+        match self.state {
+            OutboxState::Queued => OutboxStatus::Waiting,
+            OutboxState::Submitting if self.busy(now) => OutboxStatus::Sending,
+            OutboxState::Submitting => OutboxStatus::MaybeSent,
+            OutboxState::Accepted => OutboxStatus::SentNotFiled,
+        }
+    }
+
+    /// Why it is still here, in words (None for a new message waiting its turn).
+    pub fn reason(&self, now: i64) -> Option<String> {
+        let error = self.last_error.as_ref().map(ToString::to_string);
+        match self.status(now) {
+            OutboxStatus::Waiting => error.map(|e| format!("not sent: {e}")),
+            OutboxStatus::Sending => Some("being sent now".into()),
+            OutboxStatus::MaybeSent => Some(format!(
+                "may already have been sent: the send was cut off after the message was handed to the server{}; \
+                 it is sent again only when you confirm",
+                error.map(|e| format!(" ({e})")).unwrap_or_default()
+            )),
+            OutboxStatus::SentNotFiled => Some(format!(
+                "sent; the copy in Sent is still to be stored{}",
+                error.map(|e| format!(" ({e})")).unwrap_or_default()
+            )),
+        }
+    }
+}
+
+/// The Subject header of a message, decoded (for the list).
+pub(crate) fn subject_of(raw: &[u8]) -> Option<String> {
+    let msg = mail_parser::MessageParser::new().parse_headers(raw)?;
+    msg.subject().map(str::to_string)
+}
+
+/// Puts a message into the account's Outbox (config id `account`), durably, before anything
+/// is sent. The next [`crate::send::flush_outbox`] of the account submits it.
+pub async fn enqueue(store: &StoreHandle, account: &str, msg: Outgoing) -> Result<OutboxItem> {
+    let account = account.to_string();
+    store.call(move |s| s.outbox_enqueue(&account, &msg)).await
+}
+
+/// The Outbox of one account (config id), or of every account; oldest first.
+pub async fn list(store: &StoreHandle, account: Option<&str>) -> Result<Vec<OutboxItem>> {
+    let account = account.map(str::to_string);
+    store.call(move |s| s.outbox_list(account.as_deref())).await
+}
+
+/// Removes a message the user no longer wants sent (refused while it is being sent).
+pub async fn remove(store: &StoreHandle, id: i64) -> Result<bool> {
+    store.call(move |s| s.outbox_remove(id)).await
+}
+
+/// The user confirms that a message held as "may already have been sent" is to be sent
+/// again; the next flush submits it.
+pub async fn confirm_resend(store: &StoreHandle, id: i64) -> Result<OutboxItem> {
+    store.call(move |s| s.outbox_confirm_resend(id)).await
+}
