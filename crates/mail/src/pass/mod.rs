@@ -1,7 +1,9 @@
 //! One account's send/receive pass, and the task that runs passes on the account's schedule.
 //!
 //! A pass receives (the IMAP sync engine over every folder, or a POP3 receive pass into the
-//! local folders, as the account says), then flushes the account's Outbox. Everything it
+//! local folders, as the account says), then flushes the account's Outbox
+//! ([`crate::send::flush_outbox`]); a send failure is reported, and puts the account
+//! offline only when it is a network error. Everything it
 //! does is reported as [`AccountEvent`]s for the status bar and for notifications: the
 //! scheduler's events, progress while checking and sending, IDLE's state, new mail (unread
 //! arrivals in the Inbox: mail read elsewhere never notifies), and "the store changed".
@@ -11,6 +13,7 @@
 //! keyring on a blocking thread, never on the caller's.
 
 mod news;
+mod outbox;
 mod progress;
 mod run;
 
@@ -220,7 +223,7 @@ impl AccountPass {
     /// pass a network failure (offline, retried with backoff); other failures are reported.
     async fn run(&mut self) -> PassResult {
         // The first pass sets the new-mail mark from what the store already holds.
-        self.shared.news.lock().await.look(&self.store).await?;
+        self.shared.news.lock().await.prime(&self.store).await?;
         let received = match self.account.incoming_protocol {
             Incoming::Imap => self.receive_imap().await,
             Incoming::Pop3 => self.receive_pop3().await,
@@ -314,8 +317,8 @@ impl AccountPass {
 
     /// Sends what waits in the account's Outbox.
     async fn flush_outbox(&mut self) -> Result<()> {
-        // The Outbox (crate::send) is not part of this crate yet: nothing waits to be sent.
-        Ok(())
+        let transcript = || self.transcript();
+        outbox::flush(&self.account, &self.secrets, &self.store, transcript, &self.events).await
     }
 }
 

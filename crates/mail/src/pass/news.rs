@@ -36,6 +36,14 @@ impl News {
         News { account_key: account_key.into(), mark: None }
     }
 
+    /// Sets the mark from what the store holds, unless it is set already.
+    pub(super) async fn prime(&mut self, store: &StoreHandle) -> Result<()> {
+        if self.mark.is_none() {
+            self.look(store).await?;
+        }
+        Ok(())
+    }
+
     /// Unread messages that arrived since the last look, oldest first; moves the mark.
     pub(super) async fn look(&mut self, store: &StoreHandle) -> Result<Vec<Arrival>> {
         let key = self.account_key.clone();
