@@ -1,7 +1,11 @@
 //! The application: which screen is shown, and the router between screens and the core.
+//! Every account's send/receive runs in a subscription of its own ([`passes`]), whatever
+//! the screen; the app keeps each account's command sender and status bar.
 
 use iced::keyboard::{self, key};
 use iced::theme::Mode;
+use std::time::{Duration, SystemTime};
+
 use iced::widget::{container, operation};
 use iced::{Element, Event, Length, Subscription, Task, Theme, event, system, window};
 
@@ -11,6 +15,7 @@ use tidings_mail::error::{Error, Kind};
 use tidings_mail::profile::Profile;
 use tidings_mail::secret::Secrets;
 
+use crate::passes::{self, Effect, Passes};
 use crate::screen::settings::{self, store::Stored};
 use crate::screen::wizard::save::{self, PasswordStore, SaveError, Saved};
 use crate::screen::{accounts, inspector, loading, mailbox, welcome, wizard};
@@ -25,6 +30,8 @@ pub struct App {
     theme: Theme,
     /// Where the wizard's discovery looks: the real world, or the testkit's servers in tests.
     discover: DiscoverOptions,
+    /// Each account's send/receive: its command sender and status bar.
+    passes: Passes,
 }
 
 pub enum Screen {
@@ -54,6 +61,10 @@ pub enum Message {
     /// The desktop's colour scheme, at start and whenever it changes.
     SystemTheme(Mode),
     Key(KeyAction),
+    /// What an account's send/receive reports.
+    Pass(passes::Event),
+    /// The clock, while a status bar counts down (an account offline).
+    Tick(SystemTime),
 }
 
 /// What a key press means, whatever the screen (see [`key_action`]).
@@ -73,6 +84,7 @@ impl App {
             screen: Screen::Loading,
             theme: theme::for_mode(Mode::None),
             discover: DiscoverOptions::default(),
+            passes: Passes::default(),
         };
         let load = app.load();
         (app, Task::batch([load, system::theme().map(Message::SystemTheme)]))
@@ -87,6 +99,7 @@ impl App {
             screen: Screen::Loading,
             theme: theme::for_mode(Mode::None),
             discover: DiscoverOptions::default(),
+            passes: Passes::default(),
         };
         let _ = app.loaded(Ok(config));
         app
@@ -105,6 +118,11 @@ impl App {
 
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// The accounts' send/receive state (status bars, running tasks).
+    pub fn passes(&self) -> &Passes {
+        &self.passes
     }
 
     pub fn title(&self) -> String {
@@ -129,6 +147,11 @@ impl App {
             Message::Mailbox(message) => self.mailbox(message),
             Message::SystemTheme(mode) => self.system_theme(mode),
             Message::Key(action) => self.key(action),
+            Message::Pass(event) => self.pass_event(event),
+            Message::Tick(now) => {
+                self.passes.tick(now);
+                Task::none()
+            }
         }
     }
 
@@ -138,10 +161,12 @@ impl App {
             Screen::LoadFailed(failed) => failed.view().map(Message::Loading),
             Screen::Welcome(welcome) => welcome.view().map(Message::Welcome),
             Screen::Wizard(wizard) => wizard.view().map(Message::Wizard),
-            Screen::Accounts(accounts) => accounts.view(&self.config).map(Message::Accounts),
+            Screen::Accounts(accounts) => accounts.view(&self.config, &self.passes).map(Message::Accounts),
             Screen::Inspector(inspector) => inspector.view().map(Message::Inspector),
             Screen::Settings(settings) => settings.view().map(Message::Settings),
-            Screen::Mailbox(mailbox) => mailbox.view(&self.theme).map(Message::Mailbox),
+            Screen::Mailbox(mailbox) => {
+                mailbox.view(&self.theme, self.passes.status(mailbox.account_key())).map(Message::Mailbox)
+            }
         };
         container(screen).width(Length::Fill).height(Length::Fill).style(theme::container::page).into()
     }
@@ -152,10 +177,19 @@ impl App {
             Screen::Mailbox(mailbox) => mailbox.subscription().map(Message::Mailbox),
             _ => Subscription::none(),
         };
+        // Keyed by the account id only: editing an account never restarts its task.
+        let passes = passes::subscription(&self.config, &self.profile, &self.secrets).map(Message::Pass);
+        let tick = if self.passes.any_offline() {
+            iced::time::every(Duration::from_secs(10)).map(|_| Message::Tick(SystemTime::now()))
+        } else {
+            Subscription::none()
+        };
         Subscription::batch([
             system::theme_changes().map(Message::SystemTheme),
             event::listen_with(key_action),
             screen,
+            passes,
+            tick,
         ])
     }
 
@@ -220,6 +254,10 @@ impl App {
             accounts::Action::InspectAccount(id) => self.inspect_account(&id),
             accounts::Action::OpenSettings(id) => self.open_settings(&id),
             accounts::Action::OpenMailbox(id) => self.open_mailbox(&id),
+            accounts::Action::GetAllMail => {
+                self.passes.run_all();
+                Task::none()
+            }
         }
     }
 
@@ -234,13 +272,60 @@ impl App {
 
     fn mailbox(&mut self, message: mailbox::Message) -> Task<Message> {
         let Screen::Mailbox(mailbox) = &mut self.screen else { return Task::none() };
-        match mailbox.update(message) {
+        let action = mailbox.update(message);
+        self.mailbox_action(action)
+    }
+
+    fn mailbox_action(&mut self, action: mailbox::Action) -> Task<Message> {
+        match action {
             mailbox::Action::None => Task::none(),
             mailbox::Action::Run(task) => task.map(Message::Mailbox),
+            mailbox::Action::GetMail => {
+                if let Screen::Mailbox(mailbox) = &self.screen {
+                    self.passes.run_now(mailbox.account_key());
+                }
+                Task::none()
+            }
+            mailbox::Action::GetAllMail => {
+                self.passes.run_all();
+                Task::none()
+            }
             // Leaving drops the screen: its sync and loads are aborted, its store closed.
             mailbox::Action::Back => {
                 self.screen = self.home();
                 Task::none()
+            }
+        }
+    }
+
+    /// An account's send/receive reported: its status bar changes; the account's open
+    /// mailbox reads the store again; a clicked notification opens its message.
+    fn pass_event(&mut self, event: passes::Event) -> Task<Message> {
+        let account = event.account.clone();
+        match self.passes.apply(event) {
+            Effect::None => Task::none(),
+            Effect::News(news) => match &mut self.screen {
+                Screen::Mailbox(mailbox) if mailbox.account_key() == account => {
+                    let action = mailbox.update(mailbox::Message::News(news));
+                    self.mailbox_action(action)
+                }
+                _ => Task::none(),
+            },
+            Effect::Reveal(message) => {
+                let reveal = mailbox::Message::Reveal { folder: message.folder, uid: message.uid };
+                match &mut self.screen {
+                    Screen::Mailbox(mailbox) if mailbox.account_key() == message.account => {
+                        let action = mailbox.update(reveal);
+                        self.mailbox_action(action)
+                    }
+                    _ => {
+                        let open = self.open_mailbox(&message.account);
+                        if let Screen::Mailbox(mailbox) = &mut self.screen {
+                            mailbox.reveal_when_open(message.folder, message.uid);
+                        }
+                        open
+                    }
+                }
             }
         }
     }
@@ -277,6 +362,13 @@ impl App {
     fn settings_stored(&mut self, result: Result<Stored, Error>) -> Task<Message> {
         match (result, &mut self.screen) {
             (Ok(stored), _) => {
+                // Running accounts take their new options without restarting.
+                for account in &stored.config.accounts {
+                    if self.config.account(&account.id).is_some_and(|old| old.options != account.options) {
+                        self.passes.options_changed(&account.id, account.options);
+                    }
+                }
+                self.passes.retain(&stored.config);
                 self.config = stored.config;
                 self.screen = match self.home() {
                     Screen::Accounts(_) => Screen::Accounts(accounts::Accounts::with_notice(stored.notice)),

@@ -1,5 +1,5 @@
-//! The accounts overview: what is configured, a way to add more, and the way into each
-//! account's mailbox.
+//! The accounts overview: what is configured with each account's send/receive status, a
+//! way to add more, "Get all mail", and the way into each account's mailbox.
 
 use iced::widget::{Column, button, column, container, row, scrollable, space, text};
 use iced::{Element, Length, widget};
@@ -7,10 +7,13 @@ use iced::{Element, Length, widget};
 use tidings_mail::account::{Account, Protocol, Server};
 use tidings_mail::config::Config;
 
+use crate::passes::Passes;
 use crate::theme;
 
 /// Widget id of the "Add account" button.
 pub const ADD_ACCOUNT: &str = "accounts-add-account";
+/// Widget id of the "Get all mail" button.
+pub const GET_ALL_MAIL: &str = "accounts-get-all-mail";
 /// Widget id of the "Inspect a server" button.
 pub const INSPECT: &str = "accounts-inspect";
 
@@ -39,6 +42,8 @@ pub enum Message {
     OpenSettings(String),
     /// Open this account's mailbox (by account id).
     OpenMailbox(String),
+    /// Send and receive now, for every account.
+    GetAllMail,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,6 +53,7 @@ pub enum Action {
     InspectAccount(String),
     OpenSettings(String),
     OpenMailbox(String),
+    GetAllMail,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -72,10 +78,12 @@ impl Accounts {
             Message::InspectAccount(id) => Action::InspectAccount(id),
             Message::OpenSettings(id) => Action::OpenSettings(id),
             Message::OpenMailbox(id) => Action::OpenMailbox(id),
+            Message::GetAllMail => Action::GetAllMail,
         }
     }
 
-    pub fn view<'a>(&'a self, config: &'a Config) -> Element<'a, Message> {
+    /// The overview; `passes` gives each account's status.
+    pub fn view<'a>(&'a self, config: &'a Config, passes: &'a Passes) -> Element<'a, Message> {
         let add = button(text("Add account"))
             .padding([8, 20])
             .style(theme::button::primary)
@@ -84,9 +92,14 @@ impl Accounts {
             .padding([8, 20])
             .style(theme::button::secondary)
             .on_press(Message::Inspect);
+        let get_all = button(text("Get all mail"))
+            .padding([8, 20])
+            .style(theme::button::secondary)
+            .on_press_maybe((!config.accounts.is_empty()).then_some(Message::GetAllMail));
         let header = row![
             text("Accounts").size(26),
             space::horizontal(),
+            container(get_all).id(widget::Id::new(GET_ALL_MAIL)),
             container(inspect).id(widget::Id::new(INSPECT)),
             container(add).id(widget::Id::new(ADD_ACCOUNT)),
         ]
@@ -97,7 +110,7 @@ impl Accounts {
             container(text(notice).size(14)).padding(12).width(Length::Fill).style(theme::container::card)
         });
 
-        let cards = Column::with_children(config.accounts.iter().map(card)).spacing(12);
+        let cards = Column::with_children(config.accounts.iter().map(|a| card(a, passes))).spacing(12);
 
         let content = column![header]
             .push(notice)
@@ -118,7 +131,7 @@ impl Accounts {
     }
 }
 
-fn card(account: &Account) -> Element<'_, Message> {
+fn card<'a>(account: &'a Account, passes: &'a Passes) -> Element<'a, Message> {
     let open = button(text("Open mailbox").size(13))
         .padding([4, 12])
         .style(theme::button::primary)
@@ -145,6 +158,7 @@ fn card(account: &Account) -> Element<'_, Message> {
             text(&account.email).size(14).style(theme::text::muted),
             server_line("Incoming", account.incoming_protocol.into(), &account.incoming),
             server_line("Outgoing", Protocol::Smtp, &account.outgoing),
+            passes.status(&account.id).view(),
             text(format!("Check it from a terminal: tidings account test {}", account.id))
                 .size(13)
                 .style(theme::text::muted),

@@ -2,4 +2,5 @@
 
 pub mod choice;
 pub mod form;
+pub mod status;
 pub mod virtual_list;

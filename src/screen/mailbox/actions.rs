@@ -16,6 +16,7 @@ use tidings_mail::store::{FolderId, MailAction, MessageRow};
 
 use super::{Mailbox, Message, id};
 use crate::theme;
+use crate::widget::status::Status;
 
 /// A folder to move to, as the picker lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -136,8 +137,9 @@ impl Mailbox {
             .collect()
     }
 
-    /// The toolbar: back, the account, get mail, and the actions on the selected message.
-    pub(super) fn toolbar(&self) -> Element<'_, Message> {
+    /// The toolbar: back, the account, get mail (this account, or all), and the actions on
+    /// the selected message. `status`: the account's send/receive status.
+    pub(super) fn toolbar(&self, status: &Status) -> Element<'_, Message> {
         let target = self.target();
         let tool = |label: String, widget_id: &'static str, message: Option<Message>| {
             container(
@@ -156,7 +158,7 @@ impl Mailbox {
             Some(t) if t.flagged => "★ Unstar",
             _ => "☆ Star",
         };
-        let running = self.sync.is_running();
+        let running = status.is_busy();
         let has = |message: Message| target.map(|_| message);
         let mover = container(
             pick_list(self.move_targets(), None::<MoveTarget>, |to: MoveTarget| Message::MoveTo(to.id))
@@ -177,6 +179,7 @@ impl Mailbox {
                     id::GET_MAIL,
                     (!running && self.remote.is_some()).then_some(Message::GetMail)
                 ),
+                tool("Get all mail".into(), id::GET_ALL_MAIL, Some(Message::GetAllMail)),
                 tool(read_label.into(), id::TOGGLE_READ, has(Message::ToggleRead)),
                 tool(star_label.into(), id::TOGGLE_STAR, has(Message::ToggleStar)),
                 tool("Delete".into(), id::DELETE, has(Message::Delete)),

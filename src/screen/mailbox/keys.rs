@@ -20,7 +20,10 @@ pub enum KeyAction {
     ToggleRead,
     ToggleStar,
     Delete,
+    /// Send and receive for the selected account.
     GetMail,
+    /// Send and receive for every account.
+    GetAllMail,
 }
 
 /// A key as the map names it.
@@ -31,12 +34,14 @@ enum Press {
     Letter(char),
 }
 
-/// Which modifiers a binding needs (others held make it not match, except Shift on letters:
-/// Caps Lock and Shift should not disable M and S).
+/// Which modifiers a binding needs (others held make it not match, except Shift on plain
+/// letters: Caps Lock and Shift should not disable M and S). With Ctrl, Shift counts:
+/// Ctrl+T and Ctrl+Shift+T are different keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum With {
     Nothing,
     Ctrl,
+    CtrlShift,
 }
 
 /// The key map.
@@ -53,12 +58,13 @@ const MAP: &[(Press, With, KeyAction)] = &[
     (Press::Named(Named::Delete), With::Nothing, KeyAction::Delete),
     (Press::Named(Named::F5), With::Nothing, KeyAction::GetMail),
     (Press::Letter('t'), With::Ctrl, KeyAction::GetMail),
+    (Press::Letter('t'), With::CtrlShift, KeyAction::GetAllMail),
 ];
 
 /// The action bound to `key` with `modifiers`, if any.
 pub fn action(key: &Key, modifiers: Modifiers) -> Option<KeyAction> {
     let with = if modifiers.control() && !modifiers.alt() && !modifiers.logo() {
-        With::Ctrl
+        if modifiers.shift() { With::CtrlShift } else { With::Ctrl }
     } else if !modifiers.control() && !modifiers.alt() && !modifiers.logo() {
         With::Nothing
     } else {
@@ -111,6 +117,7 @@ mod tests {
         assert_eq!(action(&letter("s"), none), Some(KeyAction::ToggleStar));
         assert_eq!(action(&Key::Named(Named::F5), none), Some(KeyAction::GetMail));
         assert_eq!(action(&letter("t"), Modifiers::CTRL), Some(KeyAction::GetMail));
+        assert_eq!(action(&letter("T"), Modifiers::CTRL | Modifiers::SHIFT), Some(KeyAction::GetAllMail));
         // Not bound: a plain T, Ctrl+M, Alt+Down, Shift+Down (kept for extending a selection).
         assert_eq!(action(&letter("t"), none), None);
         assert_eq!(action(&letter("m"), Modifiers::CTRL), None);

@@ -222,7 +222,13 @@ impl List {
     /// Keeps the selection on its message when rows moved; drops it when the message left
     /// the window (it was moved, deleted, or many rows arrived above it).
     fn follow_selection(&mut self) {
-        let Some(index) = self.selected else { return };
+        let Some(index) = self.selected else {
+            // A message chosen by UID before its row was held (`select_uid`).
+            if let Some(uid) = self.selected_uid {
+                self.selected = self.rows.iter().position(|r| r.uid == uid).map(|p| self.start + p);
+            }
+            return;
+        };
         match self.selected_uid {
             Some(uid) => match self.rows.iter().position(|r| r.uid == uid) {
                 Some(p) => self.selected = Some(self.start + p),
@@ -248,6 +254,13 @@ impl List {
     pub fn select(&mut self, index: usize, uid: u32) {
         self.selected = Some(index);
         self.selected_uid = Some(uid);
+    }
+
+    /// Selects the message `uid`: at once when its row is held, else when a window holding
+    /// it arrives.
+    pub fn select_uid(&mut self, uid: u32) {
+        self.selected_uid = Some(uid);
+        self.selected = self.rows.iter().position(|r| r.uid == uid).map(|p| self.start + p);
     }
 
     /// Moves the selection by a key; scrolls so it stays in view.

@@ -1,7 +1,13 @@
 //! The mailbox: folders on the left, the message list above the reader on the right, a
-//! toolbar on top and a status line at the bottom. Opening it opens the mail store, shows
-//! what the store holds at once and gets mail (a sync) with its progress in the status line;
-//! the list fills as the store fills.
+//! toolbar on top and a status line at the bottom. Opening it opens the mail store and shows
+//! what the store holds at once. Getting mail is the account's send/receive pass, which runs
+//! in the app's per-account subscription: the mailbox asks for one (F5, Ctrl+T, the toolbar;
+//! Ctrl+Shift+T and "Get all mail" for every account), shows the account's status bar, and
+//! fills the list as the passes fill the store ([`News`]).
+//!
+//! IMAP and POP3 accounts share all of it: a POP3 account's local folders (Inbox, Sent,
+//! Drafts, Trash) are ordinary folders of the store; a message downloaded as headers only
+//! offers "Download the rest".
 //!
 //! Data flow: the screen owns two store handles on the same file (WAL): one reads (folders,
 //! counts, windows of the list, kept bodies) so reading never waits behind the sync's
@@ -11,8 +17,8 @@
 //!
 //! Parts: [`folders`] (tree), [`list`] (virtualised list), [`reader`] (headers, body,
 //! attachments; [`message`] and [`html`] read a raw message), [`actions`] (toolbar, actions
-//! through `Store::queue_action`), [`keys`] (the key map), [`remote`] (sync and body
-//! fetches through the core's engine).
+//! through `Store::queue_action`), [`keys`] (the key map), [`remote`] (body fetches through
+//! the core's IMAP engine, or POP3's `fetch_rest`), [`getting`] (what passes tell it).
 
 mod actions;
 mod folders;
@@ -27,12 +33,12 @@ mod remote;
 mod view;
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::time::Instant;
 
 use iced::widget::scrollable::Viewport;
 use iced::{Subscription, Task};
 
-use tidings_mail::account::Account;
+use tidings_mail::account::{Account, Incoming};
 use tidings_mail::error::{Error, Kind};
 use tidings_mail::options::BodyFormat;
 use tidings_mail::profile::Profile;
@@ -41,20 +47,21 @@ use tidings_mail::store::{AccountId, FolderId, MessageRow, Role, SortKey, Store,
 
 pub use actions::MoveTarget;
 pub use folders::{Node, icon, role_label};
+pub use getting::News;
 pub use html::{Emphasis, Piece, Rich};
 pub use keys::KeyAction;
 pub use list::{List, ROW_HEIGHT, Step};
 pub use message::{Attachment, Body, DisplayMessage};
-pub use reader::{Opened, Reader};
-pub use remote::SyncEvent;
+pub use reader::{Loaded, Opened, Reader};
 
-use getting::Getting;
 use remote::Remote;
 
 /// Widget ids, so tests (and keyboard shortcuts) can reach each control.
 pub mod id {
     pub const BACK: &str = "mailbox-back";
     pub const GET_MAIL: &str = "mailbox-get-mail";
+    pub const GET_ALL_MAIL: &str = "mailbox-get-all-mail";
+    pub const DOWNLOAD_REST: &str = "mailbox-download-rest";
     pub const TOGGLE_READ: &str = "mailbox-toggle-read";
     pub const TOGGLE_STAR: &str = "mailbox-toggle-star";
     pub const DELETE: &str = "mailbox-delete";
@@ -85,6 +92,8 @@ pub struct Setup {
     pub title: String,
     pub store_path: PathBuf,
     pub prefer: BodyFormat,
+    /// The account's folders live only in the store (POP3).
+    pub local: bool,
     /// How to reach the server; without it the mailbox shows what the store holds.
     pub server: Option<Server>,
 }
@@ -104,6 +113,7 @@ impl Setup {
             title: account.name.clone(),
             store_path: profile.data_dir().join("mail.sqlite3"),
             prefer: account.options.body_format,
+            local: account.incoming_protocol == Incoming::Pop3,
             server: Some(Server {
                 account: account.clone(),
                 secrets,
@@ -119,6 +129,7 @@ impl Setup {
             title: title.into(),
             store_path,
             prefer: BodyFormat::Best,
+            local: false,
             server: None,
         }
     }
@@ -146,12 +157,23 @@ pub enum Message {
     Body {
         folder: FolderId,
         uid: u32,
-        result: Result<Arc<DisplayMessage>, Error>,
+        result: Result<Loaded, Error>,
     },
-    Sync(SyncEvent),
-    /// What IDLE push reports (a folder synced because the server announced new mail).
-    Push(remote::PushEvent),
+    /// What the account's send/receive passes changed.
+    News(News),
+    /// Show this message: its folder, selected in the list, open in the reader (a click on
+    /// a new-mail notification).
+    Reveal {
+        folder: FolderId,
+        uid: u32,
+    },
+    Revealed(Result<Option<Box<MessageRow>>, Error>),
+    /// Download the rest of the opened headers-only message (POP3).
+    DownloadRest,
+    /// Send and receive now, for this account (F5, Ctrl+T, the toolbar)…
     GetMail,
+    /// …or for every account (Ctrl+Shift+T, "Get all mail").
+    GetAllMail,
     ToggleRead,
     ToggleStar,
     Delete,
@@ -165,6 +187,10 @@ pub enum Message {
 pub enum Action {
     None,
     Run(Task<Message>),
+    /// A send/receive pass for this account now.
+    GetMail,
+    /// A send/receive pass for every account now.
+    GetAllMail,
     Back,
 }
 
@@ -173,6 +199,8 @@ impl std::fmt::Debug for Action {
         f.write_str(match self {
             Action::None => "None",
             Action::Run(_) => "Run(..)",
+            Action::GetMail => "GetMail",
+            Action::GetAllMail => "GetAllMail",
             Action::Back => "Back",
         })
     }
@@ -182,6 +210,7 @@ pub struct Mailbox {
     account_key: String,
     title: String,
     prefer: BodyFormat,
+    local: bool,
     /// The server settings until the store is open, then the remote built from them.
     server: Option<Server>,
     remote: Option<Remote>,
@@ -191,20 +220,26 @@ pub struct Mailbox {
     folders: Vec<Node>,
     list: List,
     reader: Reader,
-    sync: Getting,
+    /// When the folders and the list were last read again for [`News`].
+    refreshed: Option<Instant>,
+    /// The message being revealed ([`Message::Reveal`]), until its row is read.
+    reveal: Option<(FolderId, u32)>,
+    /// A message to reveal once the store is open.
+    reveal_when_open: Option<(FolderId, u32)>,
     /// A one-line note in the status bar (a refused action, a copied link).
     notice: Option<(String, bool)>,
 }
 
 impl Mailbox {
-    /// The mailbox, and the task that opens its store (then lists folders and gets mail).
+    /// The mailbox, and the task that opens its store (then lists folders).
     pub fn new(setup: Setup) -> (Mailbox, Task<Message>) {
-        let Setup { account_key, title, store_path, prefer, server } = setup;
-        let open = open_store(account_key.clone(), store_path);
+        let Setup { account_key, title, store_path, prefer, local, server } = setup;
+        let open = open_store(account_key.clone(), store_path, local);
         let mailbox = Mailbox {
             account_key,
             title,
             prefer,
+            local,
             server,
             remote: None,
             stores: None,
@@ -212,7 +247,9 @@ impl Mailbox {
             folders: Vec::new(),
             list: List::default(),
             reader: Reader::default(),
-            sync: Getting::new("Opening the mail store…"),
+            refreshed: None,
+            reveal: None,
+            reveal_when_open: None,
             notice: None,
         };
         (mailbox, open)
@@ -234,24 +271,16 @@ impl Mailbox {
     pub fn reader(&self) -> &Reader {
         &self.reader
     }
-    pub fn status(&self) -> &str {
-        &self.sync.status
-    }
-    pub fn is_syncing(&self) -> bool {
-        self.sync.is_running()
+    /// Whether the account's folders live only in the store (POP3).
+    pub fn is_local(&self) -> bool {
+        self.local
     }
     pub fn notice(&self) -> Option<&str> {
         self.notice.as_ref().map(|(n, _)| n.as_str())
     }
 
     pub fn subscription(&self) -> Subscription<Message> {
-        let push = match &self.remote {
-            Some(remote) => {
-                Subscription::run_with(remote::PushKey(remote.clone()), remote::push).map(Message::Push)
-            }
-            None => Subscription::none(),
-        };
-        Subscription::batch([keys::subscription(), push])
+        keys::subscription()
     }
 
     pub fn update(&mut self, message: Message) -> Action {
@@ -263,14 +292,19 @@ impl Mailbox {
             Message::Scrolled(viewport) => self.on_list(|list, store| list.scrolled(viewport, store)),
             Message::SortBy(key) => self.on_list(|list, store| list.sort_by(key, store)),
             Message::Click(index, uid) => self.click(index, uid),
+            Message::Key(KeyAction::GetMail) => return Action::GetMail,
+            Message::Key(KeyAction::GetAllMail) => return Action::GetAllMail,
             Message::Key(action) => self.key(action),
             Message::Body { folder, uid, result } => {
                 self.reader.loaded(folder, uid, result);
                 Task::none()
             }
-            Message::Sync(event) => self.sync_event(event),
-            Message::Push(event) => self.push_event(event),
-            Message::GetMail => self.get_mail(),
+            Message::News(news) => self.news(news),
+            Message::Reveal { folder, uid } => self.reveal(folder, uid),
+            Message::Revealed(result) => self.revealed(result),
+            Message::DownloadRest => self.reader.download_rest(self.remote.clone(), self.prefer),
+            Message::GetMail => return Action::GetMail,
+            Message::GetAllMail => return Action::GetAllMail,
             Message::ToggleRead => self.toggle_read(),
             Message::ToggleStar => self.toggle_star(),
             Message::Delete => self.delete(),
@@ -293,8 +327,6 @@ impl Mailbox {
         let stores = match result {
             Ok(stores) => stores,
             Err(e) => {
-                self.sync.status = format!("Cannot open the mail store: {e}.");
-                self.sync.failed = true;
                 self.failure = Some(e);
                 return Task::none();
             }
@@ -303,8 +335,17 @@ impl Mailbox {
             self.remote = Some(Remote::new(account, secrets, log, stores.write.clone()));
         }
         self.stores = Some(stores);
-        self.sync.status = String::new();
-        Task::batch([self.load_folders(), self.get_mail()])
+        let reveal = match self.reveal_when_open.take() {
+            Some((folder, uid)) => self.reveal(folder, uid),
+            None => Task::none(),
+        };
+        Task::batch([self.load_folders(), reveal])
+    }
+
+    /// Shows this message once the store is open (a notification opened a new mailbox; an
+    /// open one takes [`Message::Reveal`]).
+    pub fn reveal_when_open(&mut self, folder: FolderId, uid: u32) {
+        self.reveal_when_open = Some((folder, uid));
     }
 
     fn load_folders(&self) -> Task<Message> {
@@ -381,6 +422,7 @@ impl Mailbox {
             &stores.read,
             self.remote.clone(),
             self.prefer,
+            self.local,
         );
         let mark = if unread { self.set_read(folder, uid, true) } else { Task::none() };
         Task::batch([load, mark])
@@ -402,7 +444,42 @@ impl Mailbox {
             KeyAction::ToggleRead => self.toggle_read(),
             KeyAction::ToggleStar => self.toggle_star(),
             KeyAction::Delete => self.delete(),
-            KeyAction::GetMail => self.get_mail(),
+            // Routed to the app by `update`.
+            KeyAction::GetMail | KeyAction::GetAllMail => Task::none(),
+        }
+    }
+
+    /// Shows one message: its folder in the list (selected once its rows arrive) and the
+    /// message in the reader.
+    fn reveal(&mut self, folder: FolderId, uid: u32) -> Task<Message> {
+        let Some(stores) = &self.stores else { return Task::none() };
+        let store = stores.read.clone();
+        let row = Task::perform(
+            async move { store.call(move |s| s.message(folder, uid)).await.map(|row| row.map(Box::new)) },
+            Message::Revealed,
+        );
+        self.reveal = Some((folder, uid));
+        let show = if self.list.folder() == Some(folder) {
+            self.list.select_uid(uid);
+            Task::none()
+        } else {
+            self.select_folder(folder)
+        };
+        Task::batch([show, row])
+    }
+
+    fn revealed(&mut self, result: Result<Option<Box<MessageRow>>, Error>) -> Task<Message> {
+        let Some((folder, uid)) = self.reveal.take() else { return Task::none() };
+        match result {
+            Ok(Some(row)) if row.uid == uid && self.list.folder() == Some(folder) => {
+                self.list.select_uid(uid);
+                self.open(*row)
+            }
+            Ok(_) => {
+                self.notice = Some(("That message is no longer here.".into(), true));
+                Task::none()
+            }
+            Err(e) => self.failed(e),
         }
     }
 
@@ -425,13 +502,17 @@ impl Mailbox {
     }
 }
 
-/// Opens the two store handles on the store thread pool (file I/O, schema checks).
-fn open_store(key: String, path: PathBuf) -> Task<Message> {
+/// Opens the two store handles on the store thread pool (file I/O, schema checks). A POP3
+/// account's local folders are made at once, so they show before its first pass.
+fn open_store(key: String, path: PathBuf, local: bool) -> Task<Message> {
     Task::perform(
         async move {
             tokio::task::spawn_blocking(move || {
                 let mut write = Store::open(&path)?;
                 let account = write.account(&key)?;
+                if local {
+                    write.pop3_setup(account)?;
+                }
                 let read = Store::open(&path)?;
                 Ok(Stores { read: StoreHandle::spawn(read)?, write: StoreHandle::spawn(write)?, account })
             })

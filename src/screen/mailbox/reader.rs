@@ -5,13 +5,17 @@
 //! `spawn_blocking`. Until it answers the reader shows the headers the list already has and
 //! "Loading…"; a failure is shown in words. Opening another message drops the task's handle,
 //! which aborts it.
+//!
+//! A POP3 account's message downloaded as headers only has no body in the store: the reader
+//! shows its header and "Download the rest", which fetches it (`pop3::fetch_rest`, through
+//! [`Remote::rest`]) off the UI thread and keeps it.
 
 use std::sync::Arc;
 
 use iced::font::{Style as FontStyle, Weight};
 use iced::task::Handle;
 use iced::widget::text::Span;
-use iced::widget::{Column, column, container, rich_text, row, scrollable, span, text};
+use iced::widget::{Column, button, column, container, rich_text, row, scrollable, span, text};
 use iced::{Element, Font, Length, Task, Theme, widget};
 
 use tidings_mail::error::{Error, Kind};
@@ -35,9 +39,16 @@ pub struct Opened {
 
 enum State {
     Loading,
+    /// Downloading the rest of a headers-only message.
+    Downloading,
+    /// Only the header is here (POP3, headers only).
+    HeaderOnly,
     Shown(Arc<DisplayMessage>),
     Failed(Error),
 }
+
+/// What a load found: the message, or only its header.
+pub type Loaded = Option<Arc<DisplayMessage>>;
 
 #[derive(Default)]
 pub struct Reader {
@@ -65,7 +76,12 @@ impl Reader {
     }
 
     pub fn is_loading(&self) -> bool {
-        matches!(self.state, Some(State::Loading))
+        matches!(self.state, Some(State::Loading | State::Downloading))
+    }
+
+    /// Only the header of the opened message is here ("Download the rest" is offered).
+    pub fn is_header_only(&self) -> bool {
+        matches!(self.state, Some(State::HeaderOnly))
     }
 
     /// Why the message could not be shown.
@@ -80,32 +96,57 @@ impl Reader {
         *self = Reader::default();
     }
 
-    /// Opens a message: reads it from the store or the server, off the UI thread.
+    /// Opens a message: reads it from the store or the server, off the UI thread. `local`:
+    /// the account's folders live only here (POP3), so a missing body means headers only.
     pub fn open(
         &mut self,
         opened: Opened,
         store: &StoreHandle,
         remote: Option<Remote>,
         prefer: BodyFormat,
+        local: bool,
     ) -> Task<Message> {
+        let job = load(opened.clone(), store.clone(), remote, prefer, local);
+        self.opened = Some(opened);
+        self.start(job, State::Loading)
+    }
+
+    /// Downloads the rest of the opened headers-only message (POP3), off the UI thread.
+    pub fn download_rest(&mut self, remote: Option<Remote>, prefer: BodyFormat) -> Task<Message> {
+        let Some(opened) = self.opened.clone().filter(|_| self.is_header_only()) else { return Task::none() };
+        let job = async move {
+            let remote = remote.ok_or_else(|| {
+                Error::new(Kind::Config, "this mailbox has no server to download the message from")
+            })?;
+            let raw = remote.rest(opened.folder, opened.row.uid).await?;
+            render(raw, prefer, opened.row.summary).await.map(Some)
+        };
+        self.start(job, State::Downloading)
+    }
+
+    fn start(
+        &mut self,
+        job: impl std::future::Future<Output = Result<Loaded, Error>> + Send + 'static,
+        state: State,
+    ) -> Task<Message> {
+        let Some(opened) = &self.opened else { return Task::none() };
         let (folder, uid) = (opened.folder, opened.row.uid);
-        let job = load(opened.clone(), store.clone(), remote, prefer);
         let (task, handle) =
             Task::perform(job, move |result| Message::Body { folder, uid, result }).abortable();
-        self.opened = Some(opened);
-        self.state = Some(State::Loading);
+        self.state = Some(state);
         self.load = Some(handle.abort_on_drop());
         task
     }
 
     /// The load of `uid` finished (answers for a message no longer shown are dropped).
-    pub fn loaded(&mut self, folder: FolderId, uid: u32, result: Result<Arc<DisplayMessage>, Error>) {
+    pub fn loaded(&mut self, folder: FolderId, uid: u32, result: Result<Loaded, Error>) {
         if self.opened.as_ref().is_none_or(|o| o.folder != folder || o.row.uid != uid) {
             return;
         }
         self.load = None;
         self.state = Some(match result {
-            Ok(message) => State::Shown(message),
+            Ok(Some(message)) => State::Shown(message),
+            Ok(None) => State::HeaderOnly,
             Err(e) => State::Failed(e),
         });
     }
@@ -141,6 +182,25 @@ impl Reader {
             Some(State::Loading) | None => {
                 text("Loading the message…").size(14).style(theme::text::muted).into()
             }
+            Some(State::Downloading) => {
+                text("Downloading the rest of the message…").size(14).style(theme::text::muted).into()
+            }
+            Some(State::HeaderOnly) => column![
+                text(
+                    "Only the header of this message was downloaded (this account downloads headers \
+                     only)."
+                )
+                .size(14),
+                container(
+                    button(text("Download the rest").size(13))
+                        .padding([5, 12])
+                        .style(theme::button::primary)
+                        .on_press(Message::DownloadRest),
+                )
+                .id(widget::Id::new(id::DOWNLOAD_REST)),
+            ]
+            .spacing(10)
+            .into(),
             Some(State::Failed(e)) => container(
                 column![
                     text(format!("Cannot show this message: {e}.")).size(14),
@@ -173,10 +233,13 @@ async fn load(
     store: StoreHandle,
     remote: Option<Remote>,
     prefer: BodyFormat,
-) -> Result<Arc<DisplayMessage>, Error> {
+    local: bool,
+) -> Result<Loaded, Error> {
     let Opened { folder, folder_name, row } = opened;
     let raw = match remote::kept_body(&store, folder, row.uidvalidity, row.uid).await? {
         Some(raw) => raw,
+        // A local folder's message without a body was downloaded as headers only.
+        None if local => return Ok(None),
         None => match remote {
             Some(remote) => remote.body(folder_name, row.uid).await?,
             None => {
@@ -187,7 +250,11 @@ async fn load(
             }
         },
     };
-    let fallback = row.summary;
+    render(raw, prefer, row.summary).await.map(Some)
+}
+
+/// Reads a raw message on `spawn_blocking`.
+async fn render(raw: Vec<u8>, prefer: BodyFormat, fallback: Summary) -> Result<Arc<DisplayMessage>, Error> {
     tokio::task::spawn_blocking(move || message::render(&raw, prefer, &fallback)).await.map(Arc::new).map_err(
         |e| Error::new(Kind::Protocol, format!("cannot read the message (the reading task stopped: {e})")),
     )

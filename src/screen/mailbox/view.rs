@@ -7,9 +7,12 @@ use iced::{Element, Length, Theme, widget};
 use tidings_mail::error::Error;
 
 use super::{Mailbox, Message, folders, format, id, sentence};
+use crate::widget::status::Status;
 
 impl Mailbox {
-    pub fn view(&self, theme: &Theme) -> Element<'_, Message> {
+    /// The mailbox, with `status`: the account's send/receive status (the app keeps it, as
+    /// the passes run whether the mailbox is open or not).
+    pub fn view(&self, theme: &Theme, status: &Status) -> Element<'_, Message> {
         if let Some(e) = &self.failure {
             return failure_view(e);
         }
@@ -26,15 +29,11 @@ impl Mailbox {
             .width(Length::Fill),
         ]
         .height(Length::Fill);
-        column![self.toolbar(), panes, self.status_line()].into()
+        column![self.toolbar(status), panes, self.status_line(status)].into()
     }
 
-    fn status_line(&self) -> Element<'_, Message> {
-        let status = text(&self.sync.status).size(12).style(if self.sync.failed {
-            crate::theme::text::error
-        } else {
-            text::default
-        });
+    fn status_line(&self, status: &Status) -> Element<'_, Message> {
+        let status = status.view();
         let counts = self.list.counts();
         let counts = (self.list.folder().is_some()).then(|| {
             text(format!("{} messages, {} unread", format::count(counts.total), format::count(counts.unread)))

@@ -1,0 +1,345 @@
+//! Every account's send/receive, as the app runs it: one subscription per account, keyed by
+//! the account id only, runs the core's `pass::run_account` (the schedule, IMAP or POP3
+//! receive, the Outbox, IDLE push, new-mail notifications) and turns what it reports into
+//! messages. Editing an account's settings never restarts it: the new options travel
+//! through the account's command channel (`Command::Options`), like "get mail now"
+//! (`Command::RunNow`).
+//!
+//! [`Passes`] is the app's side: the command sender of each running account and its
+//! [`Status`] for the status bar, fed by the subscription's [`Event`]s.
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::path::PathBuf;
+use std::sync::{Arc, LazyLock};
+use std::time::SystemTime;
+
+use iced::futures::{SinkExt, Stream};
+use iced::{Subscription, stream};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use tidings_mail::account::Account;
+use tidings_mail::config::Config;
+use tidings_mail::error::{Error, Kind};
+use tidings_mail::idle::Mode;
+use tidings_mail::notify::Notifier;
+use tidings_mail::options::Options;
+use tidings_mail::pass::{self, AccountEvent, MessageRef, PassPhase, PassProgress, RunSettings};
+use tidings_mail::profile::Profile;
+use tidings_mail::schedule::{self, Command};
+use tidings_mail::secret::Secrets;
+use tidings_mail::store::{Store, StoreHandle};
+
+use crate::screen::mailbox::News;
+use crate::widget::status::{Idle, Progress, Status, Update};
+
+/// What an account's subscription reports, stamped with the time it arrived.
+#[derive(Debug, Clone)]
+pub struct Event {
+    /// The account's config id.
+    pub account: String,
+    pub at: SystemTime,
+    pub what: What,
+}
+
+#[derive(Debug, Clone)]
+pub enum What {
+    /// The account's task runs: this is where its commands go.
+    Ready(mpsc::Sender<Command>),
+    Account(AccountEvent),
+    /// The task could not start (the store cannot be opened).
+    Failed(Error),
+}
+
+/// What the app does about an event besides the status bar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    None,
+    /// Tell the account's open mailbox.
+    News(News),
+    /// A new-mail notification was clicked: show that message.
+    Reveal(MessageRef),
+}
+
+/// How to start an account's task. Hashed by the account id only.
+#[derive(Clone)]
+pub struct Key {
+    id: String,
+    start: Arc<Start>,
+}
+
+struct Start {
+    account: Account,
+    secrets: Secrets,
+    store_path: PathBuf,
+    log: Option<PathBuf>,
+    notifications: bool,
+}
+
+impl Hash for Key {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        "account-passes".hash(state);
+        self.id.hash(state);
+    }
+}
+
+impl Key {
+    /// A configured account, its store in the profile.
+    pub fn for_account(profile: &Profile, account: &Account, secrets: Secrets) -> Key {
+        Key {
+            id: account.id.clone(),
+            start: Arc::new(Start {
+                account: account.clone(),
+                secrets,
+                store_path: profile.data_dir().join("mail.sqlite3"),
+                log: account.log_transcript.then(|| profile.transcript_log(&account.id)),
+                notifications: true,
+            }),
+        }
+    }
+
+    /// The same, with no desktop notifications (tests; new mail is still reported).
+    pub fn without_notifications(self) -> Key {
+        let s = &self.start;
+        let start = Start {
+            account: s.account.clone(),
+            secrets: s.secrets.clone(),
+            store_path: s.store_path.clone(),
+            log: s.log.clone(),
+            notifications: false,
+        };
+        Key { id: self.id, start: Arc::new(start) }
+    }
+}
+
+/// One subscription per configured account.
+pub fn subscription(config: &Config, profile: &Profile, secrets: &Secrets) -> Subscription<Event> {
+    Subscription::batch(
+        config
+            .accounts
+            .iter()
+            .map(|account| Subscription::run_with(Key::for_account(profile, account, secrets.clone()), run)),
+    )
+}
+
+/// The app's one connection to the notification service, shared by the accounts (`None`
+/// when no session bus answers: new mail is still shown in the window).
+static NOTIFIER: LazyLock<tokio::sync::OnceCell<Option<Notifier>>> =
+    LazyLock::new(tokio::sync::OnceCell::new);
+
+async fn notifier() -> Option<Notifier> {
+    NOTIFIER.get_or_init(|| async { Notifier::session().await.ok() }).await.clone()
+}
+
+/// Runs an account's task and reports what it does. The task runs on its own tokio task (so
+/// its pace never depends on drawing) and stops when the stream is dropped (the account was
+/// removed, the app closed).
+pub fn run(key: &Key) -> impl Stream<Item = Event> + Send + 'static + use<> {
+    let (id, start) = (key.id.clone(), key.start.clone());
+    stream::channel(64, async move |mut output| {
+        let stamp = |what| Event { account: id.clone(), at: SystemTime::now(), what };
+        let store = match open_store(start.store_path.clone()).await {
+            Ok(store) => store,
+            Err(e) => {
+                let _ = output.send(stamp(What::Failed(e))).await;
+                return;
+            }
+        };
+        let (commands, receiver) = mpsc::channel(8);
+        if output.send(stamp(What::Ready(commands))).await.is_err() {
+            return;
+        }
+        let settings = RunSettings {
+            notifier: if start.notifications { notifier().await } else { None },
+            ..RunSettings::default()
+        };
+        let (events, mut reports) = mpsc::unbounded_channel();
+        let task = tokio::spawn(pass::run_account(
+            start.account.clone(),
+            start.secrets.clone(),
+            store,
+            start.log.clone(),
+            receiver,
+            events,
+            settings,
+        ));
+        let _task = AbortOnDrop(task);
+        while let Some(event) = reports.recv().await {
+            if output.send(stamp(What::Account(event))).await.is_err() {
+                return;
+            }
+        }
+    })
+}
+
+async fn open_store(path: PathBuf) -> Result<StoreHandle, Error> {
+    tokio::task::spawn_blocking(move || StoreHandle::spawn(Store::open(&path)?))
+        .await
+        .unwrap_or_else(|e| Err(Error::new(Kind::Storage, format!("cannot open the mail store ({e})"))))
+}
+
+/// Stops the account's task when the subscription goes away.
+struct AbortOnDrop(JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// The app's side of the accounts' tasks.
+#[derive(Debug, Default)]
+pub struct Passes {
+    accounts: HashMap<String, Entry>,
+}
+
+#[derive(Debug, Default)]
+struct Entry {
+    commands: Option<mpsc::Sender<Command>>,
+    status: Status,
+    /// Folders done in the running check, to tell when one finished.
+    folders_done: u64,
+}
+
+static NO_STATUS: LazyLock<Status> = LazyLock::new(Status::default);
+
+impl Passes {
+    /// An account's status (not checked yet, for an account whose task has not reported).
+    pub fn status(&self, account: &str) -> &Status {
+        self.accounts.get(account).map_or(&NO_STATUS, |e| &e.status)
+    }
+
+    /// Whether an account's task runs and takes commands.
+    pub fn is_running(&self, account: &str) -> bool {
+        self.accounts.get(account).is_some_and(|e| e.commands.is_some())
+    }
+
+    /// Whether any account is offline (its bar counts down to the retry).
+    pub fn any_offline(&self) -> bool {
+        self.accounts.values().any(|e| e.status.is_offline())
+    }
+
+    /// Takes an event: the status bar changes, and says what else to do.
+    pub fn apply(&mut self, event: Event) -> Effect {
+        let Event { account, at, what } = event;
+        let entry = self.accounts.entry(account).or_default();
+        match what {
+            What::Ready(commands) => {
+                entry.commands = Some(commands);
+                Effect::None
+            }
+            What::Failed(e) => {
+                entry.status.apply(Update::Finished { error: Some(e.to_string()), next: None }, at);
+                Effect::None
+            }
+            What::Account(event) => entry.account_event(event, at),
+        }
+    }
+
+    /// The clock moved on (relative times in the bars).
+    pub fn tick(&mut self, now: SystemTime) {
+        for entry in self.accounts.values_mut() {
+            entry.status.tick(now);
+        }
+    }
+
+    /// Send and receive now for one account. False when its task does not run.
+    pub fn run_now(&self, account: &str) -> bool {
+        self.send(account, Command::RunNow)
+    }
+
+    /// Send and receive now for every account.
+    pub fn run_all(&self) {
+        for account in self.accounts.keys() {
+            self.send(account, Command::RunNow);
+        }
+    }
+
+    /// An account's options changed: its task takes them without restarting.
+    pub fn options_changed(&self, account: &str, options: Options) -> bool {
+        self.send(account, Command::Options(options))
+    }
+
+    /// Forgets accounts no longer configured (their subscriptions are gone).
+    pub fn retain(&mut self, config: &Config) {
+        self.accounts.retain(|id, _| config.account(id).is_some());
+    }
+
+    /// Never blocks: a full queue already holds a request that covers this one.
+    fn send(&self, account: &str, command: Command) -> bool {
+        match self.accounts.get(account).and_then(|e| e.commands.as_ref()) {
+            Some(commands) => {
+                matches!(commands.try_send(command), Ok(()) | Err(mpsc::error::TrySendError::Full(_)))
+            }
+            None => false,
+        }
+    }
+}
+
+impl Entry {
+    fn account_event(&mut self, event: AccountEvent, at: SystemTime) -> Effect {
+        let (update, effect) = match event {
+            AccountEvent::Schedule(event) => match event {
+                schedule::Event::PassStarted(_) => {
+                    self.folders_done = 0;
+                    (Some(Update::Started), Effect::None)
+                }
+                schedule::Event::Merged => (None, Effect::None),
+                schedule::Event::PassFinished { error, next, .. } => {
+                    (Some(Update::Finished { error, next }), Effect::News(News::Finished))
+                }
+                schedule::Event::Offline { reason, retry_in } => {
+                    (Some(Update::Offline { reason, retry_in }), Effect::News(News::Finished))
+                }
+            },
+            AccountEvent::Checking(p) => {
+                let folder_done = p.folders_done > self.folders_done;
+                self.folders_done = p.folders_done;
+                (Some(Update::Checking(progress(&p))), Effect::News(News::Progress { folder_done }))
+            }
+            AccountEvent::Sending { done, total } => {
+                (Some(Update::Sending { done: done as u64, total: total as u64 }), Effect::None)
+            }
+            AccountEvent::Idle(state) => {
+                let idle = match state.mode {
+                    Mode::Idling => Idle::Active(state.idling_since.unwrap_or(at)),
+                    Mode::Connecting | Mode::Polling => Idle::Inactive,
+                    Mode::Offline => Idle::Lost {
+                        reason: state.last_error.unwrap_or_else(|| "the IDLE connection was lost".into()),
+                        retry_in: state.retry_in,
+                    },
+                };
+                (Some(Update::Idle(idle)), Effect::None)
+            }
+            AccountEvent::NewMail(_) | AccountEvent::Changed => (None, Effect::News(News::Changed)),
+            AccountEvent::NotificationClicked(message) => (None, Effect::Reveal(message)),
+            // The status bar stays with the schedule's view; these retry by themselves.
+            AccountEvent::PushFailed(_) | AccountEvent::NotificationFailed(_) => (None, Effect::None),
+        };
+        if let Some(update) = update {
+            self.status.apply(update, at);
+        }
+        effect
+    }
+}
+
+/// The core's progress in the status bar's terms (totals of 0 are "not known").
+fn progress(p: &PassProgress) -> Progress {
+    let known = |done: u64, total: u64| (total > 0).then_some((done, total));
+    let doing = match p.phase {
+        PassPhase::Connecting => Some("Connecting"),
+        PassPhase::Listing if p.folder.is_none() => Some("Listing the mail on the server"),
+        PassPhase::Downloading => Some("Downloading new mail"),
+        PassPhase::Deleting => Some("Removing messages from the server"),
+        PassPhase::Listing | PassPhase::Checking | PassPhase::Done => None,
+    };
+    Progress {
+        doing: doing.map(str::to_string),
+        folder: p.folder.clone(),
+        folders: known(p.folders_done, p.folders_total),
+        messages: known(p.messages_done, p.messages_total),
+        bytes: p.bytes_done,
+        total_bytes: p.bytes_total,
+    }
+}

@@ -1,0 +1,66 @@
+//! Runs an account's send/receive task for an iced_test flow, as the app's subscription
+//! would (iced_test does not run subscriptions): the task runs on its own tokio runtime and
+//! its events are fed into the app, with the tasks they start, until the flow has what it
+//! waits for.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::time::{Duration, Instant};
+
+use iced_test::futures::futures::StreamExt;
+
+use tidings::app::{App, Message};
+use tidings::passes::{self, Key};
+
+use crate::common::settle;
+
+/// An account's running task; dropping it stops the task.
+pub struct Worker {
+    events: Receiver<Message>,
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl Worker {
+    pub fn start(key: Key) -> Worker {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let (tx, events) = channel();
+        runtime.spawn(async move {
+            let mut stream = Box::pin(passes::run(&key));
+            while let Some(event) = stream.next().await {
+                if tx.send(Message::Pass(event)).is_err() {
+                    break;
+                }
+            }
+        });
+        Worker { events, runtime: Some(runtime) }
+    }
+
+    /// Feeds the task's events into `app` until `done(app)` holds; panics after `limit`,
+    /// naming what was awaited and `show(app)`.
+    pub fn until(
+        &self,
+        app: &mut App,
+        limit: Duration,
+        what: &str,
+        done: impl Fn(&App) -> bool,
+        show: impl Fn(&App) -> String,
+    ) {
+        let end = Instant::now() + limit;
+        while !done(app) {
+            let left = end.saturating_duration_since(Instant::now());
+            match self.events.recv_timeout(left) {
+                Ok(message) => settle(app, vec![message]),
+                Err(RecvTimeoutError::Timeout) => panic!("no {what} within {limit:?}: {}", show(app)),
+                Err(RecvTimeoutError::Disconnected) => panic!("the account's task ended: {}", show(app)),
+            }
+        }
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
