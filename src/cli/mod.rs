@@ -41,12 +41,8 @@ enum Command {
     Account(account::AccountCmd),
     /// Find an address's server settings (presets, autoconfig, Autodiscover, SRV, MX, probes).
     Discover(discover::DiscoverArgs),
-    /// Run one receive pass headless (IMAP; POP3 comes later): per folder total and new.
-    Sync {
-        /// Only this account (name or id).
-        #[arg(long)]
-        account: Option<String>,
-    },
+    /// Run one receive pass headless (IMAP or POP3); POP3 also --dry-run.
+    Sync(sync::SyncArgs),
     /// Send a message headless.
     Send {
         #[arg(long)]
@@ -70,7 +66,7 @@ pub fn main() -> ExitCode {
     };
     match command {
         Command::Account(cmd) => account::run(cmd, &profile, &out),
-        Command::Sync { account } => sync::run(account, &profile, &out),
+        Command::Sync(args) => sync::run(args, &profile, &out),
         Command::Send { .. } => out.not_yet("send", "SMTP sending with the durable outbox"),
         Command::Inspect(args) => inspect::run(args, &profile, &out),
         Command::Discover(args) => discover::run(args, &out),

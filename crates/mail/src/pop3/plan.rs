@@ -47,6 +47,11 @@ pub enum Reason {
     OlderThan { days: u32, age_days: u64 },
     /// Deleted here, with "delete from the server when deleted here" on.
     DeletedLocally,
+    /// Downloaded `age_days` ago and left on the server; `delete_after_days`: when "delete
+    /// after N days" will remove it.
+    LeftOnServer { age_days: u64, delete_after_days: Option<u32> },
+    /// Only its header is here: the server keeps the one full copy.
+    OnlyHeaderHere,
 }
 
 impl Reason {
@@ -64,7 +69,22 @@ impl Reason {
                 format!("first downloaded {age_days} days ago (delete after {days} days)")
             }
             Reason::DeletedLocally => "deleted here".into(),
+            Reason::LeftOnServer { age_days, delete_after_days: None } => {
+                format!("downloaded {} (a copy stays on the server)", days_ago(*age_days))
+            }
+            Reason::LeftOnServer { age_days, delete_after_days: Some(days) } => {
+                format!("downloaded {} (deleted from the server after {days} days)", days_ago(*age_days))
+            }
+            Reason::OnlyHeaderHere => "only its header is here (the server keeps the full copy)".into(),
         }
+    }
+}
+
+fn days_ago(days: u64) -> String {
+    match days {
+        0 => "today".into(),
+        1 => "1 day ago".into(),
+        n => format!("{n} days ago"),
     }
 }
 
@@ -91,7 +111,7 @@ pub struct Pop3Plan {
     /// Deleted from the server; the ones with `after_download` only once downloaded.
     pub delete: Vec<PlanItem>,
     /// Downloaded before and staying on the server.
-    pub keep: usize,
+    pub keep: Vec<PlanItem>,
 }
 
 impl Pop3Plan {
@@ -136,20 +156,20 @@ pub fn decide(
         };
         let age_days = now.saturating_sub(u64::try_from(known.first_seen).unwrap_or(0)) / DAY;
         let reason = if known.deleted_locally && options.delete_when_deleted_locally {
-            Some(Reason::DeletedLocally)
+            Ok(Reason::DeletedLocally)
         } else if known.state == SeenState::Partial {
-            None
+            Err(Reason::OnlyHeaderHere)
         } else if !options.leave_on_server {
-            Some(Reason::NotLeavingOnServer { after_download: false })
+            Ok(Reason::NotLeavingOnServer { after_download: false })
         } else {
-            options
-                .delete_after_days
-                .filter(|&d| age_days >= u64::from(d))
-                .map(|days| Reason::OlderThan { days, age_days })
+            match options.delete_after_days {
+                Some(days) if age_days >= u64::from(days) => Ok(Reason::OlderThan { days, age_days }),
+                delete_after_days => Err(Reason::LeftOnServer { age_days, delete_after_days }),
+            }
         };
         match reason {
-            Some(r) => plan.delete.push(item(r)),
-            None => plan.keep += 1,
+            Ok(r) => plan.delete.push(item(r)),
+            Err(r) => plan.keep.push(item(r)),
         }
     }
     plan
@@ -207,7 +227,14 @@ mod tests {
             reasons(&p.delete),
             [(2, Reason::OlderThan { days: 7, age_days: 20 }), (3, Reason::DeletedLocally)]
         );
-        assert_eq!(p.keep, 2, "u1 is young, u5 is only a header here");
+        assert_eq!(
+            reasons(&p.keep),
+            [
+                (1, Reason::LeftOnServer { age_days: 1, delete_after_days: Some(7) }),
+                (5, Reason::OnlyHeaderHere)
+            ],
+            "u1 is young, u5 is only a header here"
+        );
         assert!(p.uidl);
 
         // Leave off: everything downloaded goes, new ones after their download; a partial
@@ -225,7 +252,7 @@ mod tests {
                 (6, Reason::NotLeavingOnServer { after_download: true }),
             ]
         );
-        assert_eq!(p.keep, 1);
+        assert_eq!(reasons(&p.keep), [(5, Reason::OnlyHeaderHere)]);
 
         // Headers only: new ones by TOP, nothing deleted after download.
         let opts = Pop3Options { headers_only: true, leave_on_server: false, ..Pop3Options::default() };

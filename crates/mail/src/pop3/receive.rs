@@ -227,7 +227,7 @@ fn spool_dir(target: &Pop3Target, store_path: Option<PathBuf>) -> PathBuf {
 /// One receive pass (see the `pop3` module comment for its safety rules). `now` is the
 /// clock for "delete after N days". Fails only when nothing was done (connect, login,
 /// listing); a pass cut short later returns its report with `error` set: what it committed
-/// stays, and it deleted nothing.
+/// stays, and it deleted nothing. The transcript shows message data as its size only.
 pub async fn receive(
     target: &Pop3Target,
     options: &Pop3Options,
@@ -237,6 +237,8 @@ pub async fn receive(
     progress: ProgressFn<'_>,
 ) -> Result<Pop3Report> {
     let t0 = Instant::now();
+    // A pass's transcript holds the protocol, not the mail.
+    transcript.elide_pop3_data(true);
     let emit = |phase, done, total| progress(&Pop3Progress { phase, done, total, bytes: 0, total_bytes: 0 });
     emit(Phase::Connecting, 0, 0);
     let mut p = connect(target, transcript).await?;
@@ -356,6 +358,7 @@ pub async fn fetch_rest(
     {
         return Ok(raw);
     }
+    transcript.elide_pop3_data(true);
     let mut p = connect(target, transcript).await?;
     let number = p.uidl().await?.into_iter().find(|(_, u)| *u == seen.uid).map(|(n, _)| n);
     let number = number.ok_or_else(|| {

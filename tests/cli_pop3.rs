@@ -1,0 +1,279 @@
+//! `tidings sync` on POP3 accounts, headless, against the testkit's Dovecot (995-style
+//! implicit TLS and 110 + STLS), with the password in a real Secret Service (run under
+//! `scripts/with-keyring`): the receive pass with the account's options, `--dry-run` with
+//! its reasons, deletions made here, errors with their kind, and a transcript log without
+//! mail in it.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use tidings_mail::config::Config;
+use tidings_mail::options::Pop3Options;
+use tidings_mail::profile::Profile;
+use tidings_mail::store::{MailAction, Sort, Store};
+use tidings_testkit::{MailServers, User};
+
+fn tidings(profile: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tidings"));
+    cmd.arg("--profile").arg(profile).args(args);
+    cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() });
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("run tidings");
+    if let Some(input) = stdin {
+        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn json(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+fn text(out: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+}
+
+/// The output with runs of spaces as one (the columns' widths don't matter here).
+fn words(out: &Output) -> String {
+    text(out).split(' ').filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ")
+}
+
+fn need_keyring() {
+    assert!(
+        std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
+        "this test stores passwords in a Secret Service: run it under scripts/with-keyring (the README's test command does)"
+    );
+}
+
+fn servers() -> MailServers {
+    MailServers::start().unwrap_or_else(|e| panic!("cannot start the test mail servers: {e}"))
+}
+
+/// Adds a POP3 account named `name`: implicit TLS on the POP3S port, or STLS on the plain one.
+fn add_pop3(dir: &Path, s: &MailServers, user: &User, name: &str, implicit: bool, password: &str) {
+    let port = if implicit { s.pop3s_port() } else { s.pop3_port() }.to_string();
+    let sub = s.submission_port().to_string();
+    let ca = s.ca_path().to_str().unwrap();
+    let add = [
+        "account",
+        "add",
+        "--name",
+        name,
+        "--email",
+        &user.email,
+        "--incoming",
+        "pop3",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        &port,
+        "--tls",
+        if implicit { "implicit" } else { "starttls" },
+        "--user",
+        &user.login,
+        "--smtp-port",
+        &sub,
+        "--ca-file",
+        ca,
+        "--password-stdin",
+        "--log-transcript",
+    ];
+    let out = tidings(dir, &add, Some(&format!("{password}\n")));
+    assert!(out.status.success(), "{}", text(&out));
+}
+
+/// Changes the account's POP3 options in its config file, as the settings screen would.
+fn set_pop3(dir: &Path, name: &str, change: impl FnOnce(&mut Pop3Options)) {
+    let profile = Profile::at(dir);
+    let mut config = Config::load(&profile).unwrap();
+    let account = config.accounts.iter_mut().find(|a| a.name == name).unwrap();
+    change(&mut account.options.pop3);
+    config.save(&profile).unwrap();
+}
+
+fn sync(dir: &Path, args: &[&str]) -> (Output, serde_json::Value) {
+    let mut all = vec!["sync"];
+    all.extend_from_slice(args);
+    all.push("--json");
+    let out = tidings(dir, &all, None);
+    let v = json(&out);
+    (out, v)
+}
+
+/// Reasons of a plan list, as (UID, reason).
+fn reasons(list: &serde_json::Value) -> Vec<(String, String)> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (i["uid"].as_str().unwrap_or("").to_string(), i["reason"].as_str().unwrap().to_string()))
+        .collect()
+}
+
+#[test]
+fn receive_leave_on_server_dry_run_and_a_deletion_made_here() {
+    need_keyring();
+    let s = servers();
+    let alice = s.user("alice");
+    s.seed(alice, 12).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    add_pop3(dir.path(), &s, alice, "pop", true, &alice.password);
+
+    // The dry run before anything was downloaded: every message new, nothing deleted.
+    let (out, r) = sync(dir.path(), &["--account", "pop", "--dry-run"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let plan = &r["accounts"][0]["plan"];
+    assert_eq!((r["dry_run"].as_bool(), plan["server_messages"].as_u64()), (Some(true), Some(12)), "{r:#}");
+    assert_eq!(reasons(&plan["download"]).len(), 12);
+    assert!(reasons(&plan["download"]).iter().all(|(_, why)| why == "new"), "{plan:#}");
+    assert_eq!(plan["download"][0]["why"], "new");
+    assert!(plan["delete"].as_array().unwrap().is_empty());
+    assert_eq!(s.message_count(alice, "INBOX").unwrap(), 12);
+
+    // The pass: all downloaded, all still on the server; the next downloads nothing.
+    let (out, r) = sync(dir.path(), &["--account", "pop"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let report = &r["accounts"][0]["report"];
+    assert_eq!(r["accounts"][0]["protocol"], "pop3");
+    assert_eq!((report["downloaded"].as_u64(), report["server_messages"].as_u64()), (Some(12), Some(12)));
+    assert_eq!(report["deleted"].as_array().unwrap().len(), 0);
+    assert_eq!(report["quit_ok"], true);
+    assert_eq!(s.message_count(alice, "INBOX").unwrap(), 12);
+    let out = tidings(dir.path(), &["sync", "--account", "pop"], None);
+    assert!(out.status.success(), "{}", text(&out));
+    let t = words(&out);
+    assert!(t.contains("pop: received") && t.contains("downloaded 0"), "{t}");
+    assert!(t.contains("kept on server 12"), "{t}");
+
+    // Delete one message here, the way the GUI does, with "delete when deleted here" on.
+    set_pop3(dir.path(), "pop", |o| o.delete_when_deleted_locally = true);
+    let victim = {
+        let mut store = Store::open(dir.path().join("data/mail.sqlite3")).unwrap();
+        let account = store.account("pop").unwrap();
+        let inbox = store.folder(account, "INBOX").unwrap().unwrap();
+        let rows = store.list(inbox.id, Sort::NEWEST, 0, 100).unwrap();
+        assert_eq!(rows.len(), 12);
+        let row = rows.iter().find(|r| r.summary.message_id.as_deref() == Some("testkit.5@example.test"));
+        let uid = row.unwrap().uid;
+        store.queue_action(account, &MailAction::Delete { folder: inbox.id, uids: vec![uid] }).unwrap();
+        assert!(store.pending_actions(account).unwrap().is_empty(), "nothing queued for a server");
+        let seen = store.pop3_seen(account).unwrap();
+        seen.values().find(|v| v.deleted_locally).unwrap().uid.clone()
+    };
+
+    // The dry run names exactly that message, with its reason; text and JSON agree.
+    let (out, r) = sync(dir.path(), &["--account", "pop", "--dry-run"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let plan = &r["accounts"][0]["plan"];
+    assert_eq!(reasons(&plan["delete"]), [(victim.clone(), "deleted-locally".to_string())]);
+    assert_eq!(plan["delete"][0]["why"], "deleted here");
+    assert_eq!(plan["keep"].as_array().unwrap().len(), 11);
+    assert!(plan["download"].as_array().unwrap().is_empty());
+    let out = tidings(dir.path(), &["sync", "--account", "pop", "--dry-run"], None);
+    let t = words(&out);
+    assert!(t.contains("would delete 1") && t.contains(&victim) && t.contains("deleted here"), "{t}");
+    assert_eq!(s.message_count(alice, "INBOX").unwrap(), 12, "a dry run deletes nothing");
+
+    let (out, r) = sync(dir.path(), &["--account", "pop"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let deleted = reasons(&r["accounts"][0]["report"]["deleted"]);
+    assert_eq!(deleted, [(victim, "deleted-locally".to_string())]);
+    assert_eq!(s.message_count(alice, "INBOX").unwrap(), 11);
+
+    // The transcript log has the protocol, not the mail, and never the password.
+    let log = std::fs::read_to_string(Profile::at(dir.path()).transcript_log("pop")).unwrap();
+    assert!(log.contains("C: RETR 1") && log.contains("bytes of message data not shown"), "{log}");
+    assert!(!log.contains("Message-ID") && !log.contains("testkit.5@example.test"), "mail in the log");
+    assert!(!log.contains(&alice.password));
+}
+
+#[test]
+fn leave_off_over_stls_empties_the_server() {
+    need_keyring();
+    let s = servers();
+    let bob = s.user("bob");
+    s.seed(bob, 7).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    add_pop3(dir.path(), &s, bob, "bob pop", false, &bob.password);
+    set_pop3(dir.path(), "bob pop", |o| o.leave_on_server = false);
+    let (out, r) = sync(dir.path(), &["--account", "bob pop", "--dry-run"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let plan = &r["accounts"][0]["plan"];
+    assert_eq!(reasons(&plan["download"]).len(), 7);
+    assert!(reasons(&plan["delete"]).iter().all(|(_, why)| why == "not-leaving-on-server"), "{plan:#}");
+    assert_eq!(plan["delete"][0]["after_download"], true);
+
+    let out = tidings(dir.path(), &["sync", "--account", "bob pop"], None);
+    assert!(out.status.success(), "{}", text(&out));
+    let t = words(&out);
+    assert!(t.contains("downloaded 7") && t.contains("deleted on server 7"), "{t}");
+    assert_eq!(s.message_count(bob, "INBOX").unwrap(), 0);
+    let mut store = Store::open(dir.path().join("data/mail.sqlite3")).unwrap();
+    let account = store.account("bob-pop").unwrap();
+    let inbox = store.folder(account, "INBOX").unwrap().unwrap();
+    assert_eq!(store.counts(inbox.id).unwrap().total, 7, "every message is in the local Inbox");
+}
+
+#[test]
+fn errors_carry_their_kind_and_the_servers_words() {
+    need_keyring();
+    let s = servers();
+    let alice = s.user("alice");
+    let dir = tempfile::tempdir().unwrap();
+    add_pop3(dir.path(), &s, alice, "wrong", true, "not-the-password");
+    for args in [&["--account", "wrong"][..], &["--account", "wrong", "--dry-run"][..]] {
+        let (out, r) = sync(dir.path(), args);
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+        let e = &r["accounts"][0]["error"];
+        assert_eq!(e["kind"], "auth", "{r:#}");
+        assert!(e["server"].as_str().unwrap().starts_with("-ERR"), "{r:#}");
+        assert!(!text(&out).contains("not-the-password"));
+    }
+    let out = tidings(dir.path(), &["sync", "--account", "wrong"], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out).contains("auth error") && text(&out).contains("the server said: -ERR"),
+        "{}",
+        text(&out)
+    );
+
+    // --dry-run on an IMAP account: a config error, said plainly.
+    let imap = s.imaps_port().to_string();
+    let ca = s.ca_path().to_str().unwrap();
+    let add = [
+        "account",
+        "add",
+        "--name",
+        "imap",
+        "--email",
+        &alice.email,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        &imap,
+        "--tls",
+        "implicit",
+        "--user",
+        &alice.login,
+        "--smtp-port",
+        "1",
+        "--ca-file",
+        ca,
+        "--password-stdin",
+    ];
+    assert!(tidings(dir.path(), &add, Some(&format!("{}\n", alice.password))).status.success());
+    let (out, r) = sync(dir.path(), &["--account", "imap", "--dry-run"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert_eq!(r["error"]["kind"], "config");
+    assert!(r["error"]["message"].as_str().unwrap().contains("IMAP account"), "{r:#}");
+    for name in ["wrong", "imap"] {
+        tidings(dir.path(), &["account", "remove", name], None);
+    }
+}
