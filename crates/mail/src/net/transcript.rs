@@ -3,7 +3,8 @@
 //! AUTHENTICATE, AUTH, PASS and APOP and the SASL continuation lines that follow are replaced
 //! before a line is stored, and any password registered with [`Transcript::add_secret`] is
 //! scrubbed from every line as a second guard. Bounded in memory; optionally appended to a
-//! log file (already redacted).
+//! log file (already redacted). A sync pass may ask for mail content to be left out: IMAP
+//! literals and the data of POP3 RETR/TOP answers are then shown as their size only.
 
 use std::collections::VecDeque;
 use std::fs::File;
@@ -142,6 +143,110 @@ struct Inner {
     /// Bytes of the current literal still to skip, and its size, per side (client, server).
     literal_left: [usize; 2],
     literal_size: [usize; 2],
+    elide_pop3: bool,
+    /// POP3 commands sent and not answered yet, oldest first (they may be pipelined).
+    pop3_sent: VecDeque<Pop3Answer>,
+    /// Inside a multi-line answer that is shown line by line (CAPA, LIST, UIDL).
+    pop3_listing: bool,
+    /// Inside the message data of a RETR/TOP answer.
+    pop3_data: Option<DataScan>,
+}
+
+/// What a POP3 command's answer looks like after its status line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pop3Answer {
+    Single,
+    /// Lines up to "." (CAPA, LIST and UIDL without an argument).
+    Listing,
+    /// Message data up to "." (RETR, TOP): elided.
+    Data,
+}
+
+impl Pop3Answer {
+    fn of(command: &str) -> Pop3Answer {
+        let mut words = command.split_ascii_whitespace();
+        let verb = words.next().unwrap_or("").to_ascii_uppercase();
+        match verb.as_str() {
+            "RETR" | "TOP" => Pop3Answer::Data,
+            "CAPA" => Pop3Answer::Listing,
+            "LIST" | "UIDL" | "AUTH" if words.next().is_none() => Pop3Answer::Listing,
+            _ => Pop3Answer::Single,
+        }
+    }
+}
+
+/// Where the scan of elided POP3 message data is: the terminating "." is a line of its own.
+#[derive(Debug, Clone, Copy, Default)]
+struct DataScan {
+    bytes: u64,
+    /// The next byte starts a line (the data starts right after the status line).
+    line_start: bool,
+    /// Bytes of a possible terminator seen at a line start: 1 after ".", 2 after ".\r".
+    dot: u8,
+}
+
+impl DataScan {
+    /// Consumes data bytes; returns how many, and whether the terminator ended them.
+    fn scan(&mut self, bytes: &[u8]) -> (usize, bool) {
+        let mut i = 0;
+        while i < bytes.len() {
+            match (self.dot, bytes[i]) {
+                (1 | 2, b'\n') => return (i + 1, true),
+                (1, b'\r') => {
+                    self.dot = 2;
+                    i += 1;
+                    continue;
+                }
+                (1 | 2, _) => {
+                    // A stuffed dot (or a line ".\rx"): data after all.
+                    self.bytes += u64::from(self.dot);
+                    self.dot = 0;
+                    self.line_start = false;
+                }
+                _ => {}
+            }
+            if self.line_start {
+                self.line_start = false;
+                if bytes[i] == b'.' {
+                    self.dot = 1;
+                    i += 1;
+                    continue;
+                }
+            }
+            match find_lf(&bytes[i..]) {
+                Some(pos) => {
+                    self.bytes += pos as u64 + 1;
+                    i += pos + 1;
+                    self.line_start = true;
+                }
+                None => {
+                    self.bytes += (bytes.len() - i) as u64;
+                    i = bytes.len();
+                }
+            }
+        }
+        (i, false)
+    }
+}
+
+/// Position of the first `\n`, eight bytes at a time (message data is mostly line bodies:
+/// this is the loop a download spends its time in).
+pub(crate) fn find_lf(s: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    const LF: u64 = 0x0a0a_0a0a_0a0a_0a0a;
+    let mut i = 0;
+    for chunk in s.chunks_exact(8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word) ^ LF;
+        // Non-zero exactly when some byte of x is zero, i.e. some byte was '\n'.
+        if x.wrapping_sub(ONES) & !x & HIGH != 0 {
+            break;
+        }
+        i += 8;
+    }
+    s[i..].iter().position(|&b| b == b'\n').map(|p| p + i)
 }
 
 /// `{123}` or `{123+}` at the end of a line: an IMAP literal of that many bytes follows.
@@ -193,6 +298,10 @@ impl Transcript {
                 elide_literals: false,
                 literal_left: [0; 2],
                 literal_size: [0; 2],
+                elide_pop3: false,
+                pop3_sent: VecDeque::new(),
+                pop3_listing: false,
+                pop3_data: None,
             })),
         }
     }
@@ -266,7 +375,21 @@ impl Transcript {
                 }
                 continue;
             }
-            match rest.iter().position(|&b| b == b'\n') {
+            // Inside elided POP3 message data: count it, show only its size.
+            if side == 1
+                && let Some(scan) = &mut inner.pop3_data
+            {
+                let (used, ended) = scan.scan(rest);
+                rest = &rest[used..];
+                if ended {
+                    let note = format!("<{} bytes of message data not shown>", scan.bytes);
+                    inner.pop3_data = None;
+                    inner.push_line(dir, note.as_bytes());
+                    inner.push_line(dir, b".");
+                }
+                continue;
+            }
+            match find_lf(rest) {
                 Some(pos) => {
                     pending.extend_from_slice(&rest[..pos]);
                     rest = &rest[pos + 1..];
@@ -300,6 +423,16 @@ impl Transcript {
     /// mail — shorter, and no personal data in a log file.
     pub fn elide_literals(&self, on: bool) {
         self.lock().elide_literals = on;
+    }
+
+    /// Shows the message data of POP3 RETR and TOP answers as its size only (a receive
+    /// pass's transcript then holds the protocol, not the mail). The transcript follows the
+    /// commands it sees sent, pipelined ones included, to know which answer carries data.
+    pub fn elide_pop3_data(&self, on: bool) {
+        let mut inner = self.lock();
+        inner.elide_pop3 = on;
+        inner.pop3_sent.clear();
+        inner.pop3_listing = false;
     }
 
     /// Writes out partial lines (at close).
@@ -382,9 +515,17 @@ impl Inner {
         let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
         let mut text = String::from_utf8_lossy(raw).into_owned();
         text = match dir {
-            Dir::Client => self.redact_client(text),
+            Dir::Client => {
+                if self.elide_pop3 && !self.sensitive {
+                    self.pop3_sent.push_back(Pop3Answer::of(&text));
+                }
+                self.redact_client(text)
+            }
             Dir::Server => {
                 self.track_server(&text);
+                if self.elide_pop3 {
+                    self.track_pop3(&text);
+                }
                 text
             }
             Dir::Info => text,
@@ -461,6 +602,27 @@ impl Inner {
             return out;
         }
         text
+    }
+
+    /// Follows POP3 answers: a status line answers the oldest command sent; after a +OK to
+    /// RETR or TOP the message data starts (elided up to its "."), after one to a listing
+    /// command its lines show up to the ".".
+    fn track_pop3(&mut self, text: &str) {
+        if self.pop3_listing {
+            self.pop3_listing = text != ".";
+            return;
+        }
+        let ok = text.starts_with("+OK");
+        if !ok && !text.starts_with("-ERR") {
+            return;
+        }
+        match self.pop3_sent.pop_front() {
+            Some(Pop3Answer::Data) if ok => {
+                self.pop3_data = Some(DataScan { line_start: true, ..DataScan::default() });
+            }
+            Some(Pop3Answer::Listing) if ok => self.pop3_listing = true,
+            _ => {}
+        }
     }
 
     /// SASL continues while the server asks for more (IMAP/POP3 "+ …", SMTP "334 …");
@@ -590,6 +752,107 @@ mod tests {
         assert!(t.render().contains("hello)"));
         assert_eq!(super::literal_size(b"a APPEND x {310+}"), Some(310));
         assert_eq!(super::literal_size(b"a {x}"), None);
+    }
+
+    /// A POP3 pass: status lines and listings show, message data does not, with the
+    /// downloads pipelined and their answers read in pieces of `piece` bytes.
+    fn pop3_pass(t: &Transcript, piece: usize) {
+        let steps: [(Dir, &[u8]); 13] = [
+            (Dir::Server, b"+OK ready\r\n"),
+            (Dir::Client, b"USER alice\r\n"),
+            (Dir::Server, b"+OK\r\n"),
+            (Dir::Client, b"PASS hunter22\r\n"),
+            (Dir::Server, b"+OK Logged in.\r\n"),
+            (Dir::Client, b"CAPA\r\n"),
+            (Dir::Server, b"+OK\r\nPIPELINING\r\n.\r\n"),
+            (Dir::Client, b"UIDL\r\n"),
+            (Dir::Server, b"+OK\r\n1 u1\r\n2 u2\r\n.\r\n"),
+            (Dir::Client, b"RETR 1\r\nRETR 2\r\nTOP 3 0\r\nRETR 9\r\n"),
+            (
+                Dir::Server,
+                b"+OK 40 octets\r\nSubject: Personal\r\n\r\n..dotted line\r\n.\r\n\
+                  +OK 3 octets\r\n.\r\n\
+                  +OK\r\nSubject: head only\r\n\r\n.\r\n\
+                  -ERR no such message\r\n",
+            ),
+            (Dir::Client, b"DELE 1\r\nQUIT\r\n"),
+            (Dir::Server, b"+OK marked\r\n+OK bye\r\n"),
+        ];
+        for (dir, bytes) in steps {
+            for chunk in bytes.chunks(piece) {
+                t.record(dir, chunk);
+            }
+        }
+    }
+
+    #[test]
+    fn pop3_message_data_can_be_shown_as_its_size_only() {
+        let expected = [
+            "S: +OK ready",
+            "C: USER alice",
+            "S: +OK",
+            "C: PASS <redacted>",
+            "S: +OK Logged in.",
+            "C: CAPA",
+            "S: +OK",
+            "S: PIPELINING",
+            "S: .",
+            "C: UIDL",
+            "S: +OK",
+            "S: 1 u1",
+            "S: 2 u2",
+            "S: .",
+            "C: RETR 1",
+            "C: RETR 2",
+            "C: TOP 3 0",
+            "C: RETR 9",
+            "S: +OK 40 octets",
+            "S: <36 bytes of message data not shown>",
+            "S: .",
+            "S: +OK 3 octets",
+            "S: <0 bytes of message data not shown>",
+            "S: .",
+            "S: +OK",
+            "S: <22 bytes of message data not shown>",
+            "S: .",
+            "S: -ERR no such message",
+            "C: DELE 1",
+            "C: QUIT",
+            "S: +OK marked",
+            "S: +OK bye",
+        ];
+        // Whatever the reads' sizes: whole, small pieces, byte by byte.
+        for piece in [1000, 7, 1] {
+            let t = Transcript::new();
+            t.elide_pop3_data(true);
+            pop3_pass(&t, piece);
+            assert_eq!(texts(&t), expected, "pieces of {piece}");
+            assert!(!t.render().contains("Personal") && !t.render().contains("hunter22"));
+        }
+        // Off (the default, as the inspector has it): the message shows.
+        let t = Transcript::new();
+        pop3_pass(&t, 1000);
+        let all = t.render();
+        assert!(all.contains("S: Subject: Personal") && all.contains("S: ..dotted line"), "{all}");
+    }
+
+    #[test]
+    fn pop3_data_with_bare_line_feeds_and_a_dot_carriage_return_inside() {
+        let t = Transcript::new();
+        t.elide_pop3_data(true);
+        t.record(Dir::Client, b"RETR 1\r\nNOOP\r\n");
+        t.record(Dir::Server, b"+OK\nA: b\n\n.\rx\n..\n.\n+OK still here\r\n");
+        assert_eq!(
+            texts(&t),
+            [
+                "C: RETR 1",
+                "C: NOOP",
+                "S: +OK",
+                "S: <13 bytes of message data not shown>",
+                "S: .",
+                "S: +OK still here"
+            ]
+        );
     }
 
     #[test]

@@ -13,6 +13,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::error::{Error, Kind, Result};
 use crate::net::lines::io_error;
+use crate::net::transcript::find_lf;
 use crate::net::{Connection, TrustAnchors};
 
 /// Longest status or listing line accepted (RFC 1939 says 512; be lenient).
@@ -158,26 +159,6 @@ impl Wire {
         }
         Ok(Wire::new(self.conn.start_tls(trust).await?))
     }
-}
-
-/// Position of the first `\n`, eight bytes at a time (a message is mostly line bodies, so
-/// this is the loop the download spends its time in).
-pub(crate) fn find_lf(s: &[u8]) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    const LF: u64 = 0x0a0a_0a0a_0a0a_0a0a;
-    let mut i = 0;
-    for chunk in s.chunks_exact(8) {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        let x = u64::from_le_bytes(word) ^ LF;
-        // Non-zero exactly when some byte of x is zero, i.e. some byte was '\n'.
-        if x.wrapping_sub(ONES) & !x & HIGH != 0 {
-            break;
-        }
-        i += 8;
-    }
-    s[i..].iter().position(|&b| b == b'\n').map(|p| p + i)
 }
 
 #[cfg(test)]
