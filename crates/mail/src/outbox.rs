@@ -161,12 +161,17 @@ pub struct OutboxItem {
     pub updated_at: i64,
     pub busy_until: Option<i64>,
     pub accepted_at: Option<i64>,
+    /// The process running the send of a `submitting` row.
+    pub owner_pid: Option<u32>,
 }
 
 impl OutboxItem {
-    /// Whether a send (or Sent copy) may be running on it at unix time `now`.
+    /// Whether a send may be running on it at unix time `now`: within its time limit, by a
+    /// process that still exists (a send cut off by a crash is not running).
     pub fn busy(&self, now: i64) -> bool {
-        self.state != OutboxState::Queued && self.busy_until.is_some_and(|t| t >= now)
+        self.state == OutboxState::Submitting
+            && self.busy_until.is_some_and(|t| t >= now)
+            && self.owner_pid.is_none_or(process_alive)
     }
 
     pub fn status(&self, now: i64) -> OutboxStatus {
@@ -194,6 +199,23 @@ impl OutboxItem {
                 error.map(|e| format!(" ({e})")).unwrap_or_default()
             )),
         }
+    }
+}
+
+/// Whether process `pid` exists. Where that cannot be told (no /proc), it is assumed to:
+/// the row then counts as busy until its time limit passes.
+fn process_alive(pid: u32) -> bool {
+    let proc = std::path::Path::new("/proc");
+    if !proc.join("self").exists() {
+        return true;
+    }
+    if pid == std::process::id() {
+        return true;
+    }
+    // A zombie (killed, not yet reaped) is gone for our purpose.
+    match std::fs::read_to_string(proc.join(pid.to_string()).join("stat")) {
+        Ok(stat) => stat.rsplit_once(") ").is_none_or(|(_, rest)| !rest.starts_with('Z')),
+        Err(_) => false,
     }
 }
 

@@ -50,8 +50,7 @@ pub(super) async fn file_accepted(
     };
     for (i, item) in accepted.iter().enumerate() {
         let id = item.id;
-        let until = crate::store::now() + send_timeout(item.size).as_secs() as i64 + 5;
-        if !store.call(move |s| s.outbox_claim_filing(id, until)).await? {
+        if !store.call(move |s| s.outbox_awaiting_copy(id)).await? {
             continue;
         }
         let Some(raw) = store.call(move |s| s.outbox_raw(id)).await? else { continue };

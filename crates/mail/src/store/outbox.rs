@@ -13,7 +13,7 @@ use crate::outbox::{OutboxError, OutboxItem, OutboxState, Outgoing};
 
 const ITEM_COLUMNS: &str = "o.id, a.key, o.message_id, o.subject, o.env_from, o.recipients, length(o.raw), \
      o.state, o.attempts, o.error_kind, o.error_message, o.error_server, o.reply, o.created_at, o.updated_at, \
-     o.busy_until, o.accepted_at";
+     o.busy_until, o.accepted_at, o.owner_pid";
 
 fn item_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxItem> {
     let recipients: String = r.get(5)?;
@@ -40,6 +40,7 @@ fn item_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxItem> {
         updated_at: r.get(14)?,
         busy_until: r.get(15)?,
         accepted_at: r.get(16)?,
+        owner_pid: r.get(17)?,
     })
 }
 
@@ -149,7 +150,7 @@ impl Store {
         }
         self.outbox_durably("put the message back into the Outbox", |tx| {
             tx.execute(
-                "UPDATE outbox SET state = 'queued', busy_until = NULL, updated_at = ?2,
+                "UPDATE outbox SET state = 'queued', busy_until = NULL, owner_pid = NULL, updated_at = ?2,
                     error_kind = NULL, error_message = NULL, error_server = NULL
                  WHERE id = ?1 AND state = 'submitting'",
                 params![id, at],
@@ -167,9 +168,10 @@ impl Store {
         let at = now();
         self.outbox_durably("record the start of a send", |tx| {
             tx.execute(
-                "UPDATE outbox SET state = 'submitting', attempts = attempts + 1, busy_until = ?2, updated_at = ?3
+                "UPDATE outbox SET state = 'submitting', attempts = attempts + 1, busy_until = ?2, updated_at = ?3,
+                    owner_pid = ?4
                  WHERE id = ?1 AND state = 'queued'",
-                params![id, busy_until, at],
+                params![id, busy_until, at, std::process::id()],
             )
             .map(|n| n == 1)
             .map_err(|e| super::sql_error(&label, "record the start of a send", e))
@@ -184,6 +186,7 @@ impl Store {
         self.outbox_durably("record that the server accepted the message", |tx| {
             tx.execute(
                 "UPDATE outbox SET state = 'accepted', reply = ?2, accepted_at = ?3, updated_at = ?3, busy_until = NULL,
+                    owner_pid = NULL,
                     error_kind = NULL, error_message = NULL, error_server = NULL
                  WHERE id = ?1",
                 params![id, reply, at],
@@ -199,10 +202,11 @@ impl Store {
     pub fn outbox_failed(&mut self, id: i64, e: &Error, definite: bool) -> Result<()> {
         let label = self.label.clone();
         let at = now();
-        let (state, busy) = if definite { ("queued", None) } else { ("submitting", Some(at)) };
+        // Held at once: its time is over (no send runs on it any more).
+        let (state, busy) = if definite { ("queued", None) } else { ("submitting", Some(at - 1)) };
         self.outbox_durably("record a failed send", |tx| {
             tx.execute(
-                "UPDATE outbox SET state = ?2, busy_until = ?3, updated_at = ?4,
+                "UPDATE outbox SET state = ?2, busy_until = ?3, owner_pid = NULL, updated_at = ?4,
                     error_kind = ?5, error_message = ?6, error_server = ?7
                  WHERE id = ?1 AND state IN ('queued', 'submitting')",
                 params![id, state, busy, at, e.kind().as_str(), e.message(), e.server_words()],
@@ -227,18 +231,16 @@ impl Store {
             .map_err(self.err("record a failed send"))
     }
 
-    /// Takes an accepted row for storing its Sent copy until `busy_until`; false when it is
-    /// gone or another process is storing it.
-    pub fn outbox_claim_filing(&mut self, id: i64, busy_until: i64) -> Result<bool> {
-        let at = now();
+    /// Whether a row is still waiting for its Sent copy (not filed meanwhile by another
+    /// flush). No lease is taken: a flush killed while storing the copy must not keep the
+    /// next one from storing it; a copy stored twice is avoided by the search for its
+    /// Message-ID before APPEND.
+    pub fn outbox_awaiting_copy(&self, id: i64) -> Result<bool> {
         self.conn
-            .execute(
-                "UPDATE outbox SET busy_until = ?2 WHERE id = ?1 AND state = 'accepted'
-                    AND (busy_until IS NULL OR busy_until < ?3)",
-                params![id, busy_until, at],
-            )
-            .map(|n| n == 1)
-            .map_err(self.err("take a sent message for its Sent copy"))
+            .query_row("SELECT 1 FROM outbox WHERE id = ?1 AND state = 'accepted'", [id], |_| Ok(()))
+            .optional()
+            .map(|r| r.is_some())
+            .map_err(self.err("read the Outbox"))
     }
 
     /// The Sent copy is stored on the server: the row leaves the Outbox.
@@ -257,7 +259,7 @@ impl Store {
         let at = now();
         self.conn
             .execute(
-                "UPDATE outbox SET busy_until = NULL, updated_at = ?2, error_kind = ?3, error_message = ?4,
+                "UPDATE outbox SET updated_at = ?2, error_kind = ?3, error_message = ?4,
                     error_server = ?5
                  WHERE id = ?1 AND state = 'accepted'",
                 params![id, at, e.kind().as_str(), e.message(), e.server_words()],

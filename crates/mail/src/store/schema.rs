@@ -157,8 +157,10 @@ CREATE TABLE outbox (
     reply         TEXT,
     created_at    INTEGER NOT NULL,
     updated_at    INTEGER NOT NULL,
-    -- unix seconds until which a running send (submitting) or Sent copy (accepted) owns the row
+    -- a submitting row: until when (unix seconds, its time limit) and by which process the
+    -- send runs; once that process is gone or the time passed, the outcome is unknown
     busy_until    INTEGER,
+    owner_pid     INTEGER,
     accepted_at   INTEGER
 );
 CREATE INDEX outbox_by_account ON outbox (account, id);
