@@ -17,14 +17,22 @@ pub const CONFIG_VERSION: u32 = 1;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Config {
     pub version: u32,
+    /// Desktop notifications of new mail, for every account (each account can also turn
+    /// its own off). Before the accounts: TOML wants plain values ahead of tables.
+    #[serde(default = "on")]
+    pub notifications: bool,
     #[serde(default, rename = "account")]
     pub accounts: Vec<Account>,
 }
 
 impl Default for Config {
     fn default() -> Self {
-        Config { version: CONFIG_VERSION, accounts: Vec::new() }
+        Config { version: CONFIG_VERSION, notifications: true, accounts: Vec::new() }
     }
+}
+
+fn on() -> bool {
+    true
 }
 
 impl Config {
@@ -176,6 +184,20 @@ mod tests {
         let e = Config::load(&profile).unwrap_err();
         assert_eq!(e.kind(), Kind::Config);
         assert!(e.message().contains("config.toml"), "{e}");
+    }
+
+    #[test]
+    fn notifications_are_on_unless_turned_off() {
+        let dir = tempfile::tempdir().unwrap();
+        let profile = Profile::at(dir.path());
+        fs::create_dir_all(profile.config_dir()).unwrap();
+        // A config written before the switch existed.
+        fs::write(profile.config_file(), "version = 1\n").unwrap();
+        assert!(Config::load(&profile).unwrap().notifications);
+        let mut c = Config { notifications: false, ..Config::default() };
+        c.add_account(account("Work")).unwrap();
+        c.save(&profile).unwrap();
+        assert!(!Config::load(&profile).unwrap().notifications);
     }
 
     #[test]

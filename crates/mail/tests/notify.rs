@@ -1,14 +1,22 @@
 //! New-mail notifications over a real D-Bus session bus: a test service takes the
 //! org.freedesktop.Notifications name and records the Notify call, then emits a click.
 //! Runs inside `scripts/with-keyring` (a private dbus-run-session), as the test command does.
+//! The second test goes the whole way: a message submitted through the testkit's Postfix,
+//! fetched by a scheduled pass, notified, clicked, and reported as the message to open.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod pass_common;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures::StreamExt;
+use pass_common::{account, secrets_for, send_through_postfix, servers, start};
+use tidings_mail::account::Incoming;
 use tidings_mail::notify::{Arrived, Notifier, summarize};
+use tidings_mail::pass::{AccountEvent, RunSettings};
+use tidings_mail::schedule::Command;
 use zbus::object_server::SignalEmitter;
 use zbus::zvariant::OwnedValue;
 
@@ -53,8 +61,11 @@ impl FakeNotifications {
     async fn action_invoked(emitter: &SignalEmitter<'_>, id: u32, action_key: &str) -> zbus::Result<()>;
 }
 
-#[tokio::test]
-async fn a_new_mail_notification_is_sent_and_its_click_reported() {
+/// The tests take the same bus name one after the other.
+static BUS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// The test notification service on the session bus, and the calls it records.
+async fn fake_service() -> (zbus::Connection, Arc<Mutex<Vec<Call>>>) {
     assert!(
         std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
         "this test needs a D-Bus session bus: run it under scripts/with-keyring (the README's test command does)"
@@ -69,6 +80,23 @@ async fn a_new_mail_notification_is_sent_and_its_click_reported() {
         .build()
         .await
         .expect("cannot take the notification service name (is a real notification daemon running?)");
+    (server, calls)
+}
+
+/// The user clicks notification `id`: the service emits ActionInvoked.
+async fn click(server: &zbus::Connection, id: u32) {
+    let iface = server
+        .object_server()
+        .interface::<_, FakeNotifications>("/org/freedesktop/Notifications")
+        .await
+        .unwrap();
+    FakeNotifications::action_invoked(iface.signal_emitter(), id, "default").await.unwrap();
+}
+
+#[tokio::test]
+async fn a_new_mail_notification_is_sent_and_its_click_reported() {
+    let _serial = BUS.lock().await;
+    let (server, calls) = fake_service().await;
 
     let notifier = Notifier::session().await.unwrap();
     let mut clicks = notifier.clicks().await.unwrap();
@@ -88,15 +116,85 @@ async fn a_new_mail_notification_is_sent_and_its_click_reported() {
     assert_eq!(call.category.as_deref(), Some("email.arrived"));
 
     // The user clicks it: the service emits ActionInvoked, the notifier reports the id.
-    let iface = server
-        .object_server()
-        .interface::<_, FakeNotifications>("/org/freedesktop/Notifications")
-        .await
-        .unwrap();
-    FakeNotifications::action_invoked(iface.signal_emitter(), id, "default").await.unwrap();
+    click(&server, id).await;
     let clicked = tokio::time::timeout(Duration::from_secs(5), clicks.next()).await.unwrap();
     assert_eq!(clicked, Some(id));
 
     // Nothing new and unread: nothing to show.
     assert!(summarize("Work", &arrived[1..2]).is_none());
+}
+
+/// Waits until the service has recorded `n` calls.
+async fn calls_reach(calls: &Arc<Mutex<Vec<Call>>>, n: usize) -> Vec<Call> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let now = calls.lock().unwrap().clone();
+        if now.len() >= n {
+            return now;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "only {} Notify calls: {now:?}", now.len());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn mail_fetched_by_a_scheduled_pass_is_notified_and_the_click_opens_it() {
+    let _serial = BUS.lock().await;
+    let (server, calls) = fake_service().await;
+    let s = servers();
+    let (alice, bob) = (s.user("alice"), s.user("bob"));
+    s.seed(alice, 2).unwrap();
+    let account = account(&s, alice, Incoming::Imap, s.imaps_port());
+    let notifier = Notifier::session().await.unwrap();
+    let settings = RunSettings { notifier: Some(notifier.clone()), ..RunSettings::default() };
+    let mut run = start(account.clone(), secrets_for(&account, &alice.password), settings);
+    let mut seen = Vec::new();
+    run.next_pass_end(30, &mut seen).await.unwrap();
+    let new_mail = |e: &AccountEvent| match e {
+        AccountEvent::NewMail(m) => Some(m.clone()),
+        _ => None,
+    };
+
+    send_through_postfix(&s, bob, alice, "Ring the bell").await;
+    let mail = run.wait_for(30, &mut seen, new_mail).await;
+    let call = calls_reach(&calls, 1).await.remove(0);
+    assert_eq!(call.summary, format!("New mail in {}", account.name));
+    assert_eq!(call.body, format!("bob <{}>: Ring the bell", bob.email));
+    assert_eq!(call.category.as_deref(), Some("email.arrived"));
+
+    // Clicked: the account's task reports the message to open, as the pass found it.
+    click(&server, 1).await;
+    let opened = run
+        .wait_for(10, &mut seen, |e| match e {
+            AccountEvent::NotificationClicked(at) => Some(at.clone()),
+            _ => None,
+        })
+        .await;
+    assert_eq!(opened, mail.first);
+    let row = run.store.call(move |st| st.message(opened.folder, opened.uid)).await.unwrap().unwrap();
+    assert_eq!(row.summary.subject.as_deref(), Some("Ring the bell"));
+
+    // The account's own switch off: new mail is still reported, but not shown.
+    let mut options = account.options;
+    options.notify = false;
+    run.commands.send(Command::Options(options)).await.unwrap();
+    send_through_postfix(&s, bob, alice, "Quiet for this account").await;
+    let mail = run.wait_for(30, &mut seen, new_mail).await;
+    assert_eq!(mail.first_subject, "Quiet for this account");
+    // The global switch off (the account's on again): not shown either.
+    options.notify = true;
+    run.commands.send(Command::Options(options)).await.unwrap();
+    notifier.set_enabled(false);
+    send_through_postfix(&s, bob, alice, "Quiet everywhere").await;
+    let mail = run.wait_for(30, &mut seen, new_mail).await;
+    assert_eq!(mail.first_subject, "Quiet everywhere");
+    // Both on: shown again — and only this one was added.
+    notifier.set_enabled(true);
+    send_through_postfix(&s, bob, alice, "Loud again").await;
+    run.wait_for(30, &mut seen, new_mail).await;
+    let now = calls_reach(&calls, 2).await;
+    assert_eq!(now.len(), 2, "{now:?}");
+    assert_eq!(now[1].body, format!("bob <{}>: Loud again", bob.email));
+    drop(run.commands);
+    run.task.await.unwrap();
 }
