@@ -28,8 +28,10 @@ pub mod generate;
 pub mod http;
 mod maildir;
 mod postfix;
+mod postfix_tune;
 mod ready;
 mod servers;
+pub mod smtp_script;
 mod sys;
 
 pub use error::TestkitError;

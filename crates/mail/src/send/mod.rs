@@ -150,6 +150,19 @@ async fn smtp_session(
     let ep = outgoing_endpoint(account)?;
     let mut facts = SessionFacts::default();
     let lc = crate::smtp::open(&ep, transcript, &mut facts).await?;
+    // A server that offers login only after STARTTLS (Postfix's smtpd_tls_auth_only) while the
+    // account says no encryption: say so, instead of "no password login".
+    let starttls = crate::imap::has(&facts.capabilities, "STARTTLS");
+    if facts.auth_mechanisms.is_empty() && starttls && ep.security == crate::account::Security::None {
+        return Err(crate::error::Error::new(
+            crate::Kind::Tls,
+            format!(
+                "{} allows logging in only after STARTTLS; set the outgoing server's encryption to STARTTLS",
+                ep.host
+            ),
+        )
+        .with_server(facts.capabilities.join(" / ")));
+    }
     let (smtp, meter) = crate::smtp::login_metered(lc, &ep, &account.outgoing.user, password).await?;
     Ok((smtp, meter, facts, ep))
 }
