@@ -8,6 +8,7 @@
 
 pub mod account;
 pub mod check;
+pub mod compose;
 pub mod config;
 pub mod discover;
 pub mod error;

@@ -15,6 +15,7 @@
 //! corrupts the file, and everything here can be fetched from the server again.
 
 mod actions;
+pub mod addresses;
 mod folders;
 mod messages;
 mod outbox;
