@@ -356,6 +356,11 @@ impl App {
             settings::Action::Remove { id } => {
                 Task::perform(settings::store::remove(profile, secrets, config, id), Message::SettingsStored)
             }
+            settings::Action::Preview(request) => {
+                Task::perform(settings::preview::run(profile, secrets, *request), |outcome| {
+                    Message::Settings(settings::Message::Previewed(outcome))
+                })
+            }
         }
     }
 

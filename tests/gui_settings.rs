@@ -1,7 +1,8 @@
 //! Headless UI flows (iced_test) for an account's settings: opened from the overview, options
 //! changed and saved (then read back from the config file), the POP3 options only for POP3,
-//! the schedule's warning, a new password going to the keyring, validation, and removing an
-//! account after a question that says what will be deleted.
+//! the schedule's warning, a new password going to the keyring, validation, removing an
+//! account after a question that says what will be deleted, and the preview of the next POP3
+//! receive against the testkit's Dovecot.
 //!
 //! `ICED_TEST_BACKEND=tiny-skia cargo test -p tidings --test gui_settings`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -20,9 +21,12 @@ use tidings::screen::settings::{self, Settings};
 use tidings::screen::{accounts, wizard};
 use tidings_mail::account::{Account, AuthMethod, Incoming, SecretRole, Security, Server, Trust};
 use tidings_mail::config::Config;
-use tidings_mail::options::{BodyFormat, MinTls, ReceiptPolicy};
+use tidings_mail::net::Transcript;
+use tidings_mail::options::{BodyFormat, MinTls, Pop3Options, ReceiptPolicy};
+use tidings_mail::pop3::{self, PlanItem, Pop3Plan, Pop3Target, Reason};
 use tidings_mail::profile::Profile;
 use tidings_mail::secret::Secrets;
+use tidings_mail::store::{Store, StoreHandle};
 
 fn account(name: &str, protocol: Incoming) -> Account {
     let server = |host: &str, port, security| Server {
@@ -275,4 +279,142 @@ fn snapshots_of_the_settings() {
     let _ = app.update(Message::SystemTheme(Mode::Light));
     click(&mut app, settings::id::REMOVE);
     assert_snapshot(&mut sized(&app, 768.0), &app.theme(), "settings-remove-light");
+}
+
+/// A POP3 account on the testkit's Dovecot (implicit TLS), its password in the keyring.
+fn dovecot_pop3(
+    s: &tidings_testkit::MailServers,
+    user: &tidings_testkit::User,
+) -> (tempfile::TempDir, Profile, Secrets, Config) {
+    let mut a = account("Home", Incoming::Pop3);
+    a.incoming.host = "127.0.0.1".into();
+    a.incoming.port = s.pop3s_port();
+    a.incoming.user = user.login.clone();
+    a.incoming.trust.ca_file = Some(s.ca_path().to_path_buf());
+    let (dir, profile, secrets, config) = profile_with(vec![a]);
+    secrets.set("home", SecretRole::Incoming, &user.password).unwrap();
+    (dir, profile, secrets, config)
+}
+
+/// The rows the preview shows: (number, what, why).
+fn preview_rows(app: &App) -> Vec<(u32, &'static str, String)> {
+    match settings(app).preview() {
+        settings::preview::State::Done(plan) => {
+            settings::preview::rows(plan).into_iter().map(|r| (r.number, r.action, r.why)).collect()
+        }
+        other => panic!("no preview shown: {other:?}"),
+    }
+}
+
+#[test]
+fn pop3_preview_shows_each_server_message_with_what_and_why_and_changes_nothing() {
+    let s = tidings_testkit::MailServers::start()
+        .unwrap_or_else(|e| panic!("cannot start the test mail servers: {e}"));
+    let alice = s.user("alice");
+    s.seed(alice, 5).unwrap();
+    let (dir, profile, secrets, config) = dovecot_pop3(&s, alice);
+    // An earlier receive pass downloaded those five (into the profile's store, as the app would).
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let target = Pop3Target::for_account(&config.accounts[0], alice.password.clone()).unwrap();
+    runtime.block_on(async {
+        let store =
+            StoreHandle::spawn(Store::open(profile.data_dir().join("mail.sqlite3")).unwrap()).unwrap();
+        let t = Transcript::new();
+        let r = pop3::receive(
+            &target,
+            &Pop3Options::default(),
+            &store,
+            std::time::SystemTime::now(),
+            &t,
+            &pop3::no_progress,
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.downloaded, 5);
+    });
+    s.seed(alice, 2).unwrap();
+
+    let mut app = open(profile, secrets, config, "home");
+    assert!(shows(&app, "Preview next receive"));
+    click(&mut app, settings::id::PREVIEW);
+    assert!(
+        shows(&app, "7 messages on the server: 2 to download, 0 to delete, 5 to keep."),
+        "{:?}",
+        texts(&app)
+    );
+    let rows = preview_rows(&app);
+    assert_eq!(rows.len(), 7);
+    let downloads: Vec<u32> = rows.iter().filter(|r| r.1 == "Download").map(|r| r.0).collect();
+    assert_eq!(downloads, [6, 7]);
+    assert!(
+        rows.iter().filter(|r| r.1 == "Keep").all(|r| r.2 == "downloaded today (a copy stays on the server)")
+    );
+    assert!(shows(&app, "downloaded today (a copy stays on the server)"));
+
+    // With "leave a copy" turned off (not saved yet), everything would go; the earlier
+    // preview is gone as soon as the options change.
+    click(&mut app, settings::id::LEAVE_ON_SERVER);
+    assert_eq!(*settings(&app).preview(), settings::preview::State::Idle);
+    click(&mut app, settings::id::PREVIEW);
+    let rows = preview_rows(&app);
+    let what: Vec<&str> = rows.iter().map(|r| r.1).collect();
+    assert_eq!(
+        what,
+        ["Delete", "Delete", "Delete", "Delete", "Delete", "Download, then delete", "Download, then delete"]
+    );
+    assert_eq!(rows[0].2, "not leaving copies on the server");
+    assert!(shows(&app, "new; not leaving copies on the server (deleted once downloaded)"));
+    assert_eq!(s.message_count(alice, "INBOX").unwrap(), 7, "a preview deletes nothing");
+    let saved = Config::load(&Profile::at(dir.path())).unwrap();
+    assert!(saved.accounts[0].options.pop3.leave_on_server, "nor saves");
+
+    // A wrong password typed in the form: said in plain words, with the server's own.
+    type_into(&mut app, wizard::id::PASSWORD, 0, "not the password");
+    click(&mut app, settings::id::PREVIEW);
+    match settings(&app).preview() {
+        settings::preview::State::Failed(why) => {
+            assert!(why.starts_with("127.0.0.1 refused the login"), "{why}");
+            assert!(why.contains("The server said: “-ERR"), "{why}");
+            assert!(shows(&app, why));
+        }
+        other => panic!("no error shown: {other:?}"),
+    }
+}
+
+#[test]
+fn snapshot_of_a_pop3_preview() {
+    let mut config = Config::default();
+    config.add_account(account("Home", Incoming::Pop3)).unwrap();
+    let profile = Profile::at("/home/alice/.tidings-example");
+    let mut app = open(profile, Secrets::in_memory(), config, "home");
+    // The request goes to the app (not run here: pop.example.test does not exist); the
+    // answer is fed back as the task would.
+    let messages = click_only(&app, settings::id::PREVIEW);
+    for m in messages {
+        let _ = app.update(m);
+    }
+    assert_eq!(*settings(&app).preview(), settings::preview::State::Running);
+    assert!(shows(&app, "Asking the server…"));
+    let item = |number: u32, size: u64, reason: Reason| PlanItem {
+        number,
+        uid: Some(format!("0000{number:04X}5f3a1c2b")),
+        size,
+        reason,
+    };
+    let plan = Pop3Plan {
+        server_messages: 5,
+        server_bytes: 5 * 2048 + 40 * 1024 * 1024,
+        uidl: true,
+        download: vec![item(4, 3100, Reason::New)],
+        skip: vec![item(5, 40 * 1024 * 1024, Reason::TooLarge { limit_kb: 1024 })],
+        delete: vec![
+            item(1, 1900, Reason::OlderThan { days: 7, age_days: 9 }),
+            item(2, 2200, Reason::DeletedLocally),
+        ],
+        keep: vec![item(3, 1800, Reason::LeftOnServer { age_days: 2, delete_after_days: Some(7) })],
+    };
+    let _ = app.update(Message::Settings(settings::Message::Previewed(Ok(Box::new(plan)))));
+    assert!(shows(&app, "5 messages on the server: 1 to download, 2 to delete, 1 to keep, 1 to skip."));
+    assert!(shows(&app, "first downloaded 9 days ago (delete after 7 days)"));
+    assert_snapshot(&mut sized(&app, 2300.0), &app.theme(), "settings-pop3-preview-light");
 }

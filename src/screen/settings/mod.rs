@@ -5,9 +5,12 @@
 //! The screen never writes anything itself: "Save" returns [`Action::Save`] and "Remove",
 //! after a confirmation saying what will be deleted, [`Action::Remove`]; the app runs
 //! [`store::save`] or [`store::remove`] off the UI thread and reports failures back through
-//! [`Settings::failed`].
+//! [`Settings::failed`]. For a POP3 account, "Preview next receive" returns
+//! [`Action::Preview`]; the app runs [`preview::run`] and hands the plan back as
+//! [`Message::Previewed`].
 
 mod options;
+pub mod preview;
 pub mod store;
 mod view;
 
@@ -52,6 +55,7 @@ pub mod id {
     pub const TLS_13: &str = "settings-tls-13";
     pub const NOTIFY: &str = "settings-notify";
     pub const LOG_TRANSCRIPT: &str = "settings-log-transcript";
+    pub const PREVIEW: &str = "settings-preview";
     /// The scrollable page.
     pub const PAGE: &str = "settings-page";
 }
@@ -77,6 +81,9 @@ pub enum Message {
     Remove,
     ConfirmRemove,
     KeepAccount,
+    /// Show what the next POP3 receive would do.
+    Preview,
+    Previewed(preview::Outcome),
 }
 
 /// What the settings ask of the app.
@@ -92,6 +99,8 @@ pub enum Action {
     Remove {
         id: String,
     },
+    /// Run [`preview::run`] and send back [`Message::Previewed`].
+    Preview(Box<preview::Request>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -120,6 +129,7 @@ pub struct Settings {
     /// Why the last save or removal failed.
     failure: Option<String>,
     stage: Stage,
+    preview: preview::State,
 }
 
 impl Settings {
@@ -133,6 +143,7 @@ impl Settings {
             errors: None,
             failure: None,
             stage: Stage::Editing,
+            preview: preview::State::Idle,
         }
     }
 
@@ -147,6 +158,11 @@ impl Settings {
 
     pub fn options(&self) -> &OptionsForm {
         &self.options
+    }
+
+    /// The preview of the next POP3 receive.
+    pub fn preview(&self) -> &preview::State {
+        &self.preview
     }
 
     pub fn is_busy(&self) -> bool {
@@ -180,6 +196,35 @@ impl Settings {
                 }
                 Action::None
             }
+            Message::Preview => self.start_preview(),
+            Message::Previewed(outcome) => {
+                // An answer to a preview that edits made stale is dropped.
+                if self.preview == preview::State::Running {
+                    self.preview = match outcome {
+                        Ok(plan) => preview::State::Done(plan),
+                        Err(why) => preview::State::Failed(why),
+                    };
+                }
+                Action::None
+            }
+        }
+    }
+
+    /// The preview runs with the options as edited; what is wrong with them is shown first.
+    fn start_preview(&mut self) -> Action {
+        if self.stage != Stage::Editing || self.preview == preview::State::Running {
+            return Action::None;
+        }
+        match self.check() {
+            Ok((account, password)) if account.incoming_protocol == Incoming::Pop3 => {
+                self.preview = preview::State::Running;
+                Action::Preview(Box::new(preview::Request { account, password }))
+            }
+            Ok(_) => Action::None,
+            Err(errors) => {
+                self.errors = Some(errors);
+                Action::None
+            }
         }
     }
 
@@ -188,6 +233,8 @@ impl Settings {
             return Action::None;
         }
         change(self);
+        // A preview shown is about the settings as they were.
+        self.preview = preview::State::Idle;
         if self.errors.is_some() {
             self.errors = Some(self.check().err().unwrap_or_default());
         }
@@ -272,6 +319,8 @@ impl fmt::Debug for Message {
             Message::Remove => f.write_str("Remove"),
             Message::ConfirmRemove => f.write_str("ConfirmRemove"),
             Message::KeepAccount => f.write_str("KeepAccount"),
+            Message::Preview => f.write_str("Preview"),
+            Message::Previewed(outcome) => f.debug_tuple("Previewed").field(&outcome.is_ok()).finish(),
         }
     }
 }
@@ -287,6 +336,7 @@ impl fmt::Debug for Action {
                 .field("new_password", &password.is_some())
                 .finish(),
             Action::Remove { id } => f.debug_struct("Remove").field("id", id).finish(),
+            Action::Preview(request) => f.debug_tuple("Preview").field(&request.account.name).finish(),
         }
     }
 }

@@ -7,7 +7,7 @@ use iced::{Alignment, Element, Length, widget};
 use tidings_mail::account::Incoming;
 use tidings_mail::options::{BodyFormat, MinTls, ReceiptPolicy};
 
-use super::{Message, OptionEdit, OptionErrors, Settings, Stage, id};
+use super::{Message, OptionEdit, OptionErrors, Settings, Stage, id, preview};
 use crate::screen::wizard::fields::{
     AccountMessages, ServerIds, account_section, protocol_choice, server_section,
 };
@@ -255,8 +255,42 @@ impl Settings {
                 ),
                 skip,
             ]
-            .extend(errors),
+            .extend(errors)
+            .push(self.preview_panel(editable)),
         )
+    }
+
+    /// "Preview next receive" and what it found: each server message, what will happen to it
+    /// and why, with totals; or why it could not be asked.
+    fn preview_panel(&self, editable: bool) -> Element<'_, Message> {
+        let running = *self.preview() == preview::State::Running;
+        let button = button(text(if running { "Asking the server…" } else { "Preview next receive" }))
+            .padding([6, 16])
+            .style(theme::button::secondary)
+            .on_press_maybe((editable && !running).then_some(Message::Preview));
+        let head = row![
+            container(button).id(widget::Id::new(id::PREVIEW)),
+            text(
+                "What the next receive would download and delete with the options above. Nothing is changed."
+            )
+            .size(12)
+            .style(theme::text::muted)
+            .width(Length::Fill),
+        ]
+        .spacing(12)
+        .align_y(Alignment::Center);
+        let body: Option<Element<'_, Message>> = match self.preview() {
+            preview::State::Idle | preview::State::Running => None,
+            preview::State::Failed(why) => Some(
+                container(text(why.as_str()).size(14).style(theme::text::error))
+                    .padding(12)
+                    .width(Length::Fill)
+                    .style(theme::container::error)
+                    .into(),
+            ),
+            preview::State::Done(plan) => Some(plan_list(plan)),
+        };
+        column![head].push(body).spacing(10).into()
     }
 
     fn reading(&self, editable: bool) -> Element<'_, Message> {
@@ -378,6 +412,62 @@ impl Settings {
         .style(theme::container::warning);
         center(card).padding(24).into()
     }
+}
+
+/// The preview's list: totals, then one line per server message (at most
+/// [`preview::MAX_ROWS`]).
+fn plan_list(plan: &tidings_mail::pop3::Pop3Plan) -> Element<'_, Message> {
+    let rows = preview::rows(plan);
+    let cell = |t: String, width: Length| text(t).size(13).width(width);
+    let header = row![
+        cell("#".into(), Length::Fixed(48.0)),
+        cell("What".into(), Length::Fixed(160.0)),
+        cell("Why".into(), Length::Fill),
+        cell("Size".into(), Length::Fixed(72.0)),
+        cell("UID".into(), Length::Fixed(150.0)),
+    ]
+    .spacing(8);
+    let lines = rows.iter().take(preview::MAX_ROWS).map(|r| {
+        let tone = match r.action {
+            "Keep" => theme::Tone::Neutral,
+            "Skip" => theme::Tone::Info,
+            "Download" => theme::Tone::Success,
+            _ => theme::Tone::Danger,
+        };
+        row![
+            cell(format!("{}", r.number), Length::Fixed(48.0)),
+            text(r.action).size(13).width(Length::Fixed(160.0)).style(theme::text::tone(tone)),
+            cell(r.why.clone(), Length::Fill),
+            cell(preview::size(r.size), Length::Fixed(72.0)),
+            text(r.uid.clone()).size(12).width(Length::Fixed(150.0)).style(theme::text::muted),
+        ]
+        .spacing(8)
+        .into()
+    });
+    let more = (rows.len() > preview::MAX_ROWS).then(|| {
+        text(format!(
+            "… and {} more; `tidings sync --account NAME --dry-run` lists them all.",
+            rows.len() - preview::MAX_ROWS
+        ))
+        .size(12)
+        .style(theme::text::muted)
+    });
+    let no_uidl = (!plan.uidl && plan.server_messages > 0).then(|| {
+        text("The server has no UIDL: each message is recognised by its content once downloaded.")
+            .size(12)
+            .style(theme::text::warning)
+    });
+    container(
+        column![text(preview::totals(plan)).size(14), header]
+            .extend(lines)
+            .push(more)
+            .push(no_uidl)
+            .spacing(6),
+    )
+    .padding(12)
+    .width(Length::Fill)
+    .style(theme::container::page)
+    .into()
 }
 
 fn hint(text_: &str) -> Element<'_, Message> {
