@@ -56,9 +56,10 @@ fn version_help_and_commands_not_there_yet() {
     for sub in ["account", "sync", "send", "inspect", "--profile", "--json"] {
         assert!(help.contains(sub), "--help lacks {sub}: {help}");
     }
+    // Without an account, send explains what is missing (tests/cli_send.rs sends for real).
     let out = tidings(dir.path(), &["send", "--json"], None);
-    assert_eq!(out.status.code(), Some(69), "send: {}", text(&out));
-    assert_eq!(json(&out)["error"]["kind"], "not-implemented");
+    assert_eq!(out.status.code(), Some(1), "send: {}", text(&out));
+    assert_eq!(json(&out)["error"]["kind"], "config");
 }
 
 #[test]

@@ -6,6 +6,7 @@ mod account;
 mod discover;
 mod inspect;
 mod output;
+mod send;
 mod sync;
 
 use std::path::PathBuf;
@@ -43,13 +44,11 @@ enum Command {
     Discover(discover::DiscoverArgs),
     /// Run one receive pass headless (IMAP or POP3); POP3 also --dry-run.
     Sync(sync::SyncArgs),
-    /// Send a message headless.
-    Send {
-        #[arg(long)]
-        account: Option<String>,
-        /// A message file (.eml), or - for standard input.
-        file: Option<PathBuf>,
-    },
+    /// Send a message (a .eml file, standard input, or --to/--subject/--body…) through the
+    /// account's Outbox; without one, send what the Outbox holds.
+    Send(send::SendArgs),
+    /// List the Outbox; resend a message held as "may already have been sent", or remove one.
+    Outbox(send::OutboxArgs),
     /// Inspect a mail server: transcript, TLS, capabilities, timings, behaviour checks.
     Inspect(inspect::InspectArgs),
 }
@@ -67,7 +66,8 @@ pub fn main() -> ExitCode {
     match command {
         Command::Account(cmd) => account::run(cmd, &profile, &out),
         Command::Sync(args) => sync::run(args, &profile, &out),
-        Command::Send { .. } => out.not_yet("send", "SMTP sending with the durable outbox"),
+        Command::Send(args) => send::run(args, &profile, &out),
+        Command::Outbox(args) => send::run_outbox(args, &profile, &out),
         Command::Inspect(args) => inspect::run(args, &profile, &out),
         Command::Discover(args) => discover::run(args, &out),
     }

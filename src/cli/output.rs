@@ -6,8 +6,6 @@ use tidings_mail::{Error, ErrorReport};
 
 /// Exit status when a command ran and the server or the settings said no.
 pub const EXIT_FAILED: u8 = 1;
-/// Exit status for a command that this version does not offer yet.
-pub const EXIT_UNAVAILABLE: u8 = 69;
 
 pub struct Out {
     pub json: bool,
@@ -37,17 +35,5 @@ impl Out {
             eprintln!("  what to do: {}", e.kind().advice());
         }
         ExitCode::from(EXIT_FAILED)
-    }
-
-    pub fn not_yet(&self, command: &str, what: &str) -> ExitCode {
-        let msg = format!("`tidings {command}` is not implemented yet: it arrives with {what}.");
-        if self.json {
-            self.print_json(
-                &serde_json::json!({ "ok": false, "error": { "kind": "not-implemented", "message": msg } }),
-            );
-        } else {
-            eprintln!("tidings: {msg}");
-        }
-        ExitCode::from(EXIT_UNAVAILABLE)
     }
 }

@@ -76,7 +76,7 @@ async fn a_flush_killed_at_random_points_loses_and_doubles_nothing() {
             let st = StoreHandle::spawn(Store::open(&db).unwrap()).unwrap();
             for n in 0..(1 + rng.next() % 2) {
                 // Some large enough for the data to take several writes.
-                let size = if rng.next() % 3 == 0 { 400_000 } else { 2_000 };
+                let size = if rng.next().is_multiple_of(3) { 400_000 } else { 2_000 };
                 let m = message(alice, &bob.email, &format!("round {round} #{n}"), &binary(size, rng.next()));
                 all_ids.push(enqueue(&st, &account, m).await.message_id);
             }
