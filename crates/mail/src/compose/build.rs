@@ -15,12 +15,17 @@ use crate::error::{Error, Kind, Result};
 /// Whether the bytes are for submission (Bcc only in the envelope) or for the Drafts folder
 /// (Bcc kept so the draft reopens with it; addresses still being typed are left out).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Purpose {
+pub(super) enum Purpose<'a> {
     Send,
-    Draft,
+    /// A draft, marked with its id (the `X-Tidings-Draft` header) so its previous copy in
+    /// the Drafts folder can be found and replaced.
+    Draft(&'a str),
 }
 
-pub(super) fn assemble(msg: &NewMessage, purpose: Purpose) -> Result<Built> {
+/// The header that marks a draft's copy in the Drafts folder with the draft's id.
+pub const DRAFT_HEADER: &str = "X-Tidings-Draft";
+
+pub(super) fn assemble(msg: &NewMessage, purpose: Purpose<'_>) -> Result<Built> {
     let from = msg.from.lettre().map_err(|e| field_error("From", e))?;
     let from_box = Mailbox::new(msg.from.name.clone(), from.clone());
 
@@ -65,8 +70,12 @@ pub(super) fn assemble(msg: &NewMessage, purpose: Purpose) -> Result<Built> {
     if !cc.is_empty() {
         builder = builder.header(header::Cc::from(Mailboxes::from_iter(cc)));
     }
-    if !bcc.is_empty() && purpose == Purpose::Draft {
+    if !bcc.is_empty() && purpose != Purpose::Send {
         builder = builder.header(header::Bcc::from(Mailboxes::from_iter(bcc))).keep_bcc();
+    }
+    if let Purpose::Draft(id) = purpose {
+        let name = header::HeaderName::new_from_ascii_str(DRAFT_HEADER);
+        builder = builder.raw_header(header::HeaderValue::new(name, id.to_string()));
     }
     if let Some(id) = msg.in_reply_to.as_deref().filter(|id| !id.trim().is_empty()) {
         builder = builder.in_reply_to(angle(id));
@@ -83,10 +92,14 @@ pub(super) fn assemble(msg: &NewMessage, purpose: Purpose) -> Result<Built> {
         .map_err(|e| Error::config("cannot address the message").with_source(e))?;
     builder = builder.envelope(envelope);
 
-    let text = SinglePart::plain(msg.body.clone());
     let built = if msg.attachments.is_empty() {
-        builder.singlepart(text)
+        // lettre ends a single part with CRLF of its own: one line ending of the text less,
+        // so what was typed is what arrives.
+        let body = msg.body.strip_suffix('\n').unwrap_or(&msg.body);
+        let body = body.strip_suffix('\r').unwrap_or(body);
+        builder.singlepart(SinglePart::plain(body.to_string()))
     } else {
+        let text = SinglePart::plain(msg.body.clone());
         let mut mixed = MultiPart::mixed().singlepart(text);
         for a in &msg.attachments {
             mixed = mixed.singlepart(attachment_part(a));
@@ -95,8 +108,12 @@ pub(super) fn assemble(msg: &NewMessage, purpose: Purpose) -> Result<Built> {
     }
     .map_err(|e| Error::config("cannot build the message").with_source(e))?;
 
+    let mut bytes = to_crlf(&built.formatted());
+    if !bytes.ends_with(b"\r\n") {
+        bytes.extend_from_slice(b"\r\n");
+    }
     Ok(Built {
-        bytes: to_crlf(&built.formatted()),
+        bytes,
         message_id,
         envelope_from: from.to_string(),
         recipients: recipients.iter().map(ToString::to_string).collect(),
@@ -143,9 +160,16 @@ fn base64(bytes: Vec<u8>) -> Body {
     Body::new_with_encoding(bytes, ContentTransferEncoding::Base64).unwrap_or_else(Body::new)
 }
 
-/// A Message-ID nobody else will use: a hash of the time, the process, a counter and the
-/// sender, at the sender's domain (not the machine's host name, which would leak it).
+/// A Message-ID nobody else will use, at the sender's domain (not the machine's host name,
+/// which would leak it).
 pub fn new_message_id(from: &Address) -> String {
+    let domain = from.domain();
+    let domain = if domain.is_empty() { "tidings.invalid".to_string() } else { domain };
+    format!("<{}@{domain}>", unique_token(&from.email))
+}
+
+/// 32 hex digits nobody else will draw: a hash of the time, the process, a counter and `salt`.
+pub(crate) fn unique_token(salt: &str) -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
     let mut hash = Sha256::new();
@@ -153,15 +177,12 @@ pub fn new_message_id(from: &Address) -> String {
     hash.update(std::process::id().to_le_bytes());
     hash.update(COUNTER.fetch_add(1, Ordering::Relaxed).to_le_bytes());
     hash.update(format!("{:?}", std::thread::current().id()).as_bytes());
-    hash.update(from.email.as_bytes());
-    let digest = hash.finalize();
-    let local: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
-    let domain = from.domain();
-    let domain = if domain.is_empty() { "tidings.invalid".to_string() } else { domain };
-    format!("<{local}@{domain}>")
+    hash.update(salt.as_bytes());
+    hash.finalize()[..16].iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Every line ending as CRLF: a bare LF or a bare CR becomes CRLF, CRLF stays.
+/// Every line ending as CRLF: a bare LF or a bare CR becomes CRLF, CRLF stays. (The whole
+/// message also gets a final CRLF: see [`assemble`].)
 pub fn to_crlf(bytes: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(bytes.len() + bytes.len() / 32);
     let mut i = 0;

@@ -5,6 +5,8 @@
 
 mod address;
 mod build;
+mod draft;
+mod draft_server;
 mod reply;
 
 #[cfg(test)]
@@ -15,7 +17,9 @@ use std::time::SystemTime;
 use serde::{Deserialize, Serialize};
 
 pub use address::{Address, format_address_list, parse_address_list, split_address_list};
-pub use build::{new_message_id, to_crlf};
+pub use build::{DRAFT_HEADER, new_message_id, to_crlf};
+pub use draft::{Draft, DraftList, Drafts};
+pub use draft_server::{remove_from_server, save_to_server};
 pub use reply::{Original, ReplyKind, forward_as_attachment, forward_inline, reply, strip_prefixes};
 
 use crate::error::{Error, Result};
@@ -27,7 +31,24 @@ pub struct Attachment {
     pub name: String,
     /// A MIME type such as `application/pdf`; `application/octet-stream` when unknown.
     pub content_type: String,
+    /// Base64 in JSON (drafts), raw here.
+    #[serde(with = "base64_bytes")]
     pub bytes: Vec<u8>,
+}
+
+mod base64_bytes {
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&STANDARD.encode(bytes))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        let text = String::deserialize(d)?;
+        STANDARD.decode(text.as_bytes()).map_err(serde::de::Error::custom)
+    }
 }
 
 impl Attachment {
@@ -141,7 +162,20 @@ pub fn build(msg: &NewMessage) -> Result<Built> {
 }
 
 /// Builds a draft for the Drafts folder: like [`build`] but with the Bcc header kept, no
-/// recipient needed, and addresses still being typed (not valid yet) left out.
-pub fn build_draft(msg: &NewMessage) -> Result<Built> {
-    build::assemble(msg, build::Purpose::Draft)
+/// recipient needed, addresses still being typed (not valid yet) left out, and the draft's
+/// id in the [`DRAFT_HEADER`] header.
+pub fn build_draft(msg: &NewMessage, draft_id: &str) -> Result<Built> {
+    build::assemble(msg, build::Purpose::Draft(draft_id))
+}
+
+impl Built {
+    /// The message for the Outbox ([`crate::outbox::enqueue`]).
+    pub fn into_outgoing(self) -> crate::outbox::Outgoing {
+        crate::outbox::Outgoing {
+            raw: self.bytes,
+            message_id: self.message_id,
+            from: self.envelope_from,
+            recipients: self.recipients,
+        }
+    }
 }

@@ -88,7 +88,12 @@ fn a_plain_ascii_message_is_a_single_part() {
     assert!(text.contains("\r\nContent-Type: text/plain; charset=utf-8\r\n"), "{text}");
     assert!(text.contains("\r\nSubject: Hi\r\n"), "{text}");
     assert!(!text.contains("multipart"), "{text}");
-    assert!(text.ends_with("Just text.\r\n") || text.ends_with("Just text."), "{text}");
+    assert!(text.ends_with("\r\n\r\nJust text.\r\n"), "{text}");
+    // A typed final line ending arrives as typed, not doubled.
+    let typed = NewMessage { body: "Two lines\nend\n".into(), ..msg.clone() };
+    let built_typed = build(&typed).unwrap();
+    assert_eq!(parse(&built_typed.bytes).body_text(0).unwrap().replace("\r\n", "\n"), typed.body);
+    built.clone().into_outgoing().check().unwrap();
     // Two builds never share a Message-ID.
     assert_ne!(build(&msg).unwrap().message_id, built.message_id);
 }
@@ -125,8 +130,9 @@ fn a_draft_keeps_bcc_and_tolerates_what_is_still_being_typed() {
         message_id: Some("<draft-1@example.test>".into()),
         ..NewMessage::default()
     };
-    let built = build_draft(&msg).unwrap();
+    let built = build_draft(&msg, "d0123").unwrap();
     assert_eq!(built.message_id, "<draft-1@example.test>");
+    assert!(String::from_utf8_lossy(&built.bytes).contains("\r\nX-Tidings-Draft: d0123\r\n"));
     let parsed = parse(&built.bytes);
     assert_eq!(parsed.bcc().and_then(|a| a.first()).and_then(|a| a.address()), Some("secret@example.test"));
     assert!(parsed.to().is_none());
