@@ -13,6 +13,9 @@ pub struct Options {
     pub schedule: Schedule,
     /// Use IMAP IDLE for near-real-time new mail (when the server offers it).
     pub idle: bool,
+    /// Folders watched with IDLE besides INBOX (one connection each); the other folders are
+    /// checked with STATUS every time IDLE is re-issued.
+    pub idle_folders: IdleFolders,
     pub pop3: Pop3Options,
     /// Download every message body for offline reading (otherwise bodies are fetched when
     /// opened, and kept).
@@ -29,6 +32,7 @@ impl Default for Options {
         Options {
             schedule: Schedule::default(),
             idle: true,
+            idle_folders: IdleFolders::Inbox,
             pop3: Pop3Options::default(),
             keep_offline: false,
             body_format: BodyFormat::Best,
@@ -68,6 +72,25 @@ impl Default for Pop3Options {
         }
     }
 }
+
+/// Which folders IMAP IDLE watches, each on a connection of its own (at most
+/// [`MAX_IDLE_CONNECTIONS`]; the rest are polled with STATUS).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum IdleFolders {
+    /// INBOX only.
+    #[default]
+    Inbox,
+    /// INBOX and the special folders other programs write to: Junk (server-side filters),
+    /// Sent and Drafts (other mail programs), Archive, Trash.
+    Special,
+    /// INBOX, the special folders, then the other subscribed folders.
+    Subscribed,
+}
+
+/// Most IDLE connections per account, INBOX included. Servers limit connections per user
+/// and address (Dovecot: 10 by default), and the sync needs one more.
+pub const MAX_IDLE_CONNECTIONS: usize = 5;
 
 /// Which part of a message to show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -112,6 +135,9 @@ mod tests {
         let partial: Options = toml::from_str("idle = false\n[pop3]\nleave_on_server = false\n").unwrap();
         assert!(!partial.idle && !partial.pop3.leave_on_server);
         assert_eq!(partial.min_tls, MinTls::Tls12);
+        assert_eq!(partial.idle_folders, IdleFolders::Inbox);
+        let more: Options = toml::from_str("idle_folders = \"special\"\n").unwrap();
+        assert_eq!(more.idle_folders, IdleFolders::Special);
         let text = toml::to_string(&Options { min_tls: MinTls::Tls13, ..o }).unwrap();
         assert!(text.contains("min_tls = \"1.3\""), "{text}");
     }

@@ -30,7 +30,13 @@ fn folder_row(r: &Row<'_>) -> rusqlite::Result<Folder> {
 impl Store {
     /// Makes the stored folder list match the server's: adds and updates `infos`, removes
     /// folders no longer listed (with their messages). Returns the folders, INBOX first.
+    /// Refused for a local (POP3) account: its folders are not a server's to replace.
     pub fn replace_folders(&mut self, account: AccountId, infos: &[FolderInfo]) -> Result<Vec<Folder>> {
+        if self.is_local_account(account)? {
+            return Err(Error::config(
+                "this account keeps its mail in local folders (POP3); a server's folder list cannot replace them",
+            ));
+        }
         let label = self.label.clone();
         let err = |e| super::sql_error(&label, "save the folder list", e);
         let tx = self.conn.transaction().map_err(err)?;

@@ -8,8 +8,8 @@
 //!    the server = expunged;
 //! 4. new messages: `UID FETCH` of flags, size, date and nine header fields, in UID chunks,
 //!    newest first (the list fills at once), each item turned into a small owned struct as it
-//!    streams in, committed per chunk (chunks that arrive while the disk is busy are grouped
-//!    into the next transaction, at most ten); a chunk whose answer cannot be parsed (which
+//!    streams in; the first chunk is committed at once, later ones in transactions that grow
+//!    with what the sync stored so far (see `fetch.rs`); a chunk whose answer cannot be parsed (which
 //!    kills the async-imap connection) is split in halves on new connections until the one bad
 //!    message is isolated; it is stored as an error row and the rest syncs;
 //! 5. flags: `CHANGEDSINCE` the last HIGHESTMODSEQ with CONDSTORE, else all flags compared;
@@ -31,6 +31,7 @@ mod fetch;
 mod folder;
 pub mod headers;
 mod list;
+mod poll;
 pub mod push;
 mod report;
 pub mod uidset;
@@ -39,6 +40,7 @@ use std::time::Instant;
 
 use futures::StreamExt;
 
+pub use poll::FolderStatus;
 pub use report::{AccountReport, Phase, Progress, ProgressFn, SyncReport, no_progress};
 
 use crate::account::{Account, Incoming};
@@ -243,7 +245,21 @@ impl Engine {
             return Ok(id);
         }
         let key = self.account_key.clone();
-        let id = self.store.call(move |s| s.account(&key)).await?;
+        let (id, local) = self
+            .store
+            .call(move |s| {
+                let id = s.account(&key)?;
+                Ok((id, s.is_local_account(id)?))
+            })
+            .await?;
+        if local {
+            // Its folders live only here (POP3): an IMAP sync would replace them with the
+            // server's and drop the seen-UID list that keeps POP3 from downloading twice.
+            return Err(Error::config(format!(
+                "the account \"{}\" keeps its mail in local folders (POP3); it cannot be synced over IMAP",
+                self.account_key
+            )));
+        }
         self.account = Some(id);
         Ok(id)
     }
@@ -252,6 +268,12 @@ impl Engine {
         let account = self.account_id().await?;
         let name = name.to_string();
         self.store.call(move |s| s.folder(account, &name)).await
+    }
+
+    /// The folders the store holds for this account.
+    async fn stored_folders(&mut self) -> Result<Vec<Folder>> {
+        let account = self.account_id().await?;
+        self.store.call(move |s| s.folders(account)).await
     }
 
     /// The connection, opened (and logged in) when there is none.
@@ -348,9 +370,10 @@ impl Engine {
 
     /// LIST + LSUB, saved to the store; returns the stored folders.
     pub async fn refresh_folders(&mut self, progress: ProgressFn<'_>) -> Result<Vec<Folder>> {
+        // The account first: a local (POP3) account is refused before any connection.
+        let account = self.account_id().await?;
         progress(&Progress { folder: String::new(), phase: Phase::Folders, done: 0, total: 0, bytes: 0 });
         let infos = self.list_folders().await?;
-        let account = self.account_id().await?;
         self.store.call(move |s| s.replace_folders(account, &infos)).await
     }
 }
