@@ -75,6 +75,8 @@ async fn a_message_left_by_a_failed_send_goes_out_at_the_next_scheduled_pass() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(s.message_count(alice, "Sent").unwrap(), 1);
+    let log = run.log_without(&alice.password);
+    assert!(log.contains("AUTH") && !log.contains("not-the-password"), "{log}");
     drop(run.commands);
     run.task.await.unwrap();
 }

@@ -47,6 +47,8 @@ async fn pop3_account_fetches_new_mail_on_its_schedule() {
     assert!(mail.first_from.contains(&bob.email), "{}", mail.first_from);
     assert_eq!(mail.summary, format!("New mail in {}", account.name));
     assert!(run.inbox_subjects(&account.id).await.contains(&"Scheduled over POP3".to_string()));
+    let log = run.log_without(&alice.password);
+    assert!(log.contains("UIDL") && log.contains("RETR"), "{log}");
     assert!(seen.iter().any(|e| matches!(e, AccountEvent::Changed)));
     let reasons = reasons(&seen);
     assert_eq!(reasons[0], Reason::Start);
@@ -102,6 +104,8 @@ async fn imap_account_without_idle_fetches_new_mail_on_its_schedule() {
     let reasons = reasons(&seen);
     assert!(reasons[1..].iter().all(|r| *r == Reason::Timer), "{reasons:?}");
     assert!(!seen.iter().any(|e| matches!(e, AccountEvent::Idle(_))), "IDLE is off for this account");
+    let log = run.log_without(&alice.password);
+    assert!(log.contains("LOGIN") && log.contains("UID FETCH"), "{log}");
     drop(run.commands);
     run.task.await.unwrap();
 }

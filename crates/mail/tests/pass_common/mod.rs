@@ -63,6 +63,8 @@ pub struct Running {
     pub events: UnboundedReceiver<AccountEvent>,
     pub store: StoreHandle,
     pub store_path: PathBuf,
+    /// The account's transcript log.
+    pub log: PathBuf,
     pub task: tokio::task::JoinHandle<()>,
     _dir: tempfile::TempDir,
 }
@@ -92,8 +94,10 @@ pub fn start_on(store: NewStore, account: Account, secrets: Secrets, settings: R
     let (commands, rx): (Sender<Command>, Receiver<Command>) = mpsc::channel(8);
     let (tx, events) = mpsc::unbounded_channel();
     let settings = RunSettings { minute: MINUTE, seed: Some(1), ..settings };
-    let task = tokio::spawn(run_account(account, secrets, store.clone(), None, rx, tx, settings));
-    Running { commands, events, store, store_path, task, _dir: dir }
+    let log = dir.path().join("transcript.log");
+    let task =
+        tokio::spawn(run_account(account, secrets, store.clone(), Some(log.clone()), rx, tx, settings));
+    Running { commands, events, store, store_path, log, task, _dir: dir }
 }
 
 impl Running {
@@ -129,6 +133,13 @@ impl Running {
             _ => None,
         })
         .await
+    }
+
+    /// The transcript log: written, and free of `password`.
+    pub fn log_without(&self, password: &str) -> String {
+        let text = std::fs::read_to_string(&self.log).expect("the account's transcript log is written");
+        assert!(!text.contains(password), "the password is in the log");
+        text
     }
 
     /// Subjects in the account's Inbox, as the store has them now.
