@@ -1,5 +1,5 @@
 //! An account's task: the scheduler with an [`AccountPass`], IDLE push for IMAP accounts
-//! that use it, and the clicks on this account's new-mail notifications — all reporting
+//! that use it (INBOX and the folders the account chose), and the clicks on this account's new-mail notifications — all reporting
 //! through one channel of [`AccountEvent`]s, all stopped when the command channel closes.
 
 use std::hash::{Hash, Hasher};
@@ -15,10 +15,11 @@ use crate::account::{Account, Incoming, SecretRole};
 use crate::idle::IdleConfig;
 use crate::net::Endpoint;
 use crate::notify::Notifier;
+use crate::options::IdleFolders;
 use crate::schedule::{self, Command};
 use crate::secret::Secrets;
-use crate::store::StoreHandle;
-use crate::sync::push::{PushEvent, push};
+use crate::store::{Role, StoreHandle};
+use crate::sync::push::{PushEvent, push_account};
 
 /// How an account's task runs, beyond the account's own settings.
 #[derive(Clone)]
@@ -29,7 +30,8 @@ pub struct RunSettings {
     pub notifier: Option<Notifier>,
     /// The length of a schedule minute: 60 s, shorter in tests.
     pub minute: Duration,
-    /// IDLE's folder and timings; whether IDLE is used comes from the account's options.
+    /// IDLE's timings; whether IDLE is used, and on which folders, comes from the
+    /// account's options.
     pub idle: IdleConfig,
     /// Seeds the schedule's jitter; by default from the account id and the clock.
     pub seed: Option<u64>,
@@ -89,9 +91,9 @@ pub async fn run_account(
         let mut pushing = push_parts.start_if_wanted(&events);
         while let Some(cmd) = commands.recv().await {
             if let Command::Options(o) = cmd {
-                let idle_before = shared.options().idle;
+                let before = shared.options();
                 *shared.options.lock().unwrap_or_else(|p| p.into_inner()) = o;
-                if o.idle != idle_before {
+                if (o.idle, o.idle_folders) != (before.idle, before.idle_folders) {
                     // The old watcher stops before a new one connects.
                     drop(pushing.take());
                     pushing = push_parts.start_if_wanted(&events);
@@ -160,13 +162,15 @@ impl PushParts {
             self.shared.clone(),
         );
         let cfg = IdleConfig { use_idle: true, ..self.idle.clone() };
-        Some(AbortOnDrop(tokio::spawn(run_push(helper, cfg))))
+        let which = self.shared.options().idle_folders;
+        Some(AbortOnDrop(tokio::spawn(run_push(helper, cfg, which))))
     }
 }
 
-/// IDLE on the Inbox feeding the sync engine (`sync::push`), its reports turned into
-/// account events, new mail announced like after a pass.
-async fn run_push(helper: AccountPass, cfg: IdleConfig) {
+/// IDLE feeding the sync engine (`sync::push::push_account`: INBOX, and the folders the
+/// account's `idle_folders` option names; the others checked with STATUS), its reports
+/// turned into account events, new mail in the Inbox announced like after a pass.
+async fn run_push(helper: AccountPass, cfg: IdleConfig, which: IdleFolders) {
     let events = helper.events.clone();
     let prepared = async {
         let engine = helper.new_engine().await?;
@@ -186,7 +190,7 @@ async fn run_push(helper: AccountPass, cfg: IdleConfig) {
     };
     let (tx, mut rx) = unbounded_channel();
     let user = helper.account.incoming.user.clone();
-    let _task = AbortOnDrop(tokio::spawn(push(engine, ep, user, password, cfg, tx)));
+    let _task = AbortOnDrop(tokio::spawn(push_account(engine, ep, user, password, cfg, which, tx)));
     while let Some(event) = rx.recv().await {
         let sent = match event {
             PushEvent::State(s) => events.send(AccountEvent::Idle(s)),
@@ -195,7 +199,7 @@ async fn run_push(helper: AccountPass, cfg: IdleConfig) {
                 if r.new + r.expunged + r.updated_flags > 0 {
                     let _ = events.send(AccountEvent::Changed);
                 }
-                if r.new > 0 {
+                if r.new > 0 && r.role == Some(Role::Inbox) {
                     helper.shared.announce(&helper.account, &helper.store, &events).await;
                 }
                 Ok(())
