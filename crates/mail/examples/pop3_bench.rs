@@ -16,6 +16,9 @@
 //!   LIST, UIDL, pipelined RETR dot-unstuffed into spools, headers parsed, messages committed
 //!   to SQLite with fsync on the store thread, QUIT.
 //!
+//! `POP3_BENCH_BATCH_MB=N` makes the receive pass commit in batches of up to N MB instead of
+//! the default 32 MB (smaller: less memory, more and smaller transactions).
+//!
 //! `pop3_bench breakdown` times, without a server, the transcript tap over the same bytes
 //! and the store's commits of the same messages.
 
@@ -110,15 +113,28 @@ async fn raw_tap(job: &Job) -> Result<u64, BoxError> {
 }
 
 async fn receive(job: &Job) -> Result<u64, BoxError> {
+    let t0 = Instant::now();
     let dir = tempfile::tempdir()?;
     let store = StoreHandle::spawn(Store::open(dir.path().join("mail.sqlite3"))?)?;
-    let t = Pop3Target::new("bench", endpoint(job)?, job.user.clone(), job.password.clone());
+    let mut t = Pop3Target::new("bench", endpoint(job)?, job.user.clone(), job.password.clone());
+    // The memory/speed trade-off of the commits, to measure (see BENCHMARKS.md).
+    if let Some(mb) = std::env::var("POP3_BENCH_BATCH_MB").ok().and_then(|v| v.parse::<usize>().ok()) {
+        t.tuning.batch_bytes = mb * 1024 * 1024;
+    }
     let transcript = Transcript::with_capacity(2_000);
     let r = pop3::receive(&t, &Pop3Options::default(), &store, SystemTime::now(), &transcript, &no_progress)
         .await?;
     if let Some(e) = r.error {
         return Err(e.message.into());
     }
+    let pass = t0.elapsed();
+    drop(store);
+    eprintln!(
+        "  receive: pass {:.2} s ({} commits), store closed after {:.2} s",
+        pass.as_secs_f64(),
+        r.commits,
+        t0.elapsed().as_secs_f64()
+    );
     Ok(r.downloaded as u64)
 }
 
@@ -166,6 +182,7 @@ fn run_child(mode: &str, s: &MailServers) -> Result<(f64, u64, u64), BoxError> {
     if !out.status.success() {
         return Err(format!("{mode} failed: {}", String::from_utf8_lossy(&out.stderr)).into());
     }
+    eprint!("{}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8_lossy(&out.stdout);
     let mut it = text.split_whitespace();
     let secs: f64 = it.next().ok_or("no time")?.parse()?;
