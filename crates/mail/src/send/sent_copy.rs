@@ -48,7 +48,15 @@ pub(super) async fn file_accepted(
             return filing_failed_all(store, accepted, &e, report).await;
         }
     };
+    if let Err(e) = session.select(&folder).await {
+        let e = imap_error(&ep, "open the Sent folder", e, &session);
+        let _ = imap::logout(session, &ep).await;
+        return filing_failed_all(store, accepted, &e, report).await;
+    }
+    drain(&mut session);
     for (i, item) in accepted.iter().enumerate() {
+        // Accepted by this flush: no earlier flush can have stored its copy, so no search.
+        let fresh = report.sent.iter().any(|s| s.outbox_id == item.id);
         let id = item.id;
         if !store.call(move |s| s.outbox_awaiting_copy(id)).await? {
             continue;
@@ -56,7 +64,7 @@ pub(super) async fn file_accepted(
         let Some(raw) = store.call(move |s| s.outbox_raw(id)).await? else { continue };
         let stored = tokio::time::timeout(
             send_timeout(item.size),
-            append_once(&mut session, &ep, &folder, item, &raw),
+            append_once(&mut session, &ep, &folder, item, &raw, !fresh),
         )
         .await
         .unwrap_or_else(|_| {
@@ -208,18 +216,19 @@ async fn sent_folder(
     Ok("Sent".to_string())
 }
 
-/// APPEND with `\Seen`, unless a copy with the same Message-ID is already there.
+/// APPEND with `\Seen` to the selected `folder`, unless (`search`) a copy with the same
+/// Message-ID is already there.
 async fn append_once(
     session: &mut Session,
     ep: &Endpoint,
     folder: &str,
     item: &OutboxItem,
     raw: &[u8],
+    search: bool,
 ) -> Result<()> {
     let searchable = !item.message_id.is_empty()
         && item.message_id.chars().all(|c| c.is_ascii_graphic() && c != '"' && c != '\\');
-    if searchable {
-        session.select(folder).await.map_err(|e| imap_error(ep, "open the Sent folder", e, session))?;
+    if search && searchable {
         let found = session
             .uid_search(format!("HEADER Message-ID \"{}\"", item.message_id))
             .await

@@ -243,14 +243,14 @@ impl Store {
             .map_err(self.err("read the Outbox"))
     }
 
-    /// The Sent copy is stored on the server: the row leaves the Outbox.
+    /// The Sent copy is stored on the server: the row leaves the Outbox. An ordinary commit
+    /// (not fsynced): should it be lost, the next flush finds the copy by its Message-ID and
+    /// does not store it again.
     pub fn outbox_filed(&mut self, id: i64) -> Result<()> {
-        let label = self.label.clone();
-        self.outbox_durably("remove a sent message from the Outbox", |tx| {
-            tx.execute("DELETE FROM outbox WHERE id = ?1 AND state = 'accepted'", [id])
-                .map(drop)
-                .map_err(|e| super::sql_error(&label, "remove a sent message from the Outbox", e))
-        })
+        self.conn
+            .execute("DELETE FROM outbox WHERE id = ?1 AND state = 'accepted'", [id])
+            .map(drop)
+            .map_err(self.err("remove a sent message from the Outbox"))
     }
 
     /// Storing the Sent copy failed: the row stays accepted (never resubmitted) with the
