@@ -343,3 +343,70 @@ fn progress(p: &PassProgress) -> Progress {
         total_bytes: p.bytes_total,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::hash_map::DefaultHasher;
+    use tidings_mail::account::{AuthMethod, Incoming, Security, Server, Trust};
+    use tidings_mail::schedule::Schedule;
+
+    fn account(id: &str, host: &str, every: Option<u32>) -> Account {
+        let server = Server {
+            host: host.into(),
+            port: 993,
+            security: Security::Implicit,
+            user: "u".into(),
+            auth: AuthMethod::Password,
+            trust: Trust::default(),
+        };
+        let mut account = Account {
+            id: id.into(),
+            name: id.into(),
+            email: format!("{id}@example.test"),
+            incoming_protocol: Incoming::Imap,
+            incoming: server.clone(),
+            outgoing: server,
+            outgoing_own_password: false,
+            log_transcript: false,
+            options: Default::default(),
+        };
+        account.options.schedule = Schedule { at_start: true, every_minutes: every };
+        account
+    }
+
+    fn hash(key: &Key) -> u64 {
+        let mut h = DefaultHasher::new();
+        key.hash(&mut h);
+        h.finish()
+    }
+
+    /// Editing an account must not restart its task: the subscription's identity is the
+    /// account id, nothing else.
+    #[test]
+    fn the_subscription_is_keyed_by_the_account_id_only() {
+        let profile = Profile::at("/nonexistent/profile");
+        let key = |a: &Account| Key::for_account(&profile, a, Secrets::in_memory());
+        let before = key(&account("work", "imap.example.test", Some(10)));
+        let edited = key(&account("work", "mail.example.test", None));
+        assert_eq!(hash(&before), hash(&edited));
+        assert_eq!(hash(&before), hash(&edited.clone().without_notifications()));
+        assert_ne!(hash(&before), hash(&key(&account("home", "imap.example.test", Some(10)))));
+    }
+
+    #[test]
+    fn commands_go_to_running_accounts_without_blocking() {
+        let mut passes = Passes::default();
+        assert!(!passes.run_now("work"), "no task runs yet");
+        let (tx, mut rx) = mpsc::channel(1);
+        let ready = Event { account: "work".into(), at: SystemTime::UNIX_EPOCH, what: What::Ready(tx) };
+        assert_eq!(passes.apply(ready), Effect::None);
+        assert!(passes.run_now("work"));
+        // The queue is full: the request already queued covers this one.
+        assert!(passes.run_now("work"));
+        assert!(matches!(rx.try_recv(), Ok(Command::RunNow)));
+        assert!(rx.try_recv().is_err());
+        passes.retain(&Config::default());
+        assert!(!passes.is_running("work"));
+    }
+}
