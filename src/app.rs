@@ -18,7 +18,7 @@ use tidings_mail::secret::Secrets;
 use crate::passes::{self, Effect, Passes};
 use crate::screen::settings::{self, store::Stored};
 use crate::screen::wizard::save::{self, PasswordStore, SaveError, Saved};
-use crate::screen::{accounts, inspector, loading, mailbox, welcome, wizard};
+use crate::screen::{accounts, composer, inspector, loading, mailbox, welcome, wizard};
 use crate::theme;
 
 pub struct App {
@@ -32,6 +32,8 @@ pub struct App {
     discover: DiscoverOptions,
     /// Each account's send/receive: its command sender and status bar.
     passes: Passes,
+    /// The composer, shown over the screen (the mailbox keeps its state underneath).
+    composer: Option<Box<composer::Composer>>,
 }
 
 pub enum Screen {
@@ -58,6 +60,7 @@ pub enum Message {
     /// An account's settings were written, or the account removed.
     SettingsStored(Result<Stored, Error>),
     Mailbox(mailbox::Message),
+    Composer(composer::Message),
     /// The desktop's colour scheme, at start and whenever it changes.
     SystemTheme(Mode),
     Key(KeyAction),
@@ -85,6 +88,7 @@ impl App {
             theme: theme::for_mode(Mode::None),
             discover: DiscoverOptions::default(),
             passes: Passes::default(),
+            composer: None,
         };
         let load = app.load();
         (app, Task::batch([load, system::theme().map(Message::SystemTheme)]))
@@ -100,6 +104,7 @@ impl App {
             theme: theme::for_mode(Mode::None),
             discover: DiscoverOptions::default(),
             passes: Passes::default(),
+            composer: None,
         };
         let _ = app.loaded(Ok(config));
         app
@@ -118,6 +123,11 @@ impl App {
 
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// The composer, when one is open.
+    pub fn composer(&self) -> Option<&composer::Composer> {
+        self.composer.as_deref()
     }
 
     /// The accounts' send/receive state (status bars, running tasks).
@@ -145,6 +155,7 @@ impl App {
             Message::Settings(message) => self.settings(message),
             Message::SettingsStored(result) => self.settings_stored(result),
             Message::Mailbox(message) => self.mailbox(message),
+            Message::Composer(message) => self.composer_message(message),
             Message::SystemTheme(mode) => self.system_theme(mode),
             Message::Key(action) => self.key(action),
             Message::Pass(event) => self.pass_event(event),
@@ -157,6 +168,8 @@ impl App {
 
     pub fn view(&self) -> Element<'_, Message> {
         let screen = match &self.screen {
+            // The composer over the screen; the screen keeps its state underneath.
+            _ if let Some(composer) = &self.composer => composer.view().map(Message::Composer),
             Screen::Loading => loading::view(),
             Screen::LoadFailed(failed) => failed.view().map(Message::Loading),
             Screen::Welcome(welcome) => welcome.view().map(Message::Welcome),
@@ -173,6 +186,7 @@ impl App {
 
     pub fn subscription(&self) -> Subscription<Message> {
         let screen = match &self.screen {
+            _ if let Some(composer) = &self.composer => composer.subscription().map(Message::Composer),
             Screen::Wizard(wizard) => wizard.subscription().map(Message::Wizard),
             Screen::Mailbox(mailbox) => mailbox.subscription().map(Message::Mailbox),
             _ => Subscription::none(),
@@ -290,10 +304,43 @@ impl App {
                 self.passes.run_all();
                 Task::none()
             }
+            mailbox::Action::Compose(request) => self.open_composer(request),
             // Leaving drops the screen: its sync and loads are aborted, its store closed.
             mailbox::Action::Back => {
                 self.screen = self.home();
                 Task::none()
+            }
+        }
+    }
+
+    /// The composer over the current screen.
+    fn open_composer(&mut self, request: composer::ComposeRequest) -> Task<Message> {
+        let context = composer::Context {
+            profile: self.profile.clone(),
+            accounts: self.config.accounts.clone(),
+            secrets: self.secrets.clone(),
+        };
+        let (composer, task) = composer::Composer::new(context, request);
+        self.composer = Some(Box::new(composer));
+        task.map(Message::Composer)
+    }
+
+    fn composer_message(&mut self, message: composer::Message) -> Task<Message> {
+        let Some(composer) = &mut self.composer else { return Task::none() };
+        match composer.update(message) {
+            composer::Action::None => Task::none(),
+            composer::Action::Run(task) => task.map(Message::Composer),
+            // Back to the screen underneath, as it was.
+            composer::Action::Closed => {
+                self.composer = None;
+                Task::none()
+            }
+            // In the Outbox: the account's send/receive submits it now.
+            composer::Action::Sent(queued) => {
+                let cleanup = composer.cleanup_after_send().discard();
+                self.composer = None;
+                self.passes.run_now(&queued.account);
+                cleanup
             }
         }
     }

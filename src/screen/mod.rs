@@ -3,6 +3,7 @@
 //! reuse the wizard's account form — its data and its cards — not the wizard itself.)
 
 pub mod accounts;
+pub mod composer;
 pub mod inspector;
 pub mod loading;
 pub mod mailbox;

@@ -15,6 +15,7 @@ use iced::{Alignment, Element, Length, Task, widget};
 use tidings_mail::store::{FolderId, MailAction, MessageRow};
 
 use super::{Mailbox, Message, id};
+use crate::screen::composer::{ComposeRequest, Kind as ComposeKind};
 use crate::theme;
 use crate::widget::status::Status;
 
@@ -53,6 +54,16 @@ impl Mailbox {
         }
         let opened = self.reader.opened()?;
         Some(Target::of(opened.folder, &opened.row))
+    }
+
+    /// What the composer needs for `kind`: the account, and for a reply or forward the
+    /// selected (else the opened) message. `None` for a reply with no message chosen.
+    pub(super) fn compose_request(&self, kind: ComposeKind) -> Option<ComposeRequest> {
+        let original = match kind {
+            ComposeKind::New => None,
+            _ => Some(self.target().map(|t| (t.folder, t.uid))?),
+        };
+        Some(ComposeRequest { kind, account: self.account_key.clone(), original })
     }
 
     pub(super) fn toggle_read(&mut self) -> Task<Message> {

@@ -6,6 +6,7 @@ use iced::keyboard::{self, Key, Modifiers, key::Named};
 use iced::{Event, Subscription, event, window};
 
 use super::Message;
+use crate::screen::composer::Kind as ComposeKind;
 
 /// What a key asks of the mailbox.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,6 +25,8 @@ pub enum KeyAction {
     GetMail,
     /// Send and receive for every account.
     GetAllMail,
+    /// Write a message: new, reply, reply to all, forward (the selected message's).
+    Compose(ComposeKind),
 }
 
 /// A key as the map names it.
@@ -59,6 +62,10 @@ const MAP: &[(Press, With, KeyAction)] = &[
     (Press::Named(Named::F5), With::Nothing, KeyAction::GetMail),
     (Press::Letter('t'), With::Ctrl, KeyAction::GetMail),
     (Press::Letter('t'), With::CtrlShift, KeyAction::GetAllMail),
+    (Press::Letter('n'), With::Ctrl, KeyAction::Compose(ComposeKind::New)),
+    (Press::Letter('r'), With::Ctrl, KeyAction::Compose(ComposeKind::Reply)),
+    (Press::Letter('r'), With::CtrlShift, KeyAction::Compose(ComposeKind::ReplyAll)),
+    (Press::Letter('l'), With::Ctrl, KeyAction::Compose(ComposeKind::Forward)),
 ];
 
 /// The action bound to `key` with `modifiers`, if any.
@@ -118,6 +125,12 @@ mod tests {
         assert_eq!(action(&Key::Named(Named::F5), none), Some(KeyAction::GetMail));
         assert_eq!(action(&letter("t"), Modifiers::CTRL), Some(KeyAction::GetMail));
         assert_eq!(action(&letter("T"), Modifiers::CTRL | Modifiers::SHIFT), Some(KeyAction::GetAllMail));
+        let compose = |kind| Some(KeyAction::Compose(kind));
+        assert_eq!(action(&letter("n"), Modifiers::CTRL), compose(ComposeKind::New));
+        assert_eq!(action(&letter("r"), Modifiers::CTRL), compose(ComposeKind::Reply));
+        assert_eq!(action(&letter("R"), Modifiers::CTRL | Modifiers::SHIFT), compose(ComposeKind::ReplyAll));
+        assert_eq!(action(&letter("l"), Modifiers::CTRL), compose(ComposeKind::Forward));
+        assert_eq!(action(&letter("r"), none), None);
         // Not bound: a plain T, Ctrl+M, Alt+Down, Shift+Down (kept for extending a selection).
         assert_eq!(action(&letter("t"), none), None);
         assert_eq!(action(&letter("m"), Modifiers::CTRL), None);

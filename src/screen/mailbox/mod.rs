@@ -177,6 +177,8 @@ pub enum Message {
     ToggleRead,
     ToggleStar,
     Delete,
+    /// Write a message (the toolbar; the keys send [`KeyAction::Compose`]).
+    Compose(crate::screen::composer::Kind),
     MoveTo(FolderId),
     Acted(Result<(), Error>),
     LinkClicked(String),
@@ -191,6 +193,8 @@ pub enum Action {
     GetMail,
     /// A send/receive pass for every account now.
     GetAllMail,
+    /// Open the composer.
+    Compose(crate::screen::composer::ComposeRequest),
     Back,
 }
 
@@ -201,6 +205,7 @@ impl std::fmt::Debug for Action {
             Action::Run(_) => "Run(..)",
             Action::GetMail => "GetMail",
             Action::GetAllMail => "GetAllMail",
+            Action::Compose(_) => "Compose(..)",
             Action::Back => "Back",
         })
     }
@@ -294,6 +299,9 @@ impl Mailbox {
             Message::Click(index, uid) => self.click(index, uid),
             Message::Key(KeyAction::GetMail) => return Action::GetMail,
             Message::Key(KeyAction::GetAllMail) => return Action::GetAllMail,
+            Message::Key(KeyAction::Compose(kind)) | Message::Compose(kind) => {
+                return self.compose_request(kind).map_or(Action::None, Action::Compose);
+            }
             Message::Key(action) => self.key(action),
             Message::Body { folder, uid, result } => {
                 self.reader.loaded(folder, uid, result);
@@ -445,7 +453,7 @@ impl Mailbox {
             KeyAction::ToggleStar => self.toggle_star(),
             KeyAction::Delete => self.delete(),
             // Routed to the app by `update`.
-            KeyAction::GetMail | KeyAction::GetAllMail => Task::none(),
+            KeyAction::GetMail | KeyAction::GetAllMail | KeyAction::Compose(_) => Task::none(),
         }
     }
 

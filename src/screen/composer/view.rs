@@ -1,0 +1,254 @@
+//! The composer's window: the toolbar (Send, Close, the status line), the question asked
+//! on closing, the drafts left from before, the header fields with completion, the
+//! attachments, and the body.
+
+use iced::widget::{
+    button, column, container, pick_list, row, scrollable, space, text, text_editor, text_input,
+};
+use iced::{Alignment, Element, Length, widget};
+
+use super::{Composer, Field, Message, id, size_text};
+use crate::theme;
+
+impl Composer {
+    pub fn view(&self) -> Element<'_, Message> {
+        let mut page = column![self.toolbar()].spacing(0);
+        if self.asking {
+            page = page.push(self.question());
+        }
+        if !self.restorable.is_empty() {
+            page = page.push(self.drafts());
+        }
+        let form = column![
+            self.sender_row(),
+            self.address_row("To", Field::To, id::TO),
+            self.suggestions_of(Field::To),
+            self.address_row("Cc", Field::Cc, id::CC),
+            self.suggestions_of(Field::Cc),
+            self.address_row("Bcc", Field::Bcc, id::BCC),
+            self.suggestions_of(Field::Bcc),
+            labelled(
+                "Subject",
+                text_input("", &self.subject)
+                    .id(widget::Id::new(id::SUBJECT))
+                    .on_input(Message::SubjectChanged)
+                    .padding(6)
+                    .style(theme::text_input::field)
+                    .into()
+            ),
+            self.attachments_view(),
+            text_editor(&self.body)
+                .id(widget::Id::new(id::BODY))
+                .placeholder(if self.preparing { "Reading the original message…" } else { "" })
+                .on_action(Message::Edit)
+                .key_binding(|press| {
+                    if super::is_send_key(&press.key, press.modifiers) {
+                        Some(text_editor::Binding::Custom(Message::Send))
+                    } else {
+                        text_editor::Binding::from_key_press(press)
+                    }
+                })
+                .height(Length::Fill)
+                .padding(10),
+        ]
+        .spacing(8)
+        .padding([12, 16])
+        .height(Length::Fill);
+        page.push(form).height(Length::Fill).into()
+    }
+
+    fn toolbar(&self) -> Element<'_, Message> {
+        let send = container(
+            button(text(if self.sending { "Sending…" } else { "Send" }).size(14))
+                .padding([6, 18])
+                .style(theme::button::primary)
+                .on_press_maybe((!self.sending && !self.preparing).then_some(Message::Send)),
+        )
+        .id(widget::Id::new(id::SEND));
+        let close = container(
+            button(text("Close").size(14))
+                .padding([6, 14])
+                .style(theme::button::secondary)
+                .on_press(Message::Close),
+        )
+        .id(widget::Id::new(id::CLOSE));
+        let status: Element<'_, Message> = match &self.status {
+            Some((note, true)) => text(note).size(13).style(theme::text::error).into(),
+            Some((note, false)) => text(note).size(13).style(theme::text::muted).into(),
+            None => text("Ctrl+Enter sends").size(13).style(theme::text::muted).into(),
+        };
+        container(
+            row![send, close, container(status).width(Length::Fill), text(self.title()).size(16)]
+                .spacing(10)
+                .align_y(Alignment::Center),
+        )
+        .padding([8, 12])
+        .width(Length::Fill)
+        .style(theme::mailbox::bar)
+        .into()
+    }
+
+    fn title(&self) -> String {
+        let subject = self.subject.trim();
+        if subject.is_empty() { "New message".to_string() } else { subject.to_string() }
+    }
+
+    fn question(&self) -> Element<'_, Message> {
+        let choice = |label: &'static str, widget_id: &'static str, message: Message, primary: bool| {
+            container(
+                button(text(label).size(14))
+                    .padding([6, 14])
+                    .style(if primary { theme::button::primary } else { theme::button::secondary })
+                    .on_press(message),
+            )
+            .id(widget::Id::new(widget_id))
+        };
+        container(
+            row![
+                text("This message has changes that are not saved.").size(14),
+                space::horizontal(),
+                choice("Discard", id::DISCARD, Message::Discard, false),
+                choice("Save draft", id::SAVE_DRAFT, Message::SaveAndClose, true),
+                choice("Cancel", id::CANCEL, Message::CancelClose, false),
+            ]
+            .spacing(10)
+            .align_y(Alignment::Center),
+        )
+        .padding([10, 16])
+        .width(Length::Fill)
+        .style(theme::container::warning)
+        .into()
+    }
+
+    fn drafts(&self) -> Element<'_, Message> {
+        let mut list = column![text("Unsent drafts").size(14)].spacing(4);
+        for draft in self.restorable.iter().take(5) {
+            let subject = if draft.subject.trim().is_empty() { "(no subject)" } else { draft.subject.trim() };
+            let to = if draft.to.trim().is_empty() {
+                String::new()
+            } else {
+                format!(" — to {}", draft.to.trim())
+            };
+            list = list.push(
+                row![
+                    text(format!("{subject}{to}")).size(13).width(Length::Fill),
+                    container(
+                        button(text("Restore").size(13))
+                            .padding([3, 10])
+                            .style(theme::button::secondary)
+                            .on_press(Message::Restore(draft.id.clone())),
+                    )
+                    .id(widget::Id::from(id::restore(&draft.id))),
+                ]
+                .spacing(8)
+                .align_y(Alignment::Center),
+            );
+        }
+        container(list).padding([8, 16]).width(Length::Fill).style(theme::container::card).into()
+    }
+
+    fn sender_row(&self) -> Element<'_, Message> {
+        labelled(
+            "From",
+            container(
+                pick_list(self.senders.clone(), Some(self.from.clone()), Message::FromSelected)
+                    .text_size(14)
+                    .padding([5, 8])
+                    .style(theme::mailbox::picker),
+            )
+            .id(widget::Id::new(id::FROM))
+            .into(),
+        )
+    }
+
+    fn address_row(
+        &self,
+        label: &'static str,
+        field: Field,
+        widget_id: &'static str,
+    ) -> Element<'_, Message> {
+        labelled(
+            label,
+            text_input("", self.field(field))
+                .id(widget::Id::new(widget_id))
+                .on_input(move |t| Message::AddressChanged(field, t))
+                .padding(6)
+                .style(theme::text_input::field)
+                .into(),
+        )
+    }
+
+    fn suggestions_of(&self, field: Field) -> Element<'_, Message> {
+        let Some((shown, found)) = &self.suggestions else { return space::vertical().height(0).into() };
+        if *shown != field {
+            return space::vertical().height(0).into();
+        }
+        let mut list = row![space::horizontal().width(64)].spacing(6);
+        for (i, a) in found.iter().enumerate() {
+            let display = a.display();
+            list = list.push(
+                container(
+                    button(text(display.clone()).size(13))
+                        .padding([3, 8])
+                        .style(theme::button::secondary)
+                        .on_press(Message::PickSuggestion(field, display)),
+                )
+                .id(widget::Id::from(id::suggestion(i))),
+            );
+        }
+        scrollable(list).direction(scrollable::Direction::Horizontal(Default::default())).into()
+    }
+
+    fn attachments_view(&self) -> Element<'_, Message> {
+        let mut list = column![].spacing(4);
+        for (i, a) in self.attachments.iter().enumerate() {
+            list = list.push(
+                row![
+                    space::horizontal().width(64),
+                    text(format!("📎 {} ({})", a.name, size_text(a.bytes.len()))).size(13),
+                    container(
+                        button(text("Remove").size(12))
+                            .padding([2, 8])
+                            .style(theme::button::secondary)
+                            .on_press(Message::RemoveAttachment(i)),
+                    )
+                    .id(widget::Id::from(id::remove(i))),
+                ]
+                .spacing(8)
+                .align_y(Alignment::Center),
+            );
+        }
+        let total: usize = self.attachments.iter().map(|a| a.bytes.len()).sum();
+        let attach = row![
+            text_input("A file to attach (or drop files on the window)", &self.attach_path)
+                .id(widget::Id::new(id::ATTACH_PATH))
+                .on_input(Message::AttachPathChanged)
+                .on_submit(Message::AttachPath)
+                .padding(6)
+                .style(theme::text_input::field),
+            container(
+                button(text("Attach").size(13))
+                    .padding([5, 12])
+                    .style(theme::button::secondary)
+                    .on_press(Message::AttachPath),
+            )
+            .id(widget::Id::new(id::ATTACH)),
+        ]
+        .spacing(8)
+        .align_y(Alignment::Center);
+        let mut out = column![labelled("Attach", attach.into())].spacing(4);
+        if !self.attachments.is_empty() {
+            out = out.push(list).push(row![
+                space::horizontal().width(64),
+                text(format!("{} attached, {} in all", self.attachments.len(), size_text(total)))
+                    .size(12)
+                    .style(theme::text::muted)
+            ]);
+        }
+        out.into()
+    }
+}
+
+fn labelled<'a>(label: &'a str, field: Element<'a, Message>) -> Element<'a, Message> {
+    row![text(label).size(14).width(56), field].spacing(8).align_y(Alignment::Center).into()
+}

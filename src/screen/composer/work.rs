@@ -1,0 +1,134 @@
+//! The composer's work off the UI thread: reading the original of a reply from the store,
+//! the address completion query, saving drafts (the file, then the Drafts folder), and
+//! putting a finished message into the Outbox. Each returns a future whose answer comes
+//! back as a message; blocking work (files, SQLite, the keyring) runs on tokio's blocking
+//! pool.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use tidings_mail::account::{Account, Incoming};
+use tidings_mail::check::Passwords;
+use tidings_mail::compose::{self, Attachment, Draft, DraftList, Drafts, NewMessage, Original, ReplyKind};
+use tidings_mail::error::{Error, Kind};
+use tidings_mail::net::Transcript;
+use tidings_mail::outbox;
+use tidings_mail::secret::Secrets;
+use tidings_mail::store::addresses::SeenAddress;
+use tidings_mail::store::{FolderId, Store, StoreHandle};
+
+use super::Kind as ComposeKind;
+
+/// Runs blocking work on tokio's blocking pool; a panic there is a storage error.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, Error> + Send + 'static,
+) -> Result<T, Error> {
+    tokio::task::spawn_blocking(f).await.unwrap_or_else(|join| {
+        Err(Error::new(Kind::Storage, format!("cannot finish the work: the task stopped ({join})")))
+    })
+}
+
+/// The prepared reply or forward of a stored message.
+pub async fn prepare(
+    store_path: PathBuf,
+    folder: FolderId,
+    uid: u32,
+    kind: ComposeKind,
+    from: compose::Address,
+) -> Result<NewMessage, Error> {
+    blocking(move || {
+        let store = Store::open(&store_path)?;
+        let row = store
+            .message(folder, uid)?
+            .ok_or_else(|| Error::new(Kind::Storage, "the message is no longer in the mail store"))?;
+        let raw = store.body(folder, row.uidvalidity, uid)?.ok_or_else(|| {
+            Error::new(
+                Kind::Storage,
+                "the message's text is not downloaded yet: open it in the reader first, then try again",
+            )
+        })?;
+        let original = Original::parse(&raw)?;
+        Ok(match kind {
+            ComposeKind::Reply => compose::reply(&original, ReplyKind::Sender, &from, &[]),
+            ComposeKind::ReplyAll => compose::reply(&original, ReplyKind::All, &from, &[]),
+            ComposeKind::Forward => compose::forward_inline(&original, &from),
+            ComposeKind::ForwardAsAttachment => compose::forward_as_attachment(&original, &from),
+            ComposeKind::New => NewMessage { from, ..NewMessage::default() },
+        })
+    })
+    .await
+}
+
+/// Addresses already seen that match what is being typed.
+pub async fn complete(store_path: PathBuf, query: String) -> Result<Vec<SeenAddress>, Error> {
+    blocking(move || {
+        if !store_path.exists() {
+            return Ok(Vec::new());
+        }
+        Store::open(&store_path)?.seen_addresses(&query, 6)
+    })
+    .await
+}
+
+pub async fn list_drafts(drafts: Drafts) -> Result<DraftList, Error> {
+    blocking(move || drafts.list()).await
+}
+
+pub async fn save_draft(drafts: Drafts, mut draft: Draft) -> Result<Draft, Error> {
+    blocking(move || drafts.save(&mut draft).map(|()| draft)).await
+}
+
+pub async fn remove_draft(drafts: Drafts, id: String) -> Result<(), Error> {
+    blocking(move || drafts.remove(&id)).await
+}
+
+/// The draft's copy in the account's Drafts folder (IMAP accounts only; `Ok(None)` for
+/// POP3, whose drafts stay on this machine).
+pub async fn save_to_server(
+    account: Account,
+    secrets: Secrets,
+    draft: Draft,
+) -> Result<Option<String>, Error> {
+    if account.incoming_protocol != Incoming::Imap {
+        return Ok(None);
+    }
+    let passwords = {
+        let (account, secrets) = (account.clone(), secrets.clone());
+        blocking(move || Passwords::lookup(&account, &secrets)).await?
+    };
+    compose::save_to_server(&account, &passwords.incoming, &Transcript::new(), &draft).await.map(Some)
+}
+
+/// Removes the draft's copy from the Drafts folder (after sending or discarding it).
+pub async fn remove_from_server(account: Account, secrets: Secrets, id: String) -> Result<(), Error> {
+    if account.incoming_protocol != Incoming::Imap {
+        return Ok(());
+    }
+    let passwords = {
+        let (account, secrets) = (account.clone(), secrets.clone());
+        blocking(move || Passwords::lookup(&account, &secrets)).await?
+    };
+    compose::remove_from_server(&account, &passwords.incoming, &Transcript::new(), &id).await
+}
+
+/// Reads a file to attach.
+pub async fn attach(path: PathBuf) -> Result<Attachment, Error> {
+    blocking(move || Attachment::from_path(&path)).await
+}
+
+/// What "send" did: the message is in the Outbox, safe; the account's next send/receive
+/// submits it.
+#[derive(Debug, Clone)]
+pub struct Queued {
+    pub account: String,
+    pub message_id: String,
+}
+
+/// Builds the message and puts it into the account's Outbox, durably.
+pub async fn enqueue(store_path: PathBuf, account: String, msg: Arc<NewMessage>) -> Result<Queued, Error> {
+    let built = compose::build(&msg)?;
+    let message_id = built.message_id.clone();
+    let store = blocking(move || StoreHandle::spawn(Store::open(&store_path)?)).await?;
+    outbox::enqueue(&store, &account, built.into_outgoing()).await?;
+    Ok(Queued { account, message_id })
+}

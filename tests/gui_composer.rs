@@ -1,0 +1,361 @@
+//! Headless UI flows (iced_test) for the composer: a reply from the mailbox pre-fills the
+//! recipients, the subject and the quote; a draft is kept when closing asks, and restored by
+//! a new app on the same profile; a message composed in the window (typed, a file attached,
+//! Ctrl+Enter) goes into the Outbox and reaches bob through the testkit's Postfix and
+//! Dovecot, its draft copy in alice's Drafts folder removed.
+//!
+//! `ICED_TEST_BACKEND=tiny-skia cargo test -p tidings --test gui_composer`
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use common::{assert_snapshot, settle};
+use iced::Theme;
+use iced::keyboard::{Key, Modifiers};
+use iced::theme::Mode;
+use iced_test::Simulator;
+use iced_test::selector::id;
+
+use tidings::app::{App, Message, Screen};
+use tidings::screen::composer::{self, Composer, Field};
+use tidings::screen::{accounts, mailbox};
+use tidings_mail::account::{Account, AuthMethod, Incoming, SecretRole, Security, Server, Trust};
+use tidings_mail::check::Passwords;
+use tidings_mail::compose::{Drafts, Original};
+use tidings_mail::config::Config;
+use tidings_mail::net::Transcript;
+use tidings_mail::profile::Profile;
+use tidings_mail::secret::Secrets;
+use tidings_mail::store::{Flags, FolderInfo, NewMessage, Role, Store, StoreHandle, Summary};
+
+const ORIGINAL: &str = "From: \"Dave Null\" <dave@example.com>\r\nTo: Work <work@example.test>, \
+    Erin <erin@example.test>\r\nCc: frank@example.test\r\nSubject: Meeting notes\r\n\
+    Date: Thu, 12 Dec 2024 09:00:00 +0000\r\nMessage-ID: <notes-1@example.com>\r\n\
+    Content-Type: text/plain; charset=utf-8\r\n\r\n\
+    Notes from Monday:\r\n\r\n- ship the list\r\n- then the reader\r\n\r\nDave\r\n";
+
+fn account(name: &str, email: &str, host: &str, imap: u16, smtp: u16, ca: Option<&Path>) -> Account {
+    let server = |port, security| Server {
+        host: host.into(),
+        port,
+        security,
+        user: name.to_ascii_lowercase(),
+        auth: AuthMethod::Password,
+        trust: Trust { ca_file: ca.map(Path::to_path_buf), ..Trust::default() },
+    };
+    Account {
+        id: String::new(),
+        name: name.into(),
+        email: email.into(),
+        incoming_protocol: Incoming::Imap,
+        incoming: server(imap, Security::Implicit),
+        outgoing: server(smtp, Security::StartTls),
+        outgoing_own_password: false,
+        log_transcript: false,
+        options: Default::default(),
+    }
+}
+
+/// A profile whose store holds the "work" account's INBOX with Dave's message (body kept).
+fn profile_with_a_message(dir: &Path) -> Profile {
+    let profile = Profile::at(dir);
+    let mut store = Store::open(composer::store_path(&profile)).unwrap();
+    let account = store.account("work").unwrap();
+    let info = FolderInfo {
+        name: "INBOX".into(),
+        delimiter: Some("/".into()),
+        role: Some(Role::Inbox),
+        subscribed: true,
+        selectable: true,
+    };
+    let inbox = store.replace_folders(account, &[info]).unwrap()[0].id;
+    store.begin_folder(inbox, 7).unwrap();
+    let msg = NewMessage {
+        uid: 1,
+        modseq: None,
+        flags: Flags::new(["\\Seen"]),
+        size: ORIGINAL.len() as u32,
+        internal_date: Some(1_733_994_000),
+        summary: Summary {
+            date: Some(1_733_994_000),
+            from_name: Some("Dave Null".into()),
+            from_addr: Some("dave@example.com".into()),
+            to: Some("Work <work@example.test>, Erin <erin@example.test>".into()),
+            cc: Some("frank@example.test".into()),
+            subject: Some("Meeting notes".into()),
+            ..Summary::default()
+        },
+        parse_error: None,
+    };
+    store.insert_messages(inbox, 7, &[msg]).unwrap();
+    store.save_body(inbox, 7, 1, ORIGINAL.as_bytes()).unwrap();
+    profile
+}
+
+/// The app on the accounts overview with the "work" account (its server unreachable).
+fn work_app(profile: &Profile) -> App {
+    let mut config = Config::default();
+    config.add_account(account("Work", "work@example.test", "127.0.0.1", 1, 1, None)).unwrap();
+    App::with_config(profile.clone(), Secrets::in_memory(), config)
+}
+
+fn window(app: &App) -> Simulator<'_, Message> {
+    Simulator::with_size(iced_test::core::Settings::default(), (1100.0, 760.0), app.view())
+}
+
+fn click(app: &mut App, widget: &str) {
+    let mut ui = window(app);
+    ui.click(id(widget.to_string())).unwrap_or_else(|e| panic!("cannot click {widget}: {e}"));
+    let messages = ui.into_messages().collect();
+    settle(app, messages);
+}
+
+/// Clicks a field and types into it, as a person would.
+fn type_into(app: &mut App, widget: &str, text: &str) {
+    let mut ui = window(app);
+    ui.click(id(widget.to_string())).unwrap_or_else(|e| panic!("cannot click {widget}: {e}"));
+    let _ = ui.typewrite(text);
+    let messages = ui.into_messages().collect();
+    settle(app, messages);
+}
+
+/// A key as the mailbox's key map reads it.
+fn press(app: &mut App, key: &str, modifiers: Modifiers) {
+    let action = mailbox::keys::action(&Key::Character(key.into()), modifiers)
+        .unwrap_or_else(|| panic!("{key} is not bound"));
+    settle(app, vec![Message::Mailbox(mailbox::Message::Key(action))]);
+}
+
+fn texts(app: &App) -> Vec<String> {
+    common::texts(window(app))
+}
+
+fn composer(app: &App) -> &Composer {
+    app.composer().expect("the composer is open")
+}
+
+fn open_mailbox(app: &mut App, account: &str) {
+    click(app, &accounts::open_mailbox_id(account));
+    assert!(matches!(app.screen(), Screen::Mailbox(_)));
+}
+
+#[test]
+fn reply_prefills_recipients_subject_and_quote() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = profile_with_a_message(dir.path());
+    let mut app = work_app(&profile);
+    open_mailbox(&mut app, "work");
+    // Nothing selected: Ctrl+R has nothing to reply to.
+    press(&mut app, "r", Modifiers::CTRL);
+    assert!(app.composer().is_none());
+    click(&mut app, &mailbox::id::row(1));
+
+    press(&mut app, "r", Modifiers::CTRL);
+    let c = composer(&app);
+    assert_eq!(c.to(), "Dave Null <dave@example.com>");
+    assert_eq!(c.cc(), "");
+    assert_eq!(c.subject(), "Re: Meeting notes");
+    assert!(
+        c.body().starts_with(
+            "On 12 Dec 2024 09:00 +0000, Dave Null wrote:\n> Notes from Monday:\n>\n> - ship the list\n"
+        ),
+        "{}",
+        c.body()
+    );
+    assert_eq!(c.from().account, "work");
+    let shown = texts(&app);
+    assert!(shown.iter().any(|t| t == "Re: Meeting notes"), "{shown:?}");
+    assert!(shown.iter().any(|t| t == "Ctrl+Enter sends"), "{shown:?}");
+    let _ = app.update(Message::SystemTheme(Mode::Light));
+    {
+        let mut ui = window(&app);
+        assert_snapshot(&mut ui, &Theme::Light, "composer-reply-light");
+    }
+
+    // Nothing typed yet (the reply is as prepared): closing asks nothing.
+    settle(&mut app, vec![Message::Composer(composer::Message::Close)]);
+    assert!(app.composer().is_none(), "closed");
+    assert!(matches!(app.screen(), Screen::Mailbox(_)), "back to the mailbox");
+
+    // Reply to all: everyone else in Cc, our own address left out.
+    press(&mut app, "R", Modifiers::CTRL | Modifiers::SHIFT);
+    let c = composer(&app);
+    assert_eq!(c.to(), "Dave Null <dave@example.com>");
+    assert_eq!(c.cc(), "Erin <erin@example.test>, frank@example.test");
+    settle(&mut app, vec![Message::Composer(composer::Message::Close)]);
+
+    // Forward: the header block and the text; no recipient yet.
+    press(&mut app, "l", Modifiers::CTRL);
+    let c = composer(&app);
+    assert_eq!((c.to(), c.subject()), ("", "Fwd: Meeting notes"));
+    assert!(
+        c.body().contains("-------- Forwarded Message --------\nSubject: Meeting notes\n"),
+        "{}",
+        c.body()
+    );
+}
+
+#[test]
+fn a_draft_is_kept_on_closing_and_restored_by_a_new_app() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = profile_with_a_message(dir.path());
+    let mut app = work_app(&profile);
+    open_mailbox(&mut app, "work");
+    press(&mut app, "n", Modifiers::CTRL);
+    assert!(composer(&app).restorable().is_empty());
+
+    // Completion from the addresses already seen.
+    type_into(&mut app, composer::id::TO, "da");
+    assert_eq!(composer(&app).to(), "da");
+    click(&mut app, &composer::id::suggestion(0));
+    assert_eq!(composer(&app).to(), "Dave Null <dave@example.com>, ");
+    type_into(&mut app, composer::id::SUBJECT, "Grüße");
+    type_into(&mut app, composer::id::BODY, "Half a thought");
+    assert!(composer(&app).has_unsaved_changes());
+
+    // Closing asks; Cancel keeps writing.
+    click(&mut app, composer::id::CLOSE);
+    assert!(composer(&app).is_asking());
+    assert!(texts(&app).iter().any(|t| t == "This message has changes that are not saved."));
+    click(&mut app, composer::id::CANCEL);
+    assert!(!composer(&app).is_asking());
+
+    // Saved every few seconds while it changes (the tick), only when changed.
+    settle(&mut app, vec![Message::Composer(composer::Message::Tick)]);
+    let id = composer(&app).draft_id().to_string();
+    let drafts = Drafts::new(&profile);
+    let saved = drafts.load(&id).unwrap();
+    assert_eq!(saved.subject, "Grüße");
+    assert!(!composer(&app).has_unsaved_changes());
+    // The copy for the Drafts folder failed (the server is unreachable): said quietly.
+    let status = composer(&app).status().unwrap_or_default().to_string();
+    assert!(status.starts_with("Draft saved on this computer; not in the Drafts folder yet"), "{status}");
+    let first_save = saved.saved_at;
+    std::thread::sleep(Duration::from_millis(1100));
+    settle(&mut app, vec![Message::Composer(composer::Message::Tick)]);
+    assert_eq!(drafts.load(&id).unwrap().saved_at, first_save, "unchanged: not saved again");
+
+    type_into(&mut app, composer::id::BCC, "secret@example.test");
+    click(&mut app, composer::id::CLOSE);
+    assert!(composer(&app).is_asking());
+    click(&mut app, composer::id::SAVE_DRAFT);
+    assert!(app.composer().is_none(), "closed after saving");
+    assert!(matches!(app.screen(), Screen::Mailbox(_)));
+
+    // A new app on the same profile (a restart): Ctrl+N lists the draft and restores it.
+    drop(app);
+    let mut app = work_app(&profile);
+    open_mailbox(&mut app, "work");
+    press(&mut app, "n", Modifiers::CTRL);
+    assert_eq!(composer(&app).restorable().len(), 1);
+    assert!(texts(&app).iter().any(|t| t == "Unsent drafts"));
+    click(&mut app, &composer::id::restore(&id));
+    let c = composer(&app);
+    assert_eq!(c.draft_id(), id);
+    assert_eq!(c.to(), "Dave Null <dave@example.com>, ");
+    assert_eq!(c.bcc(), "secret@example.test");
+    assert_eq!(c.subject(), "Grüße");
+    assert!(c.body().starts_with("Half a thought"), "{:?}", c.body());
+    assert!(!c.has_unsaved_changes());
+
+    // Discarding removes it for good.
+    type_into(&mut app, composer::id::BODY, "!");
+    click(&mut app, composer::id::CLOSE);
+    click(&mut app, composer::id::DISCARD);
+    assert!(app.composer().is_none());
+    assert!(drafts.list().unwrap().drafts.is_empty());
+}
+
+#[test]
+fn an_invalid_address_is_explained_and_nothing_is_queued() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = profile_with_a_message(dir.path());
+    let mut app = work_app(&profile);
+    open_mailbox(&mut app, "work");
+    press(&mut app, "n", Modifiers::CTRL);
+    type_into(&mut app, composer::id::TO, "bob@example.test, carol@");
+    settle(&mut app, vec![Message::Composer(composer::Message::Send)]);
+    let status = composer(&app).status().unwrap_or_default().to_string();
+    assert_eq!(status, "Cannot send yet: To: \"carol@\" is not a valid email address");
+    let store = Store::open(composer::store_path(&profile)).unwrap();
+    assert!(store.outbox_list(None).unwrap().is_empty());
+    assert_eq!(composer(&app).to(), "bob@example.test, carol@", "what was typed stays");
+}
+
+/// Every message file of a maildir folder ("" is INBOX), read as the recipient's client would.
+fn maildir(s: &tidings_testkit::MailServers, user: &tidings_testkit::User, folder: &str) -> Vec<Vec<u8>> {
+    let base = s.maildir(user);
+    let base = if folder.is_empty() { base } else { base.join(format!(".{folder}")) };
+    let mut out = Vec::new();
+    for sub in ["new", "cur"] {
+        if let Ok(entries) = std::fs::read_dir(base.join(sub)) {
+            out.extend(entries.flatten().map(|e| std::fs::read(e.path()).unwrap()));
+        }
+    }
+    out
+}
+
+#[test]
+fn a_message_composed_in_the_window_reaches_bob_through_the_outbox() {
+    let s = tidings_testkit::MailServers::start()
+        .unwrap_or_else(|e| panic!("cannot start the test mail servers: {e}"));
+    let (alice, bob) = (s.user("alice").clone(), s.user("bob").clone());
+    let dir = tempfile::tempdir().unwrap();
+    let profile = Profile::at(dir.path());
+    let mut config = Config::default();
+    let acc =
+        account("Alice", &alice.email, s.host(), s.imaps_port(), s.submission_port(), Some(s.ca_path()));
+    let acc = config.add_account(acc).unwrap().clone();
+    let secrets = Secrets::in_memory();
+    secrets.keep_for_session(&acc.id, SecretRole::Incoming, &alice.password);
+    let mut app = App::with_config(profile.clone(), secrets.clone(), config);
+    open_mailbox(&mut app, &acc.id);
+    press(&mut app, "n", Modifiers::CTRL);
+
+    type_into(&mut app, composer::id::TO, &format!("Bob <{}>", bob.email));
+    type_into(&mut app, composer::id::SUBJECT, "Grüße — 日本語");
+    type_into(&mut app, composer::id::BODY, "Hello Bob, this is Alice.");
+    let file = dir.path().join("data.bin");
+    let data: Vec<u8> = (0..=255u8).cycle().take(50_000).collect();
+    std::fs::write(&file, &data).unwrap();
+    type_into(&mut app, composer::id::ATTACH_PATH, &file.display().to_string());
+    click(&mut app, composer::id::ATTACH);
+    assert_eq!(composer(&app).attachments().len(), 1);
+    assert!(texts(&app).iter().any(|t| t == "📎 data.bin (49 KB)"), "{:?}", texts(&app));
+
+    // The tick saves the draft here and in alice's Drafts folder.
+    settle(&mut app, vec![Message::Composer(composer::Message::Tick)]);
+    let status = composer(&app).status().unwrap_or_default().to_string();
+    assert_eq!(status, "Draft saved (also in the Drafts folder).");
+    assert_eq!(maildir(&s, &alice, "Drafts").len(), 1);
+
+    // Ctrl+Enter (the editor's binding) sends: into the Outbox, the composer closes.
+    let _ = Field::To;
+    settle(&mut app, vec![Message::Composer(composer::Message::Send)]);
+    assert!(app.composer().is_none(), "closed once queued");
+    assert!(Drafts::new(&profile).list().unwrap().drafts.is_empty(), "the draft is gone");
+    assert!(maildir(&s, &alice, "Drafts").is_empty(), "and its copy in the Drafts folder");
+
+    // The app asks the account's send/receive to run; here the Outbox is flushed directly.
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let report = runtime.block_on(async {
+        let store = StoreHandle::spawn(Store::open(composer::store_path(&profile)).unwrap()).unwrap();
+        let passwords = Passwords::lookup(&acc, &secrets).unwrap();
+        tidings_mail::send::flush_outbox(&store, &acc, &passwords, &Transcript::new(), &|_| {}).await.unwrap()
+    });
+    assert!(report.ok(), "{report:?}");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while maildir(&s, &bob, "").is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let inbox = maildir(&s, &bob, "");
+    assert_eq!(inbox.len(), 1);
+    let got = Original::parse(&inbox[0]).unwrap();
+    assert_eq!(got.subject, "Grüße — 日本語");
+    assert_eq!(got.text.replace("\r\n", "\n").trim_end(), "Hello Bob, this is Alice.");
+    assert_eq!(got.attachments.len(), 1);
+    assert_eq!(got.attachments[0].bytes, data, "attachment bytes equal");
+}
