@@ -191,8 +191,10 @@ impl App {
             Screen::Mailbox(mailbox) => mailbox.subscription().map(Message::Mailbox),
             _ => Subscription::none(),
         };
-        // Keyed by the account id only: editing an account never restarts its task.
-        let passes = passes::subscription(&self.config, &self.profile, &self.secrets).map(Message::Pass);
+        // Keyed by the account id: editing an account's options never restarts its task (only
+        // new servers do, through a generation in the key).
+        let passes =
+            passes::subscription(&self.config, &self.profile, &self.secrets, &self.passes).map(Message::Pass);
         let tick = if self.passes.any_offline() {
             iced::time::every(Duration::from_secs(10)).map(|_| Message::Tick(SystemTime::now()))
         } else {
@@ -414,9 +416,13 @@ impl App {
     fn settings_stored(&mut self, result: Result<Stored, Error>) -> Task<Message> {
         match (result, &mut self.screen) {
             (Ok(stored), _) => {
-                // Running accounts take their new options without restarting.
+                // Running accounts take their new options without restarting; new servers
+                // need a new connection, so that account's task starts anew.
                 for account in &stored.config.accounts {
-                    if self.config.account(&account.id).is_some_and(|old| old.options != account.options) {
+                    let Some(old) = self.config.account(&account.id) else { continue };
+                    if passes::needs_restart(old, account) {
+                        self.passes.restart(&account.id);
+                    } else if old.options != account.options {
                         self.passes.options_changed(&account.id, account.options);
                     }
                 }

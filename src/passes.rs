@@ -1,9 +1,11 @@
 //! Every account's send/receive, as the app runs it: one subscription per account, keyed by
 //! the account id only, runs the core's `pass::run_account` (the schedule, IMAP or POP3
 //! receive, the Outbox, IDLE push, new-mail notifications) and turns what it reports into
-//! messages. Editing an account's settings never restarts it: the new options travel
+//! messages. Editing an account's options never restarts it: the new options travel
 //! through the account's command channel (`Command::Options`), like "get mail now"
-//! (`Command::RunNow`).
+//! (`Command::RunNow`). Only a change of the servers themselves (host, port, encryption,
+//! user, trust, protocol) must reconnect: it starts the task anew ([`Passes::restart`]
+//! bumps the key's generation). A new password needs nothing: each pass reads it.
 //!
 //! [`Passes`] is the app's side: the command sender of each running account and its
 //! [`Status`] for the status bar, fed by the subscription's [`Event`]s.
@@ -62,10 +64,12 @@ pub enum Effect {
     Reveal(MessageRef),
 }
 
-/// How to start an account's task. Hashed by the account id only.
+/// How to start an account's task. Hashed by the account id (and the generation, which
+/// only a change of servers bumps).
 #[derive(Clone)]
 pub struct Key {
     id: String,
+    generation: u32,
     start: Arc<Start>,
 }
 
@@ -81,6 +85,7 @@ impl Hash for Key {
     fn hash<H: Hasher>(&self, state: &mut H) {
         "account-passes".hash(state);
         self.id.hash(state);
+        self.generation.hash(state);
     }
 }
 
@@ -89,6 +94,7 @@ impl Key {
     pub fn for_account(profile: &Profile, account: &Account, secrets: Secrets) -> Key {
         Key {
             id: account.id.clone(),
+            generation: 0,
             start: Arc::new(Start {
                 account: account.clone(),
                 secrets,
@@ -109,18 +115,34 @@ impl Key {
             log: s.log.clone(),
             notifications: false,
         };
-        Key { id: self.id, start: Arc::new(start) }
+        Key { start: Arc::new(start), ..self }
     }
 }
 
 /// One subscription per configured account.
-pub fn subscription(config: &Config, profile: &Profile, secrets: &Secrets) -> Subscription<Event> {
-    Subscription::batch(
-        config
-            .accounts
-            .iter()
-            .map(|account| Subscription::run_with(Key::for_account(profile, account, secrets.clone()), run)),
-    )
+pub fn subscription(
+    config: &Config,
+    profile: &Profile,
+    secrets: &Secrets,
+    passes: &Passes,
+) -> Subscription<Event> {
+    Subscription::batch(config.accounts.iter().map(|account| {
+        let mut key = Key::for_account(profile, account, secrets.clone());
+        key.generation = passes.generation(&account.id);
+        Subscription::run_with(key, run)
+    }))
+}
+
+/// Whether going from `old` to `new` needs the account's task started anew: its servers
+/// changed (options travel as a command; a password is read by each pass).
+pub fn needs_restart(old: &Account, new: &Account) -> bool {
+    old.incoming_protocol != new.incoming_protocol
+        || old.incoming != new.incoming
+        || old.outgoing != new.outgoing
+        || old.outgoing_own_password != new.outgoing_own_password
+        || old.log_transcript != new.log_transcript
+        || old.email != new.email
+        || old.name != new.name
 }
 
 /// The app's one connection to the notification service, shared by the accounts (`None`
@@ -192,6 +214,8 @@ impl Drop for AbortOnDrop {
 #[derive(Debug, Default)]
 pub struct Passes {
     accounts: HashMap<String, Entry>,
+    /// Accounts whose task was started anew (servers changed), and how often.
+    generations: HashMap<String, u32>,
 }
 
 #[derive(Debug, Default)]
@@ -264,6 +288,21 @@ impl Passes {
     /// Forgets accounts no longer configured (their subscriptions are gone).
     pub fn retain(&mut self, config: &Config) {
         self.accounts.retain(|id, _| config.account(id).is_some());
+        self.generations.retain(|id, _| config.account(id).is_some());
+    }
+
+    /// Starts an account's task anew (its servers changed): the next subscription has
+    /// another key, so the running task stops and a new one starts. The status bar stays.
+    pub fn restart(&mut self, account: &str) {
+        *self.generations.entry(account.to_string()).or_default() += 1;
+        if let Some(entry) = self.accounts.get_mut(account) {
+            entry.commands = None;
+        }
+    }
+
+    /// The key generation of an account's task.
+    pub fn generation(&self, account: &str) -> u32 {
+        self.generations.get(account).copied().unwrap_or(0)
     }
 
     /// Never blocks: a full queue already holds a request that covers this one.
@@ -382,16 +421,29 @@ mod tests {
     }
 
     /// Editing an account must not restart its task: the subscription's identity is the
-    /// account id, nothing else.
+    /// account id (and a generation only a change of servers bumps), nothing else.
     #[test]
     fn the_subscription_is_keyed_by_the_account_id_only() {
         let profile = Profile::at("/nonexistent/profile");
         let key = |a: &Account| Key::for_account(&profile, a, Secrets::in_memory());
-        let before = key(&account("work", "imap.example.test", Some(10)));
-        let edited = key(&account("work", "mail.example.test", None));
-        assert_eq!(hash(&before), hash(&edited));
-        assert_eq!(hash(&before), hash(&edited.clone().without_notifications()));
-        assert_ne!(hash(&before), hash(&key(&account("home", "imap.example.test", Some(10)))));
+        let before = account("work", "imap.example.test", Some(10));
+        let edited = account("work", "imap.example.test", None);
+        assert_eq!(hash(&key(&before)), hash(&key(&edited)));
+        assert_eq!(hash(&key(&before)), hash(&key(&edited).without_notifications()));
+        assert_ne!(hash(&key(&before)), hash(&key(&account("home", "imap.example.test", Some(10)))));
+        assert!(!needs_restart(&before, &edited), "options travel as a command");
+
+        // Another server: the task starts anew, under a new key.
+        let moved = account("work", "mail.example.test", Some(10));
+        assert!(needs_restart(&before, &moved));
+        let mut passes = Passes::default();
+        let (tx, _rx) = mpsc::channel(1);
+        passes.apply(Event { account: "work".into(), at: SystemTime::UNIX_EPOCH, what: What::Ready(tx) });
+        passes.restart("work");
+        assert!(!passes.is_running("work"), "the old task's sender is dropped");
+        let mut restarted = key(&moved);
+        restarted.generation = passes.generation("work");
+        assert_ne!(hash(&key(&before)), hash(&restarted));
     }
 
     #[test]

@@ -371,6 +371,16 @@ fn keys_and_buttons_ask_the_accounts_tasks_and_settings_travel_without_a_restart
     assert!(matches!(&sent[..], [Command::Options(o)] if o.schedule == changed), "{sent:?}");
     assert!(commands(&mut work).is_empty(), "an unchanged account hears nothing");
     assert!(app.passes().is_running("home"));
+
+    // Another server for "work" needs a new connection: its task is started anew (the old
+    // one's command channel closes; the new task announces itself with a new sender).
+    let mut config = app.config().clone();
+    config.accounts.iter_mut().find(|a| a.id == "work").unwrap().incoming.port = 2;
+    settle(&mut app, vec![Message::SettingsStored(Ok(Stored { config, notice: String::new() }))]);
+    assert!(!app.passes().is_running("work"));
+    assert!(work.try_recv().is_err_and(|e| e == mpsc::error::TryRecvError::Disconnected));
+    assert_eq!(app.passes().generation("work"), 1);
+    assert_eq!(app.passes().generation("home"), 0);
 }
 
 #[test]
