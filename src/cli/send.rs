@@ -140,13 +140,7 @@ fn message(args: &SendArgs, account: &Account) -> Result<Option<Outgoing>, Error
         attachments,
         ..NewMessage::default()
     };
-    let built = compose::build(&msg)?;
-    Ok(Some(Outgoing {
-        raw: built.bytes,
-        message_id: built.message_id,
-        from: built.envelope_from,
-        recipients: built.recipients,
-    }))
+    Ok(Some(compose::build(&msg)?.into()))
 }
 
 fn run_inner(args: SendArgs, profile: &Profile, out: &Out) -> Result<ExitCode, Error> {

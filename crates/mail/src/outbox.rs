@@ -52,6 +52,13 @@ impl Outgoing {
     }
 }
 
+/// A message built by the composer ([`crate::compose::build`]): its bytes and envelope as they are.
+impl From<crate::compose::Built> for Outgoing {
+    fn from(b: crate::compose::Built) -> Outgoing {
+        Outgoing { raw: b.bytes, message_id: b.message_id, from: b.envelope_from, recipients: b.recipients }
+    }
+}
+
 /// Where a row is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
