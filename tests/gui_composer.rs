@@ -196,6 +196,21 @@ fn reply_prefills_recipients_subject_and_quote() {
         "{}",
         c.body()
     );
+    settle(&mut app, vec![Message::Composer(composer::Message::Close)]);
+
+    // The toolbar offers the same, and forwarding as an attachment.
+    click(&mut app, mailbox::id::FORWARD_ATTACHED);
+    let c = composer(&app);
+    assert_eq!(c.subject(), "Fwd: Meeting notes");
+    assert_eq!(c.attachments().len(), 1);
+    assert_eq!(c.attachments()[0].name, "Meeting notes.eml");
+    assert_eq!(c.attachments()[0].bytes, ORIGINAL.as_bytes());
+    settle(&mut app, vec![Message::Composer(composer::Message::Close)]);
+    click(&mut app, mailbox::id::REPLY);
+    assert_eq!(composer(&app).to(), "Dave Null <dave@example.com>");
+    settle(&mut app, vec![Message::Composer(composer::Message::Close)]);
+    click(&mut app, mailbox::id::WRITE);
+    assert_eq!((composer(&app).to(), composer(&app).subject()), ("", ""));
 }
 
 #[test]

@@ -191,6 +191,15 @@ impl Mailbox {
                     (!running && self.remote.is_some()).then_some(Message::GetMail)
                 ),
                 tool("Get all mail".into(), id::GET_ALL_MAIL, Some(Message::GetAllMail)),
+                tool("Write".into(), id::WRITE, Some(Message::Compose(ComposeKind::New))),
+                tool("Reply".into(), id::REPLY, has(Message::Compose(ComposeKind::Reply))),
+                tool("Reply all".into(), id::REPLY_ALL, has(Message::Compose(ComposeKind::ReplyAll))),
+                tool("Forward".into(), id::FORWARD, has(Message::Compose(ComposeKind::Forward))),
+                tool(
+                    "Forward as attachment".into(),
+                    id::FORWARD_ATTACHED,
+                    has(Message::Compose(ComposeKind::ForwardAsAttachment))
+                ),
                 tool(read_label.into(), id::TOGGLE_READ, has(Message::ToggleRead)),
                 tool(star_label.into(), id::TOGGLE_STAR, has(Message::ToggleStar)),
                 tool("Delete".into(), id::DELETE, has(Message::Delete)),

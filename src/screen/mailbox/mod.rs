@@ -66,6 +66,11 @@ pub mod id {
     pub const TOGGLE_STAR: &str = "mailbox-toggle-star";
     pub const DELETE: &str = "mailbox-delete";
     pub const MOVE: &str = "mailbox-move";
+    pub const WRITE: &str = "mailbox-write";
+    pub const REPLY: &str = "mailbox-reply";
+    pub const REPLY_ALL: &str = "mailbox-reply-all";
+    pub const FORWARD: &str = "mailbox-forward";
+    pub const FORWARD_ATTACHED: &str = "mailbox-forward-attached";
     pub const LIST: &str = "mailbox-list";
     pub const READER: &str = "mailbox-reader";
     pub const SORT_SENDER: &str = "mailbox-sort-sender";
