@@ -47,10 +47,16 @@ async fn non_ascii_subject_and_binary_attachment_arrive_intact_and_sent_is_byte_
     assert!(seen.len() >= 3, "{seen:?}");
     assert!(seen.windows(2).all(|w| w[0].0 <= w[1].0), "{seen:?}");
     assert_eq!(*seen.last().unwrap(), (sent_bytes.len() as u64, sent_bytes.len() as u64));
-    // No password in the transcript; the message data is not shown in the IMAP part.
+    // No password in the transcript; the message text shows as its size only, after DATA and
+    // in the APPEND of the Sent copy.
     let text = transcript.render();
     assert!(!text.contains(&alice.password), "password in the transcript");
     assert!(text.contains("STARTTLS") && text.contains("AUTH PLAIN <redacted>"), "{text}");
+    assert!(text.contains("C: DATA") && text.contains("bytes of message data not shown>"), "{text}");
+    assert!(
+        !text.contains("Content-Transfer-Encoding") && !text.contains("Subject:"),
+        "mail in the transcript: {text}"
+    );
 
     assert_eq!(wait_for(&s, bob, "INBOX", 1), 1, "exactly one copy delivered");
     let inbox = fetch_folder(&s, bob, "INBOX").await;

@@ -150,6 +150,10 @@ struct Inner {
     pop3_listing: bool,
     /// Inside the message data of a RETR/TOP answer.
     pop3_data: Option<DataScan>,
+    /// SMTP: show the message text after DATA as its size only.
+    elide_smtp: bool,
+    /// Inside the message text the client sends after "354".
+    smtp_data: Option<DataScan>,
 }
 
 /// What a POP3 command's answer looks like after its status line.
@@ -302,6 +306,8 @@ impl Transcript {
                 pop3_sent: VecDeque::new(),
                 pop3_listing: false,
                 pop3_data: None,
+                elide_smtp: false,
+                smtp_data: None,
             })),
         }
     }
@@ -375,15 +381,20 @@ impl Transcript {
                 }
                 continue;
             }
-            // Inside elided POP3 message data: count it, show only its size.
-            if side == 1
-                && let Some(scan) = &mut inner.pop3_data
-            {
+            // Inside elided message data (POP3 RETR/TOP answers, the text after SMTP DATA):
+            // count it, show only its size.
+            let scan = if side == 1 { &mut inner.pop3_data } else { &mut inner.smtp_data };
+            if let Some(scan) = scan {
                 let (used, ended) = scan.scan(rest);
                 rest = &rest[used..];
                 if ended {
                     let note = format!("<{} bytes of message data not shown>", scan.bytes);
-                    inner.pop3_data = None;
+                    if side == 1 {
+                        inner.pop3_data = None;
+                    } else {
+                        inner.smtp_data = None;
+                        inner.data = DataState::Off;
+                    }
                     inner.push_line(dir, note.as_bytes());
                     inner.push_line(dir, b".");
                 }
@@ -433,6 +444,16 @@ impl Transcript {
         inner.elide_pop3 = on;
         inner.pop3_sent.clear();
         inner.pop3_listing = false;
+    }
+
+    /// Shows the message text an SMTP client sends after DATA as its size only (a send's
+    /// transcript, and the account's log file, then hold the protocol, not the mail).
+    pub fn elide_smtp_data(&self, on: bool) {
+        let mut inner = self.lock();
+        inner.elide_smtp = on;
+        if !on {
+            inner.smtp_data = None;
+        }
     }
 
     /// Writes out partial lines (at close).
@@ -630,6 +651,9 @@ impl Inner {
     fn track_server(&mut self, text: &str) {
         if self.data == DataState::Asked {
             self.data = if text.starts_with("354") { DataState::On } else { DataState::Off };
+            if self.data == DataState::On && self.elide_smtp {
+                self.smtp_data = Some(DataScan { line_start: true, ..DataScan::default() });
+            }
         }
         if self.sensitive && !(text == "+" || text.starts_with("+ ") || text.starts_with("334")) {
             self.sensitive = false;
@@ -638,248 +662,4 @@ impl Inner {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn texts(t: &Transcript) -> Vec<String> {
-        t.lines().into_iter().map(|l| format!("{} {}", l.dir.marker(), l.text)).collect()
-    }
-
-    #[test]
-    fn imap_login_is_redacted_and_lines_split_across_reads() {
-        let t = Transcript::new();
-        t.record(Dir::Server, b"* OK ready\r\n");
-        t.record(Dir::Client, b"a1 LOGIN alice \"s3cr");
-        t.record(Dir::Client, b"et\"\r\n");
-        t.record(Dir::Server, b"a1 OK Logged in\r\na2 ");
-        t.record(Dir::Client, b"a2 SELECT INBOX\r\n");
-        assert_eq!(
-            texts(&t),
-            ["S: * OK ready", "C: a1 LOGIN <redacted>", "S: a1 OK Logged in", "C: a2 SELECT INBOX"]
-        );
-    }
-
-    #[test]
-    fn sasl_continuations_are_redacted_until_the_server_ends_them() {
-        let t = Transcript::new();
-        t.record(Dir::Client, b"AUTH LOGIN\r\n");
-        t.record(Dir::Server, b"334 VXNlcm5hbWU6\r\n");
-        t.record(Dir::Client, b"YWxpY2U=\r\n");
-        t.record(Dir::Server, b"334 UGFzc3dvcmQ6\r\n");
-        t.record(Dir::Client, b"c2VjcmV0\r\n");
-        t.record(Dir::Server, b"235 2.7.0 Authentication successful\r\n");
-        t.record(Dir::Client, b"MAIL FROM:<alice@example.test>\r\n");
-        let all = texts(&t).join("\n");
-        assert!(!all.contains("YWxpY2U=") && !all.contains("c2VjcmV0"), "{all}");
-        assert!(all.contains("C: AUTH LOGIN\n"));
-        assert!(all.contains("C: MAIL FROM:<alice@example.test>"));
-    }
-
-    #[test]
-    fn pop3_pass_and_auth_plain_initial_response() {
-        let t = Transcript::new();
-        t.record(Dir::Client, b"USER alice\r\nPASS hunter22\r\n");
-        t.record(Dir::Server, b"+OK Logged in.\r\n");
-        t.record(Dir::Client, b"AUTH PLAIN AGFsaWNlAGh1bnRlcjIy\r\n");
-        t.record(Dir::Server, b"-ERR [AUTH] Authentication failed.\r\n");
-        t.record(Dir::Client, b"STAT\r\n");
-        assert_eq!(
-            texts(&t),
-            [
-                "C: USER alice",
-                "C: PASS <redacted>",
-                "S: +OK Logged in.",
-                "C: AUTH PLAIN <redacted>",
-                "S: -ERR [AUTH] Authentication failed.",
-                "C: STAT"
-            ]
-        );
-    }
-
-    #[test]
-    fn smtp_message_text_is_not_taken_for_commands() {
-        let t = Transcript::new();
-        t.record(Dir::Client, b"DATA\r\n");
-        t.record(Dir::Server, b"354 End data with <CR><LF>.<CR><LF>\r\n");
-        t.record(Dir::Client, b"Subject: hi\r\n\r\nLogin details below\r\nPass it on\r\n.\r\n");
-        t.record(Dir::Server, b"250 2.0.0 Ok: queued\r\n");
-        t.record(Dir::Client, b"AUTH PLAIN AGEAYg==\r\n");
-        let all = texts(&t).join("\n");
-        assert!(all.contains("C: Login details below\nC: Pass it on\nC: ."), "{all}");
-        assert!(all.contains("C: AUTH PLAIN <redacted>"), "{all}");
-    }
-
-    #[test]
-    fn registered_secrets_are_scrubbed_everywhere() {
-        let t = Transcript::new();
-        t.add_secret("hunter22");
-        t.record(Dir::Server, b"a9 BAD unknown command hunter22\r\n");
-        t.note("trying hunter22");
-        assert!(!t.render().contains("hunter22"), "{}", t.render());
-    }
-
-    #[test]
-    fn bounded_and_long_lines_truncated() {
-        let t = Transcript::with_capacity(3);
-        for i in 0..5 {
-            t.record(Dir::Server, format!("* {i} EXISTS\r\n").as_bytes());
-        }
-        assert_eq!(t.dropped(), 2);
-        assert_eq!(t.lines()[0].text, "* 2 EXISTS");
-        let long = "x".repeat(5000) + "\r\n";
-        t.record(Dir::Server, long.as_bytes());
-        assert!(t.last_server_line().unwrap_or_default().ends_with("(3000 more bytes)"));
-    }
-
-    #[test]
-    fn literals_can_be_shown_as_their_size_only() {
-        let t = Transcript::new();
-        t.elide_literals(true);
-        t.record(Dir::Server, b"* 1 FETCH (UID 7 BODY[HEADER.FIELDS (SUBJECT)] {27}\r\nSubject: Personal");
-        t.record(Dir::Server, b" stuff\r\n\r\n)\r\n* 2 FETCH (UID 8 FLAGS (\\Seen))\r\n");
-        assert_eq!(
-            texts(&t),
-            [
-                "S: * 1 FETCH (UID 7 BODY[HEADER.FIELDS (SUBJECT)] {27}",
-                "S: <27 bytes of message data not shown>",
-                "S: )",
-                "S: * 2 FETCH (UID 8 FLAGS (\\Seen))"
-            ]
-        );
-        // Off (the default): everything shows, as the inspector wants.
-        let t = Transcript::new();
-        t.record(Dir::Server, b"* 1 FETCH (BODY[] {5}\r\nhello)\r\n");
-        assert!(t.render().contains("hello)"));
-        assert_eq!(super::literal_size(b"a APPEND x {310+}"), Some(310));
-        assert_eq!(super::literal_size(b"a {x}"), None);
-    }
-
-    /// A POP3 pass: status lines and listings show, message data does not, with the
-    /// downloads pipelined and their answers read in pieces of `piece` bytes.
-    fn pop3_pass(t: &Transcript, piece: usize) {
-        let steps: [(Dir, &[u8]); 13] = [
-            (Dir::Server, b"+OK ready\r\n"),
-            (Dir::Client, b"USER alice\r\n"),
-            (Dir::Server, b"+OK\r\n"),
-            (Dir::Client, b"PASS hunter22\r\n"),
-            (Dir::Server, b"+OK Logged in.\r\n"),
-            (Dir::Client, b"CAPA\r\n"),
-            (Dir::Server, b"+OK\r\nPIPELINING\r\n.\r\n"),
-            (Dir::Client, b"UIDL\r\n"),
-            (Dir::Server, b"+OK\r\n1 u1\r\n2 u2\r\n.\r\n"),
-            (Dir::Client, b"RETR 1\r\nRETR 2\r\nTOP 3 0\r\nRETR 9\r\n"),
-            (
-                Dir::Server,
-                b"+OK 40 octets\r\nSubject: Personal\r\n\r\n..dotted line\r\n.\r\n\
-                  +OK 3 octets\r\n.\r\n\
-                  +OK\r\nSubject: head only\r\n\r\n.\r\n\
-                  -ERR no such message\r\n",
-            ),
-            (Dir::Client, b"DELE 1\r\nQUIT\r\n"),
-            (Dir::Server, b"+OK marked\r\n+OK bye\r\n"),
-        ];
-        for (dir, bytes) in steps {
-            for chunk in bytes.chunks(piece) {
-                t.record(dir, chunk);
-            }
-        }
-    }
-
-    #[test]
-    fn pop3_message_data_can_be_shown_as_its_size_only() {
-        let expected = [
-            "S: +OK ready",
-            "C: USER alice",
-            "S: +OK",
-            "C: PASS <redacted>",
-            "S: +OK Logged in.",
-            "C: CAPA",
-            "S: +OK",
-            "S: PIPELINING",
-            "S: .",
-            "C: UIDL",
-            "S: +OK",
-            "S: 1 u1",
-            "S: 2 u2",
-            "S: .",
-            "C: RETR 1",
-            "C: RETR 2",
-            "C: TOP 3 0",
-            "C: RETR 9",
-            "S: +OK 40 octets",
-            "S: <36 bytes of message data not shown>",
-            "S: .",
-            "S: +OK 3 octets",
-            "S: <0 bytes of message data not shown>",
-            "S: .",
-            "S: +OK",
-            "S: <22 bytes of message data not shown>",
-            "S: .",
-            "S: -ERR no such message",
-            "C: DELE 1",
-            "C: QUIT",
-            "S: +OK marked",
-            "S: +OK bye",
-        ];
-        // Whatever the reads' sizes: whole, small pieces, byte by byte.
-        for piece in [1000, 7, 1] {
-            let t = Transcript::new();
-            t.elide_pop3_data(true);
-            pop3_pass(&t, piece);
-            assert_eq!(texts(&t), expected, "pieces of {piece}");
-            assert!(!t.render().contains("Personal") && !t.render().contains("hunter22"));
-        }
-        // Off (the default, as the inspector has it): the message shows.
-        let t = Transcript::new();
-        pop3_pass(&t, 1000);
-        let all = t.render();
-        assert!(all.contains("S: Subject: Personal") && all.contains("S: ..dotted line"), "{all}");
-    }
-
-    #[test]
-    fn pop3_data_with_bare_line_feeds_and_a_dot_carriage_return_inside() {
-        let t = Transcript::new();
-        t.elide_pop3_data(true);
-        t.record(Dir::Client, b"RETR 1\r\nNOOP\r\n");
-        t.record(Dir::Server, b"+OK\nA: b\n\n.\rx\n..\n.\n+OK still here\r\n");
-        assert_eq!(
-            texts(&t),
-            [
-                "C: RETR 1",
-                "C: NOOP",
-                "S: +OK",
-                "S: <13 bytes of message data not shown>",
-                "S: .",
-                "S: +OK still here"
-            ]
-        );
-    }
-
-    #[test]
-    fn watchers_see_redacted_lines_and_stages_live() {
-        let t = Transcript::new();
-        let mut rx = t.watch();
-        t.record(Dir::Client, b"a1 LOGIN alice pw\r\n");
-        t.stage(StageName::Login, Duration::ZERO, true, None);
-        let mut got = Vec::new();
-        while let Ok(e) = rx.try_recv() {
-            got.push(e);
-        }
-        assert!(matches!(&got[0], Event::Line(l) if l.text == "a1 LOGIN <redacted>"));
-        assert!(got.iter().any(|e| matches!(e, Event::Stage(s) if s.name == StageName::Login)));
-        drop(rx);
-        t.note("nobody listens");
-        assert!(t.lock().watchers.is_empty());
-    }
-
-    #[test]
-    fn log_file_gets_redacted_lines() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("logs/a.log");
-        let t = Transcript::new();
-        t.log_to(&path).unwrap();
-        t.record(Dir::Client, b"a1 LOGIN alice pw123\r\n");
-        let text = std::fs::read_to_string(&path).unwrap();
-        assert!(text.contains("LOGIN <redacted>") && !text.contains("pw123"), "{text}");
-    }
-}
+mod tests;

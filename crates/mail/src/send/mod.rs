@@ -148,6 +148,8 @@ async fn smtp_session(
 ) -> Result<(lettre::transport::smtp::client::AsyncSmtpConnection, crate::smtp::Meter, SessionFacts, Endpoint)>
 {
     let ep = outgoing_endpoint(account)?;
+    // The message text stays out of the transcript (and the account's log file): its size shows.
+    transcript.elide_smtp_data(true);
     let mut facts = SessionFacts::default();
     let lc = crate::smtp::open(&ep, transcript, &mut facts).await?;
     // A server that offers login only after STARTTLS (Postfix's smtpd_tls_auth_only) while the
