@@ -83,6 +83,17 @@ fn vm_hwm_kb() -> u64 {
         .unwrap_or(0)
 }
 
+/// CPU seconds (user + system, all threads) this process used so far.
+fn cpu_secs() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which may hold spaces): state is the first, utime the
+    // 12th and stime the 13th; in clock ticks (100 per second on Linux).
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let tick = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (tick(11) + tick(12)) / 100.0
+}
+
 fn child(args: &[String]) -> Result<(), BoxError> {
     let job = Job {
         mode: args[2].clone(),
@@ -99,11 +110,19 @@ fn child(args: &[String]) -> Result<(), BoxError> {
             _ => sync(&job).await,
         }
     })?;
-    println!("{} {} {}", t0.elapsed().as_secs_f64(), n, vm_hwm_kb());
+    println!("{} {} {} {}", t0.elapsed().as_secs_f64(), n, vm_hwm_kb(), cpu_secs());
     Ok(())
 }
 
-fn run_child(mode: &str, s: &MailServers) -> Result<(f64, u64, u64), BoxError> {
+/// One measurement: wall seconds, messages, peak RSS (KiB), CPU seconds of the client.
+struct Measured {
+    secs: f64,
+    n: u64,
+    kb: u64,
+    cpu: f64,
+}
+
+fn run_child(mode: &str, s: &MailServers) -> Result<Measured, BoxError> {
     let alice = s.user("alice");
     let out = Command::new(std::env::current_exe()?)
         .args([
@@ -123,7 +142,8 @@ fn run_child(mode: &str, s: &MailServers) -> Result<(f64, u64, u64), BoxError> {
     let secs: f64 = it.next().ok_or("no time")?.parse()?;
     let n: u64 = it.next().ok_or("no count")?.parse()?;
     let kb: u64 = it.next().ok_or("no rss")?.parse()?;
-    Ok((secs, n, kb))
+    let cpu: f64 = it.next().ok_or("no cpu time")?.parse()?;
+    Ok(Measured { secs, n, kb, cpu })
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -143,25 +163,37 @@ fn main() -> Result<(), BoxError> {
     s.seed(s.user("alice"), messages)?;
     eprintln!("seeded {messages} messages in {:.1} s", t.elapsed().as_secs_f64());
     // Warm the server (its index is built on the first fetch): not measured.
-    let (_, n, _) = run_child("raw", &s)?;
-    assert_eq!(n as usize, messages, "the warm-up fetch saw {n} messages");
-    let (mut raw_t, mut sync_t, mut raw_rss, mut sync_rss) = (Vec::new(), Vec::new(), 0, 0);
+    let warm = run_child("raw", &s)?;
+    assert_eq!(warm.n as usize, messages, "the warm-up fetch saw {} messages", warm.n);
+    let (mut raw_t, mut sync_t, mut raw_cpu, mut sync_cpu) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut raw_rss, mut sync_rss) = (0, 0);
     for round in 0..rounds {
-        let (t, n, kb) = run_child("raw", &s)?;
-        assert_eq!(n as usize, messages);
-        raw_t.push(t);
-        raw_rss = raw_rss.max(kb);
-        let (t2, n2, kb2) = run_child("sync", &s)?;
-        assert_eq!(n2 as usize, messages, "the sync stored {n2} messages");
-        sync_t.push(t2);
-        sync_rss = sync_rss.max(kb2);
-        eprintln!("round {}: raw {t:.2} s, sync {t2:.2} s", round + 1);
+        let raw = run_child("raw", &s)?;
+        assert_eq!(raw.n as usize, messages);
+        let sync = run_child("sync", &s)?;
+        assert_eq!(sync.n as usize, messages, "the sync stored {} messages", sync.n);
+        eprintln!(
+            "round {}: raw {:.2} s ({:.2} s CPU), sync {:.2} s ({:.2} s CPU)",
+            round + 1,
+            raw.secs,
+            raw.cpu,
+            sync.secs,
+            sync.cpu
+        );
+        raw_t.push(raw.secs);
+        raw_cpu.push(raw.cpu);
+        raw_rss = raw_rss.max(raw.kb);
+        sync_t.push(sync.secs);
+        sync_cpu.push(sync.cpu);
+        sync_rss = sync_rss.max(sync.kb);
     }
     let (r, y) = (median(raw_t), median(sync_t));
-    println!("| what ({messages} messages, median of {rounds}) | time | peak RSS |");
-    println!("|---|---:|---:|");
-    println!("| raw async-imap `UID FETCH 1:*` (baseline) | {r:.2} s | {:.1} MB |", raw_rss as f64 / 1024.0);
-    println!("| Tidings header sync into the store | {y:.2} s | {:.1} MB |", sync_rss as f64 / 1024.0);
-    println!("| ratio | {:.2}× | |", y / r);
+    let (rc, yc) = (median(raw_cpu), median(sync_cpu));
+    let mb = |kb: u64| kb as f64 / 1024.0;
+    println!("| what ({messages} messages, median of {rounds}) | time | client CPU | peak RSS |");
+    println!("|---|---:|---:|---:|");
+    println!("| raw async-imap `UID FETCH 1:*` (baseline) | {r:.2} s | {rc:.2} s | {:.1} MB |", mb(raw_rss));
+    println!("| Tidings header sync into the store | {y:.2} s | {yc:.2} s | {:.1} MB |", mb(sync_rss));
+    println!("| ratio | {:.2}× | | |", y / r);
     Ok(())
 }

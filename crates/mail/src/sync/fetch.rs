@@ -17,14 +17,11 @@ const MAX_BATCH: usize = 20_000;
 /// Hands fetched messages to the store thread while the network keeps going.
 ///
 /// Each transaction rewrites most pages of the sort indexes it touches (their keys are random
-/// with respect to UIDs), so the cost of a transaction grows with the folder and the number
-/// of transactions is what decides the time of a big first sync: 100 transactions of 1,000
-/// rows wrote ≈ 900 MB to the WAL for 100k messages, ≈ 20 MB per transaction at the end.
-/// So the first chunk is written alone (the list fills at once) and then each transaction
-/// waits for at least a third of what this sync stored before it (at least one chunk, at
-/// most [`MAX_BATCH`]): ≈ 15 transactions for 100k messages, while a sync of a few new
-/// messages still writes each chunk at once. Each transaction is whole (kill-safe); the
-/// next one is gathered while the last is written.
+/// with respect to UIDs), so a transaction costs more the bigger the folder. What arrives
+/// while the store is idle is written at once (the first chunk alone: the list fills at
+/// once); what arrives while it is busy is gathered into the next transaction, up to a third
+/// of what this sync stored so far (at least ten chunks, at most [`MAX_BATCH`]) before the
+/// network waits for the store. Each transaction is whole (kill-safe).
 struct Writer {
     store: StoreHandle,
     folder: FolderId,
@@ -33,7 +30,7 @@ struct Writer {
     buffer: Vec<NewMessage>,
     /// Messages handed to the store so far.
     handed: usize,
-    /// The smallest transaction after the first.
+    /// The size of a fetch chunk (the cap is at least ten of them).
     chunk: usize,
 }
 
@@ -50,9 +47,9 @@ impl Writer {
         }
     }
 
-    /// How many messages the next transaction should hold.
-    fn target(&self) -> usize {
-        if self.handed == 0 { 1 } else { (self.handed / 3).clamp(self.chunk, MAX_BATCH) }
+    /// How many messages may wait while the store is busy before the network waits too.
+    fn cap(&self) -> usize {
+        (self.handed / 3).clamp(self.chunk * 10, MAX_BATCH)
     }
 
     async fn push(&mut self, batch: Vec<NewMessage>) -> Result<()> {
@@ -62,16 +59,14 @@ impl Writer {
             self.pending = None;
             r?;
         }
-        let target = self.target();
-        if self.buffer.len() < target {
-            return Ok(());
-        }
-        if self.pending.is_some() && self.buffer.len() < 2 * target {
-            // Still writing: keep fetching, the next transaction just gets bigger.
-            return Ok(());
-        }
-        if let Some(p) = self.pending.take() {
-            p.await?;
+        if self.pending.is_some() {
+            if self.buffer.len() < self.cap() {
+                // Still writing: keep fetching, the next transaction just gets bigger.
+                return Ok(());
+            }
+            if let Some(p) = self.pending.take() {
+                p.await?;
+            }
         }
         self.start();
         Ok(())

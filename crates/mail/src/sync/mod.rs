@@ -8,8 +8,8 @@
 //!    the server = expunged;
 //! 4. new messages: `UID FETCH` of flags, size, date and nine header fields, in UID chunks,
 //!    newest first (the list fills at once), each item turned into a small owned struct as it
-//!    streams in; the first chunk is committed at once, later ones in transactions that grow
-//!    with what the sync stored so far (see `fetch.rs`); a chunk whose answer cannot be parsed (which
+//!    streams in, committed as soon as the store is free (what arrives while it writes is
+//!    grouped into the next transaction, see `fetch.rs`); a chunk whose answer cannot be parsed (which
 //!    kills the async-imap connection) is split in halves on new connections until the one bad
 //!    message is isolated; it is stored as an error row and the rest syncs;
 //! 5. flags: `CHANGEDSINCE` the last HIGHESTMODSEQ with CONDSTORE, else all flags compared;
