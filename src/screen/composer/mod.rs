@@ -49,6 +49,7 @@ pub mod id {
     pub const CANCEL: &str = "composer-cancel";
     pub const ATTACH_PATH: &str = "composer-attach-path";
     pub const ATTACH: &str = "composer-attach";
+    pub const PICK: &str = "composer-pick";
 
     pub fn remove(index: usize) -> String {
         format!("composer-remove-{index}")
@@ -128,6 +129,9 @@ pub enum Message {
     Edit(text_editor::Action),
     AttachPathChanged(String),
     AttachPath,
+    /// "Attach…": the desktop's file dialog (XDG portal).
+    PickFiles,
+    Picked(Vec<PathBuf>),
     FileDropped(PathBuf),
     Attached(Result<Attachment, Error>),
     RemoveAttachment(usize),
@@ -359,6 +363,10 @@ impl Composer {
                 }
                 Task::perform(work::attach(PathBuf::from(path)), Message::Attached)
             }
+            Message::PickFiles => Task::perform(work::pick_files(), Message::Picked),
+            Message::Picked(paths) => Task::batch(
+                paths.into_iter().map(|path| Task::perform(work::attach(path), Message::Attached)),
+            ),
             Message::FileDropped(path) => Task::perform(work::attach(path), Message::Attached),
             Message::Attached(result) => self.attached(result),
             Message::RemoveAttachment(index) => {

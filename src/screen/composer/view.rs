@@ -233,6 +233,13 @@ impl Composer {
                     .on_press(Message::AttachPath),
             )
             .id(widget::Id::new(id::ATTACH)),
+            container(
+                button(text("Choose files…").size(13))
+                    .padding([5, 12])
+                    .style(theme::button::secondary)
+                    .on_press(Message::PickFiles),
+            )
+            .id(widget::Id::new(id::PICK)),
         ]
         .spacing(8)
         .align_y(Alignment::Center);

@@ -111,6 +111,17 @@ pub async fn remove_from_server(account: Account, secrets: Secrets, id: String) 
     compose::remove_from_server(&account, &passwords.incoming, &Transcript::new(), &id).await
 }
 
+/// The desktop's file dialog (the XDG portal, else zenity): the files picked, none when
+/// cancelled or when no dialog can be shown (the path field still works then).
+pub async fn pick_files() -> Vec<PathBuf> {
+    rfd::AsyncFileDialog::new()
+        .set_title("Attach files")
+        .pick_files()
+        .await
+        .map(|files| files.into_iter().map(|f| f.path().to_path_buf()).collect())
+        .unwrap_or_default()
+}
+
 /// Reads a file to attach.
 pub async fn attach(path: PathBuf) -> Result<Attachment, Error> {
     blocking(move || Attachment::from_path(&path)).await
