@@ -222,12 +222,13 @@ impl Composer {
             .cloned()
             .unwrap_or_else(|| Sender { account: request.account.clone(), address: Address::default() });
         let draft_id = Draft::new(&from.account, from.address.clone()).id;
+        let own: Vec<String> = context.accounts.iter().map(|a| a.email.clone()).collect();
         let drafts = Drafts::new(&context.profile);
         let store_path = store_path(&context.profile);
         let task = match (request.kind, request.original) {
             (Kind::New, _) | (_, None) => Task::perform(work::list_drafts(drafts), Message::DraftsListed),
             (kind, Some((folder, uid))) => Task::perform(
-                work::prepare(store_path, folder, uid, kind, from.address.clone()),
+                work::prepare(store_path, (folder, uid), kind, from.address.clone(), own),
                 Message::Prepared,
             ),
         };

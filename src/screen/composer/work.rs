@@ -28,13 +28,14 @@ async fn blocking<T: Send + 'static>(
     })
 }
 
-/// The prepared reply or forward of a stored message.
+/// The prepared reply or forward of a stored message. `own`: every address of ours (all
+/// accounts), left out of a reply to all.
 pub async fn prepare(
     store_path: PathBuf,
-    folder: FolderId,
-    uid: u32,
+    (folder, uid): (FolderId, u32),
     kind: ComposeKind,
     from: compose::Address,
+    own: Vec<String>,
 ) -> Result<NewMessage, Error> {
     blocking(move || {
         let store = Store::open(&store_path)?;
@@ -49,8 +50,8 @@ pub async fn prepare(
         })?;
         let original = Original::parse(&raw)?;
         Ok(match kind {
-            ComposeKind::Reply => compose::reply(&original, ReplyKind::Sender, &from, &[]),
-            ComposeKind::ReplyAll => compose::reply(&original, ReplyKind::All, &from, &[]),
+            ComposeKind::Reply => compose::reply(&original, ReplyKind::Sender, &from, &own),
+            ComposeKind::ReplyAll => compose::reply(&original, ReplyKind::All, &from, &own),
             ComposeKind::Forward => compose::forward_inline(&original, &from),
             ComposeKind::ForwardAsAttachment => compose::forward_as_attachment(&original, &from),
             ComposeKind::New => NewMessage { from, ..NewMessage::default() },
