@@ -599,3 +599,31 @@ pub fn is_send_key(key: &keyboard::Key, modifiers: keyboard::Modifiers) -> bool 
         && !modifiers.alt()
         && !modifiers.shift()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use iced::keyboard::{Key, Modifiers, key::Named};
+    use std::path::Path;
+
+    #[test]
+    fn ctrl_enter_sends_and_dropped_files_attach() {
+        assert!(is_send_key(&Key::Named(Named::Enter), Modifiers::CTRL));
+        assert!(!is_send_key(&Key::Named(Named::Enter), Modifiers::empty()));
+        assert!(!is_send_key(&Key::Named(Named::Enter), Modifiers::CTRL | Modifiers::SHIFT));
+        assert!(!is_send_key(&Key::Character("s".into()), Modifiers::CTRL));
+        let window = window::Id::unique();
+        let dropped = Event::Window(window::Event::FileDropped(PathBuf::from("/tmp/x.pdf")));
+        assert!(matches!(
+            on_event(dropped, event::Status::Ignored, window),
+            Some(Message::FileDropped(p)) if p == Path::new("/tmp/x.pdf")
+        ));
+    }
+
+    #[test]
+    fn sizes_for_people() {
+        assert_eq!(size_text(512), "512 bytes");
+        assert_eq!(size_text(50_000), "49 KB");
+        assert_eq!(size_text(3 * 1024 * 1024 + 400_000), "3.4 MB");
+    }
+}
