@@ -10,7 +10,7 @@ use tidings_mail::account::Account;
 use tidings_mail::compose::{Draft, DraftList, Drafts};
 use tidings_mail::error::Error;
 
-use super::{Action, Composer, Message, SERVER_RETRY, work};
+use super::{Action, Composer, Message, SERVER_EVERY, work};
 
 impl Composer {
     pub(super) fn drafts_listed(&mut self, result: Result<DraftList, Error>) -> Task<Message> {
@@ -26,8 +26,8 @@ impl Composer {
         Task::none()
     }
 
-    /// Saves the draft when it changed since the last save (every [`AUTOSAVE`]); retries a
-    /// failed copy to the Drafts folder after a while.
+    /// Saves the draft when it changed since the last save (every [`AUTOSAVE`](super::AUTOSAVE)); brings the
+    /// Drafts folder's copy up to date when [`SERVER_EVERY`](super::SERVER_EVERY) has passed (a failed one too).
     pub(super) fn autosave(&mut self) -> Task<Message> {
         if self.sending || self.preparing || self.closing {
             return Task::none();
@@ -35,10 +35,9 @@ impl Composer {
         if self.has_unsaved_changes() {
             return self.save_now();
         }
-        let retry = self.server_failed.is_some_and(|t| t.elapsed() >= SERVER_RETRY);
-        match (&self.saved, retry) {
-            (Some(saved), true) => self.save_to_server(saved.clone()),
-            _ => Task::none(),
+        match &self.saved {
+            Some(saved) => self.save_to_server(saved.clone()),
+            None => Task::none(),
         }
     }
 
@@ -67,6 +66,7 @@ impl Composer {
                         None => Task::done(Message::Cleared),
                     };
                 }
+                self.status = Some(("Draft saved.".into(), false));
                 self.save_to_server(draft)
             }
             Err(e) => {
@@ -85,8 +85,13 @@ impl Composer {
         if self.server_saving || self.server_saved.as_ref().is_some_and(|s| s.same_content(&draft)) {
             return Task::none();
         }
+        if self.server_last.is_some_and(|t| t.elapsed() < SERVER_EVERY) {
+            // The next tick after the interval brings it up to date.
+            return Task::none();
+        }
         let Some(account) = self.account() else { return Task::none() };
         self.server_saving = true;
+        self.server_last = Some(Instant::now());
         let secrets = self.context.secrets.clone();
         let sent = draft.clone();
         Task::perform(work::save_to_server(account, secrets, draft), move |result| {
@@ -102,7 +107,6 @@ impl Composer {
         self.server_saving = false;
         match result {
             Ok(folder) => {
-                self.server_failed = None;
                 self.server_saved = Some(draft);
                 let when = "Draft saved";
                 self.status = Some((
@@ -115,7 +119,6 @@ impl Composer {
             }
             Err(e) => {
                 // Quietly: the draft is safe on this machine; the folder copy is retried.
-                self.server_failed = Some(Instant::now());
                 self.status = Some((
                     format!(
                         "Draft saved on this computer; not in the Drafts folder yet: {e}. Tidings will try again."

@@ -7,7 +7,8 @@
 //!
 //! Drafts: while the message changes, it is saved every few seconds ([`Message::Tick`]) to a
 //! file of its own under the profile ([`Drafts`]) and, for IMAP accounts, to the account's
-//! Drafts folder (quietly; a failure is shown in the status line and retried). A new
+//! Drafts folder at most once a minute and on closing (quietly; a failure is shown in the
+//! status line and retried). A new
 //! composer lists the drafts left from before and restores one on request. Closing with
 //! changes not saved asks: Discard, Save draft, or Cancel.
 //!
@@ -64,8 +65,9 @@ pub mod id {
 
 /// How often a changed message is saved as a draft.
 pub const AUTOSAVE: Duration = Duration::from_secs(3);
-/// How long after a failed save to the Drafts folder before trying again.
-const SERVER_RETRY: Duration = Duration::from_secs(30);
+/// The copy in the Drafts folder is replaced at most this often while typing (each is a
+/// connection to the server), and on closing; a failed one is tried again after as long.
+const SERVER_EVERY: Duration = Duration::from_secs(60);
 
 /// What kind of message to write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -189,7 +191,8 @@ pub struct Composer {
     /// The message as prepared (a reply, a forward): unchanged, it is not worth a draft.
     baseline: Option<Draft>,
     server_saved: Option<Draft>,
-    server_failed: Option<Instant>,
+    /// When the copy in the Drafts folder was last sent (or tried).
+    server_last: Option<Instant>,
     /// A save is under way (no second one meanwhile).
     saving: bool,
     server_saving: bool,
@@ -250,7 +253,7 @@ impl Composer {
             saved: None,
             baseline: None,
             server_saved: None,
-            server_failed: None,
+            server_last: None,
             saving: false,
             server_saving: false,
             restorable: Vec::new(),
