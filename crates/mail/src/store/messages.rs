@@ -2,10 +2,10 @@
 //! against the folder's current UIDVALIDITY so that a late write from a sync that raced a
 //! reset can never mix UIDs of two generations.
 
-use rusqlite::{OptionalExtension, Row, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
 use super::types::{FolderId, MessageRow, NewMessage, Sort, SortKey, Summary, sender_key, subject_key};
-use super::{Store, now};
+use super::{Store, now, schema};
 use crate::error::{Error, Kind, Result};
 use crate::store::Flags;
 
@@ -60,6 +60,33 @@ fn stale(label: &str) -> Error {
         Kind::Storage,
         format!("the folder changed in the mail store {label} while saving (UIDVALIDITY reset); sync again"),
     )
+}
+
+/// Creates every index of [`schema::DEFERRED_INDEXES`] missing from the file, in one
+/// transaction; returns how many.
+pub(super) fn restore_indexes(conn: &mut Connection) -> rusqlite::Result<usize> {
+    let mut missing = Vec::new();
+    for (name, sql) in schema::DEFERRED_INDEXES {
+        let present: bool = conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?1)",
+            [name],
+            |r| r.get(0),
+        )?;
+        if !present {
+            missing.push(*sql);
+        }
+    }
+    if missing.is_empty() {
+        return Ok(0);
+    }
+    let tx = conn.transaction()?;
+    for sql in &missing {
+        // IF NOT EXISTS: another process may have built it since we looked.
+        let sql = sql.replacen("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1);
+        tx.execute_batch(&sql)?;
+    }
+    tx.commit()?;
+    Ok(missing.len())
 }
 
 impl Store {
@@ -151,6 +178,30 @@ impl Store {
     /// Puts back a page cache setting returned by [`Store::grow_cache`].
     pub fn set_cache(&mut self, setting: i64) -> Result<()> {
         self.conn.pragma_update(None, "cache_size", setting).map_err(self.err("set the page cache"))
+    }
+
+    /// Drops the sort indexes in [`schema::DEFERRED_INDEXES`] before a big insert: adding
+    /// tens of thousands of rows to them one by one (random text keys) costs several times
+    /// what building them afterwards in one sort does. Call [`Store::restore_sort_indexes`]
+    /// when done. Reading the list still works meanwhile (sorting by sender, subject or size
+    /// is then slower), and a process killed in between leaves a store whose next
+    /// [`Store::open`] builds them again.
+    pub fn defer_sort_indexes(&mut self) -> Result<()> {
+        let label = self.label.clone();
+        let err = |e| super::sql_error(&label, "prepare the mail store for a big sync", e);
+        let tx = self.conn.transaction().map_err(err)?;
+        for (name, _) in schema::DEFERRED_INDEXES {
+            tx.execute_batch(&format!("DROP INDEX IF EXISTS {name}")).map_err(err)?;
+        }
+        tx.commit().map_err(err)
+    }
+
+    /// Builds the sort indexes that are missing (after [`Store::defer_sort_indexes`], or a
+    /// sync killed while they were dropped). Returns how many were built; cheap when none is
+    /// missing (nothing is written then).
+    pub fn restore_sort_indexes(&mut self) -> Result<usize> {
+        let label = self.label.clone();
+        restore_indexes(&mut self.conn).map_err(|e| super::sql_error(&label, "build the sort indexes", e))
     }
 
     /// Applies flags from the server; returns how many messages actually changed.

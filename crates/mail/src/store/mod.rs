@@ -103,6 +103,8 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", true).map_err(err)?;
         conn.set_prepared_statement_cache_capacity(64);
         schema::migrate(&mut conn, &label, schema::MIGRATIONS)?;
+        // A big sync killed while its sort indexes were dropped: build them again.
+        messages::restore_indexes(&mut conn).map_err(|e| sql_error(&label, "build the sort indexes", e))?;
         Ok(Store { conn, label, path })
     }
 

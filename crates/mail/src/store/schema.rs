@@ -10,8 +10,37 @@ use crate::error::{Error, Kind, Result};
 /// else's database that happens to sit at the path.
 pub const APPLICATION_ID: i32 = 0x5464_6e67;
 
+// The sort indexes a big first sync builds after its inserts rather than row by row (see
+// `Store::defer_sort_indexes`). One definition each, used by `SCHEMA_V1` and by
+// `DEFERRED_INDEXES`, so the index rebuilt is always the one the schema made.
+macro_rules! messages_by_sender {
+    () => {
+        "CREATE INDEX messages_by_sender  ON messages (folder, sender_sort, sort_date)"
+    };
+}
+macro_rules! messages_by_subject {
+    () => {
+        "CREATE INDEX messages_by_subject ON messages (folder, subject_sort, sort_date)"
+    };
+}
+macro_rules! messages_by_size {
+    () => {
+        "CREATE INDEX messages_by_size    ON messages (folder, size)"
+    };
+}
+
+/// The indexes that may be dropped for a big insert and are rebuilt afterwards, as
+/// (name, definition). A store found without one of them (a sync killed while they were
+/// dropped) gets it back when it is opened.
+pub const DEFERRED_INDEXES: &[(&str, &str)] = &[
+    ("messages_by_sender", messages_by_sender!()),
+    ("messages_by_subject", messages_by_subject!()),
+    ("messages_by_size", messages_by_size!()),
+];
+
 /// Version 1: accounts, folders, messages (list fields), bodies.
-pub const SCHEMA_V1: &str = "
+pub const SCHEMA_V1: &str = concat!(
+    "
 CREATE TABLE accounts (
     id          INTEGER PRIMARY KEY,
     -- the config's account id
@@ -70,17 +99,22 @@ CREATE TABLE messages (
     UNIQUE (folder, uidvalidity, uid)
 );
 CREATE INDEX messages_by_date    ON messages (folder, sort_date);
-CREATE INDEX messages_by_sender  ON messages (folder, sender_sort, sort_date);
-CREATE INDEX messages_by_subject ON messages (folder, subject_sort, sort_date);
-CREATE INDEX messages_by_size    ON messages (folder, size);
-CREATE INDEX messages_unread     ON messages (folder) WHERE unread = 1;
+",
+    messages_by_sender!(),
+    ";\n",
+    messages_by_subject!(),
+    ";\n",
+    messages_by_size!(),
+    ";\n",
+    "CREATE INDEX messages_unread     ON messages (folder) WHERE unread = 1;
 
 CREATE TABLE bodies (
     message    INTEGER PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,
     raw        BLOB NOT NULL,
     fetched_at INTEGER NOT NULL
 );
-";
+"
+);
 
 /// Version 2: changes made here, waiting to be replayed to the server.
 pub const SCHEMA_V2: &str = "
@@ -292,6 +326,21 @@ mod tests {
             .query_row("SELECT count(*) FROM sqlite_master WHERE name = 'half'", [], |r| r.get(0))
             .unwrap();
         assert_eq!(half, 0);
+    }
+
+    /// The definitions rebuilt after a big sync are exactly what the schema created.
+    #[test]
+    fn the_deferred_indexes_are_the_schemas_own() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate(&mut conn, "test", MIGRATIONS).unwrap();
+        for (name, sql) in DEFERRED_INDEXES {
+            let stored: String = conn
+                .query_row("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?1", [name], |r| {
+                    r.get(0)
+                })
+                .unwrap();
+            assert_eq!(&stored, sql);
+        }
     }
 
     #[test]

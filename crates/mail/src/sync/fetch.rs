@@ -123,11 +123,24 @@ impl Engine {
         rep: &mut SyncReport,
         progress: ProgressFn<'_>,
     ) -> Result<()> {
-        if new.len() < BULK_MESSAGES {
+        let defer = new.len() >= self.options.defer_indexes_from;
+        if new.len() < BULK_MESSAGES && !defer {
             return self.fetch_headers_into(folder, sel, new, rep, progress).await;
         }
         let before = self.store.call(|s| s.grow_cache(BULK_CACHE_KIB)).await?;
-        let r = self.fetch_headers_into(folder, sel, new, rep, progress).await;
+        let mut r = Ok(());
+        if defer {
+            r = self.store.call(|s| s.defer_sort_indexes()).await;
+        }
+        if r.is_ok() {
+            r = self.fetch_headers_into(folder, sel, new, rep, progress).await;
+        }
+        if defer {
+            // Also after a failure: the list keeps its fast sort orders. The sync is done
+            // only once they are back (the bigger page cache still helps the sort).
+            let built = self.store.call(|s| s.restore_sort_indexes()).await;
+            r = r.and(built.map(drop));
+        }
         // Queued behind the last write; nobody needs to wait for it.
         drop(self.store.submit(move |s| s.set_cache(before)));
         r

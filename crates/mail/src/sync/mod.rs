@@ -63,6 +63,11 @@ pub struct SyncOptions {
     pub subscribed_only: bool,
     /// Reconnections allowed per folder while isolating unreadable messages.
     pub max_reconnects: u32,
+    /// From this many new messages in one folder on, the store's sender, subject and size
+    /// indexes are dropped for the header sync and built again at its end (one sort instead
+    /// of as many B-tree inserts). A sync killed meanwhile leaves them to the next
+    /// `Store::open`.
+    pub defer_indexes_from: usize,
 }
 
 impl Default for SyncOptions {
@@ -73,6 +78,7 @@ impl Default for SyncOptions {
             use_condstore: true,
             subscribed_only: false,
             max_reconnects: 200,
+            defer_indexes_from: 20_000,
         }
     }
 }
