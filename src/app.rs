@@ -59,6 +59,11 @@ pub enum Message {
     Settings(settings::Message),
     /// An account's settings were written, or the account removed.
     SettingsStored(Result<Stored, Error>),
+    /// The notifications switch (for all accounts) was written to the config, or not.
+    NotificationsStored {
+        on: bool,
+        result: Result<(), Error>,
+    },
     Mailbox(mailbox::Message),
     Composer(composer::Message),
     /// The desktop's colour scheme, at start and whenever it changes.
@@ -154,6 +159,7 @@ impl App {
             Message::Saved(result) => self.saved(result),
             Message::Settings(message) => self.settings(message),
             Message::SettingsStored(result) => self.settings_stored(result),
+            Message::NotificationsStored { on, result } => self.notifications_stored(on, result),
             Message::Mailbox(message) => self.mailbox(message),
             Message::Composer(message) => self.composer_message(message),
             Message::SystemTheme(mode) => self.system_theme(mode),
@@ -227,6 +233,7 @@ impl App {
     fn loaded(&mut self, result: Result<Config, Error>) -> Task<Message> {
         match result {
             Ok(config) => {
+                self.passes.set_notifications(config.notifications);
                 self.config = config;
                 self.screen = self.home();
             }
@@ -274,7 +281,30 @@ impl App {
                 self.passes.run_all();
                 Task::none()
             }
+            accounts::Action::SetNotifications(on) => self.set_notifications(on),
+            accounts::Action::None => Task::none(),
         }
+    }
+
+    /// Notifications on or off for all accounts: the running notifier follows at once (no
+    /// account task restarts) and the config is written off the UI thread.
+    fn set_notifications(&mut self, on: bool) -> Task<Message> {
+        self.passes.set_notifications(on);
+        self.config.notifications = on;
+        let write = accounts::write_config(self.profile.clone(), self.config.clone());
+        Task::perform(write, move |result| Message::NotificationsStored { on, result })
+    }
+
+    /// Not written: the switch and the notifier go back as they were, and the overview says why.
+    fn notifications_stored(&mut self, on: bool, result: Result<(), Error>) -> Task<Message> {
+        if result.is_err() && self.config.notifications == on {
+            self.config.notifications = !on;
+            self.passes.set_notifications(!on);
+        }
+        if let Screen::Accounts(accounts) = &mut self.screen {
+            accounts.written(result.as_ref().map(|_| ()));
+        }
+        Task::none()
     }
 
     /// An account's mailbox: shows what the store holds and gets mail.
@@ -385,7 +415,8 @@ impl App {
             data_dir: self.profile.account_data_dir(&account.id),
             transcript_log: self.profile.transcript_log(&account.id),
         };
-        self.screen = Screen::Settings(Box::new(settings::Settings::new(account, paths)));
+        self.screen =
+            Screen::Settings(Box::new(settings::Settings::new(account, paths, self.config.notifications)));
         settings::top_of_page()
     }
 

@@ -13,7 +13,7 @@
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
-use std::sync::{Arc, LazyLock};
+use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 use std::time::SystemTime;
 
 use iced::futures::{SinkExt, Stream};
@@ -150,8 +150,27 @@ pub fn needs_restart(old: &Account, new: &Account) -> bool {
 static NOTIFIER: LazyLock<tokio::sync::OnceCell<Option<Notifier>>> =
     LazyLock::new(tokio::sync::OnceCell::new);
 
+/// The global switch as last set ([`Passes::set_notifications`]): the notifier, made on first
+/// use, takes it then. Setting the switch and reading it at the notifier's making both hold the
+/// lock, so a change made meanwhile is never lost.
+static NOTIFICATIONS_ON: Mutex<bool> = Mutex::new(true);
+
 async fn notifier() -> Option<Notifier> {
-    NOTIFIER.get_or_init(|| async { Notifier::session().await.ok() }).await.clone()
+    let notifier = NOTIFIER.get_or_init(|| async { Notifier::session().await.ok() }).await.clone();
+    if let Some(notifier) = &notifier {
+        notifier.set_enabled(*NOTIFICATIONS_ON.lock().unwrap_or_else(PoisonError::into_inner));
+    }
+    notifier
+}
+
+/// Turns the shared notifier on or off at once (every account's task holds a clone, which
+/// shares the switch); none restarts.
+fn follow_notifications(on: bool) {
+    let mut wanted = NOTIFICATIONS_ON.lock().unwrap_or_else(PoisonError::into_inner);
+    *wanted = on;
+    if let Some(Some(notifier)) = NOTIFIER.get() {
+        notifier.set_enabled(on);
+    }
 }
 
 /// Runs an account's task and reports what it does. The task runs on its own tokio task (so
@@ -211,11 +230,20 @@ impl Drop for AbortOnDrop {
 }
 
 /// The app's side of the accounts' tasks.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Passes {
     accounts: HashMap<String, Entry>,
     /// Accounts whose task was started anew (servers changed), and how often.
     generations: HashMap<String, u32>,
+    /// Desktop notifications for all accounts (the config's switch); the shared notifier
+    /// follows it.
+    notifications: bool,
+}
+
+impl Default for Passes {
+    fn default() -> Self {
+        Passes { accounts: HashMap::new(), generations: HashMap::new(), notifications: true }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -237,6 +265,18 @@ impl Passes {
     /// Whether an account's task runs and takes commands.
     pub fn is_running(&self, account: &str) -> bool {
         self.accounts.get(account).is_some_and(|e| e.commands.is_some())
+    }
+
+    /// Desktop notifications on or off for all accounts, at once: the running accounts' shared
+    /// notifier follows (no task restarts), and so does the notifier made later.
+    pub fn set_notifications(&mut self, on: bool) {
+        self.notifications = on;
+        follow_notifications(on);
+    }
+
+    /// Whether desktop notifications are on for all accounts.
+    pub fn notifications(&self) -> bool {
+        self.notifications
     }
 
     /// Whether any account is offline (its bar counts down to the retry).
@@ -444,6 +484,25 @@ mod tests {
         let mut restarted = key(&moved);
         restarted.generation = passes.generation("work");
         assert_ne!(hash(&key(&before)), hash(&restarted));
+    }
+
+    /// The shared notifier takes the switch set before it was made, and follows each change
+    /// at once, in every clone the accounts' tasks hold. Needs a session bus (the test command
+    /// runs under `scripts/with-keyring`, a private dbus-run-session).
+    #[tokio::test]
+    async fn the_shared_notifier_follows_the_global_switch() {
+        let mut passes = Passes::default();
+        assert!(passes.notifications(), "on by default");
+        passes.set_notifications(false);
+        let held = notifier()
+            .await
+            .expect("no D-Bus session bus: run the tests under scripts/with-keyring (dbus-run-session)");
+        assert!(!held.enabled(), "made after the switch was turned off: off");
+        passes.set_notifications(true);
+        assert!(held.enabled() && passes.notifications(), "a task's clone follows at once");
+        passes.set_notifications(false);
+        assert!(!held.enabled() && !notifier().await.unwrap().enabled());
+        passes.set_notifications(true);
     }
 
     #[test]

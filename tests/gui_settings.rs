@@ -1,5 +1,6 @@
 //! Headless UI flows (iced_test) for an account's settings: opened from the overview, options
-//! changed and saved (then read back from the config file), the POP3 options only for POP3,
+//! changed and saved (then read back from the config file), the folders IMAP IDLE watches,
+//! the POP3 options only for POP3,
 //! the schedule's warning, a new password going to the keyring, validation, removing an
 //! account after a question that says what will be deleted, and the preview of the next POP3
 //! receive against the testkit's Dovecot.
@@ -22,7 +23,7 @@ use tidings::screen::{accounts, wizard};
 use tidings_mail::account::{Account, AuthMethod, Incoming, SecretRole, Security, Server, Trust};
 use tidings_mail::config::Config;
 use tidings_mail::net::Transcript;
-use tidings_mail::options::{BodyFormat, MinTls, Pop3Options, ReceiptPolicy};
+use tidings_mail::options::{BodyFormat, IdleFolders, MinTls, Pop3Options, ReceiptPolicy};
 use tidings_mail::pop3::{self, PlanItem, Pop3Plan, Pop3Target, Reason};
 use tidings_mail::profile::Profile;
 use tidings_mail::secret::Secrets;
@@ -133,6 +134,40 @@ fn options_changed_and_saved_are_read_back_from_the_config_file() {
 }
 
 #[test]
+fn the_folders_idle_watches_are_saved_and_read_back_from_the_config_file() {
+    let (_dir, profile, secrets, config) = profile_with(vec![account("Work", Incoming::Imap)]);
+    let mut app = open(profile.clone(), secrets, config, "work");
+    assert!(shows(&app, "Get new mail at once (IMAP IDLE)"));
+    assert_eq!(settings(&app).options().options.idle_folders, IdleFolders::Inbox, "INBOX only by default");
+    for label in ["INBOX only", "INBOX and special folders", "INBOX and subscribed folders"] {
+        assert!(shows(&app, label), "{label:?} is offered: {:?}", texts(&app));
+    }
+    let hint = text_starting(&app, "At most 5 folders are watched").unwrap();
+    assert!(hint.contains("checked with STATUS"), "{hint}");
+
+    click(&mut app, settings::id::IDLE_SPECIAL);
+    click(&mut app, settings::id::SAVE);
+    assert_eq!(Config::load(&profile).unwrap().accounts[0].options.idle_folders, IdleFolders::Special);
+
+    // Opened again, it shows what was saved; the next choice is saved too.
+    click(&mut app, accounts::settings_id("work"));
+    assert_eq!(settings(&app).options().options.idle_folders, IdleFolders::Special);
+    click(&mut app, settings::id::IDLE_SUBSCRIBED);
+    click(&mut app, settings::id::SAVE);
+    let saved = Config::load(&profile).unwrap().accounts[0].options;
+    assert_eq!((saved.idle, saved.idle_folders), (true, IdleFolders::Subscribed));
+
+    // IDLE off: which folders it watches is not asked, and the choice made is kept.
+    click(&mut app, accounts::settings_id("work"));
+    click(&mut app, settings::id::IDLE);
+    assert!(!has(&app, settings::id::IDLE_INBOX));
+    assert!(text_starting(&app, "At most 5 folders are watched").is_none());
+    click(&mut app, settings::id::SAVE);
+    let saved = Config::load(&profile).unwrap().accounts[0].options;
+    assert_eq!((saved.idle, saved.idle_folders), (false, IdleFolders::Subscribed));
+}
+
+#[test]
 fn checking_more_often_than_every_five_minutes_is_warned_about() {
     let (_dir, profile, secrets, config) = profile_with(vec![account("Work", Incoming::Imap)]);
     let mut app = open(profile.clone(), secrets, config, "work");
@@ -159,6 +194,8 @@ fn pop3_options_show_only_for_pop3_and_are_saved() {
     click(&mut app, wizard::id::INCOMING_POP3);
     assert_eq!(value(&app, wizard::id::INCOMING_PORT), "995");
     assert!(!has(&app, settings::id::IDLE), "IDLE is not a POP3 option");
+    assert!(!has(&app, settings::id::IDLE_SPECIAL), "nor the folders it watches");
+    assert!(text_starting(&app, "At most 5 folders are watched").is_none());
     assert!(shows(&app, "Leave a copy of each message on the server"));
     let pop3 = settings(&app).options().options.pop3;
     assert!(pop3.leave_on_server && pop3.delete_after_days.is_none(), "leave a copy: on; delete after: off");

@@ -1,14 +1,19 @@
 //! The accounts overview: what is configured with each account's send/receive status, a
-//! way to add more, "Get all mail", and the way into each account's mailbox.
+//! way to add more, "Get all mail", the way into each account's mailbox, and the switch for
+//! new-mail notifications of all accounts (written by the app off the UI thread with
+//! [`write_config`]).
 
 use iced::widget::{Column, button, column, container, row, scrollable, space, text};
 use iced::{Element, Length, widget};
 
 use tidings_mail::account::{Account, Protocol, Server};
 use tidings_mail::config::Config;
+use tidings_mail::error::{Error, Kind};
+use tidings_mail::profile::Profile;
 
 use crate::passes::Passes;
 use crate::theme;
+use crate::widget::form::check;
 
 /// Widget id of the "Add account" button.
 pub const ADD_ACCOUNT: &str = "accounts-add-account";
@@ -16,6 +21,9 @@ pub const ADD_ACCOUNT: &str = "accounts-add-account";
 pub const GET_ALL_MAIL: &str = "accounts-get-all-mail";
 /// Widget id of the "Inspect a server" button.
 pub const INSPECT: &str = "accounts-inspect";
+
+/// Widget id of the "Show a notification when new mail arrives" switch.
+pub const NOTIFICATIONS: &str = "accounts-notifications";
 
 /// Widget id of an account's "Inspect" button.
 pub fn inspect_account_id(account_id: &str) -> String {
@@ -44,31 +52,48 @@ pub enum Message {
     OpenMailbox(String),
     /// Send and receive now, for every account.
     GetAllMail,
+    /// Desktop notifications of new mail on or off, for all accounts.
+    Notifications(bool),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
+    None,
     OpenWizard,
     OpenInspector,
     InspectAccount(String),
     OpenSettings(String),
     OpenMailbox(String),
     GetAllMail,
+    /// Write the notifications switch to the config; the notifier follows it at once.
+    SetNotifications(bool),
 }
 
 #[derive(Debug, Clone, Default)]
 pub struct Accounts {
     /// A one-time note, e.g. about the account just added.
     notice: Option<String>,
+    /// The notifications switch is being written (it waits, so writes never cross).
+    writing: bool,
 }
 
 impl Accounts {
     pub fn new() -> Self {
-        Accounts { notice: None }
+        Accounts { notice: None, writing: false }
     }
 
     pub fn with_notice(notice: impl Into<String>) -> Self {
-        Accounts { notice: Some(notice.into()) }
+        Accounts { notice: Some(notice.into()), writing: false }
+    }
+
+    /// The notifications switch was written, or writing it failed (the switch is back as it
+    /// was, the notice says why).
+    pub fn written(&mut self, result: Result<(), &Error>) {
+        self.writing = false;
+        if let Err(error) = result {
+            self.notice =
+                Some(format!("The notifications setting was not saved: {error}. {}", error.kind().advice()));
+        }
     }
 
     pub fn update(&mut self, message: Message) -> Action {
@@ -79,6 +104,11 @@ impl Accounts {
             Message::OpenSettings(id) => Action::OpenSettings(id),
             Message::OpenMailbox(id) => Action::OpenMailbox(id),
             Message::GetAllMail => Action::GetAllMail,
+            Message::Notifications(_) if self.writing => Action::None,
+            Message::Notifications(on) => {
+                self.writing = true;
+                Action::SetNotifications(on)
+            }
         }
     }
 
@@ -111,10 +141,17 @@ impl Accounts {
         });
 
         let cards = Column::with_children(config.accounts.iter().map(|a| card(a, passes))).spacing(12);
+        let notifications = check(
+            NOTIFICATIONS,
+            "Show a notification when new mail arrives",
+            config.notifications,
+            (!self.writing).then_some(Message::Notifications),
+        );
 
         let content = column![header]
             .push(notice)
             .push(cards)
+            .push(notifications)
             .push(
                 text(
                     "\"Open mailbox\" reads an account's mail; \"tidings account test NAME\" \
@@ -129,6 +166,14 @@ impl Accounts {
 
         scrollable(container(content).center_x(Length::Fill)).into()
     }
+}
+
+/// Writes the configuration as it is now (after a change of the notifications switch) on
+/// tokio's blocking pool.
+pub async fn write_config(profile: Profile, config: Config) -> Result<(), Error> {
+    tokio::task::spawn_blocking(move || config.save(&profile)).await.unwrap_or_else(|join| {
+        Err(Error::new(Kind::Storage, format!("cannot write the configuration: the task stopped ({join})")))
+    })
 }
 
 fn card<'a>(account: &'a Account, passes: &'a Passes) -> Element<'a, Message> {

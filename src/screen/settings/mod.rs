@@ -37,6 +37,9 @@ pub mod id {
     pub const ONLY_WHEN_ASKED: &str = "settings-only-when-asked";
     pub const EVERY_MINUTES: &str = "settings-every-minutes";
     pub const IDLE: &str = "settings-idle";
+    pub const IDLE_INBOX: &str = "settings-idle-inbox";
+    pub const IDLE_SPECIAL: &str = "settings-idle-special";
+    pub const IDLE_SUBSCRIBED: &str = "settings-idle-subscribed";
     pub const LEAVE_ON_SERVER: &str = "settings-leave-on-server";
     pub const DELETE_AFTER: &str = "settings-delete-after";
     pub const DELETE_AFTER_DAYS: &str = "settings-delete-after-days";
@@ -124,6 +127,8 @@ pub struct Settings {
     form: Form,
     options: OptionsForm,
     log_transcript: bool,
+    /// The global switch (the config's `notifications`): off, the per-account one says so.
+    notifications: bool,
     /// Shown once the person tried to save, then kept up to date.
     errors: Option<(Box<Errors>, OptionErrors)>,
     /// Why the last save or removal failed.
@@ -133,8 +138,11 @@ pub struct Settings {
 }
 
 impl Settings {
-    pub fn new(account: &Account, paths: Paths) -> Settings {
+    /// `notifications`: whether desktop notifications are on for all accounts (the config's
+    /// global switch).
+    pub fn new(account: &Account, paths: Paths, notifications: bool) -> Settings {
         Settings {
+            notifications,
             form: Form::from_account(account),
             options: OptionsForm::new(account.options),
             log_transcript: account.log_transcript,

@@ -1,8 +1,11 @@
-//! The per-account options as edited: when to check, IDLE, the POP3 options, offline copies,
-//! body format, read receipts, minimum TLS, notifications. Numbers are kept as typed (so a
-//! half-typed value is not lost) next to the [`Options`] they become.
+//! The per-account options as edited: when to check, IDLE and the folders it watches, the
+//! POP3 options, offline copies, body format, read receipts, minimum TLS, notifications.
+//! Numbers are kept as typed (so a half-typed value is not lost) next to the [`Options`] they
+//! become.
 
-use tidings_mail::options::{BodyFormat, DEFAULT_DELETE_AFTER_DAYS, MinTls, Options, ReceiptPolicy};
+use tidings_mail::options::{
+    BodyFormat, DEFAULT_DELETE_AFTER_DAYS, IdleFolders, MinTls, Options, ReceiptPolicy,
+};
 
 /// "Skip messages over N KB" starts at this when turned on.
 pub const DEFAULT_SKIP_KB: u32 = 1024;
@@ -15,6 +18,7 @@ pub enum OptionEdit {
     Periodic(bool),
     EveryMinutes(String),
     Idle(bool),
+    IdleFolders(IdleFolders),
     LeaveOnServer(bool),
     DeleteAfter(bool),
     DeleteAfterDays(String),
@@ -69,6 +73,7 @@ impl OptionsForm {
             OptionEdit::Periodic(on) => self.periodic = on,
             OptionEdit::EveryMinutes(text) => set_number(&mut self.every_minutes, text),
             OptionEdit::Idle(on) => o.idle = on,
+            OptionEdit::IdleFolders(folders) => o.idle_folders = folders,
             OptionEdit::LeaveOnServer(on) => o.pop3.leave_on_server = on,
             OptionEdit::DeleteAfter(on) => {
                 o.pop3.delete_after_days = on.then_some(DEFAULT_DELETE_AFTER_DAYS);

@@ -5,7 +5,7 @@ use iced::widget::{Column, button, center, column, container, row, scrollable, s
 use iced::{Alignment, Element, Length, widget};
 
 use tidings_mail::account::Incoming;
-use tidings_mail::options::{BodyFormat, MinTls, ReceiptPolicy};
+use tidings_mail::options::{BodyFormat, IdleFolders, MAX_IDLE_CONNECTIONS, MinTls, ReceiptPolicy};
 
 use super::{Message, OptionEdit, OptionErrors, Settings, Stage, id, preview};
 use crate::screen::wizard::fields::{
@@ -32,6 +32,12 @@ const RECEIPTS: [Choice<ReceiptPolicy>; 3] = [
 const MIN_TLS: [Choice<MinTls>; 2] = [
     Choice { value: MinTls::Tls12, label: "TLS 1.2", id: id::TLS_12 },
     Choice { value: MinTls::Tls13, label: "TLS 1.3", id: id::TLS_13 },
+];
+
+const IDLE_FOLDERS: [Choice<IdleFolders>; 3] = [
+    Choice { value: IdleFolders::Inbox, label: "INBOX only", id: id::IDLE_INBOX },
+    Choice { value: IdleFolders::Special, label: "INBOX and special folders", id: id::IDLE_SPECIAL },
+    Choice { value: IdleFolders::Subscribed, label: "INBOX and subscribed folders", id: id::IDLE_SUBSCRIBED },
 ];
 
 const SCHEDULE: [Choice<bool>; 2] = [
@@ -147,15 +153,29 @@ impl Settings {
         let warning = o.schedule_warning().map(|w| text(w).size(13).style(theme::text::warning));
         let error = errors.every_minutes.map(|e| text(e).size(13).style(theme::text::error));
         let idle = (self.form.incoming_protocol == Incoming::Imap).then(|| {
+            // Which folders IDLE watches means nothing while IDLE is off.
+            let watch = o.options.idle.then(|| {
+                column![
+                    field(
+                        "Watch",
+                        segmented(&IDLE_FOLDERS, o.options.idle_folders, |f| {
+                            Message::Option(OptionEdit::IdleFolders(f))
+                        }),
+                        None
+                    ),
+                    hint_owned(format!(
+                        "At most {MAX_IDLE_CONNECTIONS} folders are watched, each on a connection of its own; \
+                         the other folders are checked with STATUS each time IDLE is renewed."
+                    )),
+                ]
+                .spacing(4)
+                .padding(iced::Padding { left: 24.0, ..iced::Padding::ZERO })
+            });
             column![
-                check(
-                    id::IDLE,
-                    "Use IMAP IDLE: the server announces new mail at once",
-                    o.options.idle,
-                    toggle(OptionEdit::Idle)
-                ),
+                check(id::IDLE, "Get new mail at once (IMAP IDLE)", o.options.idle, toggle(OptionEdit::Idle)),
                 hint("Tidings renews IDLE every few minutes, as many servers drop quiet connections."),
             ]
+            .push(watch)
             .spacing(4)
         });
         section(
@@ -316,7 +336,14 @@ impl Settings {
                     None
                 ),
                 hint("When a message asks for a read receipt."),
-                check(id::NOTIFY, "Notify me of new mail", o.notify, toggle(OptionEdit::Notify)),
+                row![check(id::NOTIFY, "Notify me of new mail", o.notify, toggle(OptionEdit::Notify))]
+                    .push((!self.notifications).then(|| {
+                        text("Notifications are off for all accounts (on the accounts overview).")
+                            .size(12)
+                            .style(theme::text::warning)
+                    }))
+                    .spacing(12)
+                    .align_y(Alignment::Center),
             ],
         )
     }
