@@ -216,8 +216,13 @@ async fn fetch_all(
         {
             r.absorb(result, &mut st.done, report)?;
         }
+        // The last commit is what the pass waits for after the last byte: near the end a
+        // batch goes as soon as the store is idle and it holds more messages than are left
+        // to download, so the batches shrink towards the end and the last one is small.
+        let left = items.len() - next + inflight.len();
         let due = full
             || (report.commits == 0 && st.batch.store.len() >= ctx.tuning.first_batch)
+            || left < st.batch.store.len()
             || batch_started.elapsed() >= ctx.tuning.batch_age;
         if st.running.is_none() && due {
             report.commits += 1;
