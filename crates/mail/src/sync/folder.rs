@@ -65,8 +65,28 @@ impl Engine {
         if sel.exists == 0 && state.local_count == 0 {
             return Ok((Vec::new(), Vec::new()));
         }
+        let window = self.options.search_window.max(1);
         let server: HashSet<u32> = if sel.exists == 0 {
             HashSet::new()
+        } else if state.local_count == 0 && sel.exists as usize > window {
+            // A first sync of a big folder asks in windows of message numbers: one answer
+            // line of 100k UIDs is parsed again from its start each time more of it arrives
+            // (≈ 0.15 s of CPU before the first header is fetched). Nothing is stored yet, so
+            // nothing can be taken for expunged; a UID missed because an expunge shifted the
+            // numbers meanwhile leaves the count short and the next sync searches again.
+            let mut all = HashSet::with_capacity(sel.exists as usize);
+            let mut start = 1usize;
+            while start <= sel.exists as usize {
+                let end = (start + window - 1).min(sel.exists as usize);
+                let conn = self.conn().await?;
+                let r = conn.session.uid_search(format!("{start}:{end}")).await;
+                drain(conn);
+                all.extend(
+                    r.map_err(|e| self.imap_error(&format!("list the messages of {}", folder.name), e))?,
+                );
+                start = end + 1;
+            }
+            all
         } else {
             let conn = self.conn().await?;
             let r = conn.session.uid_search("ALL").await;

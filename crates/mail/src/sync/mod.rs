@@ -68,6 +68,9 @@ pub struct SyncOptions {
     /// of as many B-tree inserts). A sync killed meanwhile leaves them to the next
     /// `Store::open`.
     pub defer_indexes_from: usize,
+    /// A first sync of a folder with more messages than this lists their UIDs in windows of
+    /// this many message numbers (`UID SEARCH 1:10000`, …) rather than one `UID SEARCH ALL`.
+    pub search_window: usize,
 }
 
 impl Default for SyncOptions {
@@ -79,6 +82,7 @@ impl Default for SyncOptions {
             subscribed_only: false,
             max_reconnects: 200,
             defer_indexes_from: 20_000,
+            search_window: 10_000,
         }
     }
 }
