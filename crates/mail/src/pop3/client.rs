@@ -206,6 +206,11 @@ impl Pop3 {
     /// Sends one command and reads its status line.
     pub async fn command(&mut self, cmd: &str) -> Result<Reply> {
         self.wire.send(format!("{cmd}\r\n").as_bytes()).await?;
+        self.reply_in_time(cmd).await
+    }
+
+    /// The status line of `cmd`, sent before, within the command timeout.
+    async fn reply_in_time(&mut self, cmd: &str) -> Result<Reply> {
         let limit = self.deadline(0);
         match tokio::time::timeout(limit, self.read_reply(cmd)).await {
             Ok(r) => r,
@@ -263,6 +268,27 @@ impl Pop3 {
     /// LIST: every message's number and size as the server states it.
     pub async fn list(&mut self) -> Result<Vec<(u32, u64)>> {
         self.ok("LIST").await?;
+        self.list_lines().await
+    }
+
+    /// LIST and UIDL (`None`: the server has no UIDL, as [`Pop3::uidl_if_any`]), in one
+    /// write when the server offers PIPELINING: it lists the UIDs while the sizes are read.
+    pub async fn list_and_uidl(&mut self) -> Result<(Vec<(u32, u64)>, Option<Vec<(u32, String)>>)> {
+        if !self.pipelining() {
+            let list = self.list().await?;
+            return Ok((list, self.uidl_if_any().await?));
+        }
+        self.send_many(&["LIST".to_string(), "UIDL".to_string()]).await?;
+        let r = self.reply_in_time("LIST").await?;
+        if !r.ok {
+            return Err(refused(&self.host, "refused LIST", r, false));
+        }
+        let list = self.list_lines().await?;
+        let r = self.reply_in_time("UIDL").await?;
+        Ok((list, self.uidl_lines(r).await?))
+    }
+
+    async fn list_lines(&mut self) -> Result<Vec<(u32, u64)>> {
         let mut out = Vec::new();
         for line in self.multiline(100_000).await? {
             let mut it = line.split_ascii_whitespace();
@@ -285,6 +311,11 @@ impl Pop3 {
     /// not list it). A -ERR with a response code (SYS/TEMP…) is an error, not a missing UIDL.
     pub async fn uidl_if_any(&mut self) -> Result<Option<Vec<(u32, String)>>> {
         let r = self.command("UIDL").await?;
+        self.uidl_lines(r).await
+    }
+
+    /// The rest of UIDL's answer, whose status line is `r`.
+    async fn uidl_lines(&mut self, r: Reply) -> Result<Option<Vec<(u32, String)>>> {
         if !r.ok {
             if r.code.is_none() && !self.has_capability("UIDL") {
                 return Ok(None);

@@ -179,8 +179,8 @@ async fn connect(target: &Pop3Target, transcript: &Transcript) -> Result<Pop3> {
 /// LIST and UIDL, joined by message number. Without UIDL, copies cannot be left on the
 /// server: the same message could not be recognised next time.
 async fn listing(p: &mut Pop3, options: &Pop3Options) -> Result<Vec<Listed>> {
-    let list = p.list().await?;
-    let Some(uids) = p.uidl_if_any().await? else {
+    let (list, uids) = p.list_and_uidl().await?;
+    let Some(uids) = uids else {
         if options.leave_on_server || options.headers_only {
             return Err(Error::new(
                 Kind::Config,
