@@ -2,6 +2,8 @@
 //! against the folder's current UIDVALIDITY so that a late write from a sync that raced a
 //! reset can never mix UIDs of two generations.
 
+use std::path::{Path, PathBuf};
+
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
 use super::types::{FolderId, MessageRow, NewMessage, Sort, SortKey, Summary, sender_key, subject_key};
@@ -60,6 +62,24 @@ fn stale(label: &str) -> Error {
         Kind::Storage,
         format!("the folder changed in the mail store {label} while saving (UIDVALIDITY reset); sync again"),
     )
+}
+
+/// Beside the store file while a sync inserts without its sort indexes: the process id of
+/// that sync, so that another opener leaves the indexes to it instead of building them under
+/// its feet (which would undo the point and hold the write lock meanwhile).
+fn deferred_marker(db: &Path) -> PathBuf {
+    let mut name = db.as_os_str().to_owned();
+    name.push(".sort-indexes-deferred");
+    PathBuf::from(name)
+}
+
+/// Whether the sort indexes of the store at `db` were dropped by a process that still runs.
+/// A marker without a readable process id, or whose process is gone (killed mid-sync), does
+/// not count: its indexes are to be built again.
+pub(super) fn sort_indexes_deferred_by_a_live_process(db: &Path) -> bool {
+    let Ok(text) = std::fs::read_to_string(deferred_marker(db)) else { return false };
+    let Ok(pid) = text.trim().parse::<u32>() else { return false };
+    pid == std::process::id() || Path::new("/proc").join(pid.to_string()).exists()
 }
 
 /// Creates every index of [`schema::DEFERRED_INDEXES`] missing from the file, in one
@@ -189,6 +209,12 @@ impl Store {
     pub fn defer_sort_indexes(&mut self) -> Result<()> {
         let label = self.label.clone();
         let err = |e| super::sql_error(&label, "prepare the mail store for a big sync", e);
+        if let Some(db) = &self.path {
+            // Written before the drop: without it, another opener would build them at once.
+            std::fs::write(deferred_marker(db), std::process::id().to_string()).map_err(|e| {
+                Error::storage(format!("cannot prepare the mail store {label} for a big sync"), e)
+            })?;
+        }
         let tx = self.conn.transaction().map_err(err)?;
         for (name, _) in schema::DEFERRED_INDEXES {
             tx.execute_batch(&format!("DROP INDEX IF EXISTS {name}")).map_err(err)?;
@@ -201,7 +227,13 @@ impl Store {
     /// missing (nothing is written then).
     pub fn restore_sort_indexes(&mut self) -> Result<usize> {
         let label = self.label.clone();
-        restore_indexes(&mut self.conn).map_err(|e| super::sql_error(&label, "build the sort indexes", e))
+        let built =
+            restore_indexes(&mut self.conn).map_err(|e| super::sql_error(&label, "build the sort indexes", e))?;
+        if let Some(db) = &self.path {
+            // Gone already when nothing was deferred: nothing to do.
+            let _ = std::fs::remove_file(deferred_marker(db));
+        }
+        Ok(built)
     }
 
     /// Applies flags from the server; returns how many messages actually changed.

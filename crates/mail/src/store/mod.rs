@@ -103,8 +103,13 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", true).map_err(err)?;
         conn.set_prepared_statement_cache_capacity(64);
         schema::migrate(&mut conn, &label, schema::MIGRATIONS)?;
-        // A big sync killed while its sort indexes were dropped: build them again.
-        messages::restore_indexes(&mut conn).map_err(|e| sql_error(&label, "build the sort indexes", e))?;
+        // A big sync killed while its sort indexes were dropped: build them again. Not while
+        // a live process (this one included: the window opens stores while its sync runs)
+        // is still inserting without them — it builds them itself at its end.
+        if !path.as_deref().is_some_and(messages::sort_indexes_deferred_by_a_live_process) {
+            messages::restore_indexes(&mut conn)
+                .map_err(|e| sql_error(&label, "build the sort indexes", e))?;
+        }
         Ok(Store { conn, label, path })
     }
 
