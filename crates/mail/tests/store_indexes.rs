@@ -1,6 +1,8 @@
 //! The sort indexes a big sync drops: another opener of the store leaves them to the sync
 //! while it runs, and builds them when the sync's process is gone.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::Path;
 
 use tidings_mail::store::Store;

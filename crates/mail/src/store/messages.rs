@@ -227,8 +227,8 @@ impl Store {
     /// missing (nothing is written then).
     pub fn restore_sort_indexes(&mut self) -> Result<usize> {
         let label = self.label.clone();
-        let built =
-            restore_indexes(&mut self.conn).map_err(|e| super::sql_error(&label, "build the sort indexes", e))?;
+        let built = restore_indexes(&mut self.conn)
+            .map_err(|e| super::sql_error(&label, "build the sort indexes", e))?;
         if let Some(db) = &self.path {
             // Gone already when nothing was deferred: nothing to do.
             let _ = std::fs::remove_file(deferred_marker(db));
