@@ -10,6 +10,13 @@
 //! is held — shown as "may already have been sent" — and sent again only after the user
 //! confirms ([`confirm_resend`]). So every message is delivered once or is still here.
 //!
+//! A message the server refused for good (a 5xx reply such as 550 unknown user, 552 too
+//! large, 554 rejected content, or bigger than its SIZE limit) goes to `refused`: it is not
+//! tried again by itself — it would be refused again — and waits, with the server's words,
+//! until the user sends it again ([`confirm_resend`]) or removes it. A temporary refusal
+//! (4xx), a network error or a failed login (the account's problem, not the message's)
+//! leaves it queued.
+//!
 //! The functions here run on the store thread ([`StoreHandle`]); [`crate::send::flush_outbox`]
 //! does the sending.
 
@@ -70,6 +77,8 @@ pub enum OutboxState {
     Submitting,
     /// The server accepted it; only the Sent copy is missing.
     Accepted,
+    /// The server refused it for good (5xx): not tried again until the user sends it again.
+    Refused,
 }
 
 impl OutboxState {
@@ -78,12 +87,14 @@ impl OutboxState {
             OutboxState::Queued => "queued",
             OutboxState::Submitting => "submitting",
             OutboxState::Accepted => "accepted",
+            OutboxState::Refused => "refused",
         }
     }
     pub(crate) fn parse(s: &str) -> OutboxState {
         match s {
             "submitting" => OutboxState::Submitting,
             "accepted" => OutboxState::Accepted,
+            "refused" => OutboxState::Refused,
             _ => OutboxState::Queued,
         }
     }
@@ -102,6 +113,8 @@ pub enum OutboxStatus {
     MaybeSent,
     /// Delivered; its copy in Sent is still to be stored.
     SentNotFiled,
+    /// The server refused it for good; sent again only when the user says so.
+    Refused,
 }
 
 /// The last error of a row: kind, our sentence, the server's own words.
@@ -173,6 +186,12 @@ pub struct OutboxItem {
 }
 
 impl OutboxItem {
+    /// Whether it waits for the user: held as "may already have been sent" at unix time
+    /// `now`, or refused by the server.
+    pub fn needs_decision(&self, now: i64) -> bool {
+        matches!(self.status(now), OutboxStatus::MaybeSent | OutboxStatus::Refused)
+    }
+
     /// Whether a send may be running on it at unix time `now`: within its time limit, by a
     /// process that still exists (a send cut off by a crash is not running).
     pub fn busy(&self, now: i64) -> bool {
@@ -187,6 +206,7 @@ impl OutboxItem {
             OutboxState::Submitting if self.busy(now) => OutboxStatus::Sending,
             OutboxState::Submitting => OutboxStatus::MaybeSent,
             OutboxState::Accepted => OutboxStatus::SentNotFiled,
+            OutboxState::Refused => OutboxStatus::Refused,
         }
     }
 
@@ -200,6 +220,10 @@ impl OutboxItem {
                 "may already have been sent: the send was cut off after the message was handed to the server{}; \
                  it is sent again only when you confirm",
                 error.map(|e| format!(" ({e})")).unwrap_or_default()
+            )),
+            OutboxStatus::Refused => Some(format!(
+                "refused by the server{}; it is sent again only when you send it again",
+                error.map(|e| format!(": {e}")).unwrap_or_default()
             )),
             OutboxStatus::SentNotFiled => Some(format!(
                 "sent; the copy in Sent is still to be stored{}",
@@ -250,8 +274,8 @@ pub async fn remove(store: &StoreHandle, id: i64) -> Result<bool> {
     store.call(move |s| s.outbox_remove(id)).await
 }
 
-/// The user confirms that a message held as "may already have been sent" is to be sent
-/// again; the next flush submits it.
+/// The user confirms that a message held as "may already have been sent", or refused by the
+/// server, is to be sent again; the next flush submits it.
 pub async fn confirm_resend(store: &StoreHandle, id: i64) -> Result<OutboxItem> {
     store.call(move |s| s.outbox_confirm_resend(id)).await
 }

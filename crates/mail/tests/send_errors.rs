@@ -2,7 +2,8 @@
 //! Outbox: real Postfix where it can refuse on demand (relay denied, SIZE limit, login only
 //! after STARTTLS), the scripted SMTP server for the rest (Exchange Online's 5.7.139, 530,
 //! 552 after the data, a temporary 450, a cut after the end of the data), the fault servers
-//! for TLS and network failures.
+//! for TLS and network failures. A refusal for good (5xx about the message) is kept as
+//! `refused` and not tried again until the user sends it again; the rest stays queued.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod send_common;
@@ -120,17 +121,41 @@ async fn a_535_is_a_wrong_password_and_530_asks_for_encryption() {
 }
 
 #[tokio::test]
-async fn too_large_after_the_data_and_a_temporary_refusal_stay_queued() {
+async fn too_large_after_the_data_is_refused_for_good_and_a_temporary_refusal_stays_queued() {
     let words = "552 5.3.4 Message size exceeds fixed maximum message size";
     let server = script(SmtpScript { end_reply: words.into(), ..SmtpScript::default() }).await;
-    let (report, left, _st, _d) =
-        send_one(&plain_account(server.port(), Security::None), note(3000), &pw()).await;
+    let account = plain_account(server.port(), Security::None);
+    let (report, left, st, _d) = send_one(&account, note(3000), &pw()).await;
     let e = single_failure(&report);
     assert_eq!(e.kind(), Kind::RefusedByServer, "{e}");
     assert!(e.message().contains("too large"), "{e}");
     assert_eq!(e.server_words(), Some(words));
-    // The server answered: it certainly did not take it, so it is retried, not held.
-    assert_eq!((left[0].state, left[0].status(0)), (OutboxState::Queued, OutboxStatus::Waiting));
+    // The server answered no for good: kept with its words, neither held nor retried.
+    assert_eq!((left[0].state, left[0].status(0)), (OutboxState::Refused, OutboxStatus::Refused));
+    assert_eq!(report.refused.len(), 1, "{report:?}");
+    assert!(report.held.is_empty() && !report.ok(), "{report:?}");
+    let reason = left[0].reason(0).unwrap();
+    assert!(reason.contains("refused by the server") && reason.contains(words), "{reason}");
+    let datas = || String::from_utf8_lossy(&server.received()).matches("\r\nDATA\r\n").count();
+    assert_eq!(datas(), 1);
+
+    // The next flush does not upload it again, and says it is still there.
+    let again = flush(&st, &account, &pw()).await;
+    assert!(again.sent.is_empty() && again.failed.is_empty(), "{again:?}");
+    assert_eq!(again.refused.len(), 1, "{again:?}");
+    assert_eq!(datas(), 1, "a refused message is not sent again on its own");
+
+    // The user sends it again: queued, tried once more (and refused once more).
+    let item = outbox::confirm_resend(&st, left[0].id).await.unwrap();
+    assert_eq!((item.state, item.last_error.as_ref()), (OutboxState::Queued, None));
+    let retried = flush(&st, &account, &pw()).await;
+    assert_eq!(retried.refused.len(), 1, "{retried:?}");
+    assert_eq!(datas(), 2);
+    let left = outbox_of(&st, &account).await;
+    assert_eq!((left[0].state, left[0].attempts), (OutboxState::Refused, 2));
+    // Removed by the user: gone.
+    assert!(outbox::remove(&st, left[0].id).await.unwrap());
+    assert!(outbox_of(&st, &account).await.is_empty());
 
     let server = script(SmtpScript {
         rcpt_reply: "450 4.2.0 <bob@example.test>: mailbox busy".into(),
@@ -161,7 +186,7 @@ async fn the_size_limit_of_ehlo_fails_before_anything_is_sent() {
     let e = single_failure(&report);
     assert_eq!(e.kind(), Kind::RefusedByServer, "{e}");
     assert!(e.message().contains("accepts at most 1.0 kB"), "{e}");
-    assert_eq!(left[0].state, OutboxState::Queued);
+    assert_eq!(left[0].state, OutboxState::Refused);
     assert!(!String::from_utf8_lossy(&server.received()).contains("MAIL FROM"));
 }
 
@@ -245,15 +270,16 @@ async fn postfix_refusals_are_explained() {
     assert!(e.message().contains("refused to relay"), "{e}");
     let words = e.server_words().unwrap();
     assert!(words.starts_with("554 5.7.1") && words.contains("Relay access denied"), "{words}");
-    assert_eq!(left[0].state, OutboxState::Queued);
+    assert_eq!(left[0].state, OutboxState::Refused);
     assert!(left[0].last_error.as_ref().unwrap().server.as_deref().unwrap().contains("Relay access denied"));
 
     let big = message(alice, "bob@example.test", "big", &binary(30_000, 3));
-    let (report, _, _st, _d) = send_one(&account, big, &passwords).await;
+    let (report, left, _st, _d) = send_one(&account, big, &passwords).await;
     let e = single_failure(&report);
     assert_eq!(e.kind(), Kind::RefusedByServer, "{e}");
     assert!(e.message().contains("accepts at most 20.0 kB"), "{e}");
     assert_eq!(e.server_words(), Some("SIZE 20000"));
+    assert_eq!(left[0].state, OutboxState::Refused);
 }
 
 /// The STARTTLS account once the reloaded Postfix announces the new SIZE.

@@ -9,7 +9,7 @@ use crate::account::Account;
 use crate::check::Passwords;
 use crate::error::{Error, Kind, Result};
 use crate::net::Transcript;
-use crate::outbox::OutboxState;
+use crate::outbox::{OutboxItem, OutboxState};
 use crate::secret::Secrets;
 use crate::send::{FlushReport, SendProgress, flush_outbox};
 use crate::store::StoreHandle;
@@ -17,6 +17,8 @@ use crate::store::StoreHandle;
 /// Sends what waits in the Outbox and stores the Sent copies of what was accepted. A
 /// message that could not be sent stays in the Outbox with its error; the pass reports the
 /// first such error (a network error puts the account offline, like a failed receive).
+/// Messages waiting for the user — held as "may already have been sent", or refused by the
+/// server — are reported at every pass until the user acts on them in the Outbox.
 pub(super) async fn flush(
     account: &Account,
     secrets: &Secrets,
@@ -29,7 +31,10 @@ pub(super) async fn flush(
     let waiting = items.iter().filter(|i| i.state == OutboxState::Queued).count();
     let unfiled = items.iter().any(|i| i.state == OutboxState::Accepted);
     if waiting == 0 && !unfiled {
-        return Ok(());
+        let now = crate::store::now();
+        let held: Vec<_> = items.iter().filter(|i| i.state == OutboxState::Submitting && !i.busy(now)).collect();
+        let refused: Vec<_> = items.iter().filter(|i| i.state == OutboxState::Refused).collect();
+        return waiting_for_user(&held, &refused).map_or(Ok(()), Err);
     }
     let passwords = {
         let (account, secrets) = (account.clone(), secrets.clone());
@@ -50,25 +55,61 @@ pub(super) async fn flush(
     outcome(&report)
 }
 
-/// The pass's view of a flush: a network error first (offline), else the first error.
+/// The pass's view of a flush: a network error first (offline), else the first error,
+/// else what waits for the user.
 fn outcome(report: &FlushReport) -> Result<()> {
-    let errors = || report.failed.iter().chain(&report.filing_failed).map(|f| &f.error);
-    match errors().find(|e| e.kind() == Kind::Network).or_else(|| errors().next()) {
-        Some(e) => {
-            let failed = report.failed.len();
-            let what = if failed == 0 {
-                "a sent message's copy could not be stored in Sent".to_string()
-            } else if failed == 1 {
-                "1 message stays in the Outbox".to_string()
-            } else {
-                format!("{failed} messages stay in the Outbox")
-            };
-            let mut err = Error::new(e.kind(), format!("{what}: {}", e.message()));
-            if let Some(words) = e.server_words() {
-                err = err.with_server(words);
-            }
-            Err(err)
-        }
-        None => Ok(()),
+    // Refused messages are reported by `waiting_for_user`, with the Outbox to act in.
+    let refused_now = |id: i64| report.refused.iter().any(|r| r.id == id);
+    let retried = || report.failed.iter().filter(|f| !refused_now(f.outbox_id));
+    let errors = || retried().chain(&report.filing_failed).map(|f| &f.error);
+    let first = errors().find(|e| e.kind() == Kind::Network).or_else(|| errors().next());
+    let Some(e) = first else {
+        let held: Vec<_> = report.held.iter().collect();
+        let refused: Vec<_> = report.refused.iter().collect();
+        return waiting_for_user(&held, &refused).map_or(Ok(()), Err);
+    };
+    let failed = retried().count();
+    let what = if failed == 0 {
+        "a sent message's copy could not be stored in Sent".to_string()
+    } else if failed == 1 {
+        "1 message stays in the Outbox".to_string()
+    } else {
+        format!("{failed} messages stay in the Outbox")
+    };
+    let mut err = Error::new(e.kind(), format!("{what}: {}", e.message()));
+    if let Some(words) = e.server_words() {
+        err = err.with_server(words);
     }
+    Err(err)
+}
+
+/// The problem to show while messages wait for the user's decision in the Outbox: refused
+/// ones with the server's words of the first, else held ones. None when there are none.
+fn waiting_for_user(held: &[&OutboxItem], refused: &[&OutboxItem]) -> Option<Error> {
+    let count = |n: usize| if n == 1 { "1 message".to_string() } else { format!("{n} messages") };
+    if let Some(first) = refused.first() {
+        let mut text = format!("{} refused by the server — check the Outbox", count(refused.len()));
+        if !held.is_empty() {
+            text.push_str(&format!(" ({} may already have been sent)", count(held.len())));
+        }
+        let error = first.last_error.as_ref();
+        if let Some(e) = error {
+            text.push_str(&format!(": {}", e.message));
+        }
+        let mut err = Error::new(Kind::RefusedByServer, text);
+        if let Some(words) = error.and_then(|e| e.server.clone()) {
+            err = err.with_server(words);
+        }
+        return Some(err);
+    }
+    (!held.is_empty()).then(|| {
+        let verb = if held.len() == 1 { "may" } else { "may all" };
+        Error::new(
+            Kind::Protocol,
+            format!(
+                "{} {verb} already have been sent (the send was cut off) — check the Outbox and send again or remove",
+                count(held.len())
+            ),
+        )
+    })
 }

@@ -69,11 +69,15 @@ fn error_report<S: serde::Serializer>(e: &Error, s: S) -> std::result::Result<S:
 pub struct FlushReport {
     /// Accepted by the server now.
     pub sent: Vec<SentMessage>,
-    /// Not sent; back in the queue with the error, retried by the next flush.
+    /// Not sent by this flush, with the error: back in the queue (retried by the next
+    /// flush), or refused for good (also in `refused`).
     pub failed: Vec<FailedMessage>,
     /// Held: a send was cut off after the message was handed over, so it may have been
     /// delivered. Sent again only after [`crate::outbox::confirm_resend`].
     pub held: Vec<OutboxItem>,
+    /// Refused by the server for good (now or by an earlier flush): not tried again until
+    /// the user sends it again with [`crate::outbox::confirm_resend`] or removes it.
+    pub refused: Vec<OutboxItem>,
     /// Sent copies stored (of messages sent now or by an earlier, interrupted flush).
     pub filed: usize,
     /// Accepted messages whose Sent copy could not be stored (tried again next time).
@@ -81,9 +85,9 @@ pub struct FlushReport {
 }
 
 impl FlushReport {
-    /// Everything queued went out and every Sent copy is stored; nothing is held.
+    /// Everything queued went out and every Sent copy is stored; nothing is held or refused.
     pub fn ok(&self) -> bool {
-        self.failed.is_empty() && self.held.is_empty() && self.filing_failed.is_empty()
+        self.failed.is_empty() && self.held.is_empty() && self.refused.is_empty() && self.filing_failed.is_empty()
     }
 
     /// The first error, for a one-line summary.
@@ -99,8 +103,8 @@ pub fn send_timeout(size: u64) -> Duration {
 }
 
 /// Sends every queued message of `account`, oldest first, then stores the Sent copy of
-/// every accepted one. Rows held as "may already have been sent" are left alone (listed in
-/// the report). Errors of single messages are in the report; `Err` only when the store
+/// every accepted one. Rows held as "may already have been sent" or refused for good by the
+/// server are left alone (listed in the report). Errors of single messages are in the report; `Err` only when the store
 /// itself fails. `progress` is called as the bytes of each message are written.
 pub async fn flush_outbox(
     store: &StoreHandle,
@@ -117,6 +121,9 @@ pub async fn flush_outbox(
     for item in &items {
         if item.state == OutboxState::Submitting && !item.busy(now) {
             report.held.push(item.clone());
+        }
+        if item.state == OutboxState::Refused {
+            report.refused.push(item.clone());
         }
     }
     if !queued.is_empty() {

@@ -1,6 +1,7 @@
 //! One SMTP session submitting the queued messages of an account, each through the Outbox
 //! states: MAIL FROM and RCPT TO, then `submitting` recorded, DATA, the bytes, the reply,
-//! then `accepted` recorded — or back to `queued` when the server cannot have taken it.
+//! then `accepted` recorded — or back to `queued` when the server cannot have taken it, or
+//! `refused` when the server refused it for good (a 5xx reply about the message).
 
 use lettre::Address;
 use lettre::transport::smtp::client::AsyncSmtpConnection;
@@ -38,10 +39,12 @@ fn has(caps: &[String], name: &str) -> bool {
 /// How a message's transaction ended.
 enum Outcome {
     Accepted(String),
-    /// Not accepted. `definite`: the server cannot have taken it.
+    /// Not accepted. `definite`: the server cannot have taken it. `permanent`: it refused
+    /// this message for good (sending it again unchanged would be refused again).
     Failed {
         error: Error,
         definite: bool,
+        permanent: bool,
     },
     /// Another sender took the row between our listing and our claim.
     TakenElsewhere,
@@ -88,16 +91,25 @@ pub(super) async fn send_queued(
                 reply,
                 filed: false,
             }),
-            Outcome::Failed { error, definite } => {
+            Outcome::Failed { error, definite, permanent } => {
                 let id = item.id;
                 let e = error.clone();
-                store.call(move |s| s.outbox_failed(id, &e, definite)).await?;
-                if !definite {
-                    if let Some(held) = store.call(move |s| s.outbox_item(id)).await? {
-                        report.held.push(held);
+                if definite && permanent {
+                    // Refused for good: kept for the user, not retried by itself.
+                    store.call(move |s| s.outbox_refused(id, &e)).await?;
+                    if let Some(refused) = store.call(move |s| s.outbox_item(id)).await? {
+                        report.refused.push(refused);
                     }
-                } else {
                     report.failed.push(failed(item, error.clone()));
+                } else {
+                    store.call(move |s| s.outbox_failed(id, &e, definite)).await?;
+                    if !definite {
+                        if let Some(held) = store.call(move |s| s.outbox_item(id)).await? {
+                            report.held.push(held);
+                        }
+                    } else {
+                        report.failed.push(failed(item, error.clone()));
+                    }
                 }
                 // The session is unusable after a network error: the rest waits.
                 if smtp.has_broken() || error.kind() == Kind::Network {
@@ -150,6 +162,12 @@ impl Ctx<'_> {
         crate::smtp::map_error(self.ep, e, self.transcript.last_server_line())
     }
 
+    /// A failed command of the transaction, and whether the server refused the message for good.
+    fn smtp_fail(&self, e: lettre::transport::smtp::Error) -> TxError {
+        let permanent = e.status().is_some_and(|code| permanent_refusal(&code.to_string()));
+        TxError::Smtp(self.smtp_error(e), permanent)
+    }
+
     /// One message: checks, envelope, claim, data, reply, acceptance recorded. `Err` only
     /// for store failures.
     async fn submit(&self, smtp: &mut AsyncSmtpConnection, item: &OutboxItem) -> Result<Outcome> {
@@ -171,7 +189,7 @@ impl Ctx<'_> {
                 ),
             )
             .with_server(format!("SIZE {limit}"));
-            return Ok(Outcome::Failed { error: e, definite: true });
+            return Ok(Outcome::Failed { error: e, definite: true, permanent: true });
         }
         let limit = send_timeout(size);
         let mut track = Track::default();
@@ -187,7 +205,10 @@ impl Ctx<'_> {
             }
             Ok(Err(TxError::Store(e))) => return Err(e),
             Ok(Err(TxError::Taken)) => return Ok(Outcome::TakenElsewhere),
-            Ok(Err(TxError::Smtp(e))) => e,
+            Ok(Err(TxError::Smtp(e, true))) => {
+                return Ok(Outcome::Failed { error: e, definite: true, permanent: true });
+            }
+            Ok(Err(TxError::Smtp(e, false))) => e,
             Err(_) => Error::new(
                 Kind::Network,
                 format!(
@@ -202,7 +223,7 @@ impl Ctx<'_> {
         // reached the connection. A cut or a silence after it is not.
         let refused = error.kind() != Kind::Network && error.kind() != Kind::Protocol;
         let definite = !track.handed(self.meter) || refused;
-        Ok(Outcome::Failed { error, definite })
+        Ok(Outcome::Failed { error, definite, permanent: false })
     }
 
     fn report(&self, item: &OutboxItem, sent: u64, total: u64) {
@@ -236,25 +257,29 @@ impl Ctx<'_> {
         let utf8 = !item.from.is_ascii() || item.recipients.iter().any(|r| !r.is_ascii());
         if utf8 {
             if !has(caps, "SMTPUTF8") {
-                return Err(TxError::Smtp(Error::new(
-                    Kind::RefusedByServer,
-                    format!("{} cannot take addresses with non-ASCII characters (no SMTPUTF8)", self.ep.host),
-                )));
+                return Err(TxError::Smtp(
+                    Error::new(
+                        Kind::RefusedByServer,
+                        format!("{} cannot take addresses with non-ASCII characters (no SMTPUTF8)", self.ep.host),
+                    ),
+                    true,
+                ));
             }
             params.push(MailParameter::SmtpUtfEight);
         }
         self.report(item, 0, raw.len() as u64);
-        smtp.command(Mail::new(Some(from), params)).await.map_err(|e| TxError::Smtp(self.smtp_error(e)))?;
+        smtp.command(Mail::new(Some(from), params)).await.map_err(|e| self.smtp_fail(e))?;
         for rcpt in &item.recipients {
             let to = parse_address(rcpt, "recipient")?;
             smtp.command(Rcpt::new(to, vec![])).await.map_err(|e| {
+                let permanent = e.status().is_some_and(|code| permanent_refusal(&code.to_string()));
                 let err = self.smtp_error(e);
                 let msg = format!("{} (recipient {rcpt})", err.message());
                 let mut out = Error::new(err.kind(), msg);
                 if let Some(w) = err.server_words() {
                     out = out.with_server(w);
                 }
-                TxError::Smtp(out)
+                TxError::Smtp(out, permanent)
             })?;
         }
         // Recorded before DATA: from here on a crash leaves the row held, never resent.
@@ -266,7 +291,7 @@ impl Ctx<'_> {
             let _ = smtp.command(Rset).await;
             return Err(TxError::Taken);
         }
-        smtp.command(Data).await.map_err(|e| TxError::Smtp(self.smtp_error(e)))?;
+        smtp.command(Data).await.map_err(|e| self.smtp_fail(e))?;
         // The stored bytes end with CRLF; lettre adds CRLF "." CRLF, so the server receives
         // exactly the stored bytes.
         let body = raw.strip_suffix(b"\r\n").unwrap_or(raw);
@@ -276,22 +301,30 @@ impl Ctx<'_> {
         let chunks = body.chunks(CHUNK).inspect(|_| {
             self.report(item, self.meter.written().saturating_sub(start), total);
         });
-        let response = smtp.message_iter(chunks).await.map_err(|e| TxError::Smtp(self.smtp_error(e)))?;
+        let response = smtp.message_iter(chunks).await.map_err(|e| self.smtp_fail(e))?;
         *reply = format!("{} {}", response.code(), response.message().collect::<Vec<_>>().join(" "));
         Ok(())
     }
 }
 
 enum TxError {
-    Smtp(Error),
+    /// The error, and whether the server refused the message for good.
+    Smtp(Error, bool),
     Store(Error),
     Taken,
 }
 
 fn parse_address(s: &str, what: &str) -> std::result::Result<Address, TxError> {
     s.parse::<Address>().map_err(|_| {
-        TxError::Smtp(Error::config(format!("the {what} address \"{s}\" is not a valid address")))
+        TxError::Smtp(Error::config(format!("the {what} address \"{s}\" is not a valid address")), true)
     })
+}
+
+/// Whether an SMTP reply code refuses the message for good: any 5xx but those about the
+/// account's login (530 authentication required, 534/535/538 login refused), which the user
+/// fixes in the settings and which leave the message queued.
+fn permanent_refusal(code: &str) -> bool {
+    code.starts_with('5') && !matches!(code, "530" | "534" | "535" | "538")
 }
 
 /// The length of `body` after dot-stuffing (a "." at a line start is doubled), as lettre
@@ -330,6 +363,16 @@ mod tests {
         assert_eq!(size_limit(&["SIZE".to_string()]), None);
         assert_eq!(size_limit(&["SIZE 0".to_string()]), None);
         assert!(has(&caps, "8bitmime"));
+    }
+
+    #[test]
+    fn permanent_refusals_are_5xx_about_the_message() {
+        for code in ["550", "551", "552", "553", "554", "555"] {
+            assert!(permanent_refusal(code), "{code}");
+        }
+        for code in ["421", "450", "451", "452", "530", "534", "535", "538", "250"] {
+            assert!(!permanent_refusal(code), "{code}");
+        }
     }
 
     #[test]

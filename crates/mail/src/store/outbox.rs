@@ -112,30 +112,50 @@ impl Store {
     }
 
     /// Removes a message the user no longer wants sent. Refused while a send of it is
-    /// running (it may be reaching the server right now). Returns false if it was gone.
+    /// running (it may be reaching the server right now): the check and the removal are one
+    /// transaction, so no send can claim the row in between. Returns false if it was gone.
     pub fn outbox_remove(&mut self, id: i64) -> Result<bool> {
-        let Some(item) = self.outbox_item(id)? else { return Ok(false) };
-        if item.busy(now()) {
-            return Err(Error::new(
-                Kind::Config,
-                "the message is being sent right now; remove it once that send has ended",
-            ));
-        }
-        let n = self
-            .conn
-            .execute("DELETE FROM outbox WHERE id = ?1", [id])
-            .map_err(self.err("remove the message from the Outbox"))?;
-        Ok(n > 0)
+        let label = self.label.clone();
+        self.outbox_durably("remove the message from the Outbox", |tx| {
+            let e = |e| super::sql_error(&label, "remove the message from the Outbox", e);
+            let sql = format!(
+                "SELECT {ITEM_COLUMNS} FROM outbox o JOIN accounts a ON a.id = o.account WHERE o.id = ?1"
+            );
+            let Some(item) = tx.query_row(&sql, [id], item_row).optional().map_err(e)? else {
+                return Ok(false);
+            };
+            if item.busy(now()) {
+                return Err(Error::new(
+                    Kind::Config,
+                    "the message is being sent right now; remove it once that send has ended",
+                ));
+            }
+            // Guarded by the state and owner read above: a row that changed meanwhile stays.
+            let n = tx
+                .execute(
+                    "DELETE FROM outbox WHERE id = ?1 AND state = ?2 AND busy_until IS ?3 AND owner_pid IS ?4",
+                    params![id, item.state.as_str(), item.busy_until, item.owner_pid],
+                )
+                .map_err(e)?;
+            if n == 0 {
+                return Err(Error::new(
+                    Kind::Config,
+                    "the message changed while it was being removed (a send may have started); look again",
+                ));
+            }
+            Ok(true)
+        })
     }
 
-    /// The user's word that a message held as "may already have been sent" is to be sent
-    /// again: back to queued. Refused for any other state, and while a send may still run.
+    /// The user's word that a message held as "may already have been sent", or refused by
+    /// the server, is to be sent again: back to queued. Refused for any other state, and
+    /// while a send may still run.
     pub fn outbox_confirm_resend(&mut self, id: i64) -> Result<OutboxItem> {
         let label = self.label.clone();
         let item = self
             .outbox_item(id)?
             .ok_or_else(|| Error::config(format!("there is no message {id} in the Outbox")))?;
-        if item.state != OutboxState::Submitting {
+        if !matches!(item.state, OutboxState::Submitting | OutboxState::Refused) {
             return Err(Error::config(format!(
                 "message {id} is not waiting for a decision (it is {}); nothing to confirm",
                 item.state.as_str()
@@ -152,11 +172,16 @@ impl Store {
             tx.execute(
                 "UPDATE outbox SET state = 'queued', busy_until = NULL, owner_pid = NULL, updated_at = ?2,
                     error_kind = NULL, error_message = NULL, error_server = NULL
-                 WHERE id = ?1 AND state = 'submitting'",
-                params![id, at],
+                 WHERE id = ?1 AND state IN ('submitting', 'refused') AND state = ?3",
+                params![id, at, item.state.as_str()],
             )
-            .map(drop)
             .map_err(|e| super::sql_error(&label, "put the message back into the Outbox", e))
+        })
+        .and_then(|n| match n {
+            1 => Ok(()),
+            _ => Err(Error::config(format!(
+                "message {id} changed meanwhile (a send may have started); look again"
+            ))),
         })?;
         self.outbox_item(id)?.ok_or_else(|| Error::new(Kind::Storage, "the Outbox row vanished"))
     }
@@ -188,11 +213,20 @@ impl Store {
                 "UPDATE outbox SET state = 'accepted', reply = ?2, accepted_at = ?3, updated_at = ?3, busy_until = NULL,
                     owner_pid = NULL,
                     error_kind = NULL, error_message = NULL, error_server = NULL
-                 WHERE id = ?1",
+                 WHERE id = ?1 AND state = 'submitting'",
                 params![id, reply, at],
             )
-            .map(drop)
             .map_err(|e| super::sql_error(&label, "record that the server accepted the message", e))
+        })
+        .and_then(|n| match n {
+            1 => Ok(()),
+            _ => Err(Error::new(
+                Kind::Storage,
+                format!(
+                    "the server accepted message {id} ({reply}), but its Outbox row was no longer being sent \
+                     (removed meanwhile?); it is delivered, and its Sent copy is not stored"
+                ),
+            )),
         })
     }
 
@@ -213,6 +247,24 @@ impl Store {
             )
             .map(drop)
             .map_err(|e| super::sql_error(&label, "record a failed send", e))
+        })
+    }
+
+    /// A send the server refused for good (5xx, or over its SIZE limit): the row goes to
+    /// `refused` with the error and the server's words, and stays until the user sends it
+    /// again ([`Store::outbox_confirm_resend`]) or removes it.
+    pub fn outbox_refused(&mut self, id: i64, e: &Error) -> Result<()> {
+        let label = self.label.clone();
+        let at = now();
+        self.outbox_durably("record a refused message", |tx| {
+            tx.execute(
+                "UPDATE outbox SET state = 'refused', busy_until = NULL, owner_pid = NULL, updated_at = ?2,
+                    error_kind = ?3, error_message = ?4, error_server = ?5
+                 WHERE id = ?1 AND state IN ('queued', 'submitting')",
+                params![id, at, e.kind().as_str(), e.message(), e.server_words()],
+            )
+            .map(drop)
+            .map_err(|e| super::sql_error(&label, "record a refused message", e))
         })
     }
 
