@@ -32,7 +32,8 @@ pub(super) async fn flush(
     let unfiled = items.iter().any(|i| i.state == OutboxState::Accepted);
     if waiting == 0 && !unfiled {
         let now = crate::store::now();
-        let held: Vec<_> = items.iter().filter(|i| i.state == OutboxState::Submitting && !i.busy(now)).collect();
+        let held: Vec<_> =
+            items.iter().filter(|i| i.state == OutboxState::Submitting && !i.busy(now)).collect();
         let refused: Vec<_> = items.iter().filter(|i| i.state == OutboxState::Refused).collect();
         return waiting_for_user(&held, &refused).map_or(Ok(()), Err);
     }

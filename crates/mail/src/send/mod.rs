@@ -87,7 +87,10 @@ pub struct FlushReport {
 impl FlushReport {
     /// Everything queued went out and every Sent copy is stored; nothing is held or refused.
     pub fn ok(&self) -> bool {
-        self.failed.is_empty() && self.held.is_empty() && self.refused.is_empty() && self.filing_failed.is_empty()
+        self.failed.is_empty()
+            && self.held.is_empty()
+            && self.refused.is_empty()
+            && self.filing_failed.is_empty()
     }
 
     /// The first error, for a one-line summary.

@@ -260,7 +260,10 @@ impl Ctx<'_> {
                 return Err(TxError::Smtp(
                     Error::new(
                         Kind::RefusedByServer,
-                        format!("{} cannot take addresses with non-ASCII characters (no SMTPUTF8)", self.ep.host),
+                        format!(
+                            "{} cannot take addresses with non-ASCII characters (no SMTPUTF8)",
+                            self.ep.host
+                        ),
                     ),
                     true,
                 ));
