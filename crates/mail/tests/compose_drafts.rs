@@ -71,3 +71,38 @@ async fn a_wrong_password_is_an_auth_error_and_the_local_draft_stays() {
     assert!(e.server_words().is_some(), "the server's words are kept: {e}");
     assert_eq!(drafts.load(&draft.id).unwrap().body, "keep me");
 }
+
+/// Sent or discarded while a save to the Drafts folder is under way: the removal waits for
+/// that save and removes its copy too; a save asked for afterwards stores nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_save_under_way_when_the_draft_ends_leaves_no_copy_in_the_drafts_folder() {
+    let s = servers();
+    let alice = s.user("alice").clone();
+    let acc = account(&s, &alice, Security::StartTls);
+    let gate = compose::DraftGate::new();
+    let mut draft = Draft::new(&acc.id, Address::new(Some("Alice"), &alice.email));
+    draft.subject = "Sent while saving".into();
+    draft.body = "words\n".into();
+    // Large enough that the APPEND is still going when the removal is asked for.
+    draft.attachments = vec![compose::Attachment::new(
+        "big.bin",
+        "application/octet-stream",
+        (0..4_000_000u32).map(|i| (i % 251) as u8).collect(),
+    )];
+
+    let save = {
+        let (gate, acc, password, draft) = (gate.clone(), acc.clone(), alice.password.clone(), draft.clone());
+        tokio::spawn(async move { gate.save_to_server(&acc, &password, &Transcript::new(), &draft).await })
+    };
+    while !gate.server_busy() {
+        assert!(!save.is_finished(), "the save finished before it was seen under way");
+        tokio::task::yield_now().await;
+    }
+    gate.remove_from_server(&acc, &alice.password, &Transcript::new(), &draft.id).await.unwrap();
+    assert_eq!(save.await.unwrap().unwrap().as_deref(), Some("Drafts"), "the save under way was stored");
+    assert!(fetch_folder(&s, &alice, "Drafts").await.is_empty(), "its copy was removed after it landed");
+
+    let later = gate.save_to_server(&acc, &alice.password, &Transcript::new(), &draft).await.unwrap();
+    assert_eq!(later, None, "a save after the end stores nothing");
+    assert!(fetch_folder(&s, &alice, "Drafts").await.is_empty());
+}

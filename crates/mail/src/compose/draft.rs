@@ -117,8 +117,32 @@ impl Draft {
 
     /// Whether the content differs from `other` (the save time and id aside).
     pub fn same_content(&self, other: &Draft) -> bool {
-        let strip = |d: &Draft| Draft { saved_at: 0, ..d.clone() };
-        strip(self) == strip(other)
+        // Field by field: no copy of the attachments.
+        let Draft {
+            id,
+            account,
+            from,
+            to,
+            cc,
+            bcc,
+            subject,
+            body,
+            attachments,
+            in_reply_to,
+            references,
+            saved_at: _,
+        } = self;
+        *id == other.id
+            && *account == other.account
+            && *from == other.from
+            && *to == other.to
+            && *cc == other.cc
+            && *bcc == other.bcc
+            && *subject == other.subject
+            && *body == other.body
+            && *attachments == other.attachments
+            && *in_reply_to == other.in_reply_to
+            && *references == other.references
     }
 }
 
@@ -162,12 +186,12 @@ impl Drafts {
         draft.saved_at = crate::store::now();
         let json = serde_json::to_vec_pretty(draft)
             .map_err(|e| Error::new(crate::Kind::Storage, "cannot write the draft").with_source(e))?;
-        std::fs::create_dir_all(&self.dir).map_err(|e| {
+        private_dir(&self.dir).map_err(|e| {
             Error::storage(format!("cannot create the drafts directory {}", self.dir.display()), e)
         })?;
         let tmp = self.dir.join(format!(".{}.json.tmp", draft.id));
         let write = || -> std::io::Result<()> {
-            let mut f = std::fs::File::create(&tmp)?;
+            let mut f = private_file(&tmp)?;
             f.write_all(&json)?;
             f.sync_all()?;
             std::fs::rename(&tmp, &path)?;
@@ -221,6 +245,43 @@ impl Drafts {
     }
 }
 
+/// The drafts directory, readable by its owner alone (0700 on Unix; one made before is
+/// narrowed to that too): drafts hold the body, the Bcc and the attachments.
+fn private_dir(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
+        let mode = std::fs::metadata(dir)?.permissions().mode() & 0o777;
+        if mode != 0o700 {
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+        }
+        Ok(())
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::create_dir_all(dir)
+    }
+}
+
+/// A new file readable by its owner alone (0600 on Unix) from its creation on; a leftover
+/// from an interrupted save is replaced, so its permissions are not inherited.
+fn private_file(path: &Path) -> std::io::Result<std::fs::File> {
+    match std::fs::remove_file(path) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path)
+}
+
 fn read(path: &Path) -> Result<Draft> {
     let bytes = std::fs::read(path)
         .map_err(|e| Error::storage(format!("cannot read the draft {}", path.display()), e))?;
@@ -265,6 +326,34 @@ mod tests {
         drafts.remove(&d.id).unwrap();
         drafts.remove(&d.id).unwrap();
         assert!(drafts.list().unwrap().drafts.is_empty());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn draft_files_and_their_directory_are_for_their_owner_alone() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let drafts = Drafts::at(dir.path().join("drafts"));
+        let d = sample(&drafts);
+        assert_eq!(mode(drafts.dir()), 0o700);
+        let file = drafts.dir().join(format!("{}.json", d.id));
+        assert_eq!(mode(&file), 0o600);
+
+        // A directory made before, open to all, and a leftover temporary file: both narrowed.
+        let old = Drafts::at(dir.path().join("old"));
+        std::fs::create_dir(old.dir()).unwrap();
+        std::fs::set_permissions(old.dir(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        let mut d = Draft::new("alice", Address::email("alice@example.test"));
+        let tmp = old.dir().join(format!(".{}.json.tmp", d.id));
+        std::fs::write(&tmp, b"half").unwrap();
+        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o644)).unwrap();
+        d.body = "secret".into();
+        old.save(&mut d).unwrap();
+        assert_eq!(mode(old.dir()), 0o700);
+        assert_eq!(mode(&old.dir().join(format!("{}.json", d.id))), 0o600);
+        assert!(!tmp.exists());
+        assert_eq!(old.load(&d.id).unwrap(), d);
     }
 
     #[test]

@@ -6,6 +6,7 @@
 mod address;
 mod build;
 mod draft;
+mod draft_gate;
 mod draft_server;
 mod reply;
 
@@ -19,6 +20,7 @@ use serde::{Deserialize, Serialize};
 pub use address::{Address, format_address_list, parse_address_list, split_address_list};
 pub use build::{DRAFT_HEADER, new_message_id, to_crlf};
 pub use draft::{Draft, DraftList, Drafts};
+pub use draft_gate::DraftGate;
 pub use draft_server::{remove_from_server, save_to_server};
 pub use reply::{Original, ReplyKind, forward_as_attachment, forward_inline, reply, strip_prefixes};
 
