@@ -28,6 +28,7 @@ mod html;
 pub mod keys;
 mod list;
 mod message;
+mod outbox;
 mod reader;
 mod remote;
 mod view;
@@ -52,6 +53,7 @@ pub use html::{Emphasis, Piece, Rich};
 pub use keys::KeyAction;
 pub use list::{List, ROW_HEIGHT, Step};
 pub use message::{Attachment, Body, DisplayMessage};
+pub use outbox::{Act as OutboxAct, id as outbox_id};
 pub use reader::{Loaded, Opened, Reader};
 
 use remote::Remote;
@@ -187,6 +189,14 @@ pub enum Message {
     MoveTo(FolderId),
     Acted(Result<(), Error>),
     LinkClicked(String),
+    /// The account's Outbox, read again.
+    OutboxLoaded(Result<Vec<tidings_mail::outbox::OutboxItem>, Error>),
+    /// Show the Outbox in place of the list and the reader.
+    ShowOutbox,
+    /// "Send again" or "Remove" on a message in the Outbox…
+    Outbox(outbox::Act),
+    /// …and its result.
+    OutboxActed(Result<outbox::Act, Error>),
     Back,
 }
 
@@ -238,6 +248,12 @@ pub struct Mailbox {
     reveal_when_open: Option<(FolderId, u32)>,
     /// A one-line note in the status bar (a refused action, a copied link).
     notice: Option<(String, bool)>,
+    /// The account's Outbox (what waits to be sent, or for the user's decision).
+    outbox: Vec<tidings_mail::outbox::OutboxItem>,
+    /// The Outbox is shown in place of the list and the reader.
+    showing_outbox: bool,
+    /// A message was put back into the queue: a pass follows once the Outbox is read again.
+    pass_after_outbox: bool,
 }
 
 impl Mailbox {
@@ -261,6 +277,9 @@ impl Mailbox {
             reveal: None,
             reveal_when_open: None,
             notice: None,
+            outbox: Vec::new(),
+            showing_outbox: false,
+            pass_after_outbox: false,
         };
         (mailbox, open)
     }
@@ -324,6 +343,24 @@ impl Mailbox {
             Message::MoveTo(folder) => self.move_to(folder),
             Message::Acted(result) => self.acted(result),
             Message::LinkClicked(url) => self.link(url),
+            Message::OutboxLoaded(result) => {
+                let task = self.outbox_loaded(result);
+                // "Send again" was recorded and the Outbox read again: now the pass sends it.
+                if std::mem::take(&mut self.pass_after_outbox) {
+                    return Action::GetMail;
+                }
+                task
+            }
+            Message::ShowOutbox => {
+                self.showing_outbox = !self.outbox.is_empty();
+                self.refresh()
+            }
+            Message::Outbox(act) => self.outbox_act(act),
+            Message::OutboxActed(result) => {
+                let (task, pass) = self.outbox_acted(result);
+                self.pass_after_outbox = pass;
+                task
+            }
             Message::Back => return Action::Back,
         };
         if task.units() == 0 { Action::None } else { Action::Run(task) }
@@ -364,7 +401,8 @@ impl Mailbox {
     fn load_folders(&self) -> Task<Message> {
         let Some(stores) = &self.stores else { return Task::none() };
         let (store, account) = (stores.read.clone(), stores.account);
-        Task::perform(
+        let outbox = outbox::load(stores.read.clone(), self.account_key.clone());
+        let folders = Task::perform(
             async move {
                 store
                     .call(move |s| {
@@ -376,7 +414,8 @@ impl Mailbox {
                     .await
             },
             Message::Folders,
-        )
+        );
+        Task::batch([folders, outbox])
     }
 
     fn folders_loaded(&mut self, result: Result<Vec<folders::Entry>, Error>) -> Task<Message> {
@@ -399,6 +438,7 @@ impl Mailbox {
     }
 
     fn select_folder(&mut self, folder: FolderId) -> Task<Message> {
+        self.showing_outbox = false;
         if self.list.folder() == Some(folder) {
             return Task::none();
         }

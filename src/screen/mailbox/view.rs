@@ -6,7 +6,7 @@ use iced::{Element, Length, Theme, widget};
 
 use tidings_mail::error::Error;
 
-use super::{Mailbox, Message, folders, format, id, sentence};
+use super::{Mailbox, Message, folders, format, id, outbox, sentence};
 use crate::widget::status::Status;
 
 impl Mailbox {
@@ -16,8 +16,12 @@ impl Mailbox {
         if let Some(e) = &self.failure {
             return failure_view(e);
         }
-        let panes = row![
-            container(folders::view(&self.folders, self.list.folder())).width(230).height(Length::Fill),
+        let chosen = (!self.showing_outbox).then(|| self.list.folder()).flatten();
+        let folder_pane = column![folders::view(&self.folders, chosen)]
+            .push(outbox::entry(&self.outbox, self.showing_outbox));
+        let right: Element<'_, Message> = if self.showing_outbox {
+            outbox::view(&self.outbox)
+        } else {
             column![
                 container(self.list.view())
                     .height(Length::FillPortion(5))
@@ -26,7 +30,11 @@ impl Mailbox {
                     .height(Length::FillPortion(6))
                     .style(crate::theme::mailbox::surface),
             ]
-            .width(Length::Fill),
+            .into()
+        };
+        let panes = row![
+            container(folder_pane).width(230).height(Length::Fill),
+            container(right).width(Length::Fill),
         ]
         .height(Length::Fill);
         column![self.toolbar(status), panes, self.status_line(status)].into()

@@ -258,7 +258,9 @@ impl Store {
         let at = now();
         self.outbox_durably("record a refused message", |tx| {
             tx.execute(
-                "UPDATE outbox SET state = 'refused', busy_until = NULL, owner_pid = NULL, updated_at = ?2,
+                // A refusal before DATA (at RCPT) came before the claim: it counts as a try too.
+                "UPDATE outbox SET state = 'refused', attempts = attempts + (state = 'queued'),
+                    busy_until = NULL, owner_pid = NULL, updated_at = ?2,
                     error_kind = ?3, error_message = ?4, error_server = ?5
                  WHERE id = ?1 AND state IN ('queued', 'submitting')",
                 params![id, at, e.kind().as_str(), e.message(), e.server_words()],
