@@ -374,3 +374,51 @@ fn a_message_composed_in_the_window_reaches_bob_through_the_outbox() {
     assert_eq!(got.attachments.len(), 1);
     assert_eq!(got.attachments[0].bytes, data, "attachment bytes equal");
 }
+
+/// The first copy for the Drafts folder still on its way when the message is sent (it
+/// would land after the composer is gone): no copy stays there, nor on this computer. The
+/// message is built off the UI thread: until it is in the Outbox the composer shows
+/// "Sending…" and Send does nothing.
+#[test]
+fn a_draft_save_under_way_when_sending_leaves_no_copy_anywhere() {
+    let s = tidings_testkit::MailServers::start()
+        .unwrap_or_else(|e| panic!("cannot start the test mail servers: {e}"));
+    let (alice, bob) = (s.user("alice").clone(), s.user("bob").clone());
+    let dir = tempfile::tempdir().unwrap();
+    let profile = Profile::at(dir.path());
+    let mut config = Config::default();
+    let acc =
+        account("Alice", &alice.email, s.host(), s.imaps_port(), s.submission_port(), Some(s.ca_path()));
+    let acc = config.add_account(acc).unwrap().clone();
+    let secrets = Secrets::in_memory();
+    secrets.keep_for_session(&acc.id, SecretRole::Incoming, &alice.password);
+    let mut app = App::with_config(profile.clone(), secrets, config);
+    open_mailbox(&mut app, &acc.id);
+    press(&mut app, "n", Modifiers::CTRL);
+    type_into(&mut app, composer::id::TO, &bob.email);
+    type_into(&mut app, composer::id::BODY, "Sent while its draft is being saved.");
+
+    // The tick saves the file; the copy for the Drafts folder it starts is held back.
+    let saved = common::run(app.update(Message::Composer(composer::Message::Tick)));
+    assert!(matches!(saved.as_slice(), [Message::Composer(composer::Message::DraftSaved(Ok(Some(_))))]));
+    let folder_copy = app.update(saved.into_iter().next().unwrap());
+    assert_eq!(Drafts::new(&profile).list().unwrap().drafts.len(), 1);
+
+    let enqueue = app.update(Message::Composer(composer::Message::Send));
+    assert_eq!(composer(&app).status(), Some("Putting the message into the Outbox…"));
+    assert!(texts(&app).iter().any(|t| t == "Sending…"), "{:?}", texts(&app));
+    let mut ui = window(&app);
+    ui.click(id(composer::id::SEND.to_string())).unwrap();
+    assert_eq!(ui.into_messages().count(), 0, "Send does nothing until the message is queued");
+    let store = Store::open(composer::store_path(&profile)).unwrap();
+    assert!(store.outbox_list(None).unwrap().is_empty(), "not built or queued inside update");
+
+    settle(&mut app, common::run(enqueue));
+    assert!(app.composer().is_none(), "closed once queued");
+    assert_eq!(store.outbox_list(None).unwrap().len(), 1);
+
+    // The copy that was on its way now lands, after the composer is gone.
+    settle(&mut app, common::run(folder_copy));
+    assert!(maildir(&s, &alice, "Drafts").is_empty(), "no copy in the Drafts folder");
+    assert!(Drafts::new(&profile).list().unwrap().drafts.is_empty(), "nor on this computer");
+}

@@ -35,10 +35,7 @@ impl Composer {
         if self.has_unsaved_changes() {
             return self.save_now();
         }
-        match &self.saved {
-            Some(saved) => self.save_to_server(saved.clone()),
-            None => Task::none(),
-        }
+        self.save_to_server()
     }
 
     pub(super) fn save_now(&mut self) -> Task<Message> {
@@ -46,29 +43,36 @@ impl Composer {
             return Task::none();
         }
         self.saving = true;
+        self.saving_rev = self.attach_rev;
         let drafts = Drafts::new(&self.context.profile);
-        Task::perform(work::save_draft(drafts, self.draft()), Message::DraftSaved)
+        Task::perform(work::save_draft(self.gate.clone(), drafts, self.draft()), Message::DraftSaved)
     }
 
-    pub(super) fn draft_saved(&mut self, result: Result<Draft, Error>) -> Task<Message> {
+    pub(super) fn draft_saved(&mut self, result: Result<Option<Draft>, Error>) -> Task<Message> {
         self.saving = false;
+        if self.gate.is_ended() {
+            // Sent or discarded meanwhile: the removal has it.
+            return Task::none();
+        }
         match result {
-            Ok(draft) => {
-                self.saved = Some(draft.clone());
+            Ok(Some(draft)) => {
+                self.saved = Some(draft);
+                self.saved_rev = self.saving_rev;
+                self.local_seq += 1;
                 if self.closing {
                     // The file is safe; the Drafts folder copy goes on in the background.
-                    let account = self.account();
-                    let secrets = self.context.secrets.clone();
-                    return match account {
-                        Some(account) => {
-                            Task::perform(work::save_to_server(account, secrets, draft), |_| Message::Cleared)
-                        }
-                        None => Task::done(Message::Cleared),
+                    // Now, whatever the interval; after a save under way (the gate orders them).
+                    self.server_saving = false;
+                    self.server_last = None;
+                    return match self.save_to_server() {
+                        task if task.units() == 0 => Task::done(Message::Cleared),
+                        task => Task::batch([task.discard(), Task::done(Message::Cleared)]),
                     };
                 }
                 self.status = Some(("Draft saved.".into(), false));
-                self.save_to_server(draft)
+                self.save_to_server()
             }
+            Ok(None) => Task::none(),
             Err(e) => {
                 self.closing = false;
                 self.note_error("Cannot save the draft", &e);
@@ -81,33 +85,39 @@ impl Composer {
         self.context.accounts.iter().find(|a| a.id == self.from.account).cloned()
     }
 
-    pub(super) fn save_to_server(&mut self, draft: Draft) -> Task<Message> {
-        if self.server_saving || self.server_saved.as_ref().is_some_and(|s| s.same_content(&draft)) {
+    /// Stores the last saved draft in the Drafts folder unless its copy there is that one
+    /// already (the draft is copied only when a save starts).
+    pub(super) fn save_to_server(&mut self) -> Task<Message> {
+        if self.server_saving || self.server_seq == Some(self.local_seq) {
             return Task::none();
         }
+        let Some(draft) = &self.saved else { return Task::none() };
         if self.server_last.is_some_and(|t| t.elapsed() < SERVER_EVERY) {
             // The next tick after the interval brings it up to date.
             return Task::none();
         }
         let Some(account) = self.account() else { return Task::none() };
+        if !self.server_accounts.contains(&account.id) {
+            self.server_accounts.push(account.id.clone());
+        }
         self.server_saving = true;
         self.server_last = Some(Instant::now());
         let secrets = self.context.secrets.clone();
-        let sent = draft.clone();
-        Task::perform(work::save_to_server(account, secrets, draft), move |result| {
-            Message::ServerSaved(sent.clone(), result)
-        })
+        let seq = self.local_seq;
+        Task::perform(
+            work::save_to_server(self.gate.clone(), account, secrets, draft.clone()),
+            move |result| Message::ServerSaved(seq, result),
+        )
     }
 
-    pub(super) fn server_saved(
-        &mut self,
-        draft: Draft,
-        result: Result<Option<String>, Error>,
-    ) -> Task<Message> {
+    pub(super) fn server_saved(&mut self, seq: u64, result: Result<Option<String>, Error>) -> Task<Message> {
         self.server_saving = false;
+        if self.gate.is_ended() {
+            return Task::none();
+        }
         match result {
             Ok(folder) => {
-                self.server_saved = Some(draft);
+                self.server_seq = Some(seq);
                 let when = "Draft saved";
                 self.status = Some((
                     match folder {
@@ -130,39 +140,43 @@ impl Composer {
         Task::none()
     }
 
-    /// Removes the draft (the file, and its copy in the Drafts folder) once the message is
-    /// in the Outbox: for the app to run as [`Action::Sent`] closes the composer.
-    pub fn cleanup_after_send(&self) -> Task<()> {
+    /// Ends the draft: no save starts from now on. Returns the removal of its file (after a
+    /// save under way) and the removal of its copies in the Drafts folders it was stored in
+    /// (after a save to them under way; these go on after the composer is closed).
+    fn end(&self) -> (Task<()>, Task<()>) {
+        self.gate.end();
         let drafts = Drafts::new(&self.context.profile);
         let id = self.draft_id.clone();
-        let local = Task::perform(work::remove_draft(drafts, id.clone()), |_| ());
-        let server = match (self.account(), &self.server_saved) {
-            (Some(account), Some(_)) => {
-                Task::perform(work::remove_from_server(account, self.context.secrets.clone(), id), |_| ())
-            }
-            _ => Task::none(),
-        };
+        let local = Task::perform(work::remove_draft(self.gate.clone(), drafts, id.clone()), |_| ());
+        let server = self
+            .server_accounts
+            .iter()
+            .filter_map(|a| self.context.accounts.iter().find(|acc| acc.id == *a).cloned())
+            .map(|account| {
+                let task = work::remove_from_server(
+                    self.gate.clone(),
+                    account,
+                    self.context.secrets.clone(),
+                    id.clone(),
+                );
+                Task::perform(task, |_| ())
+            });
+        (local, Task::batch(server))
+    }
+
+    /// Removes the draft (the file, and its copies in the Drafts folder) once the message is
+    /// in the Outbox: for the app to run as [`Action::Sent`] closes the composer.
+    pub fn cleanup_after_send(&self) -> Task<()> {
+        let (local, server) = self.end();
         Task::batch([local, server])
     }
 
+    /// Closes once the file is gone; the Drafts folder's copies are removed in the background.
     pub(super) fn discard(&mut self) -> Task<Message> {
         self.asking = false;
         self.closing = true;
-        let drafts = Drafts::new(&self.context.profile);
-        let id = self.draft_id.clone();
-        let server = match (self.account(), &self.server_saved) {
-            (Some(account), Some(_)) => Some((account, self.context.secrets.clone())),
-            _ => None,
-        };
-        Task::perform(
-            async move {
-                let _ = work::remove_draft(drafts, id.clone()).await;
-                if let Some((account, secrets)) = server {
-                    let _ = work::remove_from_server(account, secrets, id).await;
-                }
-            },
-            |()| Message::Cleared,
-        )
+        let (local, server) = self.end();
+        Task::batch([local.map(|()| Message::Cleared), server.discard()])
     }
 
     pub(super) fn after_clear(&mut self) -> Action {
@@ -174,9 +188,14 @@ impl Composer {
         let draft = self.restorable.remove(index);
         self.draft_id = draft.id.clone();
         self.fill(&draft);
-        self.saved = Some(draft.clone());
+        self.saved = Some(draft);
+        self.saved_rev = self.attach_rev;
         // Its copy in the Drafts folder is whatever was saved last; the next change replaces it.
-        self.server_saved = Some(draft);
+        self.local_seq += 1;
+        self.server_seq = Some(self.local_seq);
+        if !self.server_accounts.contains(&self.from.account) {
+            self.server_accounts.push(self.from.account.clone());
+        }
         self.restorable.clear();
         self.status = Some(("Draft restored.".into(), false));
         Task::none()

@@ -1,8 +1,8 @@
 //! The composer: a new message, a reply, a reply to all, a forward (inline or as an
 //! attachment). From (the account), To/Cc/Bcc with completion from addresses already seen,
 //! Subject, a plain-text body, attachments (a path, or files dropped on the window).
-//! Ctrl+Enter sends: the message is built (`tidings_mail::compose::build`) and put into
-//! the account's Outbox, durably; the account's next send/receive submits it, and the app
+//! Ctrl+Enter sends: the message is built (`tidings_mail::compose::build`, once, off the UI
+//! thread; "Sending…" meanwhile) and put into the account's Outbox, durably; the account's next send/receive submits it, and the app
 //! starts that pass at once ([`Action::Sent`]).
 //!
 //! Drafts: while the message changes, it is saved every few seconds ([`Message::Tick`]) to a
@@ -26,7 +26,7 @@ use iced::widget::text_editor;
 use iced::{Event, Subscription, Task, event, keyboard, window};
 
 use tidings_mail::account::Account;
-use tidings_mail::compose::{self, Address, Attachment, Draft, DraftList, Drafts, NewMessage};
+use tidings_mail::compose::{Address, Attachment, Draft, DraftGate, DraftList, Drafts, NewMessage};
 use tidings_mail::error::Error;
 use tidings_mail::profile::Profile;
 use tidings_mail::secret::Secrets;
@@ -138,8 +138,10 @@ pub enum Message {
     Attached(Result<Attachment, Error>),
     RemoveAttachment(usize),
     Tick,
-    DraftSaved(Result<Draft, Error>),
-    ServerSaved(Draft, Result<Option<String>, Error>),
+    /// The file is saved (`None`: the draft was sent or discarded meanwhile).
+    DraftSaved(Result<Option<Draft>, Error>),
+    /// The Drafts folder's copy of the local save numbered so is stored (or not).
+    ServerSaved(u64, Result<Option<String>, Error>),
     Send,
     Enqueued(Result<Queued, Error>),
     Close,
@@ -186,11 +188,23 @@ pub struct Composer {
     references: Vec<String>,
     /// The id of the draft this message is saved as.
     draft_id: String,
-    /// What was last saved to the file / to the Drafts folder.
+    /// What was last saved to the file.
     saved: Option<Draft>,
     /// The message as prepared (a reply, a forward): unchanged, it is not worth a draft.
     baseline: Option<Draft>,
-    server_saved: Option<Draft>,
+    /// Counts the changes to the attachments: compared instead of their bytes.
+    attach_rev: u64,
+    /// `attach_rev` of `saved`, of `baseline`, of the save under way.
+    saved_rev: u64,
+    baseline_rev: u64,
+    saving_rev: u64,
+    /// Counts the file's saves; the one whose copy is in the Drafts folder.
+    local_seq: u64,
+    server_seq: Option<u64>,
+    /// The accounts whose Drafts folder may hold a copy (removed after sending or discarding).
+    server_accounts: Vec<String>,
+    /// Orders the draft's saves and its removal (shared with the tasks that do them).
+    gate: Arc<DraftGate>,
     /// When the copy in the Drafts folder was last sent (or tried).
     server_last: Option<Instant>,
     /// A save is under way (no second one meanwhile).
@@ -252,7 +266,14 @@ impl Composer {
             draft_id,
             saved: None,
             baseline: None,
-            server_saved: None,
+            attach_rev: 0,
+            saved_rev: 0,
+            baseline_rev: 0,
+            saving_rev: 0,
+            local_seq: 0,
+            server_seq: None,
+            server_accounts: Vec::new(),
+            gate: DraftGate::new(),
             server_last: None,
             saving: false,
             server_saving: false,
@@ -301,20 +322,41 @@ impl Composer {
     pub fn is_asking(&self) -> bool {
         self.asking
     }
-    /// The message differs from its last saved draft.
+    /// The message differs from its last saved draft. Cheap enough for every tick: the
+    /// text is compared, the attachments by their change count (never copied).
     pub fn has_unsaved_changes(&self) -> bool {
-        let now = self.draft();
-        let same = |d: &Option<Draft>| d.as_ref().is_some_and(|d| d.same_content(&now));
-        !now.is_blank() && !same(&self.saved) && !same(&self.baseline)
+        let body = self.body_text();
+        let blank = [&self.to, &self.cc, &self.bcc, &self.subject, &body].iter().all(|t| t.trim().is_empty())
+            && self.attachments.is_empty();
+        let same = |d: &Option<Draft>, rev: u64| {
+            d.as_ref().is_some_and(|d| {
+                rev == self.attach_rev
+                    && d.account == self.from.account
+                    && d.from == self.from.address
+                    && d.to == self.to
+                    && d.cc == self.cc
+                    && d.bcc == self.bcc
+                    && d.subject == self.subject
+                    && d.body == body
+                    && d.in_reply_to == self.in_reply_to
+                    && d.references == self.references
+            })
+        };
+        !blank && !same(&self.saved, self.saved_rev) && !same(&self.baseline, self.baseline_rev)
     }
 
-    /// The message on screen, as a draft.
-    pub fn draft(&self) -> Draft {
+    fn body_text(&self) -> String {
         let mut body = self.body.text();
         // The editor always ends its text with a line ending of its own.
         if body.ends_with('\n') && !body.ends_with("\n\n") && body.trim().is_empty() {
             body.clear();
         }
+        body
+    }
+
+    /// The message on screen, as a draft.
+    pub fn draft(&self) -> Draft {
+        let body = self.body_text();
         Draft {
             id: self.draft_id.clone(),
             account: self.from.account.clone(),
@@ -376,12 +418,13 @@ impl Composer {
             Message::RemoveAttachment(index) => {
                 if index < self.attachments.len() {
                     self.attachments.remove(index);
+                    self.attach_rev += 1;
                 }
                 Task::none()
             }
             Message::Tick => self.autosave(),
             Message::DraftSaved(result) => self.draft_saved(result),
-            Message::ServerSaved(draft, result) => self.server_saved(draft, result),
+            Message::ServerSaved(seq, result) => self.server_saved(seq, result),
             Message::Send => self.send(),
             Message::Enqueued(result) => return self.enqueued(result),
             Message::Close => return self.close(),
@@ -408,6 +451,7 @@ impl Composer {
                 // The cursor below the quote, as Thunderbird does.
                 self.body.perform(text_editor::Action::Move(text_editor::Motion::DocumentEnd));
                 self.baseline = Some(self.draft());
+                self.baseline_rev = self.attach_rev;
                 iced::widget::operation::focus(if self.to.is_empty() { id::TO } else { id::BODY })
             }
             Err(e) => {
@@ -425,6 +469,7 @@ impl Composer {
         self.subject = draft.subject.clone();
         self.body = text_editor::Content::with_text(&draft.body);
         self.attachments = draft.attachments.clone();
+        self.attach_rev += 1;
         self.in_reply_to = draft.in_reply_to.clone();
         self.references = draft.references.clone();
         if let Some(sender) = self.senders.iter().find(|s| s.account == draft.account) {
@@ -507,6 +552,7 @@ impl Composer {
             Ok(a) => {
                 self.status = Some((format!("Attached {} ({}).", a.name, size_text(a.bytes.len())), false));
                 self.attachments.push(a);
+                self.attach_rev += 1;
                 self.attach_path.clear();
             }
             Err(e) => self.note_error("Cannot attach the file", &e),
@@ -525,15 +571,11 @@ impl Composer {
                 return Task::none();
             }
         };
-        // The same checks as the build, before anything is queued.
-        if let Err(e) = compose::build(&msg) {
-            self.note_error("Cannot send yet", &e);
-            return Task::none();
-        }
+        // Built (attachments encoded) off the UI thread, once; Send stays disabled until then.
         self.sending = true;
         self.status = Some(("Putting the message into the Outbox…".into(), false));
         let store = store_path(&self.context.profile);
-        Task::perform(work::enqueue(store, self.from.account.clone(), Arc::new(msg)), Message::Enqueued)
+        Task::perform(work::enqueue(store, self.from.account.clone(), msg), Message::Enqueued)
     }
 
     fn enqueued(&mut self, result: Result<Queued, Error>) -> Action {
@@ -541,6 +583,10 @@ impl Composer {
         match result {
             // The app removes the draft ([`Composer::cleanup_after_send`]) and closes.
             Ok(queued) => Action::Sent(queued),
+            Err(e) if e.kind() == tidings_mail::Kind::Config => {
+                self.note_error("Cannot send yet", &e);
+                Action::None
+            }
             Err(e) => {
                 self.note_error("The message was not sent", &e);
                 Action::None

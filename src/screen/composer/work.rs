@@ -9,7 +9,9 @@ use std::sync::Arc;
 
 use tidings_mail::account::{Account, Incoming};
 use tidings_mail::check::Passwords;
-use tidings_mail::compose::{self, Attachment, Draft, DraftList, Drafts, NewMessage, Original, ReplyKind};
+use tidings_mail::compose::{
+    self, Attachment, Draft, DraftGate, DraftList, Drafts, NewMessage, Original, ReplyKind,
+};
 use tidings_mail::error::{Error, Kind};
 use tidings_mail::net::Transcript;
 use tidings_mail::outbox;
@@ -75,33 +77,43 @@ pub async fn list_drafts(drafts: Drafts) -> Result<DraftList, Error> {
     blocking(move || drafts.list()).await
 }
 
-pub async fn save_draft(drafts: Drafts, mut draft: Draft) -> Result<Draft, Error> {
-    blocking(move || drafts.save(&mut draft).map(|()| draft)).await
+/// Saves the draft's file; `Ok(None)` when the draft was sent or discarded meanwhile.
+pub async fn save_draft(gate: Arc<DraftGate>, drafts: Drafts, draft: Draft) -> Result<Option<Draft>, Error> {
+    gate.save_local(drafts, draft).await
 }
 
-pub async fn remove_draft(drafts: Drafts, id: String) -> Result<(), Error> {
-    blocking(move || drafts.remove(&id)).await
+/// Removes the draft's file once a save under way is written.
+pub async fn remove_draft(gate: Arc<DraftGate>, drafts: Drafts, id: String) -> Result<(), Error> {
+    gate.remove_local(drafts, id).await
 }
 
 /// The draft's copy in the account's Drafts folder (IMAP accounts only; `Ok(None)` for
 /// POP3, whose drafts stay on this machine).
 pub async fn save_to_server(
+    gate: Arc<DraftGate>,
     account: Account,
     secrets: Secrets,
     draft: Draft,
 ) -> Result<Option<String>, Error> {
-    if account.incoming_protocol != Incoming::Imap {
+    if account.incoming_protocol != Incoming::Imap || gate.is_ended() {
         return Ok(None);
     }
     let passwords = {
         let (account, secrets) = (account.clone(), secrets.clone());
         blocking(move || Passwords::lookup(&account, &secrets)).await?
     };
-    compose::save_to_server(&account, &passwords.incoming, &Transcript::new(), &draft).await.map(Some)
+    gate.save_to_server(&account, &passwords.incoming, &Transcript::new(), &draft).await
 }
 
-/// Removes the draft's copy from the Drafts folder (after sending or discarding it).
-pub async fn remove_from_server(account: Account, secrets: Secrets, id: String) -> Result<(), Error> {
+/// Removes every copy of the draft from the Drafts folder (after sending or discarding it),
+/// once a save to it under way has finished.
+pub async fn remove_from_server(
+    gate: Arc<DraftGate>,
+    account: Account,
+    secrets: Secrets,
+    id: String,
+) -> Result<(), Error> {
+    gate.end();
     if account.incoming_protocol != Incoming::Imap {
         return Ok(());
     }
@@ -109,7 +121,7 @@ pub async fn remove_from_server(account: Account, secrets: Secrets, id: String) 
         let (account, secrets) = (account.clone(), secrets.clone());
         blocking(move || Passwords::lookup(&account, &secrets)).await?
     };
-    compose::remove_from_server(&account, &passwords.incoming, &Transcript::new(), &id).await
+    gate.remove_from_server(&account, &passwords.incoming, &Transcript::new(), &id).await
 }
 
 /// The desktop's file dialog (the XDG portal, else zenity): the files picked, none when
@@ -136,9 +148,10 @@ pub struct Queued {
     pub message_id: String,
 }
 
-/// Builds the message and puts it into the account's Outbox, durably.
-pub async fn enqueue(store_path: PathBuf, account: String, msg: Arc<NewMessage>) -> Result<Queued, Error> {
-    let built = compose::build(&msg)?;
+/// Builds the message (once, on the blocking pool: attachments are encoded there) and puts
+/// it into the account's Outbox, durably.
+pub async fn enqueue(store_path: PathBuf, account: String, msg: NewMessage) -> Result<Queued, Error> {
+    let built = blocking(move || compose::build(&msg)).await?;
     let message_id = built.message_id.clone();
     let store = blocking(move || StoreHandle::spawn(Store::open(&store_path)?)).await?;
     outbox::enqueue(&store, &account, built.into_outgoing()).await?;
