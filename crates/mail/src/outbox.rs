@@ -235,7 +235,7 @@ impl OutboxItem {
 
 /// Whether process `pid` exists. Where that cannot be told (no /proc), it is assumed to:
 /// the row then counts as busy until its time limit passes.
-fn process_alive(pid: u32) -> bool {
+pub(crate) fn process_alive(pid: u32) -> bool {
     let proc = std::path::Path::new("/proc");
     if !proc.join("self").exists() {
         return true;

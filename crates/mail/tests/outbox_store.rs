@@ -91,7 +91,14 @@ fn the_state_machine_holds_across_reopening() {
     let a = store.outbox_item(a.id).unwrap().unwrap();
     assert_eq!((a.state, a.reply.as_deref()), (OutboxState::Accepted, Some("250 2.0.0 Ok: queued as X")));
     assert_eq!(a.status(0), OutboxStatus::SentNotFiled);
-    assert!(store.outbox_awaiting_copy(a.id).unwrap());
+    // One flush at a time stores the Sent copy: the lease is taken once; a failed copy gives
+    // it back.
+    assert!(store.outbox_lease_copy(a.id, far).unwrap());
+    assert!(!store.outbox_lease_copy(a.id, far).unwrap(), "a second flush does not store it too");
+    store.outbox_filing_failed(a.id, &Error::new(Kind::Network, "cut")).unwrap();
+    assert!(store.outbox_lease_copy(a.id, far).unwrap());
+    // An accepted row cannot be marked accepted again (no row is being submitted).
+    assert_eq!(store.outbox_accepted(a.id, "250 again").unwrap_err().kind(), Kind::Storage);
     let b = store.outbox_item(b.id).unwrap().unwrap();
     assert_eq!((b.state, b.attempts), (OutboxState::Queued, 1));
     let e = b.last_error.as_ref().unwrap();
@@ -106,7 +113,14 @@ fn the_state_machine_holds_across_reopening() {
     assert!(store.outbox_raw(a.id).unwrap().unwrap() == first.raw);
     store.outbox_filed(a.id).unwrap();
     assert!(store.outbox_item(a.id).unwrap().is_none());
-    assert!(!store.outbox_awaiting_copy(a.id).unwrap());
+    assert!(!store.outbox_lease_copy(a.id, far).unwrap());
+    // A refusal for good: kept, counted, and only the user sends it again.
+    let refused = Error::new(Kind::RefusedByServer, "refused").with_server("550 5.1.1 User unknown");
+    store.outbox_refused(b.id, &refused).unwrap();
+    let r = store.outbox_item(b.id).unwrap().unwrap();
+    assert_eq!((r.state, r.status(0), r.attempts), (OutboxState::Refused, OutboxStatus::Refused, 2));
+    assert!(!store.outbox_claim(b.id, far).unwrap(), "a refused message is not sent by a flush");
+    assert_eq!(store.outbox_confirm_resend(b.id).unwrap().state, OutboxState::Queued);
     assert!(store.outbox_remove(b.id).unwrap());
     assert!(!store.outbox_remove(b.id).unwrap());
     store.check_integrity().unwrap();

@@ -2,7 +2,9 @@
 //! subject and a binary attachment reaches bob intact and alice's Sent holds exactly the
 //! submitted bytes; a wrong password keeps the message in the Outbox with the server's 535
 //! and the fixed password delivers exactly one copy; implicit TLS (465-style); several
-//! messages oldest first with progress; a POP3 account's local Sent folder.
+//! messages oldest first with progress; two flushes of the same account at once (the
+//! window and `tidings send`) submit and file each message once; a POP3 account's local
+//! Sent folder.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod send_common;
@@ -111,6 +113,31 @@ async fn a_wrong_password_keeps_the_message_with_the_535_and_the_fixed_one_deliv
     let report = flush(&st, &account, &passwords(alice)).await;
     assert!(report.ok() && report.sent.is_empty() && report.filed == 0, "{report:?}");
     assert_eq!(wait_for(&s, bob, "INBOX", 1), 1);
+}
+
+/// Two flushes of one account at the same time, on two connections to the store (as the
+/// window and `tidings send` have): each message is submitted once (the claim) and its Sent
+/// copy stored once (the lease on filing, then the search by Message-ID).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_flushes_at_once_submit_and_file_each_message_once() {
+    let s = servers();
+    let (alice, bob) = (s.user("alice"), s.user("bob"));
+    let dir = tempfile::tempdir().unwrap();
+    let (one, two) = (store(dir.path()), store(dir.path()));
+    let account = account(&s, alice, Security::StartTls);
+    let mut ids = Vec::new();
+    for n in 0..4 {
+        let m = message(alice, &bob.email, &format!("both {n}"), &binary(2000, n));
+        ids.push(enqueue(&one, &account, m).await.message_id);
+    }
+    let pw = passwords(alice);
+    let (a, b) = tokio::join!(flush(&one, &account, &pw), flush(&two, &account, &pw));
+    assert!(a.failed.is_empty() && b.failed.is_empty(), "{a:?} {b:?}");
+    assert_eq!(a.sent.len() + b.sent.len(), ids.len(), "each submitted once: {a:?} {b:?}");
+    assert_eq!(a.filed + b.filed, ids.len(), "each filed once: {a:?} {b:?}");
+    let in_sent = message_ids(&s, alice, "Sent").await;
+    assert!(ids.iter().all(|i| in_sent.get(i) == Some(&1)), "one copy each in Sent: {in_sent:?}");
+    assert!(outbox_of(&one, &account).await.is_empty());
 }
 
 #[tokio::test]

@@ -18,7 +18,8 @@
 //! Parts: [`folders`] (tree), [`list`] (virtualised list), [`reader`] (headers, body,
 //! attachments; [`message`] and [`html`] read a raw message), [`actions`] (toolbar, actions
 //! through `Store::queue_action`), [`keys`] (the key map), [`remote`] (body fetches through
-//! the core's IMAP engine, or POP3's `fetch_rest`), [`getting`] (what passes tell it).
+//! the core's IMAP engine, or POP3's `fetch_rest`), [`getting`] (what passes tell it),
+//! [`outbox`] (the account's Outbox: what waits to be sent, "Send again", "Remove").
 
 mod actions;
 mod folders;

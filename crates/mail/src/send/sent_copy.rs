@@ -1,7 +1,10 @@
 //! The Sent copy of an accepted message: exactly the submitted bytes, stored with `\Seen`.
 //! IMAP accounts: APPEND to the folder LIST marks `\Sent` (SPECIAL-USE), else the store's
-//! Sent folder, else one named "Sent" (created when missing). A copy already there (same
-//! Message-ID: a flush cut off between APPEND and recording it) is not stored twice.
+//! Sent folder, else one named "Sent" (created when missing). Each copy is stored under a
+//! lease on its row ([`crate::store::Store::outbox_lease_copy`]), so two flushes of the
+//! account at once (the window and `tidings send`) do not both store it; and a copy already
+//! there (same Message-ID: a flush cut off between APPEND and recording it) is not stored
+//! twice.
 //! POP3 accounts: the local Sent folder, in the same transaction that ends the row.
 
 use async_imap::types::NameAttribute;
@@ -55,16 +58,17 @@ pub(super) async fn file_accepted(
     }
     drain(&mut session);
     for (i, item) in accepted.iter().enumerate() {
-        // Accepted by this flush: no earlier flush can have stored its copy, so no search.
-        let fresh = report.sent.iter().any(|s| s.outbox_id == item.id);
         let id = item.id;
-        if !store.call(move |s| s.outbox_awaiting_copy(id)).await? {
+        // Bounded like the APPEND itself, with a margin for the search.
+        let until = crate::store::now() + send_timeout(item.size).as_secs() as i64 + 30;
+        if !store.call(move |s| s.outbox_lease_copy(id, until)).await? {
+            // Filed meanwhile, or another flush is storing it now.
             continue;
         }
         let Some(raw) = store.call(move |s| s.outbox_raw(id)).await? else { continue };
         let stored = tokio::time::timeout(
             send_timeout(item.size),
-            append_once(&mut session, &ep, &folder, item, &raw, !fresh),
+            append_once(&mut session, &ep, &folder, item, &raw),
         )
         .await
         .unwrap_or_else(|_| {
@@ -216,19 +220,18 @@ async fn sent_folder(
     Ok("Sent".to_string())
 }
 
-/// APPEND with `\Seen` to the selected `folder`, unless (`search`) a copy with the same
-/// Message-ID is already there.
+/// APPEND with `\Seen` to the selected `folder`, unless a copy with the same Message-ID is
+/// already there (stored by a flush that was cut off before recording it).
 async fn append_once(
     session: &mut Session,
     ep: &Endpoint,
     folder: &str,
     item: &OutboxItem,
     raw: &[u8],
-    search: bool,
 ) -> Result<()> {
     let searchable = !item.message_id.is_empty()
         && item.message_id.chars().all(|c| c.is_ascii_graphic() && c != '"' && c != '\\');
-    if search && searchable {
+    if searchable {
         let found = session
             .uid_search(format!("HEADER Message-ID \"{}\"", item.message_id))
             .await

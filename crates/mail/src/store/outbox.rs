@@ -285,16 +285,32 @@ impl Store {
             .map_err(self.err("record a failed send"))
     }
 
-    /// Whether a row is still waiting for its Sent copy (not filed meanwhile by another
-    /// flush). No lease is taken: a flush killed while storing the copy must not keep the
-    /// next one from storing it; a copy stored twice is avoided by the search for its
-    /// Message-ID before APPEND.
-    pub fn outbox_awaiting_copy(&self, id: i64) -> Result<bool> {
+    /// Takes the lease on storing the Sent copy of an accepted row until unix time `until`,
+    /// so two flushes (the window and `tidings send`, say) never store it both. False when
+    /// the row is no longer waiting for its copy (filed meanwhile), or another flush holds a
+    /// lease that has not run out, by a process that still exists. The lease is a
+    /// compare-and-set on what was read, so of two takers only one succeeds. A flush killed
+    /// while storing the copy leaves a lease that a later flush takes once its process is gone;
+    /// the search for the Message-ID before APPEND then keeps the copy from being stored twice.
+    pub fn outbox_lease_copy(&mut self, id: i64, until: i64) -> Result<bool> {
+        let Some(item) = self.outbox_item(id)? else { return Ok(false) };
+        if item.state != OutboxState::Accepted {
+            return Ok(false);
+        }
+        let at = now();
+        let held = item.busy_until.is_some_and(|t| t >= at)
+            && item.owner_pid.is_none_or(crate::outbox::process_alive);
+        if held {
+            return Ok(false);
+        }
         self.conn
-            .query_row("SELECT 1 FROM outbox WHERE id = ?1 AND state = 'accepted'", [id], |_| Ok(()))
-            .optional()
-            .map(|r| r.is_some())
-            .map_err(self.err("read the Outbox"))
+            .execute(
+                "UPDATE outbox SET busy_until = ?2, owner_pid = ?3
+                 WHERE id = ?1 AND state = 'accepted' AND busy_until IS ?4 AND owner_pid IS ?5",
+                params![id, until, std::process::id(), item.busy_until, item.owner_pid],
+            )
+            .map(|n| n == 1)
+            .map_err(self.err("take the lease on the Sent copy"))
     }
 
     /// The Sent copy is stored on the server: the row leaves the Outbox. An ordinary commit
@@ -314,7 +330,7 @@ impl Store {
         self.conn
             .execute(
                 "UPDATE outbox SET updated_at = ?2, error_kind = ?3, error_message = ?4,
-                    error_server = ?5
+                    error_server = ?5, busy_until = NULL, owner_pid = NULL
                  WHERE id = ?1 AND state = 'accepted'",
                 params![id, at, e.kind().as_str(), e.message(), e.server_words()],
             )
