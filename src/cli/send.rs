@@ -62,7 +62,7 @@ pub struct OutboxArgs {
 enum OutboxAction {
     /// List the messages waiting (the default).
     List,
-    /// Confirm that a message held as "may already have been sent" is to be sent again.
+    /// Send again a message held as "may already have been sent", or refused by the server.
     Resend { id: i64 },
     /// Remove a message from the Outbox without sending it.
     Remove { id: i64 },
@@ -183,9 +183,10 @@ fn print(out: &Out, account: &Account, item: Option<&OutboxItem>, report: &Flush
     let sent = mine.and_then(|id| report.sent.iter().find(|s| s.outbox_id == id));
     let failed = mine.and_then(|id| report.failed.iter().find(|f| f.outbox_id == id));
     let held = mine.and_then(|id| report.held.iter().find(|h| h.id == id));
+    let refused = mine.is_some_and(|id| report.refused.iter().any(|r| r.id == id));
     let ok = match item {
         Some(_) => sent.is_some(),
-        None => report.failed.is_empty() && report.held.is_empty(),
+        None => report.failed.is_empty() && report.held.is_empty() && report.refused.is_empty(),
     };
     let error = failed.map(|f| &f.error).or_else(|| if item.is_none() { report.first_error() } else { None });
     if out.json {
@@ -193,6 +194,8 @@ fn print(out: &Out, account: &Account, item: Option<&OutboxItem>, report: &Flush
             "sent"
         } else if held.is_some() {
             "held"
+        } else if refused {
+            "refused"
         } else {
             "queued"
         };
@@ -229,10 +232,18 @@ fn print(out: &Out, account: &Account, item: Option<&OutboxItem>, report: &Flush
                 eprintln!("  the server said: {words}");
             }
             eprintln!("  what to do: {}", e.kind().advice());
-            eprintln!(
-                "  {} stays in the Outbox (id {}) and is sent again by the next `tidings send` or receive",
-                i.message_id, i.id
-            );
+            if refused {
+                eprintln!(
+                    "  {} stays in the Outbox (id {}), refused: it is not tried again by itself; \
+                     `tidings outbox resend {}` sends it again, `tidings outbox remove {}` drops it",
+                    i.message_id, i.id, i.id, i.id
+                );
+            } else {
+                eprintln!(
+                    "  {} stays in the Outbox (id {}) and is sent again by the next `tidings send` or receive",
+                    i.message_id, i.id
+                );
+            }
         }
         if let Some(h) = held {
             eprintln!(
@@ -251,10 +262,19 @@ fn print(out: &Out, account: &Account, item: Option<&OutboxItem>, report: &Flush
         for h in report.held.iter().filter(|h| Some(h.id) != mine) {
             eprintln!("held in the Outbox (may already have been sent): {} (id {})", h.message_id, h.id);
         }
+        let refused_now = |id: i64| report.failed.iter().any(|f| f.outbox_id == id);
+        for r in report.refused.iter().filter(|r| Some(r.id) != mine && !refused_now(r.id)) {
+            eprintln!("refused by the server, kept in the Outbox: {} (id {})", r.message_id, r.id);
+        }
         for f in &report.filing_failed {
             eprintln!("sent, but its copy in Sent is not stored yet: {} ({})", f.message_id, f.error);
         }
-        if item.is_none() && report.sent.is_empty() && report.failed.is_empty() && report.held.is_empty() {
+        if item.is_none()
+            && report.sent.is_empty()
+            && report.failed.is_empty()
+            && report.held.is_empty()
+            && report.refused.is_empty()
+        {
             println!("the Outbox of {} is empty", account.name);
         }
     }

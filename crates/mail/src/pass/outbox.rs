@@ -114,3 +114,69 @@ fn waiting_for_user(held: &[&OutboxItem], refused: &[&OutboxItem]) -> Option<Err
         )
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outbox::OutboxError;
+    use crate::send::FailedMessage;
+
+    fn item(id: i64, state: OutboxState, error: Option<OutboxError>) -> OutboxItem {
+        OutboxItem {
+            id,
+            account: "a".into(),
+            message_id: format!("<{id}@example.test>"),
+            subject: None,
+            from: "alice@example.test".into(),
+            recipients: vec!["bob@example.test".into()],
+            size: 10,
+            state,
+            attempts: 1,
+            last_error: error,
+            reply: None,
+            created_at: 0,
+            updated_at: 0,
+            busy_until: Some(0),
+            accepted_at: None,
+            owner_pid: None,
+        }
+    }
+
+    #[test]
+    fn a_held_message_is_a_problem_the_pass_reports() {
+        let report = FlushReport { held: vec![item(1, OutboxState::Submitting, None)], ..Default::default() };
+        let e = outcome(&report).unwrap_err();
+        assert_eq!(e.kind(), Kind::Protocol, "{e}");
+        assert!(e.message().starts_with("1 message may already have been sent"), "{e}");
+        assert!(e.message().contains("check the Outbox"), "{e}");
+    }
+
+    #[test]
+    fn a_refused_message_is_reported_with_the_servers_words_and_a_network_error_comes_first() {
+        let words = "550 5.1.1 <bob@example.test>: Recipient address rejected";
+        let stored = OutboxError {
+            kind: Kind::RefusedByServer,
+            message: "127.0.0.1 refused the request".into(),
+            server: Some(words.into()),
+        };
+        let refused = item(2, OutboxState::Refused, Some(stored));
+        let error = Error::new(Kind::RefusedByServer, "127.0.0.1 refused the request").with_server(words);
+        let failed = FailedMessage { outbox_id: 2, message_id: refused.message_id.clone(), error };
+        let mut report = FlushReport { refused: vec![refused], failed: vec![failed], ..Default::default() };
+        let e = outcome(&report).unwrap_err();
+        assert_eq!((e.kind(), e.server_words()), (Kind::RefusedByServer, Some(words)));
+        assert!(e.message().starts_with("1 message refused by the server — check the Outbox"), "{e}");
+
+        let cut = Error::new(Kind::Network, "the connection was cut");
+        report.failed.push(FailedMessage { outbox_id: 3, message_id: "<3@example.test>".into(), error: cut });
+        let e = outcome(&report).unwrap_err();
+        assert_eq!(e.kind(), Kind::Network, "{e}");
+        assert!(e.message().starts_with("1 message stays in the Outbox"), "{e}");
+    }
+
+    #[test]
+    fn nothing_waiting_for_the_user_is_no_problem() {
+        assert!(outcome(&FlushReport::default()).is_ok());
+        assert!(waiting_for_user(&[], &[]).is_none());
+    }
+}
