@@ -26,21 +26,7 @@ pub fn new_message_id(from: &str) -> String {
 
 /// Every line ending CRLF (lone LF and lone CR too), and a final CRLF.
 pub(crate) fn to_crlf(raw: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(raw.len() + raw.len() / 40 + 2);
-    let mut i = 0;
-    while i < raw.len() {
-        match raw[i] {
-            b'\r' => {
-                out.extend_from_slice(b"\r\n");
-                if raw.get(i + 1) == Some(&b'\n') {
-                    i += 1;
-                }
-            }
-            b'\n' => out.extend_from_slice(b"\r\n"),
-            b => out.push(b),
-        }
-        i += 1;
-    }
+    let mut out = crate::compose::to_crlf(raw);
     if !out.ends_with(b"\r\n") {
         out.extend_from_slice(b"\r\n");
     }
