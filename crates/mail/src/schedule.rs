@@ -176,6 +176,8 @@ pub async fn run_scaled(
     let minute = minute.max(Duration::from_millis(1));
     let mut jitter = Jitter(seed | 1);
     let mut failures = 0u32;
+    // When the last pass ended (or the schedule started): a new interval counts from here.
+    let mut last_end = Instant::now();
     let mut next: Option<(Instant, Reason)> = if schedule.at_start {
         Some((Instant::now(), Reason::Start))
     } else {
@@ -188,9 +190,21 @@ pub async fn run_scaled(
                 None => return,
                 Some(Command::RunNow) => Reason::Manual,
                 Some(Command::Reschedule(s) | Command::Options(Options { schedule: s, .. })) => {
+                    // Other options (notifications, IDLE…) or the same schedule: the next
+                    // check stays where it was. A pending pass at start stays too.
+                    if s == schedule || matches!(next, Some((_, Reason::Start))) {
+                        schedule = s;
+                        continue;
+                    }
+                    let had_timer = schedule.interval_in(minute).is_some();
                     schedule = s;
                     if failures == 0 {
-                        next = timer(&schedule, minute, &mut jitter, Instant::now());
+                        // A changed interval counts from the last check (at once if that is
+                        // already longer ago); a first interval counts from now.
+                        let now = Instant::now();
+                        let from = if had_timer { last_end } else { now };
+                        next = timer(&schedule, minute, &mut jitter, from)
+                            .map(|(at, reason)| (at.max(now), reason));
                     }
                     continue;
                 }
@@ -215,6 +229,7 @@ pub async fn run_scaled(
             }
         };
         let now = Instant::now();
+        last_end = now;
         match result {
             Err(e) if e.kind() == Kind::Network => {
                 failures += 1;

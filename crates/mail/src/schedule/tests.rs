@@ -217,3 +217,31 @@ async fn at_start_only_runs_once_and_new_options_reschedule() {
     let waited = asked.elapsed();
     assert!(waited >= 10 * MIN && waited <= 11 * MIN, "{waited:?}");
 }
+
+#[tokio::test(start_paused = true)]
+async fn other_options_keep_the_next_check_and_a_new_interval_counts_from_the_last() {
+    let rec = Recorder::new(Duration::ZERO);
+    let every = |m| Schedule { at_start: true, every_minutes: Some(m) };
+    let (cmd, mut ev) = start(every(10), &rec);
+    assert_eq!(ev.recv().await, Some(Event::PassStarted(Reason::Start)));
+    assert!(matches!(ev.recv().await, Some(Event::PassFinished { ok: true, .. })));
+    let checked = Instant::now();
+    // Five minutes later another option changes (the schedule is the same): the next check
+    // is still ten minutes after the last, not ten minutes after the change.
+    tokio::time::sleep(5 * MIN).await;
+    let notify_off = crate::options::Options { schedule: every(10), notify: false, ..Default::default() };
+    cmd.send(Command::Options(notify_off)).await.unwrap();
+    assert_eq!(ev.recv().await, Some(Event::PassStarted(Reason::Timer)));
+    let waited = checked.elapsed();
+    assert!(waited >= 10 * MIN && waited <= 11 * MIN, "pushed back: {waited:?}");
+    assert!(matches!(ev.recv().await, Some(Event::PassFinished { ok: true, .. })));
+    // Now the interval becomes 20 minutes, 5 minutes after that check: the next is 20
+    // minutes after the check (15 from the change), not 20 from the change.
+    let checked = Instant::now();
+    tokio::time::sleep(5 * MIN).await;
+    cmd.send(Command::Reschedule(every(20))).await.unwrap();
+    assert_eq!(ev.recv().await, Some(Event::PassStarted(Reason::Timer)));
+    let waited = checked.elapsed();
+    assert!(waited >= 20 * MIN && waited <= 21 * MIN, "{waited:?}");
+    assert_eq!(rec.starts().len(), 3);
+}
