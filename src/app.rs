@@ -278,7 +278,7 @@ impl App {
             accounts::Action::OpenSettings(id) => self.open_settings(&id),
             accounts::Action::OpenMailbox(id) => self.open_mailbox(&id),
             accounts::Action::GetAllMail => {
-                self.passes.run_all();
+                self.passes.run_all(self.config.accounts.iter().map(|a| a.id.as_str()));
                 Task::none()
             }
             accounts::Action::SetNotifications(on) => self.set_notifications(on),
@@ -333,7 +333,7 @@ impl App {
                 Task::none()
             }
             mailbox::Action::GetAllMail => {
-                self.passes.run_all();
+                self.passes.run_all(self.config.accounts.iter().map(|a| a.id.as_str()));
                 Task::none()
             }
             mailbox::Action::Compose(request) => self.open_composer(request),

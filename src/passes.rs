@@ -252,6 +252,10 @@ struct Entry {
     status: Status,
     /// Folders done in the running check, to tell when one finished.
     folders_done: u64,
+    /// Asked for while the task was not ready (starting, or started anew): delivered when
+    /// it is.
+    pending_run: bool,
+    pending_options: Option<Options>,
 }
 
 static NO_STATUS: LazyLock<Status> = LazyLock::new(Status::default);
@@ -290,6 +294,12 @@ impl Passes {
         let entry = self.accounts.entry(account).or_default();
         match what {
             What::Ready(commands) => {
+                if let Some(options) = entry.pending_options.take() {
+                    let _ = commands.try_send(Command::Options(options));
+                }
+                if std::mem::take(&mut entry.pending_run) {
+                    let _ = commands.try_send(Command::RunNow);
+                }
                 entry.commands = Some(commands);
                 Effect::None
             }
@@ -308,21 +318,31 @@ impl Passes {
         }
     }
 
-    /// Send and receive now for one account. False when its task does not run.
-    pub fn run_now(&self, account: &str) -> bool {
-        self.send(account, Command::RunNow)
+    /// Send and receive now for one account. False when its task does not run yet: the
+    /// request is then kept and delivered when the task is ready.
+    pub fn run_now(&mut self, account: &str) -> bool {
+        let sent = self.send(account, Command::RunNow);
+        if !sent {
+            self.accounts.entry(account.to_string()).or_default().pending_run = true;
+        }
+        sent
     }
 
-    /// Send and receive now for every account.
-    pub fn run_all(&self) {
-        for account in self.accounts.keys() {
-            self.send(account, Command::RunNow);
+    /// Send and receive now for every configured account.
+    pub fn run_all<'a>(&mut self, accounts: impl IntoIterator<Item = &'a str>) {
+        for account in accounts {
+            self.run_now(account);
         }
     }
 
-    /// An account's options changed: its task takes them without restarting.
-    pub fn options_changed(&self, account: &str, options: Options) -> bool {
-        self.send(account, Command::Options(options))
+    /// An account's options changed: its task takes them without restarting. False when
+    /// the task does not run yet: the options are then delivered when it is ready.
+    pub fn options_changed(&mut self, account: &str, options: Options) -> bool {
+        let sent = self.send(account, Command::Options(options));
+        if !sent {
+            self.accounts.entry(account.to_string()).or_default().pending_options = Some(options);
+        }
+        sent
     }
 
     /// Forgets accounts no longer configured (their subscriptions are gone).
@@ -508,13 +528,21 @@ mod tests {
     #[test]
     fn commands_go_to_running_accounts_without_blocking() {
         let mut passes = Passes::default();
+        // Asked before the task is ready (starting, or started anew): kept, not lost.
         assert!(!passes.run_now("work"), "no task runs yet");
-        let (tx, mut rx) = mpsc::channel(1);
+        let options = Options { notify: false, ..Options::default() };
+        assert!(!passes.options_changed("work", options));
+        let (tx, mut rx) = mpsc::channel(2);
         let ready = Event { account: "work".into(), at: SystemTime::UNIX_EPOCH, what: What::Ready(tx) };
         assert_eq!(passes.apply(ready), Effect::None);
+        assert!(matches!(rx.try_recv(), Ok(Command::Options(o)) if o == options), "options delivered");
+        assert!(matches!(rx.try_recv(), Ok(Command::RunNow)), "the earlier request delivered");
+        assert!(rx.try_recv().is_err());
         assert!(passes.run_now("work"));
-        // The queue is full: the request already queued covers this one.
         assert!(passes.run_now("work"));
+        // The queue is full: the requests already queued cover this one.
+        assert!(passes.run_now("work"));
+        assert!(matches!(rx.try_recv(), Ok(Command::RunNow)));
         assert!(matches!(rx.try_recv(), Ok(Command::RunNow)));
         assert!(rx.try_recv().is_err());
         passes.retain(&Config::default());
