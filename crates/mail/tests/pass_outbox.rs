@@ -77,6 +77,8 @@ async fn a_message_left_by_a_failed_send_goes_out_at_the_next_scheduled_pass() {
     assert_eq!(s.message_count(alice, "Sent").unwrap(), 1);
     let log = run.log_without(&alice.password);
     assert!(log.contains("AUTH") && !log.contains("not-the-password"), "{log}");
+    // The message went through DATA and APPEND: only its size shows.
+    assert!(log.contains("C: DATA") && !log.contains("sent by a scheduled pass"), "mail in the log: {log}");
     drop(run.commands);
     run.task.await.unwrap();
 }

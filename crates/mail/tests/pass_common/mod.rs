@@ -135,10 +135,25 @@ impl Running {
         .await
     }
 
-    /// The transcript log: written, and free of `password`.
+    /// The transcript log: written, free of `password`, and every credential-bearing command
+    /// (IMAP LOGIN, POP3 PASS, SMTP AUTH with an initial response) shown redacted — an SMTP
+    /// AUTH PLAIN carries the password in base64, which a plain search would not find.
     pub fn log_without(&self, password: &str) -> String {
         let text = std::fs::read_to_string(&self.log).expect("the account's transcript log is written");
         assert!(!text.contains(password), "the password is in the log");
+        for line in text.lines().filter(|l| l.contains(" C: ")) {
+            let command = line.split(" C: ").nth(1).unwrap_or_default();
+            let words: Vec<&str> = command.split(' ').collect();
+            let secret_at = match words.iter().map(|w| w.to_ascii_uppercase()).collect::<Vec<_>>().as_slice() {
+                [_, login, ..] if login == "LOGIN" => Some(2),
+                [pass, ..] if pass == "PASS" => Some(1),
+                [auth, _, ..] if auth == "AUTH" => Some(2),
+                _ => None,
+            };
+            if let Some(i) = secret_at.filter(|i| words.len() > *i) {
+                assert_eq!(words[i..].join(" "), "<redacted>", "a credential in the log: {line}");
+            }
+        }
         text
     }
 
