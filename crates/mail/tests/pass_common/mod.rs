@@ -144,7 +144,8 @@ impl Running {
         for line in text.lines().filter(|l| l.contains(" C: ")) {
             let command = line.split(" C: ").nth(1).unwrap_or_default();
             let words: Vec<&str> = command.split(' ').collect();
-            let secret_at = match words.iter().map(|w| w.to_ascii_uppercase()).collect::<Vec<_>>().as_slice() {
+            let secret_at = match words.iter().map(|w| w.to_ascii_uppercase()).collect::<Vec<_>>().as_slice()
+            {
                 [_, login, ..] if login == "LOGIN" => Some(2),
                 [pass, ..] if pass == "PASS" => Some(1),
                 [auth, _, ..] if auth == "AUTH" => Some(2),
