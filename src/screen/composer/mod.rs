@@ -105,16 +105,23 @@ pub struct Context {
     pub secrets: Secrets,
 }
 
-/// The account shown in the From picker.
+/// The account shown in the From picker: its label to choose by, and the address the
+/// message goes out from. The account's name is a label ("Work"), not the person's: it never
+/// goes into the From header.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sender {
     pub account: String,
+    pub label: String,
     pub address: Address,
 }
 
 impl std::fmt::Display for Sender {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.address)
+        if self.label.is_empty() {
+            write!(f, "{}", self.address)
+        } else {
+            write!(f, "{} — {}", self.label, self.address)
+        }
     }
 }
 
@@ -230,14 +237,18 @@ impl Composer {
         let senders: Vec<Sender> = context
             .accounts
             .iter()
-            .map(|a| Sender { account: a.id.clone(), address: Address::new(Some(&a.name), &a.email) })
+            .map(|a| Sender { account: a.id.clone(), label: a.name.clone(), address: Address::new(None, &a.email) })
             .collect();
         let from = senders
             .iter()
             .find(|s| s.account == request.account)
             .or(senders.first())
             .cloned()
-            .unwrap_or_else(|| Sender { account: request.account.clone(), address: Address::default() });
+            .unwrap_or_else(|| Sender {
+                account: request.account.clone(),
+                label: String::new(),
+                address: Address::default(),
+            });
         let draft_id = Draft::new(&from.account, from.address.clone()).id;
         let own: Vec<String> = context.accounts.iter().map(|a| a.email.clone()).collect();
         let drafts = Drafts::new(&context.profile);
@@ -473,7 +484,7 @@ impl Composer {
         self.in_reply_to = draft.in_reply_to.clone();
         self.references = draft.references.clone();
         if let Some(sender) = self.senders.iter().find(|s| s.account == draft.account) {
-            self.from = Sender { account: sender.account.clone(), address: draft.from.clone() };
+            self.from = Sender { address: draft.from.clone(), ..sender.clone() };
         }
     }
 
