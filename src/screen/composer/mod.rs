@@ -237,7 +237,11 @@ impl Composer {
         let senders: Vec<Sender> = context
             .accounts
             .iter()
-            .map(|a| Sender { account: a.id.clone(), label: a.name.clone(), address: Address::new(None, &a.email) })
+            .map(|a| Sender {
+                account: a.id.clone(),
+                label: a.name.clone(),
+                address: Address::new(None, &a.email),
+            })
             .collect();
         let from = senders
             .iter()
