@@ -3,47 +3,15 @@
 //! under `scripts/with-keyring`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::Write;
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
+mod cli_common;
 
-use tidings_testkit::MailServers;
+use std::path::Path;
+use std::process::{Command, Output};
+
+use cli_common::{json, need_keyring, servers, text};
 
 fn tidings(profile: &Path, args: &[&str], stdin: Option<&str>) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tidings"));
-    cmd.arg("--profile").arg(profile).args(args);
-    cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() });
-    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
-    let mut child = cmd.spawn().expect("run tidings");
-    if let Some(input) = stdin {
-        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
-    }
-    child.wait_with_output().unwrap()
-}
-
-fn json(out: &Output) -> serde_json::Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
-}
-
-fn text(out: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
-}
-
-fn need_keyring() {
-    assert!(
-        std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
-        "this test stores passwords in a Secret Service: run it under scripts/with-keyring (the README's test command does)"
-    );
-}
-
-fn servers() -> MailServers {
-    MailServers::start().unwrap_or_else(|e| panic!("cannot start the test mail servers: {e}"))
+    cli_common::run(profile, args, stdin.map(str::as_bytes))
 }
 
 #[test]

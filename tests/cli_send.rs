@@ -5,9 +5,12 @@
 //! Outbox), and errors without any server.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::Write;
+mod cli_common;
+
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
+
+use cli_common::{json, need_keyring, servers, text};
 use std::time::{Duration, Instant};
 
 use futures::TryStreamExt;
@@ -17,40 +20,7 @@ use tidings_mail::net::{Endpoint, Transcript, TrustAnchors};
 use tidings_testkit::{MailServers, User};
 
 fn tidings(profile: &Path, args: &[&str], stdin: Option<&[u8]>) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tidings"));
-    cmd.arg("--profile").arg(profile).args(args);
-    cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() });
-    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
-    let mut child = cmd.spawn().expect("run tidings");
-    if let Some(input) = stdin {
-        child.stdin.take().unwrap().write_all(input).unwrap();
-    }
-    child.wait_with_output().unwrap()
-}
-
-fn json(out: &Output) -> serde_json::Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
-}
-
-fn text(out: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
-}
-
-fn need_keyring() {
-    assert!(
-        std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
-        "this test stores passwords in a Secret Service: run it under scripts/with-keyring (the README's test command does)"
-    );
-}
-
-fn servers() -> MailServers {
-    MailServers::start().unwrap_or_else(|e| panic!("cannot start the test mail servers: {e}"))
+    cli_common::run(profile, args, stdin)
 }
 
 /// `account add` of an account `name` for `user` (IMAP over TLS, submission with STARTTLS)
