@@ -217,14 +217,17 @@ impl DataScan {
                     continue;
                 }
             }
-            match find_lf(&bytes[i..]) {
+            // Only a line that starts with "." can end the data.
+            let rest = &bytes[i..];
+            match dot_line(rest) {
                 Some(pos) => {
                     self.bytes += pos as u64 + 1;
                     i += pos + 1;
                     self.line_start = true;
                 }
                 None => {
-                    self.bytes += (bytes.len() - i) as u64;
+                    self.bytes += rest.len() as u64;
+                    self.line_start = rest.last() == Some(&b'\n');
                     i = bytes.len();
                 }
             }
@@ -233,8 +236,15 @@ impl DataScan {
     }
 }
 
-/// Position of the first `\n`, eight bytes at a time (message data is mostly line bodies:
-/// this is the loop a download spends its time in).
+/// Position of the next "\n." (a line that starts with a dot: stuffed, or the end).
+pub(crate) fn dot_line(s: &[u8]) -> Option<usize> {
+    static FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\n."));
+    FINDER.find(s)
+}
+
+/// Position of the first `\n`, eight bytes at a time (status, listing and protocol lines;
+/// message data is scanned by [`dot_line`]).
 pub(crate) fn find_lf(s: &[u8]) -> Option<usize> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;

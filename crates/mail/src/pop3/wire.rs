@@ -13,7 +13,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::error::{Error, Kind, Result};
 use crate::net::lines::io_error;
-use crate::net::transcript::find_lf;
+use crate::net::transcript::{dot_line, find_lf};
 use crate::net::{Connection, TrustAnchors};
 
 /// Longest status or listing line accepted (RFC 1939 says 512; be lenient).
@@ -128,13 +128,18 @@ impl Wire {
                     continue;
                 }
             }
+            // Only a line that starts with "." needs a look: everything up to the next one
+            // (or to the end of what is buffered) is data, written in one piece.
             let avail = &self.buf[self.start..self.end];
-            let take = match find_lf(avail) {
+            let take = match dot_line(avail) {
                 Some(pos) => {
                     line_start = true;
                     pos + 1
                 }
-                None => avail.len(),
+                None => {
+                    line_start = avail.last() == Some(&b'\n');
+                    avail.len()
+                }
             };
             out.write_all(&avail[..take]).map_err(|e| {
                 Error::storage("cannot write a downloaded message to disk (is the disk full?)", e)

@@ -187,8 +187,7 @@ impl Store {
     pub fn grow_cache(&mut self, kib: i64) -> Result<i64> {
         let err = self.err("set the page cache");
         let before: i64 = self.conn.pragma_query_value(None, "cache_size", |r| r.get(0)).map_err(err)?;
-        // Negative values are KiB, positive ones pages (4 KiB).
-        let current = if before < 0 { -before } else { before * 4 };
+        let current = self.cache_kib(before)?;
         if kib > current {
             self.conn.pragma_update(None, "cache_size", -kib).map_err(self.err("set the page cache"))?;
         }

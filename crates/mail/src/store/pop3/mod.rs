@@ -227,9 +227,7 @@ impl Store {
         let err = |e| super::sql_error(&label, "save downloaded messages", e);
         let cache: i64 = self.conn.pragma_query_value(None, "cache_size", |r| r.get(0)).map_err(err)?;
         let want = -i64::try_from(bytes.saturating_mul(2) / 1024).unwrap_or(i64::MAX);
-        // Negative values are KiB, positive ones pages: compare in KiB (4 KiB pages).
-        let kib = |v: i64| if v < 0 { -v } else { v * 4 };
-        let grow = kib(want) > kib(cache);
+        let grow = -want > self.cache_kib(cache)?;
         if grow {
             self.conn.pragma_update(None, "cache_size", want).map_err(err)?;
         }
