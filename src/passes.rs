@@ -460,6 +460,8 @@ mod tests {
             trust: Trust::default(),
         };
         let mut account = Account {
+            sender_name: None,
+            identities: Vec::new(),
             id: id.into(),
             name: id.into(),
             email: format!("{id}@example.test"),

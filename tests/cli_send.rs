@@ -26,6 +26,11 @@ fn tidings(profile: &Path, args: &[&str], stdin: Option<&[u8]>) -> Output {
 /// `account add` of an account `name` for `user` (IMAP over TLS, submission with STARTTLS)
 /// with `password`. Names differ between tests: the keyring is shared by the whole run.
 fn add_account(s: &MailServers, profile: &Path, name: &str, user: &User, password: &str) {
+    add_account_with(s, profile, name, user, password, &[]);
+}
+
+/// `add_account` with more flags (`--sender-name`, `--identity`…).
+fn add_account_with(s: &MailServers, profile: &Path, name: &str, user: &User, password: &str, more: &[&str]) {
     let (imaps, sub) = (s.imaps_port().to_string(), s.submission_port().to_string());
     let args = [
         "account",
@@ -54,6 +59,7 @@ fn add_account(s: &MailServers, profile: &Path, name: &str, user: &User, passwor
         s.ca_path().to_str().unwrap(),
         "--password-stdin",
     ];
+    let args: Vec<&str> = args.iter().chain(more).copied().collect();
     let out = tidings(profile, &args, Some(format!("{password}\n").as_bytes()));
     assert!(out.status.success(), "{}", text(&out));
 }
@@ -136,6 +142,77 @@ async fn a_quick_message_with_an_attachment_is_sent_and_filed() {
     let out = tidings(&profile, &["send", "--account", "cli-quick"], None);
     assert!(out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("Outbox of cli-quick is empty"), "{}", text(&out));
+}
+
+#[tokio::test]
+async fn a_quick_message_goes_out_from_the_chosen_identity_with_its_name() {
+    need_keyring();
+    let s = servers();
+    let (alice, bob) = (s.user("alice"), s.user("bob"));
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("profile");
+    let more = [
+        "--sender-name",
+        "Alice Example",
+        "--identity",
+        "Sales <sales@example.test>",
+        "--identity",
+        "help@example.test",
+    ];
+    add_account_with(&s, &profile, "cli-ident", alice, &alice.password, &more);
+    let send = |from: Option<&str>, subject: &str| {
+        let mut args = vec![
+            "send",
+            "--account",
+            "cli-ident",
+            "--to",
+            "bob@example.test",
+            "--subject",
+            subject,
+            "--json",
+        ];
+        if let Some(from) = from {
+            args.extend(["--from", from]);
+        }
+        tidings(&profile, &args, None)
+    };
+    for (from, subject) in
+        [(None, "own"), (Some("SALES@example.test"), "sales"), (Some("help@example.test"), "help")]
+    {
+        let out = send(from, subject);
+        assert!(out.status.success(), "{}", text(&out));
+    }
+    // Not one of the account's addresses: refused before anything is queued.
+    let out = send(Some("boss@example.test"), "nope");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert_eq!(json(&out)["error"]["kind"], "config");
+    let said = json(&out)["error"]["message"].as_str().unwrap().to_string();
+    assert!(said.contains("boss@example.test") && said.contains("sales@example.test"), "{said}");
+
+    assert_eq!(wait_for(&s, bob, "INBOX", 3), 3);
+    let mut froms: Vec<(String, String)> = fetch(&s, bob, "INBOX")
+        .await
+        .iter()
+        .map(|raw| {
+            let m = mail_parser::MessageParser::new().parse(raw).unwrap();
+            let from = m.from().and_then(|a| a.first()).unwrap();
+            let shown = format!("{} <{}>", from.name().unwrap_or(""), from.address().unwrap_or(""));
+            (m.subject().unwrap_or("").to_string(), shown)
+        })
+        .collect();
+    froms.sort();
+    assert_eq!(
+        froms,
+        [
+            ("help".to_string(), "Alice Example <help@example.test>".to_string()),
+            ("own".to_string(), "Alice Example <alice@example.test>".to_string()),
+            ("sales".to_string(), "Sales <sales@example.test>".to_string()),
+        ]
+    );
+    // The account list shows them (JSON: the account as saved).
+    let out = tidings(&profile, &["account", "list", "--json"], None);
+    let listed = text(&out);
+    assert!(listed.contains("Alice Example") && listed.contains("sales@example.test"), "{listed}");
 }
 
 #[tokio::test]

@@ -37,6 +37,8 @@ fn account(name: &str) -> Account {
         trust: Trust::default(),
     };
     Account {
+        sender_name: None,
+        identities: Vec::new(),
         id: String::new(),
         name: name.into(),
         email: "alice@example.test".into(),

@@ -22,9 +22,9 @@ use iced_test::selector::id;
 use tidings::app::{App, Message, Screen};
 use tidings::screen::composer::{self, Composer, Field};
 use tidings::screen::{accounts, mailbox};
-use tidings_mail::account::{Account, AuthMethod, Incoming, SecretRole, Security, Server, Trust};
+use tidings_mail::account::{Account, AuthMethod, Identity, Incoming, SecretRole, Security, Server, Trust};
 use tidings_mail::check::Passwords;
-use tidings_mail::compose::{Drafts, Original};
+use tidings_mail::compose::{Address, Drafts, Original};
 use tidings_mail::config::Config;
 use tidings_mail::net::Transcript;
 use tidings_mail::profile::Profile;
@@ -47,6 +47,8 @@ fn account(name: &str, email: &str, host: &str, imap: u16, smtp: u16, ca: Option
         trust: Trust { ca_file: ca.map(Path::to_path_buf), ..Trust::default() },
     };
     Account {
+        sender_name: None,
+        identities: Vec::new(),
         id: String::new(),
         name: name.into(),
         email: email.into(),
@@ -211,6 +213,75 @@ fn reply_prefills_recipients_subject_and_quote() {
     settle(&mut app, vec![Message::Composer(composer::Message::Close)]);
     click(&mut app, mailbox::id::WRITE);
     assert_eq!((composer(&app).to(), composer(&app).subject()), ("", ""));
+}
+
+#[test]
+fn identities_are_offered_in_from_and_a_reply_goes_out_from_the_address_it_was_sent_to() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = profile_with_a_message(dir.path());
+    let mut acc = account("Work", "alice@example.test", "127.0.0.1", 1, 1, None);
+    acc.sender_name = Some("Alice Example".into());
+    acc.identities = vec![
+        Identity { name: None, email: "sales@example.test".into() },
+        Identity { name: Some("Work desk".into()), email: "work@example.test".into() },
+    ];
+    let mut config = Config::default();
+    config.add_account(acc).unwrap();
+    let mut app = App::with_config(profile.clone(), Secrets::in_memory(), config);
+    open_mailbox(&mut app, "work");
+
+    // A new message: the account's own address, with the person's name; every identity
+    // offered, a nameless one with the person's name.
+    press(&mut app, "n", Modifiers::CTRL);
+    let offered: Vec<String> = composer(&app).senders().iter().map(ToString::to_string).collect();
+    assert_eq!(
+        offered,
+        [
+            "Work — Alice Example <alice@example.test>",
+            "Work — Alice Example <sales@example.test>",
+            "Work — Work desk <work@example.test>",
+        ]
+    );
+    assert_eq!(composer(&app).from().address, Address::new(Some("Alice Example"), "alice@example.test"));
+    let sales = composer(&app).senders()[1].clone();
+    settle(&mut app, vec![Message::Composer(composer::Message::FromSelected(sales))]);
+    type_into(&mut app, composer::id::TO, "bob@example.test");
+    type_into(&mut app, composer::id::SUBJECT, "From sales");
+    settle(&mut app, vec![Message::Composer(composer::Message::Send)]);
+    assert!(app.composer().is_none(), "queued");
+
+    // Dave wrote to work@example.test: a reply to all goes out from that identity, and
+    // none of our addresses is among its recipients.
+    click(&mut app, &mailbox::id::row(1));
+    press(&mut app, "R", Modifiers::CTRL | Modifiers::SHIFT);
+    let c = composer(&app);
+    assert_eq!(c.from().address, Address::new(Some("Work desk"), "work@example.test"));
+    assert_eq!(
+        (c.to(), c.cc()),
+        ("Dave Null <dave@example.com>", "Erin <erin@example.test>, frank@example.test")
+    );
+    settle(&mut app, vec![Message::Composer(composer::Message::Send)]);
+    assert!(app.composer().is_none(), "queued");
+
+    // What the Outbox holds to send: the From headers as chosen.
+    let store = Store::open(composer::store_path(&profile)).unwrap();
+    let mut froms: Vec<(String, String)> = store
+        .outbox_list(None)
+        .unwrap()
+        .iter()
+        .map(|item| {
+            let o = Original::parse(&store.outbox_raw(item.id).unwrap().unwrap()).unwrap();
+            (o.subject, o.from[0].to_string())
+        })
+        .collect();
+    froms.sort();
+    assert_eq!(
+        froms,
+        [
+            ("From sales".to_string(), "Alice Example <sales@example.test>".to_string()),
+            ("Re: Meeting notes".to_string(), "Work desk <work@example.test>".to_string()),
+        ]
+    );
 }
 
 #[test]

@@ -96,6 +96,8 @@ fn account() -> Account {
         trust: Trust::default(),
     };
     Account {
+        sender_name: None,
+        identities: Vec::new(),
         id: String::new(),
         name: "Work".into(),
         email: "alice@example.test".into(),

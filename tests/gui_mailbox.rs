@@ -190,6 +190,8 @@ fn account_for(host: &str, port: u16, user: &str, ca_file: Option<&Path>) -> Acc
         trust: Trust { ca_file: ca_file.map(Path::to_path_buf), ..Trust::default() },
     };
     Account {
+        sender_name: None,
+        identities: Vec::new(),
         id: String::new(),
         name: "Work".into(),
         email: "work@example.test".into(),

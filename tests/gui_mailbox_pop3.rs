@@ -53,6 +53,8 @@ fn pop3_account(name: &str, servers: &MailServers, user: &User, headers_only: bo
         trust: Trust { ca_file: Some(servers.ca_path().to_path_buf()), ..Trust::default() },
     };
     let mut account = Account {
+        sender_name: None,
+        identities: Vec::new(),
         id: String::new(),
         name: name.into(),
         email: user.email.clone(),

@@ -45,6 +45,8 @@ fn account(s: &MailServers, user: &User) -> Account {
         trust: Trust { ca_file: Some(s.ca_path().to_path_buf()), pinned_sha256: None },
     };
     Account {
+        sender_name: None,
+        identities: Vec::new(),
         id: "work".into(),
         name: "Work".into(),
         email: user.email.clone(),

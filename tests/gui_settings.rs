@@ -18,9 +18,10 @@ use helpers::*;
 use iced::theme::Mode;
 
 use tidings::app::{App, Message, Screen};
+use tidings::screen::settings::identities;
 use tidings::screen::settings::{self, Settings};
 use tidings::screen::{accounts, wizard};
-use tidings_mail::account::{Account, AuthMethod, Incoming, SecretRole, Security, Server, Trust};
+use tidings_mail::account::{Account, AuthMethod, Identity, Incoming, SecretRole, Security, Server, Trust};
 use tidings_mail::config::Config;
 use tidings_mail::net::Transcript;
 use tidings_mail::options::{BodyFormat, IdleFolders, MinTls, Pop3Options, ReceiptPolicy};
@@ -43,6 +44,8 @@ fn account(name: &str, protocol: Incoming) -> Account {
         Incoming::Pop3 => server("pop.example.test", 995, Security::Implicit),
     };
     Account {
+        sender_name: None,
+        identities: Vec::new(),
         id: String::new(),
         name: name.into(),
         email: "alice@example.test".into(),
@@ -131,6 +134,49 @@ fn options_changed_and_saved_are_read_back_from_the_config_file() {
     click(&mut app, accounts::settings_id("work"));
     assert_eq!(settings(&app).options().options, o);
     assert_eq!(value(&app, wizard::id::NAME), "Office");
+}
+
+#[test]
+fn your_name_and_other_addresses_are_saved_and_read_back_from_the_config_file() {
+    let (_dir, profile, secrets, config) = profile_with(vec![account("Work", Incoming::Imap)]);
+    let mut app = open(profile.clone(), secrets, config, "work");
+    assert!(shows(&app, "None: messages go out from the account's address only."));
+    replace(&mut app, settings::id::SENDER_NAME, "Alice Example");
+    click(&mut app, settings::id::ADD_IDENTITY);
+    click(&mut app, settings::id::ADD_IDENTITY);
+    click(&mut app, settings::id::ADD_IDENTITY);
+    type_into(&mut app, &identities::name_id(0), 0, "Sales");
+    type_into(&mut app, &identities::email_id(0), 0, "sales");
+    type_into(&mut app, &identities::email_id(1), 0, "help@example.test");
+
+    // Not an address: shown on its row, nothing saved.
+    click(&mut app, settings::id::SAVE);
+    assert!(matches!(app.screen(), Screen::Settings(_)), "still editing");
+    assert!(shows(&app, "Enter an address like sales@example.com."));
+    let on_disk = &Config::load(&profile).unwrap().accounts[0];
+    assert!(on_disk.sender_name.is_none() && on_disk.identities.is_empty(), "nothing saved");
+    // Fixed as it is typed; the blank third row is dropped.
+    type_into(&mut app, &identities::email_id(0), 0, "@example.test");
+    assert!(!shows(&app, "Enter an address like sales@example.com."));
+    click(&mut app, settings::id::SAVE);
+    assert!(matches!(app.screen(), Screen::Accounts(_)));
+    let sales = Identity { name: Some("Sales".into()), email: "sales@example.test".into() };
+    let help = Identity { name: None, email: "help@example.test".into() };
+    let saved = &Config::load(&profile).unwrap().accounts[0];
+    assert_eq!(saved.sender_name.as_deref(), Some("Alice Example"));
+    assert_eq!(saved.identities, [sales.clone(), help.clone()]);
+
+    // Opened again it shows them; saving something else keeps them; a row removed goes.
+    click(&mut app, accounts::settings_id("work"));
+    assert_eq!(value(&app, settings::id::SENDER_NAME), "Alice Example");
+    assert_eq!(value(&app, &identities::email_id(1)), "help@example.test");
+    click(&mut app, settings::id::LOG_TRANSCRIPT);
+    click(&mut app, settings::id::SAVE);
+    assert_eq!(Config::load(&profile).unwrap().accounts[0].identities, [sales, help.clone()]);
+    click(&mut app, accounts::settings_id("work"));
+    click(&mut app, identities::remove_id(0));
+    click(&mut app, settings::id::SAVE);
+    assert_eq!(Config::load(&profile).unwrap().accounts[0].identities, [help]);
 }
 
 #[test]
@@ -302,16 +348,26 @@ fn snapshots_of_the_settings() {
     // A profile that is never touched: the paths in the removal question stay the same.
     let mut config = Config::default();
     config.add_account(account("Work", Incoming::Imap)).unwrap();
-    config.add_account(account("Home", Incoming::Pop3)).unwrap();
+    let mut home = account("Home", Incoming::Pop3);
+    home.sender_name = Some("Alice Example".into());
+    home.identities = vec![
+        Identity { name: Some("Alice at home".into()), email: "alice@home.example".into() },
+        Identity { name: None, email: "not-an-address".into() },
+    ];
+    // Written straight into the config (the settings would refuse the second address).
+    config.accounts.push(Account { id: "home".into(), ..home });
     let profile = Profile::at("/home/alice/.tidings-example");
     let app = open(profile.clone(), Secrets::in_memory(), config.clone(), "work");
-    assert_snapshot(&mut sized(&app, 1750.0), &app.theme(), "settings-light");
+    assert_snapshot(&mut sized(&app, 2000.0), &app.theme(), "settings-light");
 
     let mut app = open(profile, Secrets::in_memory(), config, "home");
     replace(&mut app, settings::id::EVERY_MINUTES, "2");
     click(&mut app, settings::id::DELETE_AFTER);
+    // Saving shows what to fix: the address that is not one.
+    click(&mut app, settings::id::SAVE);
+    assert!(shows(&app, "Enter an address like sales@example.com."));
     let _ = app.update(Message::SystemTheme(Mode::Dark));
-    assert_snapshot(&mut sized(&app, 2000.0), &app.theme(), "settings-pop3-dark");
+    assert_snapshot(&mut sized(&app, 2250.0), &app.theme(), "settings-pop3-dark");
 
     let _ = app.update(Message::SystemTheme(Mode::Light));
     click(&mut app, settings::id::REMOVE);

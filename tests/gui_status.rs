@@ -53,6 +53,8 @@ fn account(id: &str, name: &str, incoming: Incoming) -> Account {
         trust: Trust::default(),
     };
     Account {
+        sender_name: None,
+        identities: Vec::new(),
         id: id.into(),
         name: name.into(),
         email: format!("{id}@example.test"),

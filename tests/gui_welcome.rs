@@ -32,6 +32,8 @@ fn account(name: &str, email: &str) -> Account {
         trust: Trust::default(),
     };
     Account {
+        sender_name: None,
+        identities: Vec::new(),
         id: String::new(),
         name: name.into(),
         email: email.into(),

@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand, ValueEnum};
-use tidings_mail::account::{Account, AuthMethod, Incoming, Protocol, SecretRole, Security, Server, Trust};
+use tidings_mail::account::{
+    Account, AuthMethod, Identity, Incoming, Protocol, SecretRole, Security, Server, Trust,
+};
 use tidings_mail::check::{AccountCheck, Passwords, ServerCheck, check_account};
 use tidings_mail::config::Config;
 use tidings_mail::net::Fingerprint;
@@ -74,6 +76,13 @@ pub struct AddArgs {
     name: String,
     #[arg(long)]
     email: String,
+    /// Your name, as others see it in From ("Alice Example").
+    #[arg(long, value_name = "NAME")]
+    sender_name: Option<String>,
+    /// Another address this account sends as: "sales@example.org" or "Sales <sales@…>";
+    /// repeatable.
+    #[arg(long, value_name = "ADDRESS")]
+    identity: Vec<String>,
     #[arg(long, value_enum, default_value = "imap")]
     incoming: IncomingArg,
     /// Incoming server host name.
@@ -164,7 +173,14 @@ fn build_account(a: &AddArgs) -> Result<Account, Error> {
         p.as_deref().map(|p| Fingerprint::parse(p).map(|f| f.hex())).transpose()
     };
     let user = a.user.clone().unwrap_or_else(|| a.email.clone());
+    let mut identities = Vec::new();
+    for text in &a.identity {
+        let parsed = tidings_mail::compose::Address::parse(text)?;
+        identities.push(Identity { name: parsed.name, email: parsed.email });
+    }
     Ok(Account {
+        sender_name: a.sender_name.clone().filter(|n| !n.trim().is_empty()),
+        identities,
         id: String::new(),
         name: a.name.clone(),
         email: a.email.clone(),

@@ -47,6 +47,10 @@ pub struct SendArgs {
     /// Attach a file; repeatable.
     #[arg(long, value_name = "FILE")]
     attach: Vec<PathBuf>,
+    /// Send a quick message from another of the account's addresses (an identity set in its
+    /// settings); default: the account's own.
+    #[arg(long, value_name = "ADDRESS")]
+    from: Option<String>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -99,9 +103,9 @@ fn message(args: &SendArgs, account: &Account) -> Result<Option<Outgoing>, Error
         || args.body.is_some()
         || !args.attach.is_empty();
     if let Some(path) = &args.file {
-        if quick {
+        if quick || args.from.is_some() {
             return Err(Error::config(
-                "give either a message file or --to/--cc/--bcc/--subject/--body/--attach, not both",
+                "give either a message file or --from/--to/--cc/--bcc/--subject/--body/--attach, not both",
             ));
         }
         let raw = if path.as_os_str() == "-" {
@@ -131,7 +135,7 @@ fn message(args: &SendArgs, account: &Account) -> Result<Option<Outgoing>, Error
         attachments.push(Attachment::from_path(path)?);
     }
     let msg = NewMessage {
-        from: Address::email(&account.email),
+        from: sender(account, args.from.as_deref())?,
         to: list(&args.to)?,
         cc: list(&args.cc)?,
         bcc: list(&args.bcc)?,
@@ -141,6 +145,26 @@ fn message(args: &SendArgs, account: &Account) -> Result<Option<Outgoing>, Error
         ..NewMessage::default()
     };
     Ok(Some(compose::build(&msg)?.into()))
+}
+
+/// The From of a quick message: the account's own address, or the identity `wanted`, with
+/// its name.
+fn sender(account: &Account, wanted: Option<&str>) -> Result<Address, Error> {
+    let senders = account.senders();
+    let chosen = match wanted {
+        None => senders.first(),
+        Some(w) => senders.iter().find(|i| i.email.eq_ignore_ascii_case(w.trim())),
+    };
+    let Some(i) = chosen else {
+        let known: Vec<&str> = senders.iter().map(|i| i.email.as_str()).collect();
+        return Err(Error::config(format!(
+            "\"{}\" is not one of the addresses of account \"{}\" ({}); add it under other addresses in the account's settings",
+            wanted.unwrap_or_default(),
+            account.name,
+            known.join(", ")
+        )));
+    };
+    Ok(Address::new(i.name.as_deref(), &i.email))
 }
 
 fn run_inner(args: SendArgs, profile: &Profile, out: &Out) -> Result<ExitCode, Error> {

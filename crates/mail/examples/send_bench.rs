@@ -39,6 +39,8 @@ fn account(s: &MailServers, u: &User) -> Account {
         trust: Trust { ca_file: Some(s.ca_path().to_path_buf()), pinned_sha256: None },
     };
     Account {
+        sender_name: None,
+        identities: Vec::new(),
         id: "bench".into(),
         name: "bench".into(),
         email: u.email.clone(),

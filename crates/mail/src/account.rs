@@ -160,9 +160,40 @@ pub struct Account {
     /// When to check, IDLE, POP3 options, body format, receipts, minimum TLS…
     #[serde(default)]
     pub options: crate::options::Options,
+    /// The person's name in From ("Alice Example"); [`Account::name`] is only a label.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sender_name: Option<String>,
+    /// Other addresses this account sends as (aliases), each with its own name or none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub identities: Vec<Identity>,
+}
+
+/// An address the user sends as, besides the account's own.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Identity {
+    /// The name shown in From; none: the account's [`Account::sender_name`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub email: String,
 }
 
 impl Account {
+    /// Every From this account offers: its own address first, then its identities. A
+    /// blank name is none; an identity without a name takes the account's.
+    pub fn senders(&self) -> Vec<Identity> {
+        let clean =
+            |n: &Option<String>| n.as_deref().map(str::trim).filter(|n| !n.is_empty()).map(str::to_string);
+        let own_name = clean(&self.sender_name);
+        let mut out = vec![Identity { name: own_name.clone(), email: self.email.trim().to_string() }];
+        for i in &self.identities {
+            out.push(Identity {
+                name: clean(&i.name).or_else(|| own_name.clone()),
+                email: i.email.trim().to_string(),
+            });
+        }
+        out
+    }
+
     /// Which keyring entry holds the password for `role`.
     pub fn secret_role_for(&self, role: SecretRole) -> SecretRole {
         match role {
@@ -178,6 +209,17 @@ impl Account {
         }
         if !self.email.contains('@') {
             return Err(Error::config(format!("\"{}\" is not an email address", self.email)));
+        }
+        for i in &self.identities {
+            let email = i.email.trim();
+            if email.is_empty() {
+                return Err(Error::config("one of the other addresses is empty: fill it in or remove it"));
+            }
+            if !email.contains('@') || email.contains(char::is_whitespace) {
+                return Err(Error::config(format!(
+                    "\"{email}\" (under other addresses) is not an email address"
+                )));
+            }
         }
         for (what, s) in [("incoming", &self.incoming), ("outgoing", &self.outgoing)] {
             if s.host.trim().is_empty() {
@@ -222,6 +264,77 @@ mod tests {
         assert_eq!(Protocol::Pop3.default_port(Security::None), 110);
         assert_eq!(Protocol::Smtp.default_port(Security::StartTls), 587);
         assert_eq!(Protocol::Smtp.default_port(Security::Implicit), 465);
+    }
+
+    fn account() -> Account {
+        toml::from_str(
+            r#"
+            id = "work"
+            name = "Work"
+            email = "alice@example.test"
+            incoming_protocol = "imap"
+            [incoming]
+            host = "imap.example.test"
+            port = 993
+            security = "implicit"
+            user = "alice"
+            [outgoing]
+            host = "smtp.example.test"
+            port = 587
+            security = "starttls"
+            user = "alice"
+            "#,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn an_account_saved_before_identities_loads_with_its_address_only() {
+        let a = account();
+        assert_eq!(a.sender_name, None);
+        assert!(a.identities.is_empty());
+        assert_eq!(a.senders(), [Identity { name: None, email: "alice@example.test".into() }]);
+        // Written back, it does not grow empty fields.
+        let text = toml::to_string(&a).unwrap();
+        assert!(!text.contains("sender_name") && !text.contains("identities"), "{text}");
+    }
+
+    #[test]
+    fn senders_put_the_account_first_and_lend_its_name_to_nameless_identities() {
+        let mut a = account();
+        a.sender_name = Some(" Alice Example ".into());
+        a.identities = vec![
+            Identity { name: None, email: "sales@example.test".into() },
+            Identity { name: Some("Help Desk".into()), email: " help@example.test ".into() },
+            Identity { name: Some("  ".into()), email: "a@example.test".into() },
+        ];
+        let named = |name: &str, email: &str| Identity { name: Some(name.into()), email: email.into() };
+        assert_eq!(
+            a.senders(),
+            [
+                named("Alice Example", "alice@example.test"),
+                named("Alice Example", "sales@example.test"),
+                named("Help Desk", "help@example.test"),
+                named("Alice Example", "a@example.test"),
+            ]
+        );
+        let back: Account = toml::from_str(&toml::to_string(&a).unwrap()).unwrap();
+        assert_eq!(back, a);
+        a.validate().unwrap();
+    }
+
+    #[test]
+    fn an_identity_that_is_not_an_address_is_refused() {
+        let mut a = account();
+        a.identities = vec![Identity { name: Some("Sales".into()), email: "sales".into() }];
+        let e = a.validate().unwrap_err();
+        assert!(
+            e.message().contains("\"sales\"") && e.message().contains("other addresses"),
+            "{}",
+            e.message()
+        );
+        a.identities = vec![Identity { name: None, email: " ".into() }];
+        assert!(a.validate().unwrap_err().message().contains("empty"));
     }
 
     #[test]

@@ -137,6 +137,8 @@ mod tests {
             trust: Trust::default(),
         };
         Account {
+            sender_name: None,
+            identities: Vec::new(),
             id: String::new(),
             name: name.into(),
             email: "alice@example.test".into(),

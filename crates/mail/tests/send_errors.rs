@@ -33,6 +33,8 @@ fn plain_account(port: u16, security: Security) -> Account {
         trust: Trust::default(),
     };
     Account {
+        sender_name: None,
+        identities: Vec::new(),
         id: "script".into(),
         name: "script".into(),
         email: "alice@example.test".into(),

@@ -105,9 +105,10 @@ pub struct Context {
     pub secrets: Secrets,
 }
 
-/// The account shown in the From picker: its label to choose by, and the address the
-/// message goes out from. The account's name is a label ("Work"), not the person's: it never
-/// goes into the From header.
+/// One choice of the From picker: an account's own address or one of its identities, with
+/// the account's label to choose by. The account's name is a label ("Work"), not the
+/// person's: it never goes into the From header; the sender's name (the account's "Your
+/// name", or the identity's) does.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sender {
     pub account: String,
@@ -237,10 +238,12 @@ impl Composer {
         let senders: Vec<Sender> = context
             .accounts
             .iter()
-            .map(|a| Sender {
-                account: a.id.clone(),
-                label: a.name.clone(),
-                address: Address::new(None, &a.email),
+            .flat_map(|a| {
+                a.senders().into_iter().map(|i| Sender {
+                    account: a.id.clone(),
+                    label: a.name.clone(),
+                    address: Address::new(i.name.as_deref(), &i.email),
+                })
             })
             .collect();
         let from = senders
@@ -254,13 +257,17 @@ impl Composer {
                 address: Address::default(),
             });
         let draft_id = Draft::new(&from.account, from.address.clone()).id;
-        let own: Vec<String> = context.accounts.iter().map(|a| a.email.clone()).collect();
+        // Every address of ours (all accounts, all identities): left out of a reply to all.
+        let own: Vec<String> = senders.iter().map(|s| s.address.email.clone()).collect();
+        // The identities of the account answering: the one the original was sent to is used.
+        let identities: Vec<Address> =
+            senders.iter().filter(|s| s.account == from.account).map(|s| s.address.clone()).collect();
         let drafts = Drafts::new(&context.profile);
         let store_path = store_path(&context.profile);
         let task = match (request.kind, request.original) {
             (Kind::New, _) | (_, None) => Task::perform(work::list_drafts(drafts), Message::DraftsListed),
             (kind, Some((folder, uid))) => Task::perform(
-                work::prepare(store_path, (folder, uid), kind, from.address.clone(), own),
+                work::prepare(store_path, (folder, uid), kind, identities, own),
                 Message::Prepared,
             ),
         };
@@ -324,6 +331,11 @@ impl Composer {
     }
     pub fn from(&self) -> &Sender {
         &self.from
+    }
+
+    /// What the From picker offers: every account's own address and identities.
+    pub fn senders(&self) -> &[Sender] {
+        &self.senders
     }
     pub fn draft_id(&self) -> &str {
         &self.draft_id
@@ -487,7 +499,14 @@ impl Composer {
         self.attach_rev += 1;
         self.in_reply_to = draft.in_reply_to.clone();
         self.references = draft.references.clone();
-        if let Some(sender) = self.senders.iter().find(|s| s.account == draft.account) {
+        // The identity with that address, else the account with the draft's address (an
+        // identity removed since keeps its address in its old drafts).
+        let same = |s: &&Sender| {
+            s.account == draft.account && s.address.email.eq_ignore_ascii_case(&draft.from.email)
+        };
+        if let Some(sender) = self.senders.iter().find(same) {
+            self.from = sender.clone();
+        } else if let Some(sender) = self.senders.iter().find(|s| s.account == draft.account) {
             self.from = Sender { address: draft.from.clone(), ..sender.clone() };
         }
     }

@@ -30,13 +30,15 @@ async fn blocking<T: Send + 'static>(
     })
 }
 
-/// The prepared reply or forward of a stored message. `own`: every address of ours (all
-/// accounts), left out of a reply to all.
+/// The prepared reply or forward of a stored message. `identities`: the answering
+/// account's From addresses, its own first; the one the original was sent to (To or Cc) is
+/// the new message's From. `own`: every address of ours (all accounts), left out of a reply
+/// to all.
 pub async fn prepare(
     store_path: PathBuf,
     (folder, uid): (FolderId, u32),
     kind: ComposeKind,
-    from: compose::Address,
+    identities: Vec<compose::Address>,
     own: Vec<String>,
 ) -> Result<NewMessage, Error> {
     blocking(move || {
@@ -51,6 +53,7 @@ pub async fn prepare(
             )
         })?;
         let original = Original::parse(&raw)?;
+        let from = original.addressed_to(&identities).or(identities.first()).cloned().unwrap_or_default();
         Ok(match kind {
             ComposeKind::Reply => compose::reply(&original, ReplyKind::Sender, &from, &own),
             ComposeKind::ReplyAll => compose::reply(&original, ReplyKind::All, &from, &own),

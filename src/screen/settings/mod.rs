@@ -9,6 +9,7 @@
 //! [`Action::Preview`]; the app runs [`preview::run`] and hands the plan back as
 //! [`Message::Previewed`].
 
+pub mod identities;
 mod options;
 pub mod preview;
 pub mod store;
@@ -22,6 +23,7 @@ use tidings_mail::error::Error;
 
 use crate::screen::wizard::{Errors, Form, ServerEdit};
 
+pub use identities::{IdentitiesForm, IdentityEdit, IdentityErrors};
 pub use options::{DEFAULT_SKIP_KB, OptionEdit, OptionErrors, OptionsForm};
 
 /// Widget ids of the settings' own controls (the form's fields keep the wizard's ids,
@@ -59,6 +61,12 @@ pub mod id {
     pub const NOTIFY: &str = "settings-notify";
     pub const LOG_TRANSCRIPT: &str = "settings-log-transcript";
     pub const PREVIEW: &str = "settings-preview";
+    pub const SENDER_NAME: &str = "settings-sender-name";
+    pub const ADD_IDENTITY: &str = "settings-add-identity";
+    /// Prefixes of each other address's fields (`…-0`, `…-1`: see [`super::identities`]).
+    pub const IDENTITY_NAME: &str = "settings-identity-name";
+    pub const IDENTITY_EMAIL: &str = "settings-identity-email";
+    pub const IDENTITY_REMOVE: &str = "settings-identity-remove";
     /// The scrollable page.
     pub const PAGE: &str = "settings-page";
 }
@@ -77,6 +85,7 @@ pub enum Message {
     Incoming(ServerEdit),
     Outgoing(ServerEdit),
     Option(OptionEdit),
+    Identity(IdentityEdit),
     LogTranscript(bool),
     Save,
     Back,
@@ -106,6 +115,9 @@ pub enum Action {
     Preview(Box<preview::Request>),
 }
 
+/// What to fix on each part of the page: the form's cards, the options, the other addresses.
+type AllErrors = (Box<Errors>, OptionErrors, IdentityErrors);
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Stage {
     Editing,
@@ -126,11 +138,12 @@ pub struct Settings {
     paths: Paths,
     form: Form,
     options: OptionsForm,
+    identities: IdentitiesForm,
     log_transcript: bool,
     /// The global switch (the config's `notifications`): off, the per-account one says so.
     notifications: bool,
     /// Shown once the person tried to save, then kept up to date.
-    errors: Option<(Box<Errors>, OptionErrors)>,
+    errors: Option<AllErrors>,
     /// Why the last save or removal failed.
     failure: Option<String>,
     stage: Stage,
@@ -145,6 +158,7 @@ impl Settings {
             notifications,
             form: Form::from_account(account),
             options: OptionsForm::new(account.options),
+            identities: IdentitiesForm::new(account),
             log_transcript: account.log_transcript,
             account: account.clone(),
             paths,
@@ -166,6 +180,10 @@ impl Settings {
 
     pub fn options(&self) -> &OptionsForm {
         &self.options
+    }
+
+    pub fn identities(&self) -> &IdentitiesForm {
+        &self.identities
     }
 
     /// The preview of the next POP3 receive.
@@ -192,6 +210,7 @@ impl Settings {
             Message::Incoming(edit) => self.edit(|s| s.form.edit_incoming(edit)),
             Message::Outgoing(edit) => self.edit(|s| s.form.edit_outgoing(edit)),
             Message::Option(edit) => self.edit(|s| s.options.edit(edit)),
+            Message::Identity(edit) => self.edit(|s| s.identities.edit(edit)),
             Message::LogTranscript(on) => self.edit(|s| s.log_transcript = on),
             Message::Save => self.save(),
             Message::Back if !self.is_busy() => Action::Back,
@@ -250,16 +269,23 @@ impl Settings {
     }
 
     /// The edited account and the new password, or what to fix.
-    fn check(&self) -> Result<(Account, Option<String>), (Box<Errors>, OptionErrors)> {
+    fn check(&self) -> Result<(Account, Option<String>), AllErrors> {
         let form = self.form.validate_edit(&self.account);
         let options = self.options.validate();
-        match (form, options) {
-            (Ok((mut account, password)), Ok(options)) => {
+        let identities = self.identities.validate(&self.form.email);
+        match (form, options, identities) {
+            (Ok((mut account, password)), Ok(options), Ok((sender_name, identities))) => {
                 account.options = options;
                 account.log_transcript = self.log_transcript;
+                account.sender_name = sender_name;
+                account.identities = identities;
                 Ok((account, password))
             }
-            (form, options) => Err((form.err().unwrap_or_default(), options.err().unwrap_or_default())),
+            (form, options, identities) => Err((
+                form.err().unwrap_or_default(),
+                options.err().unwrap_or_default(),
+                identities.err().unwrap_or_default(),
+            )),
         }
     }
 
@@ -321,6 +347,7 @@ impl fmt::Debug for Message {
             Message::Incoming(edit) => f.debug_tuple("Incoming").field(edit).finish(),
             Message::Outgoing(edit) => f.debug_tuple("Outgoing").field(edit).finish(),
             Message::Option(edit) => f.debug_tuple("Option").field(edit).finish(),
+            Message::Identity(edit) => f.debug_tuple("Identity").field(edit).finish(),
             Message::LogTranscript(on) => f.debug_tuple("LogTranscript").field(on).finish(),
             Message::Save => f.write_str("Save"),
             Message::Back => f.write_str("Back"),

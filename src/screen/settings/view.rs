@@ -50,7 +50,7 @@ impl Settings {
         if matches!(self.stage, Stage::ConfirmRemove | Stage::Removing) {
             return self.confirm_remove();
         }
-        let (errors, option_errors) = self.errors.clone().unwrap_or_default();
+        let (errors, option_errors, identity_errors) = self.errors.clone().unwrap_or_default();
         let editable = self.stage == Stage::Editing;
         let form = &self.form;
 
@@ -120,6 +120,7 @@ impl Settings {
         let content = column![
             header,
             account,
+            super::identities::view(&self.identities, &form.name, &identity_errors, editable),
             row![incoming, outgoing].spacing(16),
             self.checking(editable, &option_errors)
         ]

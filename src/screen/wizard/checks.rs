@@ -451,6 +451,8 @@ mod tests {
     #[test]
     fn stopping_leaves_the_unfinished_rows_not_run() {
         let account = Account {
+            sender_name: None,
+            identities: Vec::new(),
             id: "a".into(),
             name: "A".into(),
             email: "a@b.c".into(),

@@ -197,6 +197,9 @@ impl Form {
         account.outgoing_own_password = base.outgoing_own_password;
         account.log_transcript = base.log_transcript;
         account.options = base.options;
+        // Edited on their own card of the settings: kept as they are otherwise.
+        account.sender_name = base.sender_name.clone();
+        account.identities = base.identities.clone();
         Ok((account, password))
     }
 
@@ -214,6 +217,8 @@ impl Form {
             (Some(incoming), Some(outgoing)) if errors.is_empty() => {
                 let name = self.name.trim().to_string();
                 let account = Account {
+                    sender_name: None,
+                    identities: Vec::new(),
                     id: slug(&name),
                     name,
                     email: self.email.trim().to_string(),
@@ -291,7 +296,7 @@ fn server(fields: &ServerFields, errors: &mut ServerErrors) -> Option<Server> {
     })
 }
 
-fn looks_like_email(email: &str) -> bool {
+pub(crate) fn looks_like_email(email: &str) -> bool {
     match email.split_once('@') {
         Some((local, domain)) => {
             !local.is_empty()

@@ -94,6 +94,14 @@ impl Original {
         })
     }
 
+    /// The first of `ours` (an account's From addresses) the original was sent to, in To
+    /// or Cc (case-insensitive): the identity to answer or forward from.
+    pub fn addressed_to<'a>(&self, ours: &'a [Address]) -> Option<&'a Address> {
+        let sent_to =
+            |email: &str| self.to.iter().chain(&self.cc).any(|a| a.email.eq_ignore_ascii_case(email));
+        ours.iter().find(|a| sent_to(&a.email))
+    }
+
     /// "Bob Smith" (or the address when there is no name): who wrote it, for the quote line.
     pub fn sender_label(&self) -> String {
         self.from.first().map(|a| a.label().to_string()).unwrap_or_else(|| "someone".to_string())

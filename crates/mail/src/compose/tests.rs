@@ -215,6 +215,18 @@ fn reply_all_leaves_out_our_own_addresses_and_duplicates() {
 }
 
 #[test]
+fn the_identity_a_message_was_sent_to_is_found_in_to_or_cc() {
+    let raw = "From: bob@example.test\r\nTo: Team <team@example.test>\r\nCc: SALES@Example.test\r\nSubject: x\r\n\r\nx\r\n";
+    let original = Original::parse(raw.as_bytes()).unwrap();
+    let main = Address::new(Some("Alice"), "alice@example.test");
+    let sales = Address::new(Some("Sales"), "sales@example.test");
+    let help = Address::email("help@example.test");
+    let ours = [main.clone(), help.clone(), sales.clone()];
+    assert_eq!(original.addressed_to(&ours), Some(&sales));
+    assert_eq!(original.addressed_to(&[main, help]), None);
+}
+
+#[test]
 fn replying_to_our_own_message_goes_to_its_recipients() {
     let raw = "From: Alice <alice@example.test>\r\nTo: bob@example.test\r\nCc: carol@example.test\r\nSubject: Plan\r\n\r\nText\r\n";
     let original = Original::parse(raw.as_bytes()).unwrap();

@@ -36,6 +36,8 @@ pub fn account(s: &MailServers, user: &User, protocol: Incoming, port: u16) -> A
         trust: Trust { ca_file: Some(s.ca_path().to_path_buf()), pinned_sha256: None },
     };
     let mut account = Account {
+        sender_name: None,
+        identities: Vec::new(),
         id: user.login.clone(),
         name: format!("{} test", user.login),
         email: user.email.clone(),

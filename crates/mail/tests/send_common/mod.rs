@@ -35,6 +35,8 @@ fn server(host: &str, port: u16, security: Security, user: &str, ca: &Path) -> S
 pub fn account(s: &MailServers, user: &User, security: Security) -> Account {
     let port = if security == Security::Implicit { s.submissions_port() } else { s.submission_port() };
     Account {
+        sender_name: None,
+        identities: Vec::new(),
         id: format!("{}-account", user.login),
         name: user.login.clone(),
         email: user.email.clone(),
