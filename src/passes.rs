@@ -411,6 +411,7 @@ impl Entry {
                 };
                 (Some(Update::Idle(idle)), Effect::None)
             }
+            AccountEvent::IdleStopped => (Some(Update::Idle(Idle::Inactive)), Effect::None),
             AccountEvent::NewMail(_) | AccountEvent::Changed => (None, Effect::News(News::Changed)),
             AccountEvent::NotificationClicked(message) => (None, Effect::Reveal(message)),
             // The status bar stays with the schedule's view; these retry by themselves.

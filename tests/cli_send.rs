@@ -82,13 +82,15 @@ async fn fetch(s: &MailServers, user: &User, folder: &str) -> Vec<Vec<u8>> {
     out
 }
 
+/// Waits for `n` messages in `folder`, then for Postfix's queue to be empty: the count is
+/// final (a doubled message would be delivered or still queued by then).
 fn wait_for(s: &MailServers, user: &User, folder: &str, n: usize) -> usize {
     let deadline = Instant::now() + Duration::from_secs(20);
     while Instant::now() < deadline && s.message_count(user, folder).unwrap_or(0) < n {
         std::thread::sleep(Duration::from_millis(50));
     }
-    std::thread::sleep(Duration::from_millis(500));
-    s.message_count(user, folder).unwrap_or(0)
+    s.wait_queue_empty(Duration::from_secs(20)).unwrap_or_else(|e| panic!("{e}"));
+    s.message_count(user, folder).unwrap_or_else(|e| panic!("cannot count {folder}: {e}"))
 }
 
 #[tokio::test]

@@ -283,6 +283,11 @@ fn the_status_bar_says_what_each_account_is_doing() {
     let idling = "Checked 14:02 · IDLE active since 14:02 · next at 14:12 (UTC)";
     assert_shows(&app, idling);
     assert_snapshot(&mut window(&app), &theme, "status-idle-light");
+    // IDLE turned off in the settings: the bar stops saying it is active.
+    report(&mut app, "work", 2, AccountEvent::IdleStopped);
+    assert_shows(&app, "Checked 14:02 · next at 14:12 (UTC)");
+    report(&mut app, "work", 2, AccountEvent::Idle(idle(IdleMode::Idling, Some(at(2)), None, None)));
+    assert_shows(&app, idling);
 
     // The network goes away: offline, with the reason and the retry counting down.
     report(

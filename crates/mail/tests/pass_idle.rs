@@ -59,7 +59,7 @@ async fn idle_brings_new_mail_between_passes_and_stops_when_turned_off() {
     let mut options = account.options;
     options.idle = false;
     run.commands.send(Command::Options(options)).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    run.wait_for(30, &mut seen, |e| matches!(e, AccountEvent::IdleStopped).then_some(())).await;
     let from = seen.len();
     send_through_postfix(&s, bob, alice, "Fetched when asked").await;
     // Give push time it would have needed (it took well under this above).

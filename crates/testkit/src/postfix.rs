@@ -196,6 +196,27 @@ impl Postfix {
         })
     }
 
+    /// Messages Postfix holds: files under the queues a message passes through (a
+    /// submission has its file in `incoming` from MAIL FROM on; it goes once delivered).
+    pub fn queued(&self) -> usize {
+        fn count(dir: &Path) -> usize {
+            std::fs::read_dir(dir).map_or(0, |entries| {
+                entries
+                    .flatten()
+                    .map(|e| match e.file_type() {
+                        Ok(t) if t.is_dir() => count(&e.path()),
+                        Ok(_) => 1,
+                        Err(_) => 0,
+                    })
+                    .sum()
+            })
+        }
+        ["maildrop", "incoming", "active", "deferred", "hold"]
+            .iter()
+            .map(|q| count(&self.queue_dir.join(q)))
+            .sum()
+    }
+
     pub fn daemon(&mut self) -> &mut Daemon {
         &mut self.daemon
     }

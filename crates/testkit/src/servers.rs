@@ -278,6 +278,29 @@ impl MailServers {
         dovecot::doveadm(&self.tools.doveadm, self.dir.path(), args, None)
     }
 
+    /// Waits until Postfix holds no message (every submission delivered or bounced, none
+    /// half-received): after that, what the mailboxes hold no longer changes by itself.
+    pub fn wait_queue_empty(&self, timeout: Duration) -> Result<(), TestkitError> {
+        let postfix = self
+            .postfix
+            .as_ref()
+            .ok_or_else(|| TestkitError::Environment("Postfix is not running".into()))?;
+        let deadline = Instant::now() + timeout;
+        loop {
+            let left = postfix.queued();
+            if left == 0 {
+                return Ok(());
+            }
+            if Instant::now() >= deadline {
+                return Err(TestkitError::Environment(format!(
+                    "Postfix still holds {left} message(s) after {timeout:?}; its log:\n{}",
+                    tail(&self.postfix_log_path(), LOG_TAIL_LINES)
+                )));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// Number of messages in one of the user's mailboxes (via doveadm).
     pub fn message_count(&self, user: &User, mailbox: &str) -> Result<usize, TestkitError> {
         let args = ["-f", "tab", "mailbox", "status", "-u", &user.login, "messages", mailbox];

@@ -79,6 +79,8 @@ pub enum AccountEvent {
     Sending { done: usize, total: usize },
     /// IDLE push: idling since / connecting / polling / offline with a retry time.
     Idle(IdleState),
+    /// IDLE push was turned off in the options: its connections are closed.
+    IdleStopped,
     /// A sync started by IDLE failed (the next announcement or pass tries again).
     PushFailed(String),
     /// Unread mail arrived (sent whether or not a desktop notification was shown).

@@ -95,8 +95,11 @@ pub async fn run_account(
                 *shared.options.lock().unwrap_or_else(|p| p.into_inner()) = o;
                 if (o.idle, o.idle_folders) != (before.idle, before.idle_folders) {
                     // The old watcher stops before a new one connects.
-                    drop(pushing.take());
+                    let was_pushing = pushing.take().is_some();
                     pushing = push_parts.start_if_wanted(&events);
+                    if was_pushing && pushing.is_none() {
+                        let _ = events.send(AccountEvent::IdleStopped);
+                    }
                 }
             }
             if to_scheduler.send(cmd).await.is_err() {

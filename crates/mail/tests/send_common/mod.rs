@@ -146,18 +146,13 @@ pub async fn message_ids(s: &MailServers, user: &User, folder: &str) -> HashMap<
 }
 
 /// Waits until `folder` holds at least `n` messages (delivery through Postfix and LMTP
-/// takes a moment), then until the count stays put for a while.
+/// takes a moment) and Postfix's queue is empty: then nothing else is on its way (a doubled
+/// message would be delivered or still queued by now), and the count is final.
 pub fn wait_for(s: &MailServers, user: &User, folder: &str, n: usize) -> usize {
     let deadline = Instant::now() + Duration::from_secs(20);
-    let mut count = 0;
-    while Instant::now() < deadline {
-        count = s.message_count(user, folder).unwrap_or(0);
-        if count >= n {
-            break;
-        }
+    while Instant::now() < deadline && s.message_count(user, folder).unwrap_or(0) < n {
         std::thread::sleep(Duration::from_millis(50));
     }
-    // Nothing more on the way (a doubled message would show up now).
-    std::thread::sleep(Duration::from_millis(700));
-    s.message_count(user, folder).unwrap_or(count)
+    s.wait_queue_empty(Duration::from_secs(20)).unwrap_or_else(|e| panic!("{e}"));
+    s.message_count(user, folder).unwrap_or_else(|e| panic!("cannot count {folder}: {e}"))
 }
