@@ -256,6 +256,8 @@ struct Entry {
     /// it is.
     pending_run: bool,
     pending_options: Option<Options>,
+    /// The task could not start (its bar says why); the next request starts it again.
+    failed: bool,
 }
 
 static NO_STATUS: LazyLock<Status> = LazyLock::new(Status::default);
@@ -301,9 +303,11 @@ impl Passes {
                     let _ = commands.try_send(Command::RunNow);
                 }
                 entry.commands = Some(commands);
+                entry.failed = false;
                 Effect::None
             }
             What::Failed(e) => {
+                entry.failed = true;
                 entry.status.apply(Update::Finished { error: Some(e.to_string()), next: None }, at);
                 Effect::None
             }
@@ -320,10 +324,16 @@ impl Passes {
 
     /// Send and receive now for one account. False when its task does not run yet: the
     /// request is then kept and delivered when the task is ready.
+    /// A task that could not start (the store could not be opened) is started again.
     pub fn run_now(&mut self, account: &str) -> bool {
         let sent = self.send(account, Command::RunNow);
         if !sent {
-            self.accounts.entry(account.to_string()).or_default().pending_run = true;
+            let entry = self.accounts.entry(account.to_string()).or_default();
+            entry.pending_run = true;
+            if std::mem::take(&mut entry.failed) {
+                entry.status.apply(Update::Started, SystemTime::now());
+                self.restart(account);
+            }
         }
         sent
     }
@@ -550,5 +560,30 @@ mod tests {
         assert!(rx.try_recv().is_err());
         passes.retain(&Config::default());
         assert!(!passes.is_running("work"));
+    }
+
+    #[test]
+    fn asking_again_restarts_a_task_that_could_not_start() {
+        let mut passes = Passes::default();
+        let failed = Event {
+            account: "work".into(),
+            at: SystemTime::UNIX_EPOCH,
+            what: What::Failed(Error::new(Kind::Storage, "cannot open the mail store")),
+        };
+        passes.apply(failed);
+        let line = passes.status("work").line().to_lowercase();
+        assert!(line.contains("cannot open the mail store"), "{line}");
+        assert_eq!(passes.generation("work"), 0);
+        // F5: a new task (another subscription key), the request kept for it.
+        assert!(!passes.run_now("work"));
+        assert_eq!(passes.generation("work"), 1);
+        let line = passes.status("work").line().to_lowercase();
+        assert!(!line.contains("cannot open"), "the bar says it starts again: {line}");
+        // Asked again while it starts: no second restart.
+        assert!(!passes.run_now("work"));
+        assert_eq!(passes.generation("work"), 1);
+        let (tx, mut rx) = mpsc::channel(2);
+        passes.apply(Event { account: "work".into(), at: SystemTime::UNIX_EPOCH, what: What::Ready(tx) });
+        assert!(matches!(rx.try_recv(), Ok(Command::RunNow)), "the request delivered once ready");
     }
 }
