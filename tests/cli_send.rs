@@ -211,6 +211,21 @@ async fn a_quick_message_goes_out_from_the_chosen_identity_with_its_name() {
             ("sales".to_string(), "Sales <sales@example.test>".to_string()),
         ]
     );
+    // --from without a quick message: refused, not ignored.
+    let out = tidings(
+        &profile,
+        &["send", "--account", "cli-ident", "--from", "sales@example.test", "--json"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(json(&out)["error"]["message"].as_str().unwrap().contains("--from is for a quick message"));
+    // An account listing its own address again as another: refused, nothing added.
+    let args = ["account", "add", "--name", "twice", "--email", "a@example.test", "--host", "127.0.0.1"];
+    let args: Vec<&str> =
+        args.iter().copied().chain(["--identity", "A@example.test", "--password-stdin", "--json"]).collect();
+    let out = tidings(&profile, &args, Some(b"pw\n"));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(json(&out)["error"]["message"].as_str().unwrap().contains("listed twice"), "{}", text(&out));
     // The account list shows them (JSON: the account as saved).
     let out = tidings(&profile, &["account", "list", "--json"], None);
     let listed = text(&out);

@@ -282,6 +282,32 @@ fn identities_are_offered_in_from_and_a_reply_goes_out_from_the_address_it_was_s
             ("Re: Meeting notes".to_string(), "Work desk <work@example.test>".to_string()),
         ]
     );
+
+    // A draft written from sales@, then sales@ is removed from the settings: restored, it
+    // goes out from the account's own address, and the composer says so.
+    press(&mut app, "n", Modifiers::CTRL);
+    let sales = composer(&app).senders()[1].clone();
+    settle(&mut app, vec![Message::Composer(composer::Message::FromSelected(sales))]);
+    type_into(&mut app, composer::id::SUBJECT, "Later");
+    click(&mut app, composer::id::CLOSE);
+    click(&mut app, composer::id::SAVE_DRAFT);
+    assert!(app.composer().is_none());
+    let draft = Drafts::new(&profile).list().unwrap().drafts.remove(0);
+    assert_eq!(draft.from.email, "sales@example.test");
+    drop(app);
+    let mut acc = account("Work", "alice@example.test", "127.0.0.1", 1, 1, None);
+    acc.sender_name = Some("Alice Example".into());
+    let mut config = Config::default();
+    config.add_account(acc).unwrap();
+    let mut app = App::with_config(profile.clone(), Secrets::in_memory(), config);
+    open_mailbox(&mut app, "work");
+    press(&mut app, "n", Modifiers::CTRL);
+    click(&mut app, &composer::id::restore(&draft.id));
+    let c = composer(&app);
+    assert_eq!(c.subject(), "Later");
+    assert_eq!(c.from().address, Address::new(Some("Alice Example"), "alice@example.test"));
+    let note = c.status().unwrap_or_default();
+    assert!(note.starts_with("sales@example.test is no longer one of this account's addresses"), "{note}");
 }
 
 #[test]

@@ -118,9 +118,14 @@ fn message(args: &SendArgs, account: &Account) -> Result<Option<Outgoing>, Error
             std::fs::read(path)
                 .map_err(|e| Error::storage(format!("cannot read the message file {}", path.display()), e))?
         };
-        return Outgoing::from_message(&raw, &account.email).map(Some);
+        return Outgoing::from_message_as(&raw, &sender(account, None)?).map(Some);
     }
     if !quick {
+        if args.from.is_some() {
+            return Err(Error::config(
+                "--from is for a quick message: give --to (and --subject, --body…) too",
+            ));
+        }
         return Ok(None);
     }
     let list = |items: &[String]| -> Result<Vec<Address>, Error> {

@@ -210,16 +210,24 @@ impl Account {
         if !self.email.contains('@') {
             return Err(Error::config(format!("\"{}\" is not an email address", self.email)));
         }
+        let mut seen = vec![self.email.trim().to_ascii_lowercase()];
         for i in &self.identities {
             let email = i.email.trim();
             if email.is_empty() {
                 return Err(Error::config("one of the other addresses is empty: fill it in or remove it"));
             }
-            if !email.contains('@') || email.contains(char::is_whitespace) {
+            if crate::compose::Address::email(email).check().is_err() {
                 return Err(Error::config(format!(
                     "\"{email}\" (under other addresses) is not an email address"
                 )));
             }
+            let key = email.to_ascii_lowercase();
+            if seen.contains(&key) {
+                return Err(Error::config(format!(
+                    "\"{email}\" is listed twice among the account's addresses"
+                )));
+            }
+            seen.push(key);
         }
         for (what, s) in [("incoming", &self.incoming), ("outgoing", &self.outgoing)] {
             if s.host.trim().is_empty() {
@@ -335,6 +343,16 @@ mod tests {
         );
         a.identities = vec![Identity { name: None, email: " ".into() }];
         assert!(a.validate().unwrap_err().message().contains("empty"));
+        // What lettre would refuse at sending time is refused here.
+        for bad in ["x@", "@x", "a,b@example.test", "<a@example.test>"] {
+            a.identities = vec![Identity { name: None, email: bad.into() }];
+            assert!(a.validate().is_err(), "{bad}");
+        }
+        // The account's own address, or one twice (any case): refused.
+        for twice in [vec!["ALICE@example.test"], vec!["s@example.test", "S@example.test"]] {
+            a.identities = twice.iter().map(|e| Identity { name: None, email: (*e).into() }).collect();
+            assert!(a.validate().unwrap_err().message().contains("listed twice"), "{twice:?}");
+        }
     }
 
     #[test]

@@ -187,6 +187,8 @@ impl Composer {
         let Some(index) = self.restorable.iter().position(|d| d.id == id) else { return Task::none() };
         let draft = self.restorable.remove(index);
         self.draft_id = draft.id.clone();
+        self.status = None;
+        // Sets a note when the draft's From is no longer offered.
         self.fill(&draft);
         self.saved = Some(draft);
         self.saved_rev = self.attach_rev;
@@ -197,7 +199,9 @@ impl Composer {
             self.server_accounts.push(self.from.account.clone());
         }
         self.restorable.clear();
-        self.status = Some(("Draft restored.".into(), false));
+        if self.status.is_none() {
+            self.status = Some(("Draft restored.".into(), false));
+        }
         Task::none()
     }
 }

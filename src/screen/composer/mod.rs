@@ -499,15 +499,22 @@ impl Composer {
         self.attach_rev += 1;
         self.in_reply_to = draft.in_reply_to.clone();
         self.references = draft.references.clone();
-        // The identity with that address, else the account with the draft's address (an
-        // identity removed since keeps its address in its old drafts).
+        // The identity with that address. One removed from the settings since the draft was
+        // written is not used: its account's own address is, and the note says so.
         let same = |s: &&Sender| {
             s.account == draft.account && s.address.email.eq_ignore_ascii_case(&draft.from.email)
         };
         if let Some(sender) = self.senders.iter().find(same) {
             self.from = sender.clone();
         } else if let Some(sender) = self.senders.iter().find(|s| s.account == draft.account) {
-            self.from = Sender { address: draft.from.clone(), ..sender.clone() };
+            self.from = sender.clone();
+            self.status = Some((
+                format!(
+                    "{} is no longer one of this account's addresses: the message goes out from {}.",
+                    draft.from.email, sender.address.email
+                ),
+                true,
+            ));
         }
     }
 

@@ -8,7 +8,6 @@ use iced::{Alignment, Element, Length, widget};
 use tidings_mail::account::{Account, Identity};
 
 use super::{Message, id};
-use crate::screen::wizard::looks_like_email;
 use crate::theme;
 use crate::widget::form::{field, section};
 
@@ -92,7 +91,8 @@ impl IdentitiesForm {
                     // A row left blank is dropped; a name without an address is a mistake.
                     return (!row.name.trim().is_empty()).then_some("Enter the address, or remove this row.");
                 }
-                if !looks_like_email(email) {
+                // The check sending makes (a name, brackets or a comma are not an address).
+                if tidings_mail::compose::Address::email(email).check().is_err() {
                     return Some("Enter an address like sales@example.com.");
                 }
                 let key = email.to_ascii_lowercase();
@@ -241,6 +241,7 @@ mod tests {
     fn bad_missing_and_repeated_addresses_are_shown_on_their_rows() {
         let f = form(&[
             ("Sales", "sales"),
+            ("", "<b@example.test>"),
             ("Help", ""),
             ("", "ALICE@example.test"),
             ("", "x@example.test"),
@@ -250,6 +251,7 @@ mod tests {
         assert_eq!(
             e.rows,
             [
+                Some("Enter an address like sales@example.com."),
                 Some("Enter an address like sales@example.com."),
                 Some("Enter the address, or remove this row."),
                 Some("This address is already listed."),

@@ -296,7 +296,7 @@ fn server(fields: &ServerFields, errors: &mut ServerErrors) -> Option<Server> {
     })
 }
 
-pub(crate) fn looks_like_email(email: &str) -> bool {
+fn looks_like_email(email: &str) -> bool {
     match email.split_once('@') {
         Some((local, domain)) => {
             !local.is_empty()

@@ -29,7 +29,6 @@ use tidings_mail::error::Error;
 
 pub use checks::{Checks, Progress, RowState, ServerTest, Side};
 pub use discovery::Found;
-pub(crate) use form::looks_like_email;
 pub use form::{Errors, Form, ServerEdit, ServerErrors, ServerFields};
 pub use messages::{Action, Message};
 

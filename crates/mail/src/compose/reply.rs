@@ -94,12 +94,14 @@ impl Original {
         })
     }
 
-    /// The first of `ours` (an account's From addresses) the original was sent to, in To
-    /// or Cc (case-insensitive): the identity to answer or forward from.
+    /// The identity to answer or forward from, of `ours` (an account's From addresses):
+    /// the one that wrote the original (a message of ours, e.g. in Sent), else the first the
+    /// original was sent to, in To or Cc. Addresses compare case-insensitively.
     pub fn addressed_to<'a>(&self, ours: &'a [Address]) -> Option<&'a Address> {
-        let sent_to =
-            |email: &str| self.to.iter().chain(&self.cc).any(|a| a.email.eq_ignore_ascii_case(email));
-        ours.iter().find(|a| sent_to(&a.email))
+        let among = |list: &[Address], email: &str| list.iter().any(|a| a.email.eq_ignore_ascii_case(email));
+        ours.iter()
+            .find(|a| among(&self.from, &a.email))
+            .or_else(|| ours.iter().find(|a| among(&self.to, &a.email) || among(&self.cc, &a.email)))
     }
 
     /// "Bob Smith" (or the address when there is no name): who wrote it, for the quote line.

@@ -223,7 +223,11 @@ fn the_identity_a_message_was_sent_to_is_found_in_to_or_cc() {
     let help = Address::email("help@example.test");
     let ours = [main.clone(), help.clone(), sales.clone()];
     assert_eq!(original.addressed_to(&ours), Some(&sales));
-    assert_eq!(original.addressed_to(&[main, help]), None);
+    assert_eq!(original.addressed_to(&[main.clone(), help.clone()]), None);
+    // Our own message (in Sent): answered from the address it was written from.
+    let raw = "From: Help <HELP@example.test>\r\nTo: sales@example.test\r\nSubject: x\r\n\r\nx\r\n";
+    let sent = Original::parse(raw.as_bytes()).unwrap();
+    assert_eq!(sent.addressed_to(&ours), Some(&help));
 }
 
 #[test]

@@ -4,8 +4,8 @@
 //! Why not [`crate::net::LineConn`]: it drains its buffer one line at a time (a memmove of
 //! the rest per line) and caps every line; a message is millions of lines and may hold a
 //! line of any length. Here the buffer is consumed by moving an index, and message data is
-//! never split into lines at all: only the first bytes of each line are looked at (for the
-//! stuffed "." and the terminating ".").
+//! never split into lines at all: it is searched (memchr) for lines that start with "." (a
+//! stuffed dot, or the terminating "."), and what lies between goes out in one piece.
 
 use std::io::Write;
 

@@ -24,6 +24,20 @@ pub fn new_message_id(from: &str) -> String {
     format!("<{hex}.{:x}@{}>", now / 1_000_000_000, domain.unwrap_or("tidings.invalid"))
 }
 
+/// `Name <email>` for a From header: a name with anything but printable ASCII becomes an
+/// encoded word (RFC 2047); else it is quoted as an address list needs.
+fn from_header(a: &crate::compose::Address) -> String {
+    use base64::Engine;
+    match &a.name {
+        Some(name) if !name.chars().all(|c| c.is_ascii_graphic() || c == ' ') => {
+            let b64 = base64::engine::general_purpose::STANDARD.encode(name.as_bytes());
+            format!("=?utf-8?b?{b64}?= <{}>", a.email)
+        }
+        Some(_) => a.to_string(),
+        None => format!("<{}>", a.email),
+    }
+}
+
 /// Every line ending CRLF (lone LF and lone CR too), and a final CRLF.
 pub(crate) fn to_crlf(raw: &[u8]) -> Vec<u8> {
     let mut out = crate::compose::to_crlf(raw);
@@ -73,6 +87,12 @@ impl Outgoing {
     /// [`Kind::Config`](crate::Kind::Config) error when it has no recipient or is not a
     /// message at all.
     pub fn from_message(raw: &[u8], default_from: &str) -> Result<Outgoing> {
+        Outgoing::from_message_as(raw, &crate::compose::Address::email(default_from))
+    }
+
+    /// The same; a message without From gets `default_from` with its name (encoded when it
+    /// is not ASCII).
+    pub fn from_message_as(raw: &[u8], default_from: &crate::compose::Address) -> Result<Outgoing> {
         let crlf = to_crlf(raw);
         let end = header_end(&crlf);
         let parsed = MessageParser::new()
@@ -83,7 +103,7 @@ impl Outgoing {
         }
         let mut from_list = Vec::new();
         addresses(parsed.from(), &mut from_list);
-        let from = from_list.first().cloned().unwrap_or_else(|| default_from.to_string());
+        let from = from_list.first().cloned().unwrap_or_else(|| default_from.email.clone());
         let mut recipients = Vec::new();
         addresses(parsed.to(), &mut recipients);
         addresses(parsed.cc(), &mut recipients);
@@ -108,7 +128,7 @@ impl Outgoing {
             added.push_str(&format!("Date: {}\r\n", now.to_rfc822()));
         }
         if from_list.is_empty() {
-            added.push_str(&format!("From: <{from}>\r\n"));
+            added.push_str(&format!("From: {}\r\n", from_header(default_from)));
         }
         let head = without_field(&crlf[..end], "Bcc");
         let mut out = Vec::with_capacity(crlf.len() + added.len());
@@ -152,6 +172,18 @@ mod tests {
     #[test]
     fn no_recipient_is_a_config_error() {
         let e = Outgoing::from_message(b"Subject: x\n\nbody\n", "me@example.test").unwrap_err();
+        // Without From: the account's name goes in too, encoded when it is not ASCII.
+        for (name, header) in [
+            ("Alice Example", "From: Alice Example <me@example.test>\r\n"),
+            ("Zoë", "From: =?utf-8?b?Wm/Dqw==?= <me@example.test>\r\n"),
+        ] {
+            let me = crate::compose::Address::new(Some(name), "me@example.test");
+            let m = Outgoing::from_message_as(b"To: bob@example.test\n\nhi\n", &me).unwrap();
+            let text = String::from_utf8(m.raw.clone()).unwrap();
+            assert!(text.contains(header), "{text}");
+            let parsed = MessageParser::new().parse(&m.raw).unwrap();
+            assert_eq!(parsed.from().and_then(|f| f.first()).and_then(|f| f.name()), Some(name));
+        }
         assert_eq!(e.kind(), crate::Kind::Config);
         assert!(e.message().contains("no recipient"), "{e}");
     }

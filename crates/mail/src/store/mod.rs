@@ -117,8 +117,9 @@ impl Store {
         conn.pragma_update(None, "synchronous", "NORMAL").map_err(err)?;
         // A sync's transaction rewrites most pages of the sort indexes (random keys); with
         // the default checkpoint every 1,000 pages those pages were copied back to the file
-        // after nearly every chunk. 32 MiB (8,192 pages of 4 KiB) halved the time of a
-        // 100k-message first sync's writes; the size limit truncates the WAL again after a checkpoint.
+        // after nearly every chunk. 32 MiB of WAL (measured as 8,192 pages of 4 KiB) halved the
+        // time of a 100k-message first sync's writes; the size limit truncates the WAL again
+        // after a checkpoint.
         let page: i64 = conn.pragma_query_value(None, "page_size", |r| r.get(0)).map_err(err)?;
         conn.pragma_update(None, "wal_autocheckpoint", 32 * 1024 * 1024 / page.max(512)).map_err(err)?;
         conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024).map_err(err)?;
