@@ -141,7 +141,7 @@ fn your_name_and_other_addresses_are_saved_and_read_back_from_the_config_file() 
     let (_dir, profile, secrets, config) = profile_with(vec![account("Work", Incoming::Imap)]);
     let mut app = open(profile.clone(), secrets, config, "work");
     assert!(shows(&app, "None: messages go out from the account's address only."));
-    replace(&mut app, settings::id::SENDER_NAME, "Alice Example");
+    replace(&mut app, wizard::id::SENDER_NAME, "Alice Example");
     click(&mut app, settings::id::ADD_IDENTITY);
     click(&mut app, settings::id::ADD_IDENTITY);
     click(&mut app, settings::id::ADD_IDENTITY);
@@ -168,7 +168,7 @@ fn your_name_and_other_addresses_are_saved_and_read_back_from_the_config_file() 
 
     // Opened again it shows them; saving something else keeps them; a row removed goes.
     click(&mut app, accounts::settings_id("work"));
-    assert_eq!(value(&app, settings::id::SENDER_NAME), "Alice Example");
+    assert_eq!(value(&app, wizard::id::SENDER_NAME), "Alice Example");
     assert_eq!(value(&app, &identities::email_id(1)), "help@example.test");
     click(&mut app, settings::id::LOG_TRANSCRIPT);
     click(&mut app, settings::id::SAVE);

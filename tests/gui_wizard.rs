@@ -167,6 +167,7 @@ fn a_failed_test_can_be_saved_anyway_the_password_only_in_the_secret_store() {
     let secrets = Secrets::in_memory();
     let mut app = manual(profile.clone(), secrets.clone());
     let (incoming, _) = fill_in(&mut app);
+    type_into(&mut app, wizard::id::SENDER_NAME, 0, " Alice Example ");
     click(&mut app, wizard::id::INCOMING_POP3);
     replace(&mut app, wizard::id::INCOMING_PORT, &incoming.to_string());
     type_into(&mut app, wizard::id::INCOMING_CA_FILE, 0, "/etc/ssl/company-ca.pem");
@@ -184,6 +185,7 @@ fn a_failed_test_can_be_saved_anyway_the_password_only_in_the_secret_store() {
     assert_eq!(config.accounts.len(), 1);
     let account = &config.accounts[0];
     assert_eq!((account.name.as_str(), account.email.as_str()), ("Work", "alice@example.test"));
+    assert_eq!(account.sender_name.as_deref(), Some("Alice Example"), "the person's name, for From");
     assert_eq!(account.incoming_protocol, Incoming::Pop3);
     assert_eq!((account.incoming.port, account.incoming.security), (incoming, Security::Implicit));
     assert_eq!(account.outgoing.security, Security::StartTls);

@@ -1,6 +1,6 @@
-//! "Sending as": the person's name in From, and the account's other addresses (identities,
-//! e.g. an alias or a shared address) that the composer's From picker offers besides the
-//! account's own.
+//! "Other addresses you send as": the account's identities (an alias, a shared address)
+//! that the composer's From picker offers besides the account's own. The person's name is
+//! in the account card ([`crate::screen::wizard::fields::account_section`]).
 
 use iced::widget::{Column, button, column, container, row, text, text_input};
 use iced::{Alignment, Element, Length, widget};
@@ -9,11 +9,10 @@ use tidings_mail::account::{Account, Identity};
 
 use super::{Message, id};
 use crate::theme;
-use crate::widget::form::{field, section};
+use crate::widget::form::section;
 
 #[derive(Debug, Clone)]
 pub enum IdentityEdit {
-    SenderName(String),
     Name(usize, String),
     Email(usize, String),
     Add,
@@ -29,7 +28,6 @@ pub struct IdentityRow {
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct IdentitiesForm {
-    pub sender_name: String,
     pub rows: Vec<IdentityRow>,
 }
 
@@ -48,7 +46,6 @@ impl IdentityErrors {
 impl IdentitiesForm {
     pub fn new(account: &Account) -> IdentitiesForm {
         IdentitiesForm {
-            sender_name: account.sender_name.clone().unwrap_or_default(),
             rows: account
                 .identities
                 .iter()
@@ -59,7 +56,6 @@ impl IdentitiesForm {
 
     pub fn edit(&mut self, edit: IdentityEdit) {
         match edit {
-            IdentityEdit::SenderName(name) => self.sender_name = name,
             IdentityEdit::Name(i, name) => {
                 if let Some(row) = self.rows.get_mut(i) {
                     row.name = name;
@@ -106,20 +102,19 @@ impl IdentitiesForm {
         IdentityErrors { rows }
     }
 
-    /// The name and the identities to save, or what to fix. Blank rows are dropped.
-    pub fn validate(&self, own: &str) -> Result<(Option<String>, Vec<Identity>), IdentityErrors> {
+    /// The identities to save, or what to fix. Blank rows are dropped.
+    pub fn validate(&self, own: &str) -> Result<Vec<Identity>, IdentityErrors> {
         let errors = self.errors(own);
         if !errors.is_empty() {
             return Err(errors);
         }
         let trimmed = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
-        let identities = self
+        Ok(self
             .rows
             .iter()
             .filter(|r| !r.email.trim().is_empty())
             .map(|r| Identity { name: trimmed(&r.name), email: r.email.trim().to_string() })
-            .collect();
-        Ok((trimmed(&self.sender_name), identities))
+            .collect())
     }
 }
 
@@ -134,22 +129,8 @@ pub fn remove_id(i: usize) -> String {
     format!("{}-{i}", id::IDENTITY_REMOVE)
 }
 
-/// The "Sending" card.
-pub fn view<'a>(
-    form: &'a IdentitiesForm,
-    account_name: &str,
-    errors: &IdentityErrors,
-    editable: bool,
-) -> Element<'a, Message> {
-    let edit = move |f: fn(String) -> IdentityEdit| editable.then_some(move |t| Message::Identity(f(t)));
-    let name = text_input("Alice Example", &form.sender_name)
-        .id(widget::Id::new(id::SENDER_NAME))
-        .on_input_maybe(edit(IdentityEdit::SenderName))
-        .on_submit(Message::Save)
-        .padding(7)
-        .size(14)
-        .style(theme::text_input::field);
-    let label = if account_name.trim().is_empty() { "the account's name" } else { account_name.trim() };
+/// The "Other addresses" card.
+pub fn view<'a>(form: &'a IdentitiesForm, errors: &IdentityErrors, editable: bool) -> Element<'a, Message> {
     let mut rows = Column::new().spacing(8);
     for (i, r) in form.rows.iter().enumerate() {
         let input = |placeholder: &'static str, value: &'a str, widget_id: String, width: Length| {
@@ -189,15 +170,11 @@ pub fn view<'a>(
     .id(widget::Id::new(id::ADD_IDENTITY));
     let none = form.rows.is_empty().then(|| muted("None: messages go out from the account's address only."));
     section(
-        "Sending",
-        column![
-            field("Your name", name, None),
-            muted_owned(format!(
-                "Shown to the people you write to, in From. “{label}” is only what this account is called here."
-            )),
-            text("Other addresses you send as").size(14),
-            muted("The composer's From offers them too; a reply goes out from the one the message was sent to."),
-        ]
+        "Other addresses you send as",
+        column![muted(
+            "Aliases or shared addresses: the composer's From offers them too, and a reply goes out from \
+             the one the message was sent to. Without a name of their own they take yours."
+        )]
         .push(none)
         .push(rows)
         .push(add),
@@ -208,17 +185,12 @@ fn muted<'a>(text_: &'static str) -> Element<'a, Message> {
     text(text_).size(12).style(theme::text::muted).into()
 }
 
-fn muted_owned<'a>(text_: String) -> Element<'a, Message> {
-    text(text_).size(12).style(theme::text::muted).into()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn form(rows: &[(&str, &str)]) -> IdentitiesForm {
         IdentitiesForm {
-            sender_name: "  Alice Example ".into(),
             rows: rows.iter().map(|(n, e)| IdentityRow { name: (*n).into(), email: (*e).into() }).collect(),
         }
     }
@@ -226,8 +198,7 @@ mod tests {
     #[test]
     fn blank_rows_are_dropped_and_names_trimmed() {
         let f = form(&[("", ""), (" Sales ", " sales@example.test "), ("", "help@example.test")]);
-        let (name, ids) = f.validate("alice@example.test").unwrap();
-        assert_eq!(name.as_deref(), Some("Alice Example"));
+        let ids = f.validate("alice@example.test").unwrap();
         assert_eq!(
             ids,
             [

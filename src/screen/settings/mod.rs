@@ -61,7 +61,6 @@ pub mod id {
     pub const NOTIFY: &str = "settings-notify";
     pub const LOG_TRANSCRIPT: &str = "settings-log-transcript";
     pub const PREVIEW: &str = "settings-preview";
-    pub const SENDER_NAME: &str = "settings-sender-name";
     pub const ADD_IDENTITY: &str = "settings-add-identity";
     /// Prefixes of each other address's fields (`…-0`, `…-1`: see [`super::identities`]).
     pub const IDENTITY_NAME: &str = "settings-identity-name";
@@ -78,6 +77,7 @@ pub fn top_of_page<T>() -> iced::Task<T> {
 
 #[derive(Clone)]
 pub enum Message {
+    SenderName(String),
     Name(String),
     Email(String),
     Password(String),
@@ -203,6 +203,7 @@ impl Settings {
 
     pub fn update(&mut self, message: Message) -> Action {
         match message {
+            Message::SenderName(name) => self.edit(|s| s.form.sender_name = name),
             Message::Name(name) => self.edit(|s| s.form.name = name),
             Message::Email(email) => self.edit(|s| s.form.set_email(email)),
             Message::Password(password) => self.edit(|s| s.form.password = password),
@@ -274,10 +275,9 @@ impl Settings {
         let options = self.options.validate();
         let identities = self.identities.validate(&self.form.email);
         match (form, options, identities) {
-            (Ok((mut account, password)), Ok(options), Ok((sender_name, identities))) => {
+            (Ok((mut account, password)), Ok(options), Ok(identities)) => {
                 account.options = options;
                 account.log_transcript = self.log_transcript;
-                account.sender_name = sender_name;
                 account.identities = identities;
                 Ok((account, password))
             }
@@ -340,6 +340,7 @@ fn sentence(text: &str) -> String {
 impl fmt::Debug for Message {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            Message::SenderName(name) => f.debug_tuple("SenderName").field(name).finish(),
             Message::Name(name) => f.debug_tuple("Name").field(name).finish(),
             Message::Email(email) => f.debug_tuple("Email").field(email).finish(),
             Message::Password(_) => f.write_str("Password(<redacted>)"),

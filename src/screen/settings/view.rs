@@ -64,6 +64,7 @@ impl Settings {
                 .align_y(Alignment::Center);
 
         let messages = AccountMessages {
+            sender_name: Message::SenderName,
             name: Message::Name,
             email: Message::Email,
             password: Message::Password,
@@ -120,7 +121,7 @@ impl Settings {
         let content = column![
             header,
             account,
-            super::identities::view(&self.identities, &form.name, &identity_errors, editable),
+            super::identities::view(&self.identities, &identity_errors, editable),
             row![incoming, outgoing].spacing(16),
             self.checking(editable, &option_errors)
         ]

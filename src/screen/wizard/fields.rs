@@ -1,5 +1,5 @@
 //! The account form's pieces, shared by the wizard's review step and the account settings
-//! screen: the account card (name, email, password) and a server card (protocol, host, port,
+//! screen: the account card (your name, email, password, the account's name) and a server card (protocol, host, port,
 //! encryption, user name, authentication, extra CA, pinned certificate). Generic over the
 //! screen's message type; the widget ids are the wizard's ([`super::id`]) on both screens.
 
@@ -60,6 +60,7 @@ impl ServerIds {
 
 /// What the account card's fields send.
 pub struct AccountMessages<M> {
+    pub sender_name: fn(String) -> M,
     pub name: fn(String) -> M,
     pub email: fn(String) -> M,
     pub password: fn(String) -> M,
@@ -67,7 +68,7 @@ pub struct AccountMessages<M> {
     pub submit: M,
 }
 
-/// Name, email and password. `password_hint` is the placeholder ("leave empty to keep it").
+/// The person's name, email, password and the account's name. `password_hint` is the placeholder ("leave empty to keep it").
 pub fn account_section<'a, M: Clone + 'a>(
     form: &'a Form,
     errors: &Errors,
@@ -87,13 +88,21 @@ pub fn account_section<'a, M: Clone + 'a>(
     section(
         "Account",
         column![
-            field("Name", input(id::NAME, "Work", &form.name, messages.name), errors.name),
+            field(
+                "Your name",
+                input(id::SENDER_NAME, "Alice Example", &form.sender_name, messages.sender_name),
+                None
+            ),
             field("Email", input(id::EMAIL, "alice@example.com", &form.email, messages.email), errors.email),
             field(
                 "Password",
                 input(id::PASSWORD, password_hint, &form.password, messages.password).secure(true),
                 errors.password,
             ),
+            field("Account name", input(id::NAME, "Work", &form.name, messages.name), errors.name),
+            text("Your name is what people see in From; the account's name is only for you, here.")
+                .size(12)
+                .style(theme::text::muted),
         ],
     )
 }

@@ -102,6 +102,9 @@ pub enum ServerEdit {
 /// The whole form.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Form {
+    /// The person's name, for From ("Alice Example"); may stay empty.
+    pub sender_name: String,
+    /// The account's name: a label ("Work").
     pub name: String,
     pub email: String,
     pub password: String,
@@ -114,6 +117,7 @@ impl Default for Form {
     /// IMAP over SSL/TLS (993) and SMTP with STARTTLS (587).
     fn default() -> Self {
         Form {
+            sender_name: String::new(),
             name: String::new(),
             email: String::new(),
             password: String::new(),
@@ -129,6 +133,7 @@ impl Form {
     /// keyring unless a new one is typed).
     pub fn from_account(account: &Account) -> Form {
         let mut form = Form {
+            sender_name: account.sender_name.clone().unwrap_or_default(),
             name: account.name.clone(),
             email: account.email.clone(),
             incoming_protocol: account.incoming_protocol,
@@ -198,7 +203,6 @@ impl Form {
         account.log_transcript = base.log_transcript;
         account.options = base.options;
         // Edited on their own card of the settings: kept as they are otherwise.
-        account.sender_name = base.sender_name.clone();
         account.identities = base.identities.clone();
         Ok((account, password))
     }
@@ -216,8 +220,9 @@ impl Form {
         match (incoming, outgoing) {
             (Some(incoming), Some(outgoing)) if errors.is_empty() => {
                 let name = self.name.trim().to_string();
+                let sender_name = Some(self.sender_name.trim().to_string()).filter(|n| !n.is_empty());
                 let account = Account {
-                    sender_name: None,
+                    sender_name,
                     identities: Vec::new(),
                     id: slug(&name),
                     name,

@@ -12,6 +12,7 @@ use super::{Progress, ServerEdit, Side};
 
 #[derive(Clone)]
 pub enum Message {
+    SenderName(String),
     Name(String),
     Email(String),
     Password(String),
@@ -79,6 +80,7 @@ pub enum Action {
 impl fmt::Debug for Message {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            Message::SenderName(name) => f.debug_tuple("SenderName").field(name).finish(),
             Message::Name(name) => f.debug_tuple("Name").field(name).finish(),
             Message::Email(email) => f.debug_tuple("Email").field(email).finish(),
             Message::Password(_) => f.write_str("Password(<redacted>)"),

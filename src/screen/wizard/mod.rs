@@ -34,6 +34,7 @@ pub use messages::{Action, Message};
 
 /// Widget ids, so tests (and later keyboard shortcuts) can reach each control.
 pub mod id {
+    pub const SENDER_NAME: &str = "wizard-sender-name";
     pub const NAME: &str = "wizard-name";
     pub const EMAIL: &str = "wizard-email";
     pub const PASSWORD: &str = "wizard-password";
@@ -242,6 +243,7 @@ impl Wizard {
 
     fn handle(&mut self, message: Message) -> Action {
         match message {
+            Message::SenderName(name) => self.edit(|form| form.sender_name = name),
             Message::Name(name) => self.edit(|form| form.name = name),
             Message::Email(email) => self.edit(|form| form.set_email(email)),
             Message::Password(password) => self.edit(|form| form.password = password),

@@ -30,7 +30,13 @@ impl Wizard {
     }
 
     fn account_messages(&self, submit: Message) -> AccountMessages<Message> {
-        AccountMessages { name: Message::Name, email: Message::Email, password: Message::Password, submit }
+        AccountMessages {
+            sender_name: Message::SenderName,
+            name: Message::Name,
+            email: Message::Email,
+            password: Message::Password,
+            submit,
+        }
     }
 
     /// Name, email and password; then look for the settings, or enter them by hand.
