@@ -30,7 +30,7 @@ fn a_version_3_store_gains_the_outbox_and_keeps_its_rows() {
         .unwrap();
     }
     let mut store = Store::open(&path).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 4);
+    assert_eq!(store.schema_version().unwrap(), schema::latest());
     let pop = store.account("pop").unwrap();
     let inbox = store.pop3_setup(pop).unwrap();
     let mut batch = Pop3Batch::default();

@@ -157,6 +157,7 @@ impl Composer {
                     self.gate.clone(),
                     account,
                     self.context.secrets.clone(),
+                    super::store_path(&self.context.profile),
                     id.clone(),
                 );
                 Task::perform(task, |_| ())

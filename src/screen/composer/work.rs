@@ -110,21 +110,32 @@ pub async fn save_to_server(
 
 /// Removes every copy of the draft from the Drafts folder (after sending or discarding it),
 /// once a save to it under way has finished.
+/// A removal that fails is recorded in the store: the account's next send/receive retries
+/// it, so the copy does not stay in the Drafts folder.
 pub async fn remove_from_server(
     gate: Arc<DraftGate>,
     account: Account,
     secrets: Secrets,
+    store_path: PathBuf,
     id: String,
 ) -> Result<(), Error> {
     gate.end();
     if account.incoming_protocol != Incoming::Imap {
         return Ok(());
     }
-    let passwords = {
-        let (account, secrets) = (account.clone(), secrets.clone());
-        blocking(move || Passwords::lookup(&account, &secrets)).await?
-    };
-    gate.remove_from_server(&account, &passwords.incoming, &Transcript::new(), &id).await
+    let result = async {
+        let passwords = {
+            let (account, secrets) = (account.clone(), secrets.clone());
+            blocking(move || Passwords::lookup(&account, &secrets)).await?
+        };
+        gate.remove_from_server(&account, &passwords.incoming, &Transcript::new(), &id).await
+    }
+    .await;
+    if let Err(e) = &result {
+        let (key, text) = (account.id.clone(), e.to_string());
+        blocking(move || Store::open(&store_path)?.draft_removal_failed(&key, &id, &text)).await?;
+    }
+    result
 }
 
 /// The desktop's file dialog (the XDG portal, else zenity): the files picked, none when

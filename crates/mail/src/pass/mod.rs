@@ -234,6 +234,11 @@ impl AccountPass {
             let _ = self.events.send(AccountEvent::Changed);
         }
         let sent = self.flush_outbox().await;
+        if sent.is_ok() {
+            // Quiet housekeeping: what fails stays recorded for the next pass.
+            let transcript = || self.transcript();
+            let _ = outbox::retry_draft_removals(&self.account, &self.secrets, &self.store, transcript).await;
+        }
         self.shared.announce(&self.account, &self.store, &self.events).await;
         match (received, sent) {
             (Err(e), _) if e.kind() == Kind::Network => Err(e),

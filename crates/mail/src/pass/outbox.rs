@@ -56,6 +56,50 @@ pub(super) async fn flush(
     outcome(&report)
 }
 
+/// Removes from the Drafts folder the copies of drafts whose removal failed earlier (the
+/// message was sent or discarded while the server could not be reached). Quiet: a failure
+/// stays recorded with its error and is tried again at the next pass; a network failure
+/// stops the round. Returns how many were removed.
+pub(super) async fn retry_draft_removals(
+    account: &Account,
+    secrets: &Secrets,
+    store: &StoreHandle,
+    transcript: impl FnOnce() -> Result<Transcript>,
+) -> Result<usize> {
+    if account.incoming_protocol != crate::account::Incoming::Imap {
+        return Ok(0);
+    }
+    let key = account.id.clone();
+    let ids = store.call(move |s| s.draft_removals(&key)).await?;
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let passwords = {
+        let (account, secrets) = (account.clone(), secrets.clone());
+        blocking(move || Passwords::lookup(&account, &secrets)).await?
+    };
+    let transcript = transcript()?;
+    let mut removed = 0;
+    for id in ids {
+        let result = crate::compose::remove_from_server(account, &passwords.incoming, &transcript, &id).await;
+        let (key, done) = (account.id.clone(), id.clone());
+        match result {
+            Ok(()) => {
+                store.call(move |s| s.draft_removal_done(&key, &done)).await?;
+                removed += 1;
+            }
+            Err(e) => {
+                let text = e.to_string();
+                store.call(move |s| s.draft_removal_failed(&key, &done, &text)).await?;
+                if e.kind() == Kind::Network {
+                    break;
+                }
+            }
+        }
+    }
+    Ok(removed)
+}
+
 /// The pass's view of a flush: a network error first (offline), else the first error,
 /// else what waits for the user.
 fn outcome(report: &FlushReport) -> Result<()> {

@@ -16,6 +16,7 @@
 
 mod actions;
 pub mod addresses;
+mod draft_removals;
 mod folders;
 mod messages;
 mod outbox;

@@ -200,8 +200,22 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_by_account ON outbox (account, id);
 ";
 
+/// Version 5: copies of drafts still to be removed from an IMAP account's Drafts folder
+/// (the message was sent or discarded while the server could not be reached). The account's
+/// passes retry them.
+pub const SCHEMA_V5: &str = "
+CREATE TABLE draft_removals (
+    account     INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    draft_id    TEXT NOT NULL,
+    since       INTEGER NOT NULL,
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    last_error  TEXT,
+    PRIMARY KEY (account, draft_id)
+) WITHOUT ROWID;
+";
+
 /// Step `i` takes the schema from version `i` to `i + 1`.
-pub const MIGRATIONS: &[&str] = &[SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4];
+pub const MIGRATIONS: &[&str] = &[SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4, SCHEMA_V5];
 
 /// The version this build writes.
 pub fn latest() -> u32 {
