@@ -8,8 +8,7 @@
 
 mod pop3_common;
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Stdio};
+use std::io::Write;
 use std::time::{Duration, Instant, SystemTime};
 
 use pop3_common::*;
@@ -18,6 +17,7 @@ use tidings_mail::net::{Endpoint, Transcript, TrustAnchors};
 use tidings_mail::options::Pop3Options;
 use tidings_mail::pop3::{self, Phase, Pop3Progress, Pop3Target};
 use tidings_mail::store::{Store, StoreHandle};
+use tidings_testkit::kill::{ChildTest, Rng};
 
 const ENV: &str = "TIDINGS_POP3_KILL_TEST";
 const ROUNDS: usize = 24;
@@ -54,29 +54,13 @@ async fn child_receives_until_killed() {
     println!("finished {}", r.downloaded);
 }
 
-/// xorshift64*, seeded from the clock (the seed is printed so a failure can be replayed).
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-}
-
 #[tokio::test]
 async fn a_pass_killed_at_random_points_loses_and_duplicates_nothing() {
     let s = tidings_testkit::MailServers::start().unwrap();
     let u = s.user("alice");
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("store.sqlite3");
-    let seed = std::env::var("TIDINGS_KILL_SEED").ok().and_then(|v| v.parse().ok()).unwrap_or_else(|| {
-        SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap().as_nanos() as u64 | 1
-    });
-    println!("kill delays from seed {seed} (TIDINGS_KILL_SEED to replay)");
-    let mut rng = Rng(seed);
-    let exe = std::env::current_exe().unwrap();
+    let mut rng = Rng::from_env("kill delays");
     let mut delivered = 0;
     let mut killed_midway = 0;
     for round in 0..ROUNDS {
@@ -92,29 +76,22 @@ async fn a_pass_killed_at_random_points_loses_and_duplicates_nothing() {
             u.password.clone(),
             leave.to_string(),
         ];
-        let mut child = Command::new(&exe)
-            .args(["--exact", "child_receives_until_killed", "--ignored", "--nocapture", "--test-threads=1"])
-            .env(ENV, args.join("\n"))
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child = ChildTest::start("child_receives_until_killed", ENV, &args).unwrap();
         // A third of the kills at a random instant from the start (connecting, logging in,
         // listing…), a third a few milliseconds after a random number of downloads (inside a
         // download or a commit), a third once the deletions began (DELE, QUIT, recording).
         let t0 = Instant::now();
-        let mut out = BufReader::new(child.stdout.take().unwrap()).lines().map_while(Result::ok);
         let mut last = String::new();
         let mut finished = false;
         // Every eighth round is left to finish, so that leave-off passes do delete.
-        let mode = if round % 8 == 5 { 3 } else { rng.next() % 3 };
+        let mode = if round % 8 == 5 { 3 } else { rng.draw() % 3 };
         if mode == 3 {
-            finished = out.by_ref().any(|l| l.starts_with("finished"));
+            finished = child.lines.by_ref().any(|l| l.starts_with("finished"));
         } else if mode == 0 {
-            std::thread::sleep(Duration::from_millis(rng.next() % 150));
+            std::thread::sleep(Duration::from_millis(rng.draw() % 150));
         } else {
-            let threshold = rng.next() % count as u64;
-            for line in out.by_ref() {
+            let threshold = rng.draw() % count as u64;
+            for line in child.lines.by_ref() {
                 finished |= line.starts_with("finished");
                 let done: u64 = line.strip_prefix("progress ").and_then(|n| n.parse().ok()).unwrap_or(0);
                 let deleting = line.starts_with("deleting");
@@ -123,11 +100,10 @@ async fn a_pass_killed_at_random_points_loses_and_duplicates_nothing() {
                     break;
                 }
             }
-            std::thread::sleep(Duration::from_micros(rng.next() % 3000));
+            std::thread::sleep(Duration::from_micros(rng.draw() % 3000));
         }
         child.kill().unwrap();
-        child.wait().unwrap();
-        for line in out {
+        for line in child.lines {
             finished |= line.starts_with("finished");
             if line.starts_with("progress") || line.starts_with("deleting") {
                 last = line;

@@ -10,8 +10,7 @@
 
 mod send_common;
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Stdio};
+use std::io::Write;
 use std::time::{Duration, Instant, SystemTime};
 
 use send_common::*;
@@ -21,6 +20,7 @@ use tidings_mail::net::Transcript;
 use tidings_mail::outbox::{self, OutboxState, OutboxStatus};
 use tidings_mail::send::{SendProgress, flush_outbox};
 use tidings_mail::store::{Store, StoreHandle};
+use tidings_testkit::kill::{ChildTest, Rng};
 
 const ENV: &str = "TIDINGS_SEND_KILL_TEST";
 const ROUNDS: usize = 24;
@@ -45,17 +45,6 @@ async fn child_flushes_until_killed() {
     println!("finished {} {}", r.sent.len(), r.filed);
 }
 
-/// xorshift64*, seeded from the clock (the seed is printed so a failure can be replayed).
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-}
-
 #[tokio::test]
 async fn a_flush_killed_at_random_points_loses_and_doubles_nothing() {
     let s = servers();
@@ -63,46 +52,34 @@ async fn a_flush_killed_at_random_points_loses_and_doubles_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("store.sqlite3");
     let account = account(&s, alice, Security::StartTls);
-    let seed = std::env::var("TIDINGS_KILL_SEED").ok().and_then(|v| v.parse().ok()).unwrap_or_else(|| {
-        SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap().as_nanos() as u64 | 1
-    });
-    println!("kill points from seed {seed} (TIDINGS_KILL_SEED to replay)");
-    let mut rng = Rng(seed);
-    let exe = std::env::current_exe().unwrap();
+    let mut rng = Rng::from_env("kill points");
     let mut all_ids = Vec::new();
     let mut killed_midway = 0;
     for round in 0..ROUNDS {
         {
             let st = StoreHandle::spawn(Store::open(&db).unwrap()).unwrap();
-            for n in 0..(1 + rng.next() % 2) {
+            for n in 0..(1 + rng.draw() % 2) {
                 // Some large enough for the data to take several writes.
-                let size = if rng.next().is_multiple_of(3) { 400_000 } else { 2_000 };
-                let m = message(alice, &bob.email, &format!("round {round} #{n}"), &binary(size, rng.next()));
+                let size = if rng.draw().is_multiple_of(3) { 400_000 } else { 2_000 };
+                let m = message(alice, &bob.email, &format!("round {round} #{n}"), &binary(size, rng.draw()));
                 all_ids.push(enqueue(&st, &account, m).await.message_id);
             }
         }
         let args =
             [db.display().to_string(), serde_json::to_string(&account).unwrap(), alice.password.clone()];
-        let mut child = Command::new(&exe)
-            .args(["--exact", "child_flushes_until_killed", "--ignored", "--nocapture", "--test-threads=1"])
-            .env(ENV, args.join("\n"))
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child = ChildTest::start("child_flushes_until_killed", ENV, &args).unwrap();
         // A third at a random instant from the start (connecting, logging in, the first
         // message), a third a few milliseconds after a message began (MAIL, RCPT, the claim,
         // DATA, the reply, the acceptance), a third right after a message was accepted (the
         // next message, or the Sent copy).
         let t0 = Instant::now();
-        let mut out = BufReader::new(child.stdout.take().unwrap()).lines().map_while(Result::ok);
         let mut last = String::new();
         let mut finished = false;
-        let mode = rng.next() % 3;
+        let mode = rng.draw() % 3;
         if mode == 0 {
-            std::thread::sleep(Duration::from_millis(rng.next() % 400));
+            std::thread::sleep(Duration::from_millis(rng.draw() % 400));
         } else {
-            for line in out.by_ref() {
+            for line in child.lines.by_ref() {
                 finished |= line.starts_with("finished");
                 let w: Vec<&str> = line.split(' ').collect();
                 let (sent, total) = match (w.first(), w.get(2), w.get(3)) {
@@ -116,11 +93,10 @@ async fn a_flush_killed_at_random_points_loses_and_doubles_nothing() {
                     break;
                 }
             }
-            std::thread::sleep(Duration::from_micros(rng.next() % 40_000));
+            std::thread::sleep(Duration::from_micros(rng.draw() % 40_000));
         }
         child.kill().unwrap();
-        child.wait().unwrap();
-        for line in out {
+        for line in child.lines {
             finished |= line.starts_with("finished");
             if line.starts_with("progress") {
                 last = line;

@@ -26,6 +26,7 @@ mod error;
 pub mod fault;
 pub mod generate;
 pub mod http;
+pub mod kill;
 mod maildir;
 mod postfix;
 mod postfix_tune;
