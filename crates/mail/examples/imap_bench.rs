@@ -7,7 +7,6 @@
 //!
 //! Arguments: messages (default 100000), rounds (default 3). Prints a Markdown table.
 
-use std::process::Command;
 use std::time::Instant;
 
 use futures::StreamExt;
@@ -18,6 +17,7 @@ use tidings_mail::net::{Endpoint, Transcript, TrustAnchors};
 use tidings_mail::store::{Store, StoreHandle};
 use tidings_mail::sync::{Engine, headers::header_query, no_progress};
 use tidings_testkit::MailServers;
+use tidings_testkit::bench::{self, Measured, median};
 
 type BoxError = Box<dyn std::error::Error>;
 
@@ -75,32 +75,13 @@ async fn sync(job: &Job) -> Result<u64, BoxError> {
     Ok(report.folders.iter().map(|f| f.new).sum())
 }
 
-fn vm_hwm_kb() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(str::to_string))
-        .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
-        .unwrap_or(0)
-}
-
-/// CPU seconds (user + system, all threads) this process used so far.
-fn cpu_secs() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    // Fields after the command name (which may hold spaces): state is the first, utime the
-    // 12th and stime the 13th; in clock ticks (100 per second on Linux).
-    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    let tick = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-    (tick(11) + tick(12)) / 100.0
-}
-
 fn child(args: &[String]) -> Result<(), BoxError> {
     let job = Job {
         mode: args[2].clone(),
         port: args[3].parse()?,
         ca: args[4].clone(),
         user: args[5].clone(),
-        password: std::env::var("BENCH_PASSWORD")?,
+        password: std::env::var(bench::PASSWORD_ENV)?,
     };
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     let t0 = Instant::now();
@@ -110,45 +91,14 @@ fn child(args: &[String]) -> Result<(), BoxError> {
             _ => sync(&job).await,
         }
     })?;
-    println!("{} {} {} {}", t0.elapsed().as_secs_f64(), n, vm_hwm_kb(), cpu_secs());
+    bench::print_measured(t0.elapsed(), n);
     Ok(())
-}
-
-/// One measurement: wall seconds, messages, peak RSS (KiB), CPU seconds of the client.
-struct Measured {
-    secs: f64,
-    n: u64,
-    kb: u64,
-    cpu: f64,
 }
 
 fn run_child(mode: &str, s: &MailServers) -> Result<Measured, BoxError> {
     let alice = s.user("alice");
-    let out = Command::new(std::env::current_exe()?)
-        .args([
-            "--child",
-            mode,
-            &s.imaps_port().to_string(),
-            s.ca_path().to_str().unwrap_or(""),
-            &alice.login,
-        ])
-        .env("BENCH_PASSWORD", &alice.password)
-        .output()?;
-    if !out.status.success() {
-        return Err(format!("{mode} failed: {}", String::from_utf8_lossy(&out.stderr)).into());
-    }
-    let text = String::from_utf8_lossy(&out.stdout);
-    let mut it = text.split_whitespace();
-    let secs: f64 = it.next().ok_or("no time")?.parse()?;
-    let n: u64 = it.next().ok_or("no count")?.parse()?;
-    let kb: u64 = it.next().ok_or("no rss")?.parse()?;
-    let cpu: f64 = it.next().ok_or("no cpu time")?.parse()?;
-    Ok(Measured { secs, n, kb, cpu })
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
+    let (port, ca) = (s.imaps_port().to_string(), s.ca_path().display().to_string());
+    Ok(bench::run_child(&["--child", mode, &port, &ca, &alice.login], &alice.password)?)
 }
 
 fn main() -> Result<(), BoxError> {

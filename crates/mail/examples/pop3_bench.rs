@@ -22,7 +22,6 @@
 //! `pop3_bench breakdown` times, without a server, the transcript tap over the same bytes
 //! and the store's commits of the same messages.
 
-use std::process::Command;
 use std::time::{Instant, SystemTime};
 
 use tidings_mail::account::Security;
@@ -31,6 +30,7 @@ use tidings_mail::options::Pop3Options;
 use tidings_mail::pop3::{self, Pop3Target, no_progress};
 use tidings_mail::store::{Store, StoreHandle};
 use tidings_testkit::MailServers;
+use tidings_testkit::bench::{self, Measured, median};
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 
 type BoxError = Box<dyn std::error::Error>;
@@ -138,32 +138,13 @@ async fn receive(job: &Job) -> Result<u64, BoxError> {
     Ok(r.downloaded as u64)
 }
 
-fn vm_hwm_kb() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(str::to_string))
-        .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
-        .unwrap_or(0)
-}
-
-/// This process's CPU time (user and system, all its threads, ended ones included), in
-/// seconds, at the kernel's 10 ms resolution: unlike the wall time, it does not grow when
-/// another process takes the cores.
-fn process_cpu() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    // After the command name (in parentheses): state is field 3, utime 14, stime 15.
-    let fields: Vec<&str> = stat.rsplit_once(')').map_or("", |(_, rest)| rest).split_whitespace().collect();
-    let ticks = |k: usize| fields.get(k - 3).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-    (ticks(14) + ticks(15)) / 100.0
-}
-
 fn child(args: &[String]) -> Result<(), BoxError> {
     let job = Job {
         mode: args[2].clone(),
         port: args[3].parse()?,
         ca: args[4].clone(),
         user: args[5].clone(),
-        password: std::env::var("BENCH_PASSWORD")?,
+        password: std::env::var(bench::PASSWORD_ENV)?,
     };
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     let t0 = Instant::now();
@@ -174,38 +155,14 @@ fn child(args: &[String]) -> Result<(), BoxError> {
             _ => receive(&job).await,
         }
     })?;
-    println!("{} {} {} {}", t0.elapsed().as_secs_f64(), n, vm_hwm_kb(), process_cpu());
+    bench::print_measured(t0.elapsed(), n);
     Ok(())
 }
 
-fn run_child(mode: &str, s: &MailServers) -> Result<(f64, u64, u64, f64), BoxError> {
+fn run_child(mode: &str, s: &MailServers) -> Result<Measured, BoxError> {
     let alice = s.user("alice");
-    let out = Command::new(std::env::current_exe()?)
-        .args([
-            "--child",
-            mode,
-            &s.pop3s_port().to_string(),
-            s.ca_path().to_str().unwrap_or(""),
-            &alice.login,
-        ])
-        .env("BENCH_PASSWORD", &alice.password)
-        .output()?;
-    if !out.status.success() {
-        return Err(format!("{mode} failed: {}", String::from_utf8_lossy(&out.stderr)).into());
-    }
-    eprint!("{}", String::from_utf8_lossy(&out.stderr));
-    let text = String::from_utf8_lossy(&out.stdout);
-    let mut it = text.split_whitespace();
-    let secs: f64 = it.next().ok_or("no time")?.parse()?;
-    let n: u64 = it.next().ok_or("no count")?.parse()?;
-    let kb: u64 = it.next().ok_or("no rss")?.parse()?;
-    let cpu: f64 = it.next().ok_or("no cpu")?.parse()?;
-    Ok((secs, n, kb, cpu))
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
+    let (port, ca) = (s.pop3s_port().to_string(), s.ca_path().display().to_string());
+    Ok(bench::run_child(&["--child", mode, &port, &ca, &alice.login], &alice.password)?)
 }
 
 /// Where the time of a pass goes, without a server.
@@ -299,7 +256,7 @@ fn main() -> Result<(), BoxError> {
     }
     eprintln!("seeded {messages} messages in {:.1} s", t.elapsed().as_secs_f64());
     // Warm the server (its index and caches): not measured.
-    let (_, n, _, _) = run_child("raw-tls", &s)?;
+    let n = run_child("raw-tls", &s)?.n;
     assert_eq!(n as usize, messages, "the warm-up read saw {n} messages");
     let modes = ["raw-tls", "raw-tap", "receive"];
     let mut times: Vec<Vec<f64>> = vec![Vec::new(); modes.len()];
@@ -308,7 +265,7 @@ fn main() -> Result<(), BoxError> {
     for round in 0..rounds {
         let mut line = format!("round {}:", round + 1);
         for (k, mode) in modes.iter().enumerate() {
-            let (t, n, kb, cpu) = run_child(mode, &s)?;
+            let Measured { secs: t, n, kb, cpu } = run_child(mode, &s)?;
             assert_eq!(n as usize, messages, "{mode} got {n} messages");
             times[k].push(t);
             cpus[k].push(cpu);

@@ -25,6 +25,7 @@ use tidings_mail::net::{Endpoint, Transcript, TrustAnchors};
 use tidings_mail::outbox::{self, Outgoing};
 use tidings_mail::send::{SendProgress, flush_outbox};
 use tidings_mail::store::{Store, StoreHandle};
+use tidings_testkit::bench::median;
 use tidings_testkit::{MailServers, User};
 
 type BoxError = Box<dyn std::error::Error>;
@@ -118,11 +119,6 @@ async fn tidings(s: &MailServers, u: &User, msgs: Vec<Outgoing>) -> Result<(Dura
         return Err(format!("the flush failed: {:?}", report.first_error()).into());
     }
     Ok((queued, flushed))
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    v[v.len() / 2]
 }
 
 fn best(v: &[f64]) -> f64 {

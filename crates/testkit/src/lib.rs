@@ -19,6 +19,7 @@
 //! The `tidings-testkit up` binary (`cargo run -p tidings-testkit -- up`) starts the servers for a
 //! person trying Tidings by hand.
 
+pub mod bench;
 mod certs;
 pub mod dns;
 mod dovecot;
