@@ -503,7 +503,7 @@ impl App {
 
     fn open_wizard(&mut self) -> Task<Message> {
         self.screen = Screen::Wizard(Box::new(wizard::Wizard::new(self.discover.clone())));
-        Task::batch([operation::focus(wizard::id::NAME), wizard::top_of_page()])
+        Task::batch([operation::focus(wizard::id::SENDER_NAME), wizard::top_of_page()])
     }
 
     fn wizard(&mut self, message: wizard::Message) -> Task<Message> {

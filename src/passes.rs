@@ -98,7 +98,7 @@ impl Key {
             start: Arc::new(Start {
                 account: account.clone(),
                 secrets,
-                store_path: profile.data_dir().join("mail.sqlite3"),
+                store_path: profile.store_path(),
                 log: account.log_transcript.then(|| profile.transcript_log(&account.id)),
                 notifications: true,
             }),
@@ -367,6 +367,9 @@ impl Passes {
         *self.generations.entry(account.to_string()).or_default() += 1;
         if let Some(entry) = self.accounts.get_mut(account) {
             entry.commands = None;
+            // The new task starts from nothing: no IDLE yet (it says so once it idles).
+            entry.failed = false;
+            entry.status.apply(Update::Idle(Idle::Inactive), SystemTime::now());
         }
     }
 

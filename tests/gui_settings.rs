@@ -306,6 +306,24 @@ fn removing_asks_first_then_deletes_secrets_data_and_the_config_entry() {
     }
     std::fs::create_dir_all(profile.transcript_log("work").parent().unwrap()).unwrap();
     std::fs::write(profile.transcript_log("work"), "C: A1 LOGIN <redacted>\n").unwrap();
+    // Mail of both accounts in the profile's store.
+    let stored = |key: &str| {
+        let mut store = Store::open(profile.store_path()).unwrap();
+        let a = store.account(key).unwrap();
+        let inbox = store.pop3_setup(a).unwrap();
+        store.list(inbox, tidings_mail::store::Sort::NEWEST, 0, 10).unwrap().len()
+    };
+    {
+        let mut store = Store::open(profile.store_path()).unwrap();
+        for key in ["work", "home"] {
+            let a = store.account(key).unwrap();
+            let inbox = store.pop3_setup(a).unwrap();
+            let mut batch = tidings_mail::store::Pop3Batch::default();
+            batch.push("u1", 20, b"Subject: hi\r\n\r\nhello\r\n", false);
+            store.pop3_commit(a, inbox, batch, 1).unwrap();
+        }
+    }
+    assert_eq!((stored("work"), stored("home")), (1, 1));
     let mut app = open(profile.clone(), secrets.clone(), config, "work");
 
     click(&mut app, settings::id::REMOVE);
@@ -331,7 +349,9 @@ fn removing_asks_first_then_deletes_secrets_data_and_the_config_entry() {
     assert!(!profile.transcript_log("work").exists());
     let config = Config::load(&profile).unwrap();
     assert_eq!(config.accounts.iter().map(|a| a.id.as_str()).collect::<Vec<_>>(), ["home"]);
-    // The other account is untouched.
+    // Its mail is gone from the store (a new account by that name starts empty); the other
+    // account is untouched.
+    assert_eq!((stored("work"), stored("home")), (0, 1));
     assert!(profile.account_data_dir("home").join("cur/1.eml").exists());
     assert_eq!(secrets.get("home", SecretRole::Incoming).unwrap().as_deref(), Some("old password"));
 

@@ -369,6 +369,14 @@ fn remove(name: &str, delete_data: bool, profile: &Profile, out: &Out) -> Result
     config.save(profile)?;
     let data = profile.account_data_dir(&account.id);
     let mut removed_data = false;
+    if delete_data {
+        // Its mail in the profile's store (folders, messages, the Outbox… cascade).
+        let store = profile.store_path();
+        if store.exists() {
+            tidings_mail::store::Store::open(&store)?.remove_account(&account.id)?;
+            removed_data = true;
+        }
+    }
     if delete_data && data.exists() {
         std::fs::remove_dir_all(&data)
             .map_err(|e| Error::storage(format!("cannot delete {}", data.display()), e))?;

@@ -35,7 +35,7 @@ pub struct SyncArgs {
 
 /// Where the mail store lives in a profile (one file for every account).
 pub fn store_path(profile: &Profile) -> std::path::PathBuf {
-    profile.data_dir().join("mail.sqlite3")
+    profile.store_path()
 }
 
 pub fn run(args: SyncArgs, profile: &Profile, out: &Out) -> ExitCode {

@@ -52,6 +52,11 @@ impl Profile {
     pub fn account_data_dir(&self, account_id: &str) -> PathBuf {
         self.data_dir.join("accounts").join(account_id)
     }
+
+    /// The mail store (SQLite) of every account of this profile.
+    pub fn store_path(&self) -> PathBuf {
+        self.data_dir.join("mail.sqlite3")
+    }
 }
 
 #[cfg(test)]

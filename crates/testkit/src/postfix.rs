@@ -197,24 +197,25 @@ impl Postfix {
     }
 
     /// Messages Postfix holds: files under the queues a message passes through (a
-    /// submission has its file in `incoming` from MAIL FROM on; it goes once delivered).
-    pub fn queued(&self) -> usize {
-        fn count(dir: &Path) -> usize {
-            std::fs::read_dir(dir).map_or(0, |entries| {
-                entries
-                    .flatten()
-                    .map(|e| match e.file_type() {
-                        Ok(t) if t.is_dir() => count(&e.path()),
-                        Ok(_) => 1,
-                        Err(_) => 0,
-                    })
-                    .sum()
-            })
+    /// submission has its file in `incoming` from its first accepted RCPT TO on, before the
+    /// client can send the data; it goes once delivered). A queue that cannot be read is an
+    /// error, never "empty".
+    pub fn queued(&self) -> Result<usize, TestkitError> {
+        fn count(dir: &Path) -> Result<usize, TestkitError> {
+            let what = || format!("reading {}", dir.display());
+            let mut n = 0;
+            for e in std::fs::read_dir(dir).map_err(TestkitError::io(what()))? {
+                let e = e.map_err(TestkitError::io(what()))?;
+                let t = e.file_type().map_err(TestkitError::io(what()))?;
+                n += if t.is_dir() { count(&e.path())? } else { 1 };
+            }
+            Ok(n)
         }
-        ["maildrop", "incoming", "active", "deferred", "hold"]
-            .iter()
-            .map(|q| count(&self.queue_dir.join(q)))
-            .sum()
+        let mut n = 0;
+        for q in ["maildrop", "incoming", "active", "deferred", "hold"] {
+            n += count(&self.queue_dir.join(q))?;
+        }
+        Ok(n)
     }
 
     pub fn daemon(&mut self) -> &mut Daemon {

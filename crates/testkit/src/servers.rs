@@ -287,7 +287,7 @@ impl MailServers {
             .ok_or_else(|| TestkitError::Environment("Postfix is not running".into()))?;
         let deadline = Instant::now() + timeout;
         loop {
-            let left = postfix.queued();
+            let left = postfix.queued()?;
             if left == 0 {
                 return Ok(());
             }

@@ -653,7 +653,7 @@ impl Composer {
 
 /// The profile's mail store (where the Outbox and the addresses seen live).
 pub fn store_path(profile: &Profile) -> PathBuf {
-    profile.data_dir().join("mail.sqlite3")
+    profile.store_path()
 }
 
 /// "12 KB", "3.4 MB": an attachment's size for people.

@@ -133,7 +133,12 @@ pub async fn remove_from_server(
     .await;
     if let Err(e) = &result {
         let (key, text) = (account.id.clone(), e.to_string());
-        blocking(move || Store::open(&store_path)?.draft_removal_failed(&key, &id, &text)).await?;
+        let recorded =
+            blocking(move || Store::open(&store_path)?.draft_removal_failed(&key, &id, &text)).await;
+        if let Err(why) = recorded {
+            // The composer is gone: nobody else can say it. The copy stays in the folder.
+            eprintln!("tidings: a draft's copy stays in the Drafts folder of {}: {why}", account.name);
+        }
     }
     result
 }

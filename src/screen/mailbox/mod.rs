@@ -119,7 +119,7 @@ impl Setup {
         Setup {
             account_key: account.id.clone(),
             title: account.name.clone(),
-            store_path: profile.data_dir().join("mail.sqlite3"),
+            store_path: profile.store_path(),
             prefer: account.options.body_format,
             local: account.incoming_protocol == Incoming::Pop3,
             server: Some(Server {

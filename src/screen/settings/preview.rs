@@ -46,7 +46,7 @@ async fn plan(profile: Profile, secrets: Secrets, request: Request) -> Result<Po
     let Request { account, password } = request;
     let id = account.id.clone();
     let role = account.secret_role_for(SecretRole::Incoming);
-    let path = profile.data_dir().join("mail.sqlite3");
+    let path = profile.store_path();
     let (password, store) = blocking(move || {
         let password = match password {
             Some(p) => p,

@@ -9,6 +9,7 @@ use tidings_mail::config::Config;
 use tidings_mail::error::{Error, Kind};
 use tidings_mail::profile::Profile;
 use tidings_mail::secret::Secrets;
+use tidings_mail::store::Store;
 
 /// The configuration as written, and a sentence for the overview.
 #[derive(Debug, Clone)]
@@ -82,6 +83,12 @@ fn remove_blocking(
         .map(|a| a.name.clone())
         .ok_or_else(|| Error::config(format!("the account \"{id}\" is no longer in the configuration")))?;
     secrets.delete_account(id)?;
+    // Its mail in the profile's store: folders, messages, bodies, the Outbox, the POP3 list
+    // (all cascade from the account's row).
+    let store = profile.store_path();
+    if store.exists() {
+        Store::open(&store)?.remove_account(id)?;
+    }
     remove_dir(&profile.account_data_dir(id))?;
     remove_file(&profile.transcript_log(id))?;
     config.remove_account(id);

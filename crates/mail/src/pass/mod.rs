@@ -234,12 +234,16 @@ impl AccountPass {
             let _ = self.events.send(AccountEvent::Changed);
         }
         let sent = self.flush_outbox().await;
-        if sent.is_ok() {
-            // Quiet housekeeping: what fails stays recorded for the next pass.
+        self.shared.announce(&self.account, &self.store, &self.events).await;
+        let offline = [received.as_ref().err(), sent.as_ref().err()]
+            .into_iter()
+            .flatten()
+            .any(|e| e.kind() == Kind::Network);
+        if !offline {
+            // Quiet housekeeping, after the news: what fails stays recorded for later.
             let transcript = || self.transcript();
             let _ = outbox::retry_draft_removals(&self.account, &self.secrets, &self.store, transcript).await;
         }
-        self.shared.announce(&self.account, &self.store, &self.events).await;
         match (received, sent) {
             (Err(e), _) if e.kind() == Kind::Network => Err(e),
             (_, Err(e)) if e.kind() == Kind::Network => Err(e),

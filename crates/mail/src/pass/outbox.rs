@@ -57,20 +57,25 @@ pub(super) async fn flush(
 }
 
 /// Removes from the Drafts folder the copies of drafts whose removal failed earlier (the
-/// message was sent or discarded while the server could not be reached). Quiet: a failure
-/// stays recorded with its error and is tried again at the next pass; a network failure
-/// stops the round. Returns how many were removed.
+/// message was sent or discarded while the server could not be reached). Quiet: the first
+/// failure stops the round (it is nearly always about the account — the network, the
+/// password, the certificate — so one login attempt per pass at most) and stays recorded
+/// for the next pass; a removal that failed [`MAX_DRAFT_REMOVAL_ATTEMPTS`] times is given
+/// up (the copy stays in the Drafts folder, where the user can delete it). Returns how
+/// many were removed.
 pub(super) async fn retry_draft_removals(
     account: &Account,
     secrets: &Secrets,
     store: &StoreHandle,
     transcript: impl FnOnce() -> Result<Transcript>,
 ) -> Result<usize> {
+    let key = account.id.clone();
     if account.incoming_protocol != crate::account::Incoming::Imap {
+        // No Drafts folder on a POP3 server (the account was switched): nothing to remove.
+        store.call(move |s| s.draft_removals_forget(&key, 0)).await?;
         return Ok(0);
     }
-    let key = account.id.clone();
-    let ids = store.call(move |s| s.draft_removals(&key)).await?;
+    let ids = store.call(move |s| s.draft_removals_forget(&key, MAX_DRAFT_REMOVAL_ATTEMPTS)).await?;
     if ids.is_empty() {
         return Ok(0);
     }
@@ -91,14 +96,15 @@ pub(super) async fn retry_draft_removals(
             Err(e) => {
                 let text = e.to_string();
                 store.call(move |s| s.draft_removal_failed(&key, &done, &text)).await?;
-                if e.kind() == Kind::Network {
-                    break;
-                }
+                break;
             }
         }
     }
     Ok(removed)
 }
+
+/// How many times a draft's removal from the Drafts folder is tried.
+pub const MAX_DRAFT_REMOVAL_ATTEMPTS: u32 = 20;
 
 /// The pass's view of a flush: a network error first (offline), else the first error,
 /// else what waits for the user.

@@ -95,7 +95,13 @@ pub async fn run_account(
                 *shared.options.lock().unwrap_or_else(|p| p.into_inner()) = o;
                 if (o.idle, o.idle_folders) != (before.idle, before.idle_folders) {
                     // The old watcher stops before a new one connects.
-                    let was_pushing = pushing.take().is_some();
+                    let was_pushing = match pushing.take() {
+                        Some(push) => {
+                            push.stop().await;
+                            true
+                        }
+                        None => false,
+                    };
                     pushing = push_parts.start_if_wanted(&events);
                     if was_pushing && pushing.is_none() {
                         let _ = events.send(AccountEvent::IdleStopped);
@@ -121,6 +127,14 @@ fn seed_for(id: &str) -> u64 {
 
 /// Stops a spawned task when dropped.
 struct AbortOnDrop(JoinHandle<()>);
+
+impl AbortOnDrop {
+    /// Stops the task and waits until it is gone: nothing it sends comes after this.
+    async fn stop(mut self) {
+        self.0.abort();
+        let _ = (&mut self.0).await;
+    }
+}
 
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {

@@ -37,6 +37,19 @@ impl Store {
         Ok(rows)
     }
 
+    /// Drops the records of account `key` tried `max_attempts` times or more (all of them
+    /// with 0), then returns the drafts still to be removed, oldest first.
+    pub fn draft_removals_forget(&mut self, key: &str, max_attempts: u32) -> Result<Vec<String>> {
+        let account = self.account(key)?;
+        self.conn
+            .execute(
+                "DELETE FROM draft_removals WHERE account = ?1 AND attempts >= ?2",
+                params![account.0, max_attempts],
+            )
+            .map_err(self.err("forget drafts to remove from the server"))?;
+        self.draft_removals(key)
+    }
+
     /// The draft's copies are gone from the server.
     pub fn draft_removal_done(&mut self, key: &str, draft_id: &str) -> Result<()> {
         let account = self.account(key)?;
@@ -75,5 +88,10 @@ mod tests {
         s.draft_removal_done("work", "d1").unwrap();
         assert_eq!(s.draft_removals("work").unwrap(), ["d2"]);
         assert_eq!(s.draft_removals("home").unwrap(), ["d3"]);
+        // Given up after enough attempts; 0 forgets them all.
+        s.draft_removal_failed("work", "d2", "again").unwrap();
+        assert_eq!(s.draft_removals_forget("work", 3).unwrap(), ["d2"]);
+        assert!(s.draft_removals_forget("work", 2).unwrap().is_empty());
+        assert!(s.draft_removals_forget("home", 0).unwrap().is_empty());
     }
 }

@@ -307,6 +307,7 @@ mod tests {
             "pop3_accounts",
             "pop3_uids",
             "outbox",
+            "draft_removals",
         ] {
             assert!(tables.iter().any(|x| x == t), "{t} missing from {tables:?}");
         }
