@@ -35,7 +35,13 @@ async fn a_draft_copy_left_on_the_server_is_removed_by_the_next_pass() {
     // The first one's removal failed when its message was sent (as the composer records it).
     let st = new_store();
     let (key, id) = (account.id.clone(), gone.id.clone());
-    st.store.call(move |s| s.draft_removal_failed(&key, &id, "connection refused")).await.unwrap();
+    st.store
+        .call(move |s| {
+            s.account(&key)?;
+            s.draft_removal_failed(&key, &id, "connection refused")
+        })
+        .await
+        .unwrap();
 
     let mut run = start_on(st, account.clone(), secrets, RunSettings::default());
     let mut seen = Vec::new();
@@ -57,7 +63,13 @@ async fn a_wrong_password_costs_one_attempt_per_pass_not_one_per_draft() {
     let st = new_store();
     for id in ["first", "second", "third"] {
         let key = account.id.clone();
-        st.store.call(move |s| s.draft_removal_failed(&key, id, "connection refused")).await.unwrap();
+        st.store
+            .call(move |s| {
+                s.account(&key)?;
+                s.draft_removal_failed(&key, id, "connection refused")
+            })
+            .await
+            .unwrap();
     }
     let path = st.path.clone();
     let mut run = start_on(st, account.clone(), secrets, RunSettings::default());

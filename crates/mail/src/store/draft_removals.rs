@@ -2,22 +2,28 @@
 //! failed (the server could not be reached when the message was sent or discarded) is
 //! recorded here and retried by the account's next passes, so no stale draft stays there.
 
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 
 use super::{Store, now};
 use crate::error::Result;
 
 impl Store {
-    /// Records a failed removal (again: one more attempt, and the latest error).
+    /// Records a failed removal (again: one more attempt, and the latest error). An account
+    /// the store does not know (removed meanwhile) records nothing and is not made again.
     pub fn draft_removal_failed(&mut self, key: &str, draft_id: &str, error: &str) -> Result<()> {
-        let account = self.account(key)?;
+        let known: Option<i64> = self
+            .conn
+            .query_row("SELECT id FROM accounts WHERE key = ?1", [key], |r| r.get(0))
+            .optional()
+            .map_err(self.err("record a draft to remove from the server"))?;
+        let Some(account) = known else { return Ok(()) };
         self.conn
             .execute(
                 "INSERT INTO draft_removals (account, draft_id, since, attempts, last_error)
                  VALUES (?1, ?2, ?3, 1, ?4)
                  ON CONFLICT (account, draft_id) DO UPDATE
                  SET attempts = attempts + 1, last_error = excluded.last_error",
-                params![account.0, draft_id, now(), error],
+                params![account, draft_id, now(), error],
             )
             .map_err(self.err("record a draft to remove from the server"))?;
         Ok(())
@@ -70,6 +76,13 @@ mod tests {
     #[test]
     fn failed_removals_are_kept_per_account_until_done() {
         let mut s = Store::open_in_memory().unwrap();
+        // An account the store does not know (removed): nothing recorded, no row made.
+        s.draft_removal_failed("gone", "d0", "refused").unwrap();
+        let known: i64 = s.conn().query_row("SELECT count(*) FROM accounts", [], |r| r.get(0)).unwrap();
+        assert_eq!(known, 0);
+        for key in ["work", "home"] {
+            s.account(key).unwrap();
+        }
         assert!(s.draft_removals("work").unwrap().is_empty());
         s.draft_removal_failed("work", "d1", "connection refused").unwrap();
         s.draft_removal_failed("work", "d2", "timed out").unwrap();
