@@ -473,19 +473,14 @@ mod tests {
             auth: AuthMethod::Password,
             trust: Trust::default(),
         };
-        let mut account = Account {
-            sender_name: None,
-            identities: Vec::new(),
-            id: id.into(),
-            name: id.into(),
-            email: format!("{id}@example.test"),
-            incoming_protocol: Incoming::Imap,
-            incoming: server.clone(),
-            outgoing: server,
-            outgoing_own_password: false,
-            log_transcript: false,
-            options: Default::default(),
-        };
+        let mut account = Account::new(
+            id.into(),
+            id.into(),
+            format!("{id}@example.test"),
+            Incoming::Imap,
+            server.clone(),
+            server,
+        );
         account.options.schedule = Schedule { at_start: true, every_minutes: every };
         account
     }

@@ -36,19 +36,14 @@ fn account(name: &str) -> Account {
         auth: AuthMethod::Password,
         trust: Trust::default(),
     };
-    Account {
-        sender_name: None,
-        identities: Vec::new(),
-        id: String::new(),
-        name: name.into(),
-        email: "alice@example.test".into(),
-        incoming_protocol: Incoming::Imap,
-        incoming: server("imap.example.test", 993, Security::Implicit),
-        outgoing: server("smtp.example.test", 587, Security::StartTls),
-        outgoing_own_password: false,
-        log_transcript: false,
-        options: Default::default(),
-    }
+    Account::new(
+        String::new(),
+        name.into(),
+        "alice@example.test".into(),
+        Incoming::Imap,
+        server("imap.example.test", 993, Security::Implicit),
+        server("smtp.example.test", 587, Security::StartTls),
+    )
 }
 
 fn config_with(names: &[&str], notifications: bool) -> Config {

@@ -46,19 +46,14 @@ fn account(name: &str, email: &str, host: &str, imap: u16, smtp: u16, ca: Option
         auth: AuthMethod::Password,
         trust: Trust { ca_file: ca.map(Path::to_path_buf), ..Trust::default() },
     };
-    Account {
-        sender_name: None,
-        identities: Vec::new(),
-        id: String::new(),
-        name: name.into(),
-        email: email.into(),
-        incoming_protocol: Incoming::Imap,
-        incoming: server(imap, Security::Implicit),
-        outgoing: server(smtp, Security::StartTls),
-        outgoing_own_password: false,
-        log_transcript: false,
-        options: Default::default(),
-    }
+    Account::new(
+        String::new(),
+        name.into(),
+        email.into(),
+        Incoming::Imap,
+        server(imap, Security::Implicit),
+        server(smtp, Security::StartTls),
+    )
 }
 
 /// A profile whose store holds the "work" account's INBOX with Dave's message (body kept).
@@ -413,13 +408,11 @@ fn maildir(s: &tidings_testkit::MailServers, user: &tidings_testkit::User, folde
     out
 }
 
-#[test]
-fn a_message_composed_in_the_window_reaches_bob_through_the_outbox() {
-    let s = tidings_testkit::MailServers::start()
-        .unwrap_or_else(|e| panic!("cannot start the test mail servers: {e}"));
-    let (alice, bob) = (s.user("alice").clone(), s.user("bob").clone());
-    let dir = tempfile::tempdir().unwrap();
-    let profile = Profile::at(dir.path());
+/// alice's account on the testkit's servers (password for this session only), the app on a
+/// profile in `dir`, its mailbox open and a new message in the composer.
+fn composing_as_alice(s: &tidings_testkit::MailServers, dir: &Path) -> (App, Profile, Account, Secrets) {
+    let alice = s.user("alice");
+    let profile = Profile::at(dir);
     let mut config = Config::default();
     let acc =
         account("Alice", &alice.email, s.host(), s.imaps_port(), s.submission_port(), Some(s.ca_path()));
@@ -429,6 +422,16 @@ fn a_message_composed_in_the_window_reaches_bob_through_the_outbox() {
     let mut app = App::with_config(profile.clone(), secrets.clone(), config);
     open_mailbox(&mut app, &acc.id);
     press(&mut app, "n", Modifiers::CTRL);
+    (app, profile, acc, secrets)
+}
+
+#[test]
+fn a_message_composed_in_the_window_reaches_bob_through_the_outbox() {
+    let s = tidings_testkit::MailServers::start()
+        .unwrap_or_else(|e| panic!("cannot start the test mail servers: {e}"));
+    let (alice, bob) = (s.user("alice").clone(), s.user("bob").clone());
+    let dir = tempfile::tempdir().unwrap();
+    let (mut app, profile, acc, secrets) = composing_as_alice(&s, dir.path());
 
     type_into(&mut app, composer::id::TO, &format!("Bob <{}>", bob.email));
     type_into(&mut app, composer::id::SUBJECT, "Grüße — 日本語");
@@ -485,16 +488,7 @@ fn a_draft_save_under_way_when_sending_leaves_no_copy_anywhere() {
         .unwrap_or_else(|e| panic!("cannot start the test mail servers: {e}"));
     let (alice, bob) = (s.user("alice").clone(), s.user("bob").clone());
     let dir = tempfile::tempdir().unwrap();
-    let profile = Profile::at(dir.path());
-    let mut config = Config::default();
-    let acc =
-        account("Alice", &alice.email, s.host(), s.imaps_port(), s.submission_port(), Some(s.ca_path()));
-    let acc = config.add_account(acc).unwrap().clone();
-    let secrets = Secrets::in_memory();
-    secrets.keep_for_session(&acc.id, SecretRole::Incoming, &alice.password);
-    let mut app = App::with_config(profile.clone(), secrets, config);
-    open_mailbox(&mut app, &acc.id);
-    press(&mut app, "n", Modifiers::CTRL);
+    let (mut app, profile, _acc, _secrets) = composing_as_alice(&s, dir.path());
     type_into(&mut app, composer::id::TO, &bob.email);
     type_into(&mut app, composer::id::BODY, "Sent while its draft is being saved.");
 

@@ -189,19 +189,14 @@ fn account_for(host: &str, port: u16, user: &str, ca_file: Option<&Path>) -> Acc
         auth: AuthMethod::Password,
         trust: Trust { ca_file: ca_file.map(Path::to_path_buf), ..Trust::default() },
     };
-    Account {
-        sender_name: None,
-        identities: Vec::new(),
-        id: String::new(),
-        name: "Work".into(),
-        email: "work@example.test".into(),
-        incoming_protocol: Incoming::Imap,
-        incoming: server(port),
-        outgoing: server(465),
-        outgoing_own_password: false,
-        log_transcript: false,
-        options: Default::default(),
-    }
+    Account::new(
+        String::new(),
+        "Work".into(),
+        "work@example.test".into(),
+        Incoming::Imap,
+        server(port),
+        server(465),
+    )
 }
 
 /// The app on the accounts overview, with the "work" account (no password stored).

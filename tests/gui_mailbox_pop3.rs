@@ -52,19 +52,14 @@ fn pop3_account(name: &str, servers: &MailServers, user: &User, headers_only: bo
         auth: AuthMethod::Password,
         trust: Trust { ca_file: Some(servers.ca_path().to_path_buf()), ..Trust::default() },
     };
-    let mut account = Account {
-        sender_name: None,
-        identities: Vec::new(),
-        id: String::new(),
-        name: name.into(),
-        email: user.email.clone(),
-        incoming_protocol: Incoming::Pop3,
-        incoming: server(servers.pop3s_port()),
-        outgoing: server(servers.submissions_port()),
-        outgoing_own_password: false,
-        log_transcript: false,
-        options: Default::default(),
-    };
+    let mut account = Account::new(
+        String::new(),
+        name.into(),
+        user.email.clone(),
+        Incoming::Pop3,
+        server(servers.pop3s_port()),
+        server(servers.submissions_port()),
+    );
     account.options.pop3.headers_only = headers_only;
     account
 }

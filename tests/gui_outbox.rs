@@ -44,19 +44,14 @@ fn account(s: &MailServers, user: &User) -> Account {
         auth: AuthMethod::Password,
         trust: Trust { ca_file: Some(s.ca_path().to_path_buf()), pinned_sha256: None },
     };
-    Account {
-        sender_name: None,
-        identities: Vec::new(),
-        id: "work".into(),
-        name: "Work".into(),
-        email: user.email.clone(),
-        incoming_protocol: Incoming::Imap,
-        incoming: server(s.imaps_port(), Security::Implicit),
-        outgoing: server(s.submission_port(), Security::StartTls),
-        outgoing_own_password: false,
-        log_transcript: false,
-        options: Default::default(),
-    }
+    Account::new(
+        "work".into(),
+        "Work".into(),
+        user.email.clone(),
+        Incoming::Imap,
+        server(s.imaps_port(), Security::Implicit),
+        server(s.submission_port(), Security::StartTls),
+    )
 }
 
 fn note(from: &User, to: &str, subject: &str) -> Outgoing {

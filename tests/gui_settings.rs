@@ -43,19 +43,8 @@ fn account(name: &str, protocol: Incoming) -> Account {
         Incoming::Imap => server("imap.example.test", 993, Security::Implicit),
         Incoming::Pop3 => server("pop.example.test", 995, Security::Implicit),
     };
-    Account {
-        sender_name: None,
-        identities: Vec::new(),
-        id: String::new(),
-        name: name.into(),
-        email: "alice@example.test".into(),
-        incoming_protocol: protocol,
-        incoming,
-        outgoing: server("smtp.example.test", 587, Security::StartTls),
-        outgoing_own_password: false,
-        log_transcript: false,
-        options: Default::default(),
-    }
+    let outgoing = server("smtp.example.test", 587, Security::StartTls);
+    Account::new(String::new(), name.into(), "alice@example.test".into(), protocol, incoming, outgoing)
 }
 
 /// A profile on disk with these accounts, their passwords in the in-memory keyring.

@@ -52,19 +52,7 @@ fn account(id: &str, name: &str, incoming: Incoming) -> Account {
         auth: AuthMethod::Password,
         trust: Trust::default(),
     };
-    Account {
-        sender_name: None,
-        identities: Vec::new(),
-        id: id.into(),
-        name: name.into(),
-        email: format!("{id}@example.test"),
-        incoming_protocol: incoming,
-        incoming: server.clone(),
-        outgoing: server,
-        outgoing_own_password: false,
-        log_transcript: false,
-        options: Default::default(),
-    }
+    Account::new(id.into(), name.into(), format!("{id}@example.test"), incoming, server.clone(), server)
 }
 
 struct Fixture {

@@ -39,19 +39,14 @@ fn account(s: &MailServers, u: &User) -> Account {
         auth: AuthMethod::Password,
         trust: Trust { ca_file: Some(s.ca_path().to_path_buf()), pinned_sha256: None },
     };
-    Account {
-        sender_name: None,
-        identities: Vec::new(),
-        id: "bench".into(),
-        name: "bench".into(),
-        email: u.email.clone(),
-        incoming_protocol: Incoming::Imap,
-        incoming: server(s.imaps_port(), Security::Implicit),
-        outgoing: server(s.submission_port(), Security::StartTls),
-        outgoing_own_password: false,
-        log_transcript: false,
-        options: Default::default(),
-    }
+    Account::new(
+        "bench".into(),
+        "bench".into(),
+        u.email.clone(),
+        Incoming::Imap,
+        server(s.imaps_port(), Security::Implicit),
+        server(s.submission_port(), Security::StartTls),
+    )
 }
 
 fn messages(from: &User, to: &User, n: usize, kb: usize, round: usize) -> Vec<Outgoing> {

@@ -178,6 +178,32 @@ pub struct Identity {
 }
 
 impl Account {
+    /// An account with these servers and everything else as new accounts have it: no name
+    /// for From, no other addresses, one password for both servers, no transcript log, the
+    /// default options. `id` may be empty: [`crate::config::Config::add_account`] makes one.
+    pub fn new(
+        id: String,
+        name: String,
+        email: String,
+        incoming_protocol: Incoming,
+        incoming: Server,
+        outgoing: Server,
+    ) -> Account {
+        Account {
+            id,
+            name,
+            email,
+            incoming_protocol,
+            incoming,
+            outgoing,
+            outgoing_own_password: false,
+            log_transcript: false,
+            options: crate::options::Options::default(),
+            sender_name: None,
+            identities: Vec::new(),
+        }
+    }
+
     /// Every From this account offers: its own address first, then its identities. A
     /// blank name is none; an identity without a name takes the account's.
     pub fn senders(&self) -> Vec<Identity> {

@@ -136,19 +136,14 @@ mod tests {
             auth: AuthMethod::Password,
             trust: Trust::default(),
         };
-        Account {
-            sender_name: None,
-            identities: Vec::new(),
-            id: String::new(),
-            name: name.into(),
-            email: "alice@example.test".into(),
-            incoming_protocol: Incoming::Imap,
-            incoming: server(993),
-            outgoing: server(465),
-            outgoing_own_password: false,
-            log_transcript: false,
-            options: Default::default(),
-        }
+        Account::new(
+            String::new(),
+            name.into(),
+            "alice@example.test".into(),
+            Incoming::Imap,
+            server(993),
+            server(465),
+        )
     }
 
     #[test]

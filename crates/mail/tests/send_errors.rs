@@ -32,19 +32,14 @@ fn plain_account(port: u16, security: Security) -> Account {
         auth: AuthMethod::Password,
         trust: Trust::default(),
     };
-    Account {
-        sender_name: None,
-        identities: Vec::new(),
-        id: "script".into(),
-        name: "script".into(),
-        email: "alice@example.test".into(),
-        incoming_protocol: Incoming::Pop3,
-        incoming: server(1),
-        outgoing: server(port),
-        outgoing_own_password: false,
-        log_transcript: false,
-        options: Default::default(),
-    }
+    Account::new(
+        "script".into(),
+        "script".into(),
+        "alice@example.test".into(),
+        Incoming::Pop3,
+        server(1),
+        server(port),
+    )
 }
 
 fn pw() -> Passwords {

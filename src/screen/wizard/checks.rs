@@ -450,19 +450,14 @@ mod tests {
 
     #[test]
     fn stopping_leaves_the_unfinished_rows_not_run() {
-        let account = Account {
-            sender_name: None,
-            identities: Vec::new(),
-            id: "a".into(),
-            name: "A".into(),
-            email: "a@b.c".into(),
-            incoming_protocol: tidings_mail::account::Incoming::Imap,
-            incoming: server(Security::Implicit),
-            outgoing: server(Security::StartTls),
-            outgoing_own_password: false,
-            log_transcript: false,
-            options: Default::default(),
-        };
+        let account = Account::new(
+            "a".into(),
+            "A".into(),
+            "a@b.c".into(),
+            tidings_mail::account::Incoming::Imap,
+            server(Security::Implicit),
+            server(Security::StartTls),
+        );
         let mut checks = Checks::new(account);
         assert!(checks.is_running());
         checks.progress(Progress::Stage(Side::Incoming, stage(StageName::Dns, true, 1)));

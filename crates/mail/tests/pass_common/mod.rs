@@ -35,19 +35,14 @@ pub fn account(s: &MailServers, user: &User, protocol: Incoming, port: u16) -> A
         auth: AuthMethod::Password,
         trust: Trust { ca_file: Some(s.ca_path().to_path_buf()), pinned_sha256: None },
     };
-    let mut account = Account {
-        sender_name: None,
-        identities: Vec::new(),
-        id: user.login.clone(),
-        name: format!("{} test", user.login),
-        email: user.email.clone(),
-        incoming_protocol: protocol,
-        incoming: server(port),
-        outgoing: server(s.submissions_port()),
-        outgoing_own_password: false,
-        log_transcript: false,
-        options: Default::default(),
-    };
+    let mut account = Account::new(
+        user.login.clone(),
+        format!("{} test", user.login),
+        user.email.clone(),
+        protocol,
+        server(port),
+        server(s.submissions_port()),
+    );
     account.options.schedule = Schedule { at_start: true, every_minutes: Some(2) };
     account.options.idle = false;
     account

@@ -34,19 +34,14 @@ fn server(host: &str, port: u16, security: Security, user: &str, ca: &Path) -> S
 /// 587-style port; implicit: the 465-style one).
 pub fn account(s: &MailServers, user: &User, security: Security) -> Account {
     let port = if security == Security::Implicit { s.submissions_port() } else { s.submission_port() };
-    Account {
-        sender_name: None,
-        identities: Vec::new(),
-        id: format!("{}-account", user.login),
-        name: user.login.clone(),
-        email: user.email.clone(),
-        incoming_protocol: Incoming::Imap,
-        incoming: server(s.host(), s.imaps_port(), Security::Implicit, &user.login, s.ca_path()),
-        outgoing: server(s.host(), port, security, &user.login, s.ca_path()),
-        outgoing_own_password: false,
-        log_transcript: false,
-        options: Default::default(),
-    }
+    Account::new(
+        format!("{}-account", user.login),
+        user.login.clone(),
+        user.email.clone(),
+        Incoming::Imap,
+        server(s.host(), s.imaps_port(), Security::Implicit, &user.login, s.ca_path()),
+        server(s.host(), port, security, &user.login, s.ca_path()),
+    )
 }
 
 pub fn passwords(user: &User) -> Passwords {
