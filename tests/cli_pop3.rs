@@ -115,12 +115,17 @@ fn receive_leave_on_server_dry_run_and_a_deletion_made_here() {
     assert_eq!((report["downloaded"].as_u64(), report["server_messages"].as_u64()), (Some(12), Some(12)));
     assert_eq!(report["deleted"].as_array().unwrap().len(), 0);
     assert_eq!(report["quit_ok"], true);
+    // Where the time went, for testers: each phase in milliseconds, within the whole.
+    let phases = ["connect_ms", "listing_ms", "download_ms", "last_commit_ms", "delete_ms"];
+    let spent: Vec<u64> = phases.iter().map(|p| report["timings"][p].as_u64().expect(p)).collect();
+    assert!(spent.iter().sum::<u64>() <= report["elapsed_ms"].as_u64().unwrap(), "{report:#}");
     assert_eq!(s.message_count(alice, "INBOX").unwrap(), 12);
     let out = tidings(dir.path(), &["sync", "--account", "pop"], None);
     assert!(out.status.success(), "{}", text(&out));
     let t = words(&out);
     assert!(t.contains("pop: received") && t.contains("downloaded 0"), "{t}");
     assert!(t.contains("kept on server 12"), "{t}");
+    assert!(t.contains("time connect ") && t.contains(" ms, download "), "{t}");
 
     // Delete one message here, the way the GUI does, with "delete when deleted here" on.
     set_pop3(dir.path(), "pop", |o| o.delete_when_deleted_locally = true);

@@ -244,6 +244,11 @@ fn print_pop3(name: &str, r: &Pop3Report) {
     println!("  deleted on server {:>6}", r.deleted.len());
     items(&r.deleted);
     println!("  kept on server    {:>6}", r.server_messages.saturating_sub(r.deleted.len()));
+    let t = &r.timings;
+    println!(
+        "  time              connect {} ms, listing {} ms, download {} ms, last commit {} ms, delete and quit {} ms",
+        t.connect_ms, t.listing_ms, t.download_ms, t.last_commit_ms, t.delete_ms
+    );
     if !r.skipped.is_empty() {
         println!("  skipped           {:>6}", r.skipped.len());
         items(&r.skipped);

@@ -31,6 +31,13 @@ async fn leave_on_server_keeps_everything_and_a_second_pass_downloads_nothing() 
         let r = receive(&t, &opts, &st, day(0)).await;
         assert_eq!((r.server_messages, r.downloaded, r.deleted.len()), (40, 40, 0), "{security:?}");
         assert!(r.quit_ok && r.uidl && r.pipelined);
+        let ph = r.timings;
+        assert!(
+            ph.connect_ms + ph.listing_ms + ph.download_ms + ph.last_commit_ms + ph.delete_ms <= r.elapsed_ms,
+            "{r:?}"
+        );
+        // The checkpoints held back during the download are back to their usual interval.
+        assert_eq!(st.call(|s| s.checkpoint_bytes()).await.unwrap(), 32 * 1024 * 1024);
         assert_eq!(s.message_count(u, "INBOX").unwrap(), 40, "all still on the server");
         let expected: Vec<String> = {
             let mut v: Vec<String> = (0..40).map(seeded_id).collect();

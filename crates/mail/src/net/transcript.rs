@@ -576,7 +576,10 @@ impl Inner {
             self.lines.pop_front();
             self.dropped += 1;
         }
-        self.notify(Event::Line(line.clone()));
+        // A copy only for a window watching the connection (a pass has 4 lines per message).
+        if !self.watchers.is_empty() {
+            self.notify(Event::Line(line.clone()));
+        }
         self.lines.push_back(line);
     }
 

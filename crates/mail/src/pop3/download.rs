@@ -103,7 +103,10 @@ pub(super) async fn download(
     report: &mut Pop3Report,
 ) -> Result<HashMap<u32, String>> {
     let mut st = State::default();
+    let started = Instant::now();
     let fetched = fetch_all(p, items, ctx, report, &mut st).await;
+    report.timings.download_ms = started.elapsed().as_millis() as u64;
+    let waiting = Instant::now();
     let mut stored = Ok(());
     if let Some(mut r) = st.running.take() {
         let result = (&mut r.reply).await;
@@ -115,6 +118,7 @@ pub(super) async fn download(
         let result = (&mut r.reply).await;
         stored = r.absorb(result, &mut st.done, report);
     }
+    report.timings.last_commit_ms = waiting.elapsed().as_millis() as u64;
     fetched?;
     stored?;
     Ok(st.done)

@@ -27,7 +27,7 @@ pub use client::{Pop3, Reply};
 pub use errors::{Refusal, classify};
 pub use plan::{Listed, PlanItem, Pop3Plan, Reason};
 pub use receive::{
-    Failure, Phase, Pop3Progress, Pop3Report, Pop3Target, ProgressFn, Tuning, fetch_rest, no_progress, plan,
-    receive,
+    Failure, Phase, Pop3Progress, Pop3Report, Pop3Target, Pop3Timings, ProgressFn, Tuning, fetch_rest,
+    no_progress, plan, receive,
 };
 pub use wire::MAX_LINE;

@@ -154,9 +154,26 @@ pub struct Pop3Report {
     /// The session ended with QUIT +OK (so the deletions happened).
     pub quit_ok: bool,
     pub elapsed_ms: u64,
+    /// Where the pass's time went.
+    pub timings: Pop3Timings,
     /// The pass stopped early: what was committed stays, nothing was deleted.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<ErrorReport>,
+}
+
+/// The phases of a pass, in milliseconds (zero for those it did not reach).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Pop3Timings {
+    /// Connecting, TLS, greeting, CAPA and logging in.
+    pub connect_ms: u64,
+    /// LIST and UIDL, and reading the seen-UID list from the store.
+    pub listing_ms: u64,
+    /// From the first RETR (or TOP) to the last byte of the last message.
+    pub download_ms: u64,
+    /// Waiting for the store after the last byte, until every message was committed.
+    pub last_commit_ms: u64,
+    /// DELE and QUIT.
+    pub delete_ms: u64,
 }
 
 impl Pop3Report {
@@ -243,17 +260,22 @@ pub async fn receive(
     transcript.elide_pop3_data(true);
     let emit = |phase, done, total| progress(&Pop3Progress { phase, done, total, bytes: 0, total_bytes: 0 });
     emit(Phase::Connecting, 0, 0);
+    // The store reads the seen-UID list while the connection is made and listed.
+    let key = target.account_key.clone();
+    let setup = store.submit(move |s| {
+        s.defer_checkpoints()?;
+        let a = s.account(&key)?;
+        let inbox = s.pop3_setup(a)?;
+        Ok((a, inbox, s.pop3_seen(a)?, s.path().map(Path::to_path_buf)))
+    });
+    let _checkpoint = CheckpointAfter(store);
+    let mut timings = Pop3Timings::default();
     let mut p = connect(target, transcript).await?;
+    timings.connect_ms = t0.elapsed().as_millis() as u64;
     emit(Phase::Listing, 0, 0);
     let listed = listing(&mut p, options).await?;
-    let key = target.account_key.clone();
-    let (account, inbox, seen, store_path) = store
-        .call(move |s| {
-            let a = s.account(&key)?;
-            let inbox = s.pop3_setup(a)?;
-            Ok((a, inbox, s.pop3_seen(a)?, s.path().map(Path::to_path_buf)))
-        })
-        .await?;
+    let (account, inbox, seen, store_path) = setup.await?;
+    timings.listing_ms = t0.elapsed().as_millis() as u64 - timings.connect_ms;
     let plan = decide(&listed, &seen, options, now);
     let at = unix(now);
     let mut report = Pop3Report {
@@ -262,6 +284,7 @@ pub async fn receive(
         skipped: plan.skip.clone(),
         pipelined: p.pipelining(),
         uidl: plan.uidl,
+        timings,
         ..Pop3Report::default()
     };
     if !plan.skip.is_empty() {
@@ -296,6 +319,7 @@ pub async fn receive(
             _ => Some(i.clone()),
         })
         .collect();
+    let deleting = Instant::now();
     let marked = match download::delete(&mut p, &to_delete, &ctx, &mut report).await {
         Ok(m) => m,
         Err(e) => return Ok(cut_short(report, &e, t0)),
@@ -303,6 +327,7 @@ pub async fn receive(
     if let Err(e) = p.quit().await {
         return Ok(cut_short(report, &e, t0));
     }
+    report.timings.delete_ms = deleting.elapsed().as_millis() as u64;
     report.quit_ok = true;
     let uids: Vec<String> = marked.iter().filter_map(|i| i.uid.clone()).collect();
     report.deleted = marked;
@@ -310,6 +335,17 @@ pub async fn receive(
     emit(Phase::Done, report.downloaded as u64, report.downloaded as u64);
     report.elapsed_ms = t0.elapsed().as_millis() as u64;
     Ok(report)
+}
+
+/// Queues the store's checkpoint when a pass ends, however it ends. Not awaited: the pass
+/// is over once its messages are committed, and the checkpoint (copying the WAL back into
+/// the file) needs nobody to wait for it.
+struct CheckpointAfter<'a>(&'a StoreHandle);
+
+impl Drop for CheckpointAfter<'_> {
+    fn drop(&mut self) {
+        drop(self.0.submit(|s| s.checkpoint_now()));
+    }
 }
 
 /// The report of a pass that stopped early: the connection is dropped without QUIT, so

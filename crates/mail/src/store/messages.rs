@@ -194,6 +194,38 @@ impl Store {
         Ok(before)
     }
 
+    /// Checkpoints less often until [`Store::checkpoint_now`]: for a download whose commits
+    /// must not wait for one. A checkpoint copies the whole WAL (32 MB) back into the file
+    /// and fsyncs it; one fell in most 10k-message POP3 passes, and when it fell in the last
+    /// commit the pass waited 20–50 ms longer for it (`pop3_bench`, BENCHMARKS.md).
+    pub fn defer_checkpoints(&mut self) -> Result<()> {
+        super::set_checkpoint_bytes(&self.conn, super::BULK_CHECKPOINT_BYTES)
+            .map_err(self.err("set the checkpoint interval"))
+    }
+
+    /// Puts back the usual checkpoint interval and checkpoints what it can without waiting
+    /// for readers (a reader keeps its snapshot; the rest is copied at a later checkpoint).
+    pub fn checkpoint_now(&mut self) -> Result<()> {
+        let err = self.err("checkpoint the mail store");
+        super::set_checkpoint_bytes(&self.conn, super::CHECKPOINT_BYTES).map_err(err)?;
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+            .map_err(self.err("checkpoint the mail store"))
+    }
+
+    /// Bytes of WAL between automatic checkpoints, as now set.
+    pub fn checkpoint_bytes(&self) -> Result<i64> {
+        let pages: i64 = self
+            .conn
+            .pragma_query_value(None, "wal_autocheckpoint", |r| r.get(0))
+            .map_err(self.err("read the checkpoint interval"))?;
+        let page: i64 = self
+            .conn
+            .pragma_query_value(None, "page_size", |r| r.get(0))
+            .map_err(self.err("read the checkpoint interval"))?;
+        Ok(pages * page)
+    }
+
     /// Puts back a page cache setting returned by [`Store::grow_cache`].
     pub fn set_cache(&mut self, setting: i64) -> Result<()> {
         self.conn.pragma_update(None, "cache_size", setting).map_err(self.err("set the page cache"))

@@ -47,6 +47,16 @@ use crate::error::{Error, Kind, Result};
 /// The page size of a new store file, in bytes.
 const PAGE_SIZE: i64 = 16 * 1024;
 
+/// WAL written between automatic checkpoints (see `setup`).
+const CHECKPOINT_BYTES: i64 = 32 * 1024 * 1024;
+/// The same during a POP3 download (see [`Store::defer_checkpoints`]).
+const BULK_CHECKPOINT_BYTES: i64 = 256 * 1024 * 1024;
+
+fn set_checkpoint_bytes(conn: &Connection, bytes: i64) -> rusqlite::Result<()> {
+    let page: i64 = conn.pragma_query_value(None, "page_size", |r| r.get(0))?;
+    conn.pragma_update(None, "wal_autocheckpoint", bytes / page.max(512))
+}
+
 /// An open mail store. Not `Sync`: one thread uses it at a time.
 pub struct Store {
     conn: Connection,
@@ -121,8 +131,7 @@ impl Store {
         // after nearly every chunk. 32 MiB of WAL (measured as 8,192 pages of 4 KiB) halved the
         // time of a 100k-message first sync's writes; the size limit truncates the WAL again
         // after a checkpoint.
-        let page: i64 = conn.pragma_query_value(None, "page_size", |r| r.get(0)).map_err(err)?;
-        conn.pragma_update(None, "wal_autocheckpoint", 32 * 1024 * 1024 / page.max(512)).map_err(err)?;
+        set_checkpoint_bytes(&conn, CHECKPOINT_BYTES).map_err(err)?;
         conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024).map_err(err)?;
         conn.pragma_update(None, "foreign_keys", true).map_err(err)?;
         conn.set_prepared_statement_cache_capacity(64);
@@ -258,6 +267,37 @@ mod tests {
         let store = Store::open(dir.path().join("s.sqlite3")).unwrap();
         let size: i64 = store.conn().pragma_query_value(None, "page_size", |r| r.get(0)).unwrap();
         assert_eq!(size, 16 * 1024);
+    }
+
+    #[test]
+    fn checkpoints_wait_during_a_download_and_come_after_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path().join("s.sqlite3")).unwrap();
+        assert_eq!(store.checkpoint_bytes().unwrap(), CHECKPOINT_BYTES);
+        store.defer_checkpoints().unwrap();
+        assert_eq!(store.checkpoint_bytes().unwrap(), BULK_CHECKPOINT_BYTES);
+        // More than the usual interval of WAL: no checkpoint during the download.
+        let a = store.account("alice").unwrap();
+        let inbox = store.pop3_setup(a).unwrap();
+        let big = vec![b'x'; 512 * 1024];
+        for k in 0..80 {
+            let mut batch = Pop3Batch::default();
+            let raw = [format!("Subject: {k}\r\n\r\n").as_bytes(), &big].concat();
+            batch.push(format!("u{k}"), raw.len() as u64, &raw, false);
+            store.pop3_commit(a, inbox, batch, 0).unwrap();
+        }
+        let wal_frames = |store: &Store| -> (i64, i64) {
+            store
+                .conn()
+                .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| Ok((r.get(1)?, r.get(2)?)))
+                .unwrap()
+        };
+        let wal = dir.path().join("s.sqlite3-wal");
+        assert!(std::fs::metadata(&wal).unwrap().len() > CHECKPOINT_BYTES as u64, "the WAL kept growing");
+        store.checkpoint_now().unwrap();
+        assert_eq!(store.checkpoint_bytes().unwrap(), CHECKPOINT_BYTES);
+        let (log, done) = wal_frames(&store);
+        assert_eq!(log, done, "everything copied back");
     }
 
     #[test]
