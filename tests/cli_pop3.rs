@@ -167,6 +167,20 @@ fn receive_leave_on_server_dry_run_and_a_deletion_made_here() {
     assert!(log.contains("C: RETR 1") && log.contains("bytes of message data not shown"), "{log}");
     assert!(!log.contains("Message-ID") && !log.contains("testkit.5@example.test"), "mail in the log");
     assert!(!log.contains(&alice.password));
+
+    // Removing it with its data: its mail leaves the store, its log (and the log's older
+    // part) goes.
+    let profile = Profile::at(dir.path());
+    let older = tidings_mail::net::rotated_log(&profile.transcript_log("pop"));
+    std::fs::write(&older, "an older part of the log\n").unwrap();
+    let out = tidings(dir.path(), &["account", "remove", "pop", "--delete-data", "--json"], None);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()["data_deleted"], true);
+    assert!(!profile.transcript_log("pop").exists() && !older.exists());
+    let mut store = Store::open(profile.store_path()).unwrap();
+    let account = store.account("pop").unwrap();
+    assert!(store.pop3_seen(account).unwrap().is_empty(), "a new account by that name starts empty");
+    assert!(store.folder(account, "INBOX").unwrap().is_none());
 }
 
 #[test]

@@ -295,6 +295,8 @@ fn removing_asks_first_then_deletes_secrets_data_and_the_config_entry() {
     }
     std::fs::create_dir_all(profile.transcript_log("work").parent().unwrap()).unwrap();
     std::fs::write(profile.transcript_log("work"), "C: A1 LOGIN <redacted>\n").unwrap();
+    let older_log = tidings_mail::net::rotated_log(&profile.transcript_log("work"));
+    std::fs::write(&older_log, "C: A1 LOGIN <redacted>\n").unwrap();
     // Mail of both accounts in the profile's store.
     let stored = |key: &str| {
         let mut store = Store::open(profile.store_path()).unwrap();
@@ -335,7 +337,7 @@ fn removing_asks_first_then_deletes_secrets_data_and_the_config_entry() {
     assert!(shows(&app, "Removed “Work”."));
     assert_eq!(secrets.get("work", SecretRole::Incoming).unwrap(), None);
     assert!(!profile.account_data_dir("work").exists());
-    assert!(!profile.transcript_log("work").exists());
+    assert!(!profile.transcript_log("work").exists() && !older_log.exists());
     let config = Config::load(&profile).unwrap();
     assert_eq!(config.accounts.iter().map(|a| a.id.as_str()).collect::<Vec<_>>(), ["home"]);
     // Its mail is gone from the store (a new account by that name starts empty); the other

@@ -382,6 +382,17 @@ fn remove(name: &str, delete_data: bool, profile: &Profile, out: &Out) -> Result
             .map_err(|e| Error::storage(format!("cannot delete {}", data.display()), e))?;
         removed_data = true;
     }
+    if delete_data {
+        // Its conversation log, as the settings' removal deletes it.
+        let log = profile.transcript_log(&account.id);
+        for file in [tidings_mail::net::rotated_log(&log), log] {
+            match std::fs::remove_file(&file) {
+                Ok(()) => removed_data = true,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(Error::storage(format!("cannot delete {}", file.display()), e)),
+            }
+        }
+    }
     if out.json {
         out.print_json(
             &serde_json::json!({ "ok": true, "removed": account.id, "data_deleted": removed_data }),

@@ -90,7 +90,9 @@ fn remove_blocking(
         Store::open(&store)?.remove_account(id)?;
     }
     remove_dir(&profile.account_data_dir(id))?;
-    remove_file(&profile.transcript_log(id))?;
+    let log = profile.transcript_log(id);
+    remove_file(&tidings_mail::net::rotated_log(&log))?;
+    remove_file(&log)?;
     config.remove_account(id);
     config.save(profile)?;
     Ok(Stored { config, notice: format!("Removed “{name}”.") })

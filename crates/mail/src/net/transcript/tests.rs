@@ -243,6 +243,35 @@ fn log_file_gets_redacted_lines() {
 }
 
 #[test]
+fn a_full_log_is_moved_aside_when_the_next_connection_opens_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("logs/a.log");
+    let first = Transcript::new();
+    first.log_to_keeping(&path, 200).unwrap();
+    first.note("first connection");
+    // Not full yet: the next connection appends.
+    let second = Transcript::new();
+    second.log_to_keeping(&path, 200).unwrap();
+    second.note("x".repeat(300));
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("first connection") && text.contains("xxx"), "{text}");
+    assert!(!rotated_log(&path).exists());
+    // Full: moved aside whole, and a new file begins.
+    let third = Transcript::new();
+    third.log_to_keeping(&path, 200).unwrap();
+    third.note("third connection");
+    assert_eq!(std::fs::read_to_string(rotated_log(&path)).unwrap(), text);
+    let now = std::fs::read_to_string(&path).unwrap();
+    assert!(now.contains("third connection") && !now.contains("first connection"), "{now}");
+    // The older part is replaced the next time, not kept forever.
+    third.note("y".repeat(300));
+    Transcript::new().log_to_keeping(&path, 200).unwrap();
+    let older = std::fs::read_to_string(rotated_log(&path)).unwrap();
+    assert!(older.contains("third connection") && !older.contains("first connection"), "{older}");
+    assert_eq!(rotated_log(&path), dir.path().join("logs/a.log.1"));
+}
+
+#[test]
 fn smtp_message_text_can_be_shown_as_its_size_only() {
     let t = Transcript::new();
     t.elide_smtp_data(true);
