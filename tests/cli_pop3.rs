@@ -119,6 +119,7 @@ fn receive_leave_on_server_dry_run_and_a_deletion_made_here() {
     let phases = ["connect_ms", "listing_ms", "download_ms", "last_commit_ms", "delete_ms"];
     let spent: Vec<u64> = phases.iter().map(|p| report["timings"][p].as_u64().expect(p)).collect();
     assert!(spent.iter().sum::<u64>() <= report["elapsed_ms"].as_u64().unwrap(), "{report:#}");
+    assert!(spent[..3].iter().sum::<u64>() > 0, "connecting, listing and downloading took time: {report:#}");
     assert_eq!(s.message_count(alice, "INBOX").unwrap(), 12);
     let out = tidings(dir.path(), &["sync", "--account", "pop"], None);
     assert!(out.status.success(), "{}", text(&out));

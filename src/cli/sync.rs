@@ -97,6 +97,9 @@ fn run_inner(only: Option<String>, profile: &Profile, out: &Out) -> Result<ExitC
         };
         results.push((account, result));
     }
+    // What the passes left queued on the store thread (a POP3 pass's checkpoint) runs before
+    // the process ends; its error is not the passes' (the next commit checkpoints again).
+    let _ = store.blocking_call(|_| Ok(()));
     let ok = results.iter().all(|(_, r)| r.as_ref().is_ok_and(Outcome::ok));
     if out.json {
         let items: Vec<serde_json::Value> = results

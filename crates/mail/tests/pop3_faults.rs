@@ -47,10 +47,11 @@ async fn login_refusals_are_distinct_and_keep_the_servers_words() {
         ("-ERR Logon failure: unknown user name or bad password.", Kind::Auth, "did not accept"),
     ];
     let mut messages = Vec::new();
+    let st = memory_store();
     for (line, kind, words) in cases {
         let server =
             Server::start(Script { pass_reply: line.into(), ..Script::default() }, vec![message(1)]).await;
-        let e = pass(&server, &Pop3Options::default(), &memory_store()).await.unwrap_err();
+        let e = pass(&server, &Pop3Options::default(), &st).await.unwrap_err();
         assert_eq!(e.kind(), kind, "{line}: {e}");
         assert_eq!(e.server_words(), Some(line));
         assert!(e.message().contains(words), "{line}: {}", e.message());
@@ -60,6 +61,16 @@ async fn login_refusals_are_distinct_and_keep_the_servers_words() {
     messages.sort();
     messages.dedup();
     assert_eq!(messages.len(), 6, "one sentence per kind of refusal (Exchange's two phrasings share one)");
+    // A pass that never logged in made no local POP3 folders (the account could still be
+    // turned into an IMAP one).
+    let local = st
+        .call(|s| {
+            let a = s.account(pop3_common::KEY)?;
+            s.is_local_account(a)
+        })
+        .await
+        .unwrap();
+    assert!(!local);
 }
 
 #[tokio::test]

@@ -32,6 +32,7 @@ async fn leave_on_server_keeps_everything_and_a_second_pass_downloads_nothing() 
         assert_eq!((r.server_messages, r.downloaded, r.deleted.len()), (40, 40, 0), "{security:?}");
         assert!(r.quit_ok && r.uidl && r.pipelined);
         let ph = r.timings;
+        assert!(ph.connect_ms + ph.listing_ms + ph.download_ms > 0, "{ph:?}");
         assert!(
             ph.connect_ms + ph.listing_ms + ph.download_ms + ph.last_commit_ms + ph.delete_ms <= r.elapsed_ms,
             "{r:?}"

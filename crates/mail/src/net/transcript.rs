@@ -283,9 +283,10 @@ pub enum Event {
 }
 
 /// A log file this big is moved aside to [`rotated_log`] (replacing the one there) when the
-/// next connection opens it, so an account's log keeps its last 16–32 MB. A POP3 account of
-/// 10k messages left on the server writes ≈ 0.6 MB of LIST and UIDL lines per pass: every
-/// few minutes, that was hundreds of MB a day.
+/// next connection opens it. A POP3 account of 10k messages left on the server writes
+/// ≈ 0.6 MB of LIST and UIDL lines per pass: every few minutes, that was hundreds of MB a
+/// day. The size is looked at only then: a connection that stays open (IDLE, an IMAP
+/// session kept between passes) appends to the file it opened, moved aside or not.
 pub const LOG_KEEP_BYTES: u64 = 16 * 1024 * 1024;
 
 /// Where a log file's older part goes: `<name>.1`.
@@ -349,9 +350,13 @@ impl Transcript {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
-        // A connection (IDLE) may still append to the file moved aside: it ends up there.
+        // One connection at a time looks and moves (a pass and IDLE start together): the
+        // second then finds the new, small file. Best effort: a log that cannot be moved
+        // aside grows on, and the connection is not refused for it.
+        static ROTATING: Mutex<()> = Mutex::new(());
+        let _one = ROTATING.lock().unwrap_or_else(|e| e.into_inner());
         if std::fs::metadata(path).is_ok_and(|m| m.len() >= keep) {
-            std::fs::rename(path, rotated_log(path))?;
+            let _ = std::fs::rename(path, rotated_log(path));
         }
         let mut opts = std::fs::OpenOptions::new();
         opts.create(true).append(true);

@@ -260,13 +260,14 @@ pub async fn receive(
     transcript.elide_pop3_data(true);
     let emit = |phase, done, total| progress(&Pop3Progress { phase, done, total, bytes: 0, total_bytes: 0 });
     emit(Phase::Connecting, 0, 0);
-    // The store reads the seen-UID list while the connection is made and listed.
+    // The store reads the seen-UID list while the connection is made and listed: only
+    // reads, so a pass that cannot log in leaves nothing behind (the account's POP3 rows
+    // and local folders are made once the server has listed its messages).
     let key = target.account_key.clone();
-    let setup = store.submit(move |s| {
-        s.defer_checkpoints()?;
-        let a = s.account(&key)?;
-        let inbox = s.pop3_setup(a)?;
-        Ok((a, inbox, s.pop3_seen(a)?, s.path().map(Path::to_path_buf)))
+    let seen = store.submit(move |s| {
+        // Only a matter of speed: a pass goes on without it.
+        let _ = s.defer_checkpoints();
+        Ok((s.pop3_seen_by_key(&key)?, s.path().map(Path::to_path_buf)))
     });
     let _checkpoint = CheckpointAfter(store);
     let mut timings = Pop3Timings::default();
@@ -274,7 +275,14 @@ pub async fn receive(
     timings.connect_ms = t0.elapsed().as_millis() as u64;
     emit(Phase::Listing, 0, 0);
     let listed = listing(&mut p, options).await?;
-    let (account, inbox, seen, store_path) = setup.await?;
+    let (seen, store_path) = seen.await?;
+    let key = target.account_key.clone();
+    let (account, inbox) = store
+        .call(move |s| {
+            let a = s.account(&key)?;
+            Ok((a, s.pop3_setup(a)?))
+        })
+        .await?;
     timings.listing_ms = t0.elapsed().as_millis() as u64 - timings.connect_ms;
     let plan = decide(&listed, &seen, options, now);
     let at = unix(now);
@@ -320,14 +328,16 @@ pub async fn receive(
         })
         .collect();
     let deleting = Instant::now();
-    let marked = match download::delete(&mut p, &to_delete, &ctx, &mut report).await {
-        Ok(m) => m,
-        Err(e) => return Ok(cut_short(report, &e, t0)),
+    let deleted = download::delete(&mut p, &to_delete, &ctx, &mut report).await;
+    let quit = match deleted {
+        Ok(_) => p.quit().await,
+        Err(_) => Ok(()),
     };
-    if let Err(e) = p.quit().await {
-        return Ok(cut_short(report, &e, t0));
-    }
     report.timings.delete_ms = deleting.elapsed().as_millis() as u64;
+    let marked = match (deleted, quit) {
+        (Ok(m), Ok(())) => m,
+        (Err(e), _) | (_, Err(e)) => return Ok(cut_short(report, &e, t0)),
+    };
     report.quit_ok = true;
     let uids: Vec<String> = marked.iter().filter_map(|i| i.uid.clone()).collect();
     report.deleted = marked;
@@ -344,6 +354,8 @@ struct CheckpointAfter<'a>(&'a StoreHandle);
 
 impl Drop for CheckpointAfter<'_> {
     fn drop(&mut self) {
+        // `checkpoint_now` puts the usual interval back before it checkpoints; a checkpoint
+        // that fails (a reader in the way, a full disk) is tried again by the next commit.
         drop(self.0.submit(|s| s.checkpoint_now()));
     }
 }

@@ -194,10 +194,12 @@ impl Store {
         Ok(before)
     }
 
-    /// Checkpoints less often until [`Store::checkpoint_now`]: for a download whose commits
-    /// must not wait for one. A checkpoint copies the whole WAL (32 MB) back into the file
-    /// and fsyncs it; one fell in most 10k-message POP3 passes, and when it fell in the last
-    /// commit the pass waited 20–50 ms longer for it (`pop3_bench`, BENCHMARKS.md).
+    /// Checkpoints less often (every 64 MiB of WAL instead of 32) until
+    /// [`Store::checkpoint_now`]: for a download whose commits should not wait for one. A
+    /// checkpoint copies the whole WAL back into the file and fsyncs it; one fell in most
+    /// 10k-message POP3 passes, and when it fell in the last commit the pass waited 20–50 ms
+    /// longer for it (`pop3_bench`, BENCHMARKS.md). The setting is this connection's only:
+    /// another one (the window's) still checkpoints at 32 MiB when it commits.
     pub fn defer_checkpoints(&mut self) -> Result<()> {
         super::set_checkpoint_bytes(&self.conn, super::BULK_CHECKPOINT_BYTES)
             .map_err(self.err("set the checkpoint interval"))
