@@ -8,4 +8,4 @@ pub mod transcript;
 pub use connection::{Connection, Endpoint, Timeouts, TlsSummary, connect};
 pub use lines::LineConn;
 pub use tls::{CertInfo, Fingerprint, TlsParams, TrustAnchors};
-pub use transcript::{Dir, Event, LOG_KEEP_BYTES, Line, Stage, StageName, Transcript, rotated_log};
+pub use transcript::{Dir, Event, Line, Stage, StageName, Transcript, rotated_log};

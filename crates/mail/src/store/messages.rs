@@ -209,23 +209,15 @@ impl Store {
     /// for readers (a reader keeps its snapshot; the rest is copied at a later checkpoint).
     pub fn checkpoint_now(&mut self) -> Result<()> {
         let err = self.err("checkpoint the mail store");
-        super::set_checkpoint_bytes(&self.conn, super::CHECKPOINT_BYTES).map_err(err)?;
-        self.conn
-            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
-            .map_err(self.err("checkpoint the mail store"))
+        super::set_checkpoint_bytes(&self.conn, super::CHECKPOINT_BYTES).map_err(&err)?;
+        self.conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())).map_err(err)
     }
 
     /// Bytes of WAL between automatic checkpoints, as now set.
     pub fn checkpoint_bytes(&self) -> Result<i64> {
-        let pages: i64 = self
-            .conn
-            .pragma_query_value(None, "wal_autocheckpoint", |r| r.get(0))
-            .map_err(self.err("read the checkpoint interval"))?;
-        let page: i64 = self
-            .conn
-            .pragma_query_value(None, "page_size", |r| r.get(0))
-            .map_err(self.err("read the checkpoint interval"))?;
-        Ok(pages * page)
+        let err = self.err("read the checkpoint interval");
+        let pragma = |name| self.conn.pragma_query_value(None, name, |r| r.get::<_, i64>(0)).map_err(&err);
+        Ok(pragma("wal_autocheckpoint")? * pragma("page_size")?)
     }
 
     /// Puts back a page cache setting returned by [`Store::grow_cache`].
