@@ -427,6 +427,7 @@ impl Entry {
             AccountEvent::IdleStopped => (Some(Update::Idle(Idle::Inactive)), Effect::None),
             AccountEvent::NewMail(_) | AccountEvent::Changed => (None, Effect::News(News::Changed)),
             AccountEvent::NotificationClicked(message) => (None, Effect::Reveal(message)),
+            AccountEvent::ServerAlert(text) => (Some(Update::Alert(text)), Effect::None),
             // The status bar stays with the schedule's view; these retry by themselves.
             AccountEvent::PushFailed(_) | AccountEvent::NotificationFailed(_) => (None, Effect::None),
         };

@@ -395,6 +395,8 @@ fn fixed_report() -> Report {
         port: 993,
         security: Security::Implicit,
         started: "2026-03-02T10:15:30.123Z".into(),
+        alerts: Vec::new(),
+        utf8: false,
         ok: true,
         failed_stage: None,
         stages: vec![

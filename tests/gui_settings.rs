@@ -516,6 +516,7 @@ fn snapshot_of_a_pop3_preview() {
             item(2, 2200, Reason::DeletedLocally),
         ],
         keep: vec![item(3, 1800, Reason::LeftOnServer { age_days: 2, delete_after_days: Some(7) })],
+        unreadable: vec![],
     };
     let _ = app.update(Message::Settings(settings::Message::Previewed(Ok(Box::new(plan)))));
     assert!(shows(&app, "5 messages on the server: 1 to download, 2 to delete, 1 to keep, 1 to skip."));

@@ -16,7 +16,7 @@ use tidings_mail::secret::Secrets;
 use tidings_mail::{Error, Kind};
 
 use super::Out;
-use super::output::EXIT_FAILED;
+use super::output::{EXIT_FAILED, errln, outln};
 
 #[derive(Subcommand, Debug)]
 pub enum AccountCmd {
@@ -263,14 +263,14 @@ fn add(a: AddArgs, profile: &Profile, out: &Out) -> Result<ExitCode, Error> {
     if out.json {
         out.print_json(&serde_json::json!({ "ok": true, "account": account }));
     } else {
-        println!(
+        outln!(
             "Added account \"{}\" (id {}), password stored in the {}.",
             account.name,
             account.id,
             secrets.backend_name()
         );
-        println!("  incoming: {}", describe(account.incoming_protocol.into(), &account.incoming));
-        println!("  outgoing: {}", describe(Protocol::Smtp, &account.outgoing));
+        outln!("  incoming: {}", describe(account.incoming_protocol.into(), &account.incoming));
+        outln!("  outgoing: {}", describe(Protocol::Smtp, &account.outgoing));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -289,12 +289,12 @@ fn list(profile: &Profile, out: &Out) -> Result<ExitCode, Error> {
     if out.json {
         out.print_json(&serde_json::json!({ "ok": true, "accounts": config.accounts }));
     } else if config.accounts.is_empty() {
-        println!("No accounts. Add one with `tidings account add` or in the app.");
+        outln!("No accounts. Add one with `tidings account add` or in the app.");
     } else {
         for a in &config.accounts {
-            println!("{} <{}> (id {})", a.name, a.email, a.id);
-            println!("  incoming: {}", describe(a.incoming_protocol.into(), &a.incoming));
-            println!("  outgoing: {}", describe(Protocol::Smtp, &a.outgoing));
+            outln!("{} <{}> (id {})", a.name, a.email, a.id);
+            outln!("  incoming: {}", describe(a.incoming_protocol.into(), &a.incoming));
+            outln!("  outgoing: {}", describe(Protocol::Smtp, &a.outgoing));
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -327,18 +327,18 @@ fn print_check(check: &AccountCheck, out: &Out) {
                 v["ok"] = serde_json::Value::Bool(check.ok());
                 out.print_json(&v);
             }
-            Err(e) => eprintln!("tidings: cannot write JSON: {e}"),
+            Err(e) => errln!("tidings: cannot write JSON: {e}"),
         }
         return;
     }
-    println!("Account \"{}\"", check.account);
+    outln!("Account \"{}\"", check.account);
     for (role, c) in [("Incoming", &check.incoming), ("Outgoing", &check.outgoing)] {
         print_server(role, c);
     }
 }
 
 fn print_server(role: &str, c: &ServerCheck) {
-    println!(
+    outln!(
         "{role}: {} {}:{} ({}) — {}",
         c.protocol.as_str().to_uppercase(),
         c.host,
@@ -346,17 +346,21 @@ fn print_server(role: &str, c: &ServerCheck) {
         c.security.label(),
         if c.ok { "works" } else { "FAILED" }
     );
+    // RFC 3501 7.1: the server's words for the person, before the details.
+    for alert in &c.facts.alerts {
+        outln!("  ! The server says: {alert}");
+    }
     for s in &c.stages {
         let mark = if s.ok { "ok  " } else { "FAIL" };
         let detail = s.detail.as_deref().map(|d| format!("  {d}")).unwrap_or_default();
-        println!("  [{mark}] {:<18} {:>9.1} ms{detail}", s.name.label(), s.duration.as_secs_f64() * 1000.0);
+        outln!("  [{mark}] {:<18} {:>9.1} ms{detail}", s.name.label(), s.duration.as_secs_f64() * 1000.0);
     }
     if let Some(e) = &c.error_value {
-        println!("  {} error: {}", e.kind(), e.message());
+        outln!("  {} error: {}", e.kind(), e.message());
         if let Some(words) = e.server_words() {
-            println!("  the server said: {words}");
+            outln!("  the server said: {words}");
         }
-        println!("  what to do: {}", e.kind().advice());
+        outln!("  what to do: {}", e.advice());
     }
 }
 
@@ -398,9 +402,9 @@ fn remove(name: &str, delete_data: bool, profile: &Profile, out: &Out) -> Result
             &serde_json::json!({ "ok": true, "removed": account.id, "data_deleted": removed_data }),
         );
     } else {
-        println!("Removed account \"{}\" and its passwords.", account.name);
+        outln!("Removed account \"{}\" and its passwords.", account.name);
         if data.exists() {
-            println!("Its data stays in {} (use --delete-data to delete it).", data.display());
+            outln!("Its data stays in {} (use --delete-data to delete it).", data.display());
         }
     }
     Ok(ExitCode::SUCCESS)

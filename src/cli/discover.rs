@@ -10,7 +10,7 @@ use tidings_mail::discover::{Candidate, DiscoverOptions, Discovery, discover};
 use tidings_mail::{Error, Kind};
 
 use super::Out;
-use super::output::EXIT_FAILED;
+use super::output::{EXIT_FAILED, errln, outln};
 
 #[derive(Args, Debug)]
 pub struct DiscoverArgs {
@@ -56,7 +56,7 @@ fn run_inner(args: DiscoverArgs, out: &Out) -> Result<ExitCode, Error> {
     if out.json {
         match serde_json::to_value(&d) {
             Ok(v) => out.print_json(&v),
-            Err(e) => eprintln!("tidings: cannot write JSON: {e}"),
+            Err(e) => errln!("tidings: cannot write JSON: {e}"),
         }
     } else {
         print_text(&d);
@@ -78,27 +78,27 @@ fn line(c: &Candidate) -> String {
 }
 
 fn print_text(d: &Discovery) {
-    println!(
+    outln!(
         "Settings for {} ({} ms{})",
         d.email,
         d.elapsed_ms,
         if d.timed_out { ", some sources timed out" } else { "" }
     );
     match (&d.best.incoming, &d.best.outgoing) {
-        (None, None) => println!("  nothing found: enter the settings your provider gives"),
+        (None, None) => outln!("  nothing found: enter the settings your provider gives"),
         (i, o) => {
             if let Some(c) = i {
-                println!("  incoming: {}", line(c));
+                outln!("  incoming: {}", line(c));
             }
             if let Some(c) = o {
-                println!("  outgoing: {}", line(c));
+                outln!("  outgoing: {}", line(c));
             }
         }
     }
     if !d.disagreements.is_empty() {
-        println!("Sources disagree:");
+        outln!("Sources disagree:");
         for x in &d.disagreements {
-            println!(
+            outln!(
                 "  {} ({}): {}  vs  {}",
                 x.protocol.as_str().to_uppercase(),
                 x.fields.join(", "),
@@ -108,12 +108,12 @@ fn print_text(d: &Discovery) {
         }
     }
     for n in &d.needs_confirmation {
-        println!("Needs your consent: {} → {} ({})", n.from, n.to, n.reason);
+        outln!("Needs your consent: {} → {} ({})", n.from, n.to, n.reason);
     }
     if d.candidates.len() > 2 {
-        println!("All candidates:");
+        outln!("All candidates:");
         for c in &d.candidates {
-            println!("  {}", line(c));
+            outln!("  {}", line(c));
         }
     }
 }

@@ -14,7 +14,7 @@ use tidings_mail::secret::Secrets;
 use tidings_mail::{Error, Kind};
 
 use super::Out;
-use super::output::EXIT_FAILED;
+use super::output::{EXIT_FAILED, errln, outln};
 
 #[derive(Args, Debug)]
 pub struct InspectArgs {
@@ -127,12 +127,12 @@ fn run_inner(args: InspectArgs, profile: &Profile, out: &Out) -> Result<ExitCode
         };
         match value {
             Ok(v) => out.print_json(&v),
-            Err(e) => eprintln!("tidings: cannot write JSON: {e}"),
+            Err(e) => errln!("tidings: cannot write JSON: {e}"),
         }
     } else {
         let _ = args.markdown; // text output is the Markdown report: readable in a terminal too
         for r in &reports {
-            println!("{}", r.to_markdown());
+            outln!("{}", r.to_markdown());
         }
     }
     Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(EXIT_FAILED) })

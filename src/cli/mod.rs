@@ -1,6 +1,10 @@
 //! The command line: `tidings` opens the GUI; `account`, `sync`, `send` and `inspect` run the
 //! same core headless, each with `--json`. `--profile DIR` (or `TIDINGS_PROFILE`) keeps the
 //! config and data under DIR.
+//!
+//! Text for people goes out through `outln!` and `errln!` (see `output`), never `println!`:
+//! it shows the control characters of server and mail text as escapes.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
 
 mod account;
 mod discover;
@@ -17,6 +21,7 @@ use tidings_mail::profile::Profile;
 use tidings_mail::secret::Secrets;
 
 pub use output::Out;
+use output::errln;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -77,7 +82,7 @@ fn gui(profile: Profile) -> ExitCode {
     match tidings::run(profile, Secrets::system()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("tidings: {e}");
+            errln!("tidings: {e}");
             ExitCode::FAILURE
         }
     }

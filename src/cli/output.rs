@@ -1,11 +1,39 @@
 //! Text or JSON output, and exit codes, for the headless commands.
+//!
+//! Every line goes through `outln!` or `errln!` (the `cli` module denies `println!`):
+//! greetings, server replies, capabilities, folder names and subjects come from servers and
+//! mail, and may carry terminal escapes (a window title, a cleared screen, a clipboard
+//! write). Those lines show control characters as escapes (`\x1b`); the JSON output keeps
+//! the exact text, escaped the JSON way.
 
 use std::process::ExitCode;
 
-use tidings_mail::{Error, ErrorReport};
+use tidings_mail::{Error, ErrorReport, terminal};
 
 /// Exit status when a command ran and the server or the settings said no.
 pub const EXIT_FAILED: u8 = 1;
+
+/// `println!` with control characters shown as escapes (line feeds kept).
+macro_rules! outln {
+    ($($arg:tt)*) => { $crate::cli::output::out_line(format_args!($($arg)*)) };
+}
+
+/// `eprintln!` with control characters shown as escapes (line feeds kept).
+macro_rules! errln {
+    ($($arg:tt)*) => { $crate::cli::output::err_line(format_args!($($arg)*)) };
+}
+
+pub(crate) use {errln, outln};
+
+#[allow(clippy::print_stdout)]
+pub fn out_line(args: std::fmt::Arguments<'_>) {
+    println!("{}", terminal::safe_lines(&args.to_string()));
+}
+
+#[allow(clippy::print_stderr)]
+pub fn err_line(args: std::fmt::Arguments<'_>) {
+    eprintln!("{}", terminal::safe_lines(&args.to_string()));
+}
 
 pub struct Out {
     pub json: bool,
@@ -16,10 +44,11 @@ impl Out {
         Out { json }
     }
 
+    #[allow(clippy::print_stdout)]
     pub fn print_json(&self, value: &serde_json::Value) {
         match serde_json::to_string_pretty(value) {
-            Ok(s) => println!("{s}"),
-            Err(e) => eprintln!("tidings: cannot write JSON: {e}"),
+            Ok(s) => println!("{}", terminal::json(&s)),
+            Err(e) => errln!("tidings: cannot write JSON: {e}"),
         }
     }
 
@@ -28,11 +57,11 @@ impl Out {
         if self.json {
             self.print_json(&serde_json::json!({ "ok": false, "error": ErrorReport::from(e) }));
         } else {
-            eprintln!("tidings: {} error: {}", e.kind(), e.message());
+            errln!("tidings: {} error: {}", e.kind(), e.message());
             if let Some(words) = e.server_words() {
-                eprintln!("  the server said: {words}");
+                errln!("  the server said: {words}");
             }
-            eprintln!("  what to do: {}", e.kind().advice());
+            errln!("  what to do: {}", e.advice());
         }
         ExitCode::from(EXIT_FAILED)
     }

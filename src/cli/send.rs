@@ -18,10 +18,11 @@ use tidings_mail::profile::Profile;
 use tidings_mail::secret::Secrets;
 use tidings_mail::send::{FlushReport, SendProgress, flush_outbox};
 use tidings_mail::store::{Store, StoreHandle};
+use tidings_mail::terminal;
 use tidings_mail::{Error, ErrorReport, Kind};
 
 use super::Out;
-use super::output::EXIT_FAILED;
+use super::output::{EXIT_FAILED, errln, outln};
 
 #[derive(clap::Args, Debug)]
 pub struct SendArgs {
@@ -185,7 +186,7 @@ fn run_inner(args: SendArgs, profile: &Profile, out: &Out) -> Result<ExitCode, E
     let show = move |p: &SendProgress| {
         // Large messages only: a line per ~10% (64 KiB pieces).
         if !quiet && p.bytes_total >= 1_000_000 && p.bytes_sent > 0 {
-            eprintln!(
+            errln!(
                 "  {} of {}: {} of {} kB",
                 p.index + 1,
                 p.count,
@@ -246,57 +247,64 @@ fn print(out: &Out, account: &Account, item: Option<&OutboxItem>, report: &Flush
         out.print_json(&value);
     } else {
         if let (Some(i), Some(s)) = (item, sent) {
-            println!("sent {} from {}", i.message_id, account.name);
-            println!("  the server said: {}", s.reply);
+            outln!("sent {} from {}", i.message_id, account.name);
+            outln!("  the server said: {}", s.reply);
             if !s.filed {
-                println!("  its copy in Sent is not stored yet; the next send or receive stores it");
+                outln!("  its copy in Sent is not stored yet; the next send or receive stores it");
             }
         }
         for s in report.sent.iter().filter(|s| Some(s.outbox_id) != mine) {
-            println!("sent {} (waiting in the Outbox before)", s.message_id);
+            outln!("sent {} (waiting in the Outbox before)", s.message_id);
         }
         if let (Some(i), Some(e)) = (item, failed.map(|f| &f.error)) {
-            eprintln!("tidings: {} error: not sent: {}", e.kind(), e.message());
+            errln!("tidings: {} error: not sent: {}", e.kind(), e.message());
             if let Some(words) = e.server_words() {
-                eprintln!("  the server said: {words}");
+                errln!("  the server said: {words}");
             }
-            eprintln!("  what to do: {}", e.kind().advice());
+            errln!("  what to do: {}", e.advice());
             if refused {
-                eprintln!(
+                errln!(
                     "  {} stays in the Outbox (id {}), refused: it is not tried again by itself; \
                      `tidings outbox resend {}` sends it again, `tidings outbox remove {}` drops it",
-                    i.message_id, i.id, i.id, i.id
+                    i.message_id,
+                    i.id,
+                    i.id,
+                    i.id
                 );
             } else {
-                eprintln!(
+                errln!(
                     "  {} stays in the Outbox (id {}) and is sent again by the next `tidings send` or receive",
-                    i.message_id, i.id
+                    i.message_id,
+                    i.id
                 );
             }
         }
         if let Some(h) = held {
-            eprintln!(
-                "tidings: {} may already have been sent: the connection ended after the message",
+            errln!(
+                "tidings: {} may already have been sent: the connection ended after the whole message",
                 h.message_id
             );
-            eprintln!(
-                "  was handed to the server. Check the recipient's mail; `tidings outbox resend {}` sends it",
+            errln!(
+                "  was written, before the server confirmed it, so the server may or may not have it. It is not sent"
+            );
+            errln!(
+                "  again by itself. Check the recipient's mail; `tidings outbox resend {}` sends it",
                 h.id
             );
-            eprintln!("  again, `tidings outbox remove {}` drops it.", h.id);
+            errln!("  again, `tidings outbox remove {}` drops it.", h.id);
         }
         for f in report.failed.iter().filter(|f| Some(f.outbox_id) != mine) {
-            eprintln!("still in the Outbox: {} ({} error: {})", f.message_id, f.error.kind(), f.error);
+            errln!("still in the Outbox: {} ({} error: {})", f.message_id, f.error.kind(), f.error);
         }
         for h in report.held.iter().filter(|h| Some(h.id) != mine) {
-            eprintln!("held in the Outbox (may already have been sent): {} (id {})", h.message_id, h.id);
+            errln!("held in the Outbox (may already have been sent): {} (id {})", h.message_id, h.id);
         }
         let refused_now = |id: i64| report.failed.iter().any(|f| f.outbox_id == id);
         for r in report.refused.iter().filter(|r| Some(r.id) != mine && !refused_now(r.id)) {
-            eprintln!("refused by the server, kept in the Outbox: {} (id {})", r.message_id, r.id);
+            errln!("refused by the server, kept in the Outbox: {} (id {})", r.message_id, r.id);
         }
         for f in &report.filing_failed {
-            eprintln!("sent, but its copy in Sent is not stored yet: {} ({})", f.message_id, f.error);
+            errln!("sent, but its copy in Sent is not stored yet: {} ({})", f.message_id, f.error);
         }
         if item.is_none()
             && report.sent.is_empty()
@@ -304,7 +312,7 @@ fn print(out: &Out, account: &Account, item: Option<&OutboxItem>, report: &Flush
             && report.held.is_empty()
             && report.refused.is_empty()
         {
-            println!("the Outbox of {} is empty", account.name);
+            outln!("the Outbox of {} is empty", account.name);
         }
     }
     if ok { ExitCode::SUCCESS } else { ExitCode::from(EXIT_FAILED) }
@@ -343,20 +351,20 @@ fn outbox_inner(args: OutboxArgs, profile: &Profile, out: &Out) -> Result<ExitCo
                     .collect();
                 out.print_json(&serde_json::json!({ "ok": true, "outbox": list }));
             } else if items.is_empty() {
-                println!("the Outbox is empty");
+                outln!("the Outbox is empty");
             } else {
                 for i in &items {
-                    println!(
+                    outln!(
                         "{:>5}  {:<10} {}  to {}  ({} bytes, {} attempt(s))",
                         i.id,
                         i.account,
-                        i.subject.as_deref().unwrap_or("(no subject)"),
-                        i.recipients.join(", "),
+                        terminal::safe(i.subject.as_deref().unwrap_or("(no subject)")),
+                        terminal::safe(&i.recipients.join(", ")),
                         i.size,
                         i.attempts
                     );
                     if let Some(reason) = i.reason(now) {
-                        println!("       {reason}");
+                        outln!("       {reason}");
                     }
                 }
             }
@@ -372,7 +380,7 @@ fn outbox_inner(args: OutboxArgs, profile: &Profile, out: &Out) -> Result<ExitCo
             if out.json {
                 out.print_json(&serde_json::json!({ "ok": true, "removed": id }));
             } else {
-                println!("removed message {id} from the Outbox");
+                outln!("removed message {id} from the Outbox");
             }
         }
     }
@@ -383,6 +391,6 @@ fn report_done(out: &Out, item: &OutboxItem, what: &str) {
     if out.json {
         out.print_json(&serde_json::json!({ "ok": true, "item": item }));
     } else {
-        println!("{} ({}): {what}", item.message_id, item.id);
+        outln!("{} ({}): {what}", item.message_id, item.id);
     }
 }

@@ -17,10 +17,11 @@ use tidings_mail::profile::Profile;
 use tidings_mail::secret::Secrets;
 use tidings_mail::store::{Store, StoreHandle};
 use tidings_mail::sync::{AccountReport, Engine, Progress};
+use tidings_mail::terminal;
 use tidings_mail::{Error, ErrorReport, Kind};
 
 use super::Out;
-use super::output::EXIT_FAILED;
+use super::output::{EXIT_FAILED, errln, outln};
 
 #[derive(clap::Args, Debug)]
 pub struct SyncArgs {
@@ -137,9 +138,9 @@ fn protocol(account: &Account) -> &'static str {
 }
 
 fn print_error(name: &str, e: &Error) {
-    println!("{name}: {} error: {}", e.kind(), e.message());
+    outln!("{name}: {} error: {}", e.kind(), e.message());
     if let Some(words) = e.server_words() {
-        println!("  the server said: {words}");
+        outln!("  the server said: {words}");
     }
 }
 
@@ -155,7 +156,7 @@ fn sync_imap(
         Engine::new(account, passwords.incoming, store.clone(), Transcript::with_capacity(2_000))?;
     let show = move |p: &Progress| {
         if !quiet && p.total > 0 && (p.done == p.total || p.done.is_multiple_of(1000)) {
-            eprintln!("  {} {:?}: {} of {}", p.folder, p.phase, p.done, p.total);
+            errln!("  {} {:?}: {} of {}", p.folder, p.phase, p.done, p.total);
         }
     };
     rt.block_on(async {
@@ -181,7 +182,7 @@ fn pass_transcript(account: &Account, profile: &Profile) -> Transcript {
     if account.log_transcript {
         let path = profile.transcript_log(&account.id);
         if let Err(e) = transcript.log_to(&path) {
-            eprintln!("tidings: cannot write the transcript log {}: {e}", path.display());
+            errln!("tidings: cannot write the transcript log {}: {e}", path.display());
         }
     }
     transcript
@@ -199,7 +200,7 @@ fn receive_pop3(
     let transcript = pass_transcript(account, profile);
     let show = move |p: &Pop3Progress| {
         if !quiet && p.total > 0 && (p.done == p.total || p.done.is_multiple_of(1000)) {
-            eprintln!("  {:?}: {} of {}", p.phase, p.done, p.total);
+            errln!("  {:?}: {} of {}", p.phase, p.done, p.total);
         }
     };
     let options = account.options.pop3;
@@ -209,17 +210,20 @@ fn receive_pop3(
 }
 
 fn print_imap(name: &str, r: &AccountReport) {
-    println!(
+    outln!(
         "{name}: {} ({} ms, {} change(s) sent to the server)",
         if r.ok() { "synced" } else { "FAILED" },
         r.elapsed_ms,
         r.actions_replayed
     );
-    println!("  {:<24} {:>8} {:>8} {:>8}", "folder", "total", "new", "unread");
+    for alert in &r.alerts {
+        outln!("  ! The server says: {alert}");
+    }
+    outln!("  {:<24} {:>8} {:>8} {:>8}", "folder", "total", "new", "unread");
     for f in &r.folders {
-        println!(
+        outln!(
             "  {:<24} {:>8} {:>8} {:>8}{}",
-            f.display_name,
+            terminal::safe(&f.display_name),
             f.total,
             f.new,
             f.unread,
@@ -227,15 +231,15 @@ fn print_imap(name: &str, r: &AccountReport) {
         );
     }
     for refused in &r.actions_refused {
-        println!("  refused by the server: {refused}");
+        outln!("  refused by the server: {refused}");
     }
     if let Some(e) = &r.error {
-        println!("  stopped: {} error: {}", e.kind, e.message);
+        outln!("  stopped: {} error: {}", e.kind, e.message);
     }
 }
 
 fn print_pop3(name: &str, r: &Pop3Report) {
-    println!(
+    outln!(
         "{name}: {} ({} ms, {} message(s) on the server)",
         if r.ok() { "received" } else { "FAILED" },
         r.elapsed_ms,
@@ -243,34 +247,37 @@ fn print_pop3(name: &str, r: &Pop3Report) {
     );
     let partial =
         if r.headers_only > 0 { format!(" ({} as headers only)", r.headers_only) } else { String::new() };
-    println!("  downloaded        {:>6}{partial}, {}", r.downloaded, size(r.bytes));
-    println!("  deleted on server {:>6}", r.deleted.len());
+    outln!("  downloaded        {:>6}{partial}, {}", r.downloaded, size(r.bytes));
+    outln!("  deleted on server {:>6}", r.deleted.len());
     items(&r.deleted);
-    println!("  kept on server    {:>6}", r.server_messages.saturating_sub(r.deleted.len()));
+    outln!("  kept on server    {:>6}", r.server_messages.saturating_sub(r.deleted.len()));
     let t = &r.timings;
-    println!(
+    outln!(
         "  time              connect {} ms, listing {} ms, download {} ms, last commit {} ms, delete and quit {} ms",
-        t.connect_ms, t.listing_ms, t.download_ms, t.last_commit_ms, t.delete_ms
+        t.connect_ms,
+        t.listing_ms,
+        t.download_ms,
+        t.last_commit_ms,
+        t.delete_ms
     );
     if !r.skipped.is_empty() {
-        println!("  skipped           {:>6}", r.skipped.len());
+        outln!("  skipped           {:>6}", r.skipped.len());
         items(&r.skipped);
     }
+    for line in &r.unreadable {
+        outln!("  unreadable listing line, left alone: {}", terminal::safe(line));
+    }
     for f in &r.failed {
-        println!(
-            "  refused by the server: {} ({}): {}",
-            f.command,
-            f.uid.as_deref().unwrap_or("-"),
-            f.server
-        );
+        outln!("  refused by the server: {} ({}): {}", f.command, f.uid.as_deref().unwrap_or("-"), f.server);
     }
     if let Some(e) = &r.error {
-        println!(
-            "  stopped: {} error: {} (what was downloaded is kept; nothing was deleted)",
-            e.kind, e.message
+        outln!(
+            "  stopped: {} error: {} (the messages stored before it stay; nothing was deleted from the server)",
+            e.kind,
+            e.message
         );
         if let Some(words) = &e.server {
-            println!("  the server said: {words}");
+            outln!("  the server said: {words}");
         }
     }
 }
@@ -278,10 +285,10 @@ fn print_pop3(name: &str, r: &Pop3Report) {
 /// One line per message: number, UID, size, reason.
 fn items(list: &[PlanItem]) {
     for i in list {
-        println!(
+        outln!(
             "      #{:<6} {:<24} {:>10}  {}",
             i.number,
-            i.uid.as_deref().unwrap_or("(no UID)"),
+            terminal::safe(i.uid.as_deref().unwrap_or("(no UID)")),
             size(i.size),
             i.reason.describe()
         );
@@ -368,20 +375,20 @@ fn plan_json(plan: &Pop3Plan) -> serde_json::Value {
 }
 
 fn print_plan(account: &Account, plan: &Pop3Plan) {
-    println!(
+    outln!(
         "{}: the next receive from {} ({} message(s) on the server, {}); nothing was changed",
         account.name,
         account.incoming.host,
         plan.server_messages,
         size(plan.server_bytes)
     );
-    println!("  would download   {:>6}", plan.download.len());
+    outln!("  would download   {:>6}", plan.download.len());
     items(&plan.download);
-    println!("  would delete     {:>6}", plan.delete.len());
+    outln!("  would delete     {:>6}", plan.delete.len());
     items(&plan.delete);
     if !plan.skip.is_empty() {
-        println!("  would skip       {:>6}", plan.skip.len());
+        outln!("  would skip       {:>6}", plan.skip.len());
         items(&plan.skip);
     }
-    println!("  would keep       {:>6} (downloaded before, left on the server)", plan.keep.len());
+    outln!("  would keep       {:>6} (downloaded before, left on the server)", plan.keep.len());
 }

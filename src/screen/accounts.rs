@@ -92,7 +92,7 @@ impl Accounts {
         self.writing = false;
         if let Err(error) = result {
             self.notice =
-                Some(format!("The notifications setting was not saved: {error}. {}", error.kind().advice()));
+                Some(format!("The notifications setting was not saved: {error}. {}", error.advice()));
         }
     }
 

@@ -50,7 +50,7 @@ impl Failed {
             column![
                 text("Tidings cannot read its settings").size(20),
                 text(self.error.to_string()).size(14),
-                text(self.error.kind().advice()).size(14).style(theme::text::muted),
+                text(self.error.advice()).size(14).style(theme::text::muted),
                 container(retry).id(widget::Id::new(RETRY)),
             ]
             .spacing(12)

@@ -1,7 +1,8 @@
 //! An account's status bar: what its send/receive is doing, in plain words — when it last
 //! checked and when it checks next, a check under way with its progress (folders, messages,
 //! bytes), sending (n of m), IDLE active since when, or offline with the reason and when it
-//! tries again.
+//! tries again. Beside them, the last alert the server asked to be shown (IMAP `[ALERT]`,
+//! "your password expires in 3 days"), with the time it came, until another one replaces it.
 //!
 //! [`Status`] is a small view-model fed with [`Update`]s, each stamped with the wall-clock
 //! time it arrived (so tests give fixed times and get fixed words). Clock times are shown in
@@ -51,6 +52,7 @@ pub enum Update {
     Finished { error: Option<String>, next: Option<Duration> },
     Offline { reason: String, retry_in: Option<Duration> },
     Idle(Idle),
+    Alert(String),
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -80,6 +82,8 @@ pub struct Status {
     idle_since: Option<SystemTime>,
     /// Why the last pass failed (other than the network: that is "offline").
     failed: Option<String>,
+    /// The server's last alert and when it came.
+    alert: Option<(String, SystemTime)>,
     now: Option<SystemTime>,
 }
 
@@ -103,6 +107,13 @@ impl Status {
             }
             Update::Idle(Idle::Active(since)) => self.idle_since = Some(since),
             Update::Idle(Idle::Inactive) => self.idle_since = None,
+            // The same words again (each IDLE connection's greeting, the next pass) are the
+            // same alert: it keeps the time it first came.
+            Update::Alert(text) => {
+                if self.alert.as_ref().is_none_or(|(shown, _)| *shown != text) {
+                    self.alert = Some((text, at));
+                }
+            }
             Update::Idle(Idle::Lost { reason, retry_in }) => {
                 self.idle_since = None;
                 // A check under way says more; between checks, the lost connection is the news.
@@ -181,6 +192,11 @@ impl Status {
         line
     }
 
+    /// The server's last alert, for people: "The server says (14:02 UTC): …".
+    pub fn alert_line(&self) -> Option<String> {
+        self.alert.as_ref().map(|(text, at)| format!("The server says ({} UTC): {text}", clock(*at)))
+    }
+
     /// The bar: its words, and a progress bar while a count is known.
     pub fn view<'a, M: 'a>(&self) -> Element<'a, M> {
         let style = if self.is_trouble() {
@@ -202,7 +218,8 @@ impl Status {
             _ => None,
         };
         let bar = fraction.map(|(done, total)| progress_bar(0.0..=total, done).length(120).girth(6));
-        row![words].push(bar).spacing(10).align_y(Alignment::Center).into()
+        let alert = self.alert_line().map(|line| text(line).size(12).style(theme::text::warning));
+        row![words].push(bar).push(alert).spacing(10).align_y(Alignment::Center).into()
     }
 }
 

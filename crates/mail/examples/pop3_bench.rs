@@ -16,8 +16,13 @@
 //!   LIST, UIDL, pipelined RETR dot-unstuffed into spools, headers parsed, messages committed
 //!   to SQLite with fsync on the store thread, QUIT.
 //!
+//! - `mpop`: Debian's mpop (`apt-get install mpop`), another POP3 client, downloading the same
+//!   messages into a Maildir with a copy left on the server (`--keep=on`), timed and measured
+//!   by GNU time (`/usr/bin/time`): wall time, CPU and peak RSS of its own process.
+//!
 //! `POP3_BENCH_BATCH_MB=N` makes the receive pass commit in batches of up to N MB instead of
-//! the default 32 MB (smaller: less memory, more and smaller transactions).
+//! the default (`limits::POP3_BATCH_BYTES`, 8 MiB; smaller: less memory, more and smaller
+//! transactions).
 //!
 //! `POP3_BENCH_TRANSCRIPT=FILE` writes the receive pass's transcript (timestamped) to FILE.
 //!
@@ -175,9 +180,55 @@ fn child(args: &[String]) -> Result<(), BoxError> {
 }
 
 fn run_child(mode: &str, s: &MailServers) -> Result<Measured, BoxError> {
+    if mode == "mpop" {
+        return mpop(s);
+    }
     let alice = s.user("alice");
     let (port, ca) = (s.pop3s_port().to_string(), s.ca_path().display().to_string());
     Ok(bench::run_child(&["--child", mode, &port, &ca, &alice.login], &alice.password)?)
+}
+
+/// Debian's mpop downloading everything (a fresh UIDL file: all messages are new) into a new
+/// Maildir, leaving the copies on the server, as the receive pass does.
+fn mpop(s: &MailServers) -> Result<Measured, BoxError> {
+    use std::os::unix::fs::PermissionsExt;
+    let alice = s.user("alice");
+    let dir = tempfile::tempdir()?;
+    let md = dir.path().join("md");
+    for sub in ["cur", "new", "tmp"] {
+        std::fs::create_dir_all(md.join(sub))?;
+    }
+    let secret = dir.path().join("pw");
+    std::fs::write(&secret, &alice.password)?;
+    let rc = dir.path().join("mpoprc");
+    std::fs::write(&rc, "")?;
+    for f in [&secret, &rc] {
+        std::fs::set_permissions(f, std::fs::Permissions::from_mode(0o600))?;
+    }
+    let out = std::process::Command::new("/usr/bin/time")
+        .args(["-f", "TIME %e %U %S %M", "mpop"])
+        .arg(format!("--file={}", rc.display()))
+        .args(["--host=127.0.0.1", &format!("--port={}", s.pop3s_port()), "--tls=on", "--tls-starttls=off"])
+        .arg(format!("--tls-trust-file={}", s.ca_path().display()))
+        .args(["--auth=user", &format!("--user={}", alice.login)])
+        .arg(format!("--passwordeval=cat {}", secret.display()))
+        .args(["--keep=on", "--only-new=on", "--pipelining=auto", "--received-header=off"])
+        .arg(format!("--uidls-file={}", dir.path().join("uidls").display()))
+        .arg(format!("--delivery=maildir,{}", md.display()))
+        .output()
+        .map_err(|e| format!("cannot run /usr/bin/time mpop (apt-get install mpop time): {e}"))?;
+    let err = String::from_utf8_lossy(&out.stderr);
+    if !out.status.success() {
+        return Err(format!("mpop failed: {err}").into());
+    }
+    let line = err
+        .lines()
+        .find_map(|l| l.strip_prefix("TIME "))
+        .ok_or_else(|| format!("no timing from GNU time: {err}"))?;
+    let f: Vec<f64> = line.split_whitespace().filter_map(|v| v.parse().ok()).collect();
+    let [secs, user, sys, kb] = f[..] else { return Err(format!("cannot read GNU time's {line:?}").into()) };
+    let n = std::fs::read_dir(md.join("new"))?.count() + std::fs::read_dir(md.join("cur"))?.count();
+    Ok(Measured { secs, n: n as u64, kb: kb as u64, cpu: user + sys })
 }
 
 /// Where the time of a pass goes, without a server.
@@ -304,7 +355,9 @@ fn main() -> Result<(), BoxError> {
     // Warm the server (its index and caches): not measured.
     let n = run_child("raw-tls", &s)?.n;
     assert_eq!(n as usize, messages, "the warm-up read saw {n} messages");
-    let modes = ["raw-tls", "raw-tap", "receive"];
+    let with_mpop = std::env::var_os("POP3_BENCH_NO_MPOP").is_none();
+    let modes: Vec<&str> =
+        ["raw-tls", "raw-tap", "receive", "mpop"].into_iter().take(if with_mpop { 4 } else { 3 }).collect();
     let mut times: Vec<Vec<f64>> = vec![Vec::new(); modes.len()];
     let mut cpus: Vec<Vec<f64>> = vec![Vec::new(); modes.len()];
     let mut rss = vec![0u64; modes.len()];
@@ -328,11 +381,20 @@ fn main() -> Result<(), BoxError> {
         "minimal pipelined reader, plain TLS (baseline)",
         "minimal pipelined reader on Tidings' tapped connection",
         "Tidings receive pass into the store",
+        "mpop into a Maildir (--keep=on)",
     ];
     for k in 0..modes.len() {
         println!("| {} | {:.2} s | {:.2} s | {:.1} MB |", names[k], med[k], cpu[k], rss[k] as f64 / 1024.0);
     }
     println!("| ratio receive / baseline | {:.2}× | {:.2}× | |", med[2] / med[0], cpu[2] / cpu[0]);
     println!("| ratio receive / tapped reader | {:.2}× | {:.2}× | |", med[2] / med[1], cpu[2] / cpu[1]);
+    if with_mpop {
+        println!(
+            "| ratio receive / mpop | {:.2}× | {:.2}× | {:.2}× |",
+            med[2] / med[3],
+            cpu[2] / cpu[3],
+            rss[2] as f64 / rss[3] as f64
+        );
+    }
     Ok(())
 }

@@ -21,6 +21,12 @@ pub struct SessionFacts {
     pub capabilities_after_login: Vec<String>,
     pub auth_mechanisms: Vec<String>,
     pub tls: Option<TlsSummary>,
+    /// What the server asked to be shown to the person (IMAP `[ALERT]`), each once.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub alerts: Vec<String>,
+    /// UTF-8 mode was turned on (IMAP ENABLE UTF8=ACCEPT, POP3 UTF8).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub utf8: bool,
 }
 
 /// The result of checking one server, ready for display or `--json`.
@@ -52,6 +58,7 @@ pub async fn check_server(
     let mut facts = SessionFacts::default();
     let result = run(protocol, ep, user, password, transcript, &mut facts).await;
     transcript.flush();
+    facts.alerts = transcript.alerts();
     ServerCheck {
         protocol,
         host: ep.host.clone(),

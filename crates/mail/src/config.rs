@@ -98,18 +98,12 @@ impl Config {
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir =
         path.parent().ok_or_else(|| Error::config(format!("{} has no parent directory", path.display())))?;
-    fs::create_dir_all(dir).map_err(|e| Error::storage(format!("cannot create {}", dir.display()), e))?;
+    crate::private::create_dir_all(dir)
+        .map_err(|e| Error::storage(format!("cannot create {}", dir.display()), e))?;
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
     let result = (|| -> std::io::Result<()> {
-        let mut opts = fs::OpenOptions::new();
-        opts.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            opts.mode(0o600);
-        }
-        let mut f = opts.open(&tmp)?;
+        let mut f = crate::private::options().write(true).create(true).truncate(true).open(&tmp)?;
         f.write_all(bytes)?;
         f.sync_all()?;
         drop(f);

@@ -80,13 +80,15 @@ pub struct Error {
     server: Option<String>,
     source: Option<Arc<dyn std::error::Error + Send + Sync>>,
     certificate: Option<Arc<CertInfo>>,
+    /// What to do, when this error knows better than its kind's generic advice.
+    advice: Option<&'static str>,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     pub fn new(kind: Kind, message: impl Into<String>) -> Self {
-        Error { kind, message: message.into(), server: None, source: None, certificate: None }
+        Error { kind, message: message.into(), server: None, source: None, certificate: None, advice: None }
     }
 
     /// Keeps what the server said, verbatim (trimmed of the line ending).
@@ -109,6 +111,37 @@ impl Error {
 
     pub fn certificate(&self) -> Option<&CertInfo> {
         self.certificate.as_deref()
+    }
+
+    /// Advice for this error in place of its kind's ([`Kind::advice`]).
+    pub fn with_advice(mut self, advice: &'static str) -> Self {
+        self.advice = Some(advice);
+        self
+    }
+
+    /// What a person can do: this error's own advice, or its kind's.
+    pub fn advice(&self) -> &'static str {
+        self.advice.unwrap_or(self.kind.advice())
+    }
+
+    /// This error's own advice, when it has one (see [`Error::with_advice`]).
+    pub fn own_advice(&self) -> Option<&'static str> {
+        self.advice
+    }
+
+    /// Whether an I/O timeout is among the causes: a connected server that did not answer
+    /// in time.
+    pub fn is_timeout(&self) -> bool {
+        let mut cause: Option<&(dyn std::error::Error + 'static)> =
+            self.source.as_deref().map(|e| e as &(dyn std::error::Error + 'static));
+        while let Some(c) = cause {
+            if c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut)
+            {
+                return true;
+            }
+            cause = c.source();
+        }
+        false
     }
 
     pub fn kind(&self) -> Kind {
@@ -184,7 +217,7 @@ impl From<&Error> for ErrorReport {
             message: e.message.clone(),
             server: e.server.clone(),
             detail: e.detail(),
-            advice: e.kind.advice(),
+            advice: e.advice(),
             certificate: e.certificate.as_deref().cloned(),
         }
     }

@@ -12,8 +12,29 @@ use crate::error::{Error, Kind};
 /// A login slower than this is worth a word (Exchange Online's proxy adds several seconds).
 pub const SLOW_LOGIN: Duration = Duration::from_secs(3);
 
+/// What to do about a server that greeted us but did not answer the login in time.
+pub const UNANSWERED_LOGIN: &str = "The server is reachable (the host name and port are right) but answered too slowly. It may be busy or overloaded: try again later, and if it keeps happening, tell its administrator.";
+
+/// A login that timed out becomes "did not answer the login within N s", with advice that
+/// does not send the person to check the host name: the server greeted us, so it is
+/// reachable. `waited` is the read timeout that ran out. Other errors are returned as they are.
+pub fn unanswered_login(error: Error, host: &str, waited: Duration) -> Error {
+    if error.kind() != Kind::Network || !error.is_timeout() {
+        return error;
+    }
+    Error::new(
+        Kind::Network,
+        format!("{host} answered the connection but did not answer the login within {} s", waited.as_secs()),
+    )
+    .with_advice(UNANSWERED_LOGIN)
+    .with_source(error)
+}
+
 /// What to tell a person about this error, beyond its kind's generic advice.
 pub fn explain(protocol: Protocol, error: &Error) -> Option<String> {
+    if let Some(advice) = error.own_advice() {
+        return Some(advice.to_string());
+    }
     let words = error.server_words().unwrap_or("");
     let lower = words.to_ascii_lowercase();
     let proto = protocol.as_str().to_uppercase();

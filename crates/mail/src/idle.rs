@@ -81,6 +81,9 @@ pub enum IdleEvent {
     Expunged(u32),
     /// Flags of a message changed (sequence number).
     FlagsChanged(u32),
+    /// The server's alert for the person (IMAP `[ALERT]`): in the greeting, at login, or
+    /// any time while idling.
+    Alert(String),
 }
 
 /// The delays between reconnection attempts: first, doubled each time, capped.
@@ -116,6 +119,8 @@ pub async fn watch(
         let transcript = Transcript::with_capacity(2_000);
         let result =
             session(&ep, &user, &password, &cfg, &transcript, &events, &mut state, &mut failures).await;
+        // A `* BYE [ALERT] …` ends the connection: said before the state that follows.
+        alerts(&transcript, &events);
         state.last_server_line = transcript.last_server_line();
         let Err(e) = result else { return }; // Ok: the receiver went away.
         failures += 1;
@@ -149,6 +154,9 @@ async fn session(
     let mut session = imap::login(lc, ep, user, password, &mut facts).await?;
     let map = |e| imap::map_error(ep, e, transcript.last_server_line());
     let mailbox = session.select(&cfg.folder).await.map_err(map)?;
+    if !alerts(transcript, events) {
+        return Ok(());
+    }
     *failures = 0;
     state.last_error = None;
     if events.send(IdleEvent::Exists(mailbox.exists)).is_err() {
@@ -160,6 +168,7 @@ async fn session(
         return poll(session, ep, cfg, transcript, events, state, mailbox.exists).await;
     }
     let reissue = cfg.reissue.min(MAX_REISSUE);
+    let mut lines = transcript.watch();
     loop {
         // Reads may legitimately wait for the whole IDLE period; a dead connection still
         // shows within a minute after it.
@@ -180,10 +189,26 @@ async fn session(
             }
             let (wait, _stop) = handle.wait_with_timeout(left);
             // The server's keepalives restart async-imap's timer: the deadline is ours.
-            let outcome = match tokio::time::timeout(left, wait).await {
+            let mut wait = std::pin::pin!(tokio::time::timeout(left, wait));
+            // async-imap takes `* OK …` for a keepalive and waits on: an alert in one is seen
+            // in the transcript's lines, and reported while the wait goes on.
+            let outcome = loop {
+                tokio::select! {
+                    r = &mut wait => break r,
+                    Some(_) = lines.recv() => {
+                        if !alerts(transcript, events) {
+                            return Ok(());
+                        }
+                    }
+                }
+            };
+            let outcome = match outcome {
                 Ok(r) => r.map_err(map)?,
                 Err(_) => IdleResponse::Timeout,
             };
+            if !alerts(transcript, events) {
+                return Ok(());
+            }
             match outcome {
                 IdleResponse::NewData(data) => {
                     let event = match data.parsed() {
@@ -205,7 +230,15 @@ async fn session(
         session.as_mut().set_read_timeout(Some(ep.timeouts.io));
         // A NOOP between IDLEs lets the server flush anything it held back.
         session.noop().await.map_err(map)?;
+        if !alerts(transcript, events) {
+            return Ok(());
+        }
     }
+}
+
+/// Reports the server's new alerts. False when nobody listens any more.
+fn alerts(transcript: &Transcript, events: &UnboundedSender<IdleEvent>) -> bool {
+    transcript.take_alerts().into_iter().all(|text| events.send(IdleEvent::Alert(text)).is_ok())
 }
 
 /// Without IDLE: STATUS every `poll_every`, reporting a changed message count.
@@ -232,6 +265,9 @@ async fn poll(
             .status(&cfg.folder, "(MESSAGES)")
             .await
             .map_err(|e| imap::map_error(ep, e, transcript.last_server_line()))?;
+        if !alerts(transcript, events) {
+            return Ok(());
+        }
         if status.exists != exists {
             exists = status.exists;
             if events.send(IdleEvent::Exists(exists)).is_err() {

@@ -13,6 +13,8 @@ pub type Session = async_imap::Session<Connection>;
 
 /// Connects and gets the session ready for LOGIN: greeting, capabilities, STARTTLS.
 pub async fn open(ep: &Endpoint, transcript: &Transcript, facts: &mut SessionFacts) -> Result<LineConn> {
+    // Before the greeting, which may carry one already.
+    transcript.collect_imap_alerts();
     let mut conn = connect(ep, transcript).await?;
     conn.set_protocol(crate::account::Protocol::Imap);
     facts.tls = conn.tls().cloned();
@@ -82,6 +84,7 @@ pub async fn login(
         Ok(s) => s,
         Err((e, _client)) => {
             let err = login_error(ep, e, transcript.last_server_line());
+            let err = crate::explain::unanswered_login(err, &ep.host, ep.timeouts.io);
             stage_failed(&transcript, StageName::Login, t, &err);
             return Err(err);
         }
@@ -98,7 +101,40 @@ pub async fn login(
         }
         Err(e) => return Err(map_error(ep, e, transcript.last_server_line())),
     }
+    enable_utf8(&mut session, ep, &transcript, facts).await?;
     Ok(session)
+}
+
+/// RFC 6855: a server offering UTF8=ACCEPT may hold back messages whose headers are raw UTF-8
+/// (or show a stand-in) from a client that did not enable it. Folder names then travel as
+/// UTF-8 too, in every session alike (each logs in here). A refusal leaves the session as
+/// it was.
+async fn enable_utf8(
+    session: &mut Session,
+    ep: &Endpoint,
+    transcript: &Transcript,
+    facts: &mut SessionFacts,
+) -> Result<()> {
+    let caps = &facts.capabilities_after_login;
+    if !has(caps, "ENABLE") || !(has(caps, "UTF8=ACCEPT") || has(caps, "UTF8=ONLY")) {
+        return Ok(());
+    }
+    // async-imap hands the `* ENABLED` line to the unsolicited channel: emptied here.
+    let r = session.run_command_and_check_ok("ENABLE UTF8=ACCEPT").await;
+    while session.unsolicited_responses.try_recv().is_ok() {}
+    match r {
+        Ok(()) => {
+            facts.utf8 = true;
+            transcript.note("UTF-8 mode on (ENABLE UTF8=ACCEPT)");
+            Ok(())
+        }
+        Err(async_imap::error::Error::No(_) | async_imap::error::Error::Bad(_)) => {
+            let words = transcript.last_server_line().unwrap_or_default();
+            transcript.note(format!("the server refused ENABLE UTF8=ACCEPT ({words}); going on without"));
+            Ok(())
+        }
+        Err(e) => Err(map_error(ep, e, transcript.last_server_line())),
+    }
 }
 
 pub async fn logout(mut session: Session, ep: &Endpoint) -> Result<()> {
@@ -113,8 +149,9 @@ async fn capability(lc: &mut LineConn, transcript: &Transcript, tag: &str) -> Re
     let t = transcript.elapsed();
     lc.send_line(&format!("{tag} CAPABILITY")).await?;
     let mut caps = Vec::new();
+    let mut held = 0;
     loop {
-        let line = lc.read_line().await?;
+        let line = reply_line(lc, &mut held).await?;
         if let Some(list) = line.strip_prefix("* CAPABILITY ") {
             caps = list.split_ascii_whitespace().map(str::to_string).collect();
         } else if line.starts_with(&format!("{tag} ")) {
@@ -130,12 +167,31 @@ async fn capability(lc: &mut LineConn, transcript: &Transcript, tag: &str) -> Re
 
 async fn read_tagged(lc: &mut LineConn, tag: &str) -> Result<String> {
     let prefix = format!("{tag} ");
+    let mut held = 0;
     loop {
-        let line = lc.read_line().await?;
+        let line = reply_line(lc, &mut held).await?;
         if line.starts_with(&prefix) {
             return Ok(line);
         }
     }
+}
+
+/// A line of a pre-login answer; the answer's lines together at most `MAX_REPLY_BYTES`
+/// (`held` counts them), so endless untagged lines end.
+async fn reply_line(lc: &mut LineConn, held: &mut usize) -> Result<String> {
+    let line = lc.read_line().await?;
+    *held += line.len();
+    if *held > crate::limits::MAX_REPLY_BYTES {
+        return Err(Error::new(
+            Kind::Protocol,
+            format!(
+                "{} sent an answer without end (more than {} bytes before its tagged line)",
+                lc.connection().host(),
+                crate::limits::MAX_REPLY_BYTES
+            ),
+        ));
+    }
+    Ok(line)
 }
 
 pub fn has(caps: &[String], name: &str) -> bool {
@@ -167,7 +223,13 @@ pub(crate) fn stage_failed(transcript: &Transcript, name: StageName, t: std::tim
 fn login_error(ep: &Endpoint, e: async_imap::error::Error, server: Option<String>) -> Error {
     use async_imap::error::Error as E;
     let words = server.unwrap_or_default();
+    let alert = crate::net::transcript::alert_text(words.as_bytes());
     match e {
+        // RFC 3501 7.1: the text is for the person, and it is the reason ("account locked").
+        E::No(_) | E::Bad(_) if alert.is_some() => {
+            let reason = alert.unwrap_or_default();
+            Error::new(Kind::RefusedByServer, format!("{} refused the login", ep.host)).with_server(reason)
+        }
         E::No(_) | E::Bad(_) => {
             let upper = words.to_ascii_uppercase();
             let kind = if upper.contains("[UNAVAILABLE]")
@@ -220,6 +282,11 @@ pub fn map_error(ep: &Endpoint, e: async_imap::error::Error, server: Option<Stri
     if is_parse_error(&e) {
         return Error::new(Kind::Protocol, format!("cannot understand what {} sent", ep.host))
             .with_server(parse_error_excerpt(&e));
+    }
+    if let E::Io(io) = &e
+        && let Some(err) = crate::net::lines::limit_error(io)
+    {
+        return err;
     }
     match e {
         E::Io(io) => Error::network(format!("the connection to {} failed", ep.host), io),

@@ -108,8 +108,8 @@ pub enum OutboxStatus {
     Waiting,
     /// A send is running now.
     Sending,
-    /// The last send was cut off after the message was handed over: it may have been
-    /// delivered. Sent again only when the user confirms.
+    /// The last send ended after it began and before the server confirmed the message: the
+    /// server may or may not have it. Sent again only when the user confirms.
     MaybeSent,
     /// Delivered; its copy in Sent is still to be stored.
     SentNotFiled,
@@ -217,9 +217,9 @@ impl OutboxItem {
             OutboxStatus::Waiting => error.map(|e| format!("not sent: {e}")),
             OutboxStatus::Sending => Some("being sent now".into()),
             OutboxStatus::MaybeSent => Some(format!(
-                "may already have been sent: the send was cut off after the message was handed to the server{}; \
-                 it is sent again only when you confirm",
-                error.map(|e| format!(" ({e})")).unwrap_or_default()
+                "may already have been sent: {}, so the server may or may not have it; it is not \
+                 sent again by itself (it could arrive twice), only when you confirm",
+                self.how_it_ended(error)
             )),
             OutboxStatus::Refused => Some(format!(
                 "refused by the server{}; it is sent again only when you send it again",
@@ -229,6 +229,23 @@ impl OutboxItem {
                 "sent; the copy in Sent is still to be stored{}",
                 error.map(|e| format!(" ({e})")).unwrap_or_default()
             )),
+        }
+    }
+
+    /// How the send of a held row ended. A row still owned by a process was left by a send
+    /// that stopped (Tidings was closed or killed) at an unknown point after the claim — maybe
+    /// in the middle of the data; any error it has is an earlier try's. Without an owner, the
+    /// sender saw the whole message reach the connection and then lost it before the reply.
+    fn how_it_ended(&self, error: Option<String>) -> String {
+        if self.owner_pid.is_some() {
+            "the send was interrupted (Tidings was closed or stopped) after it began and before \
+             the server confirmed the message"
+                .into()
+        } else {
+            format!(
+                "the whole message was written to the connection, but the server's confirmation never came{}",
+                error.map(|e| format!(" ({e})")).unwrap_or_default()
+            )
         }
     }
 }
@@ -278,4 +295,64 @@ pub async fn remove(store: &StoreHandle, id: i64) -> Result<bool> {
 /// server, is to be sent again; the next flush submits it.
 pub async fn confirm_resend(store: &StoreHandle, id: i64) -> Result<OutboxItem> {
     store.call(move |s| s.outbox_confirm_resend(id)).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn held(owner_pid: Option<u32>, last_error: Option<OutboxError>) -> OutboxItem {
+        OutboxItem {
+            id: 1,
+            account: "a".into(),
+            message_id: "<1@example.test>".into(),
+            subject: None,
+            from: "alice@example.test".into(),
+            recipients: vec!["bob@example.test".into()],
+            size: 100,
+            state: OutboxState::Submitting,
+            attempts: 2,
+            last_error,
+            reply: None,
+            created_at: 0,
+            updated_at: 0,
+            busy_until: Some(10),
+            accepted_at: None,
+            owner_pid,
+        }
+    }
+
+    /// A send killed in the middle of the data leaves the row owned by the dead process: it
+    /// is not said to have been handed to the server, nor blamed on an earlier try's error.
+    #[test]
+    fn a_send_killed_midway_is_not_said_to_have_reached_the_server() {
+        let earlier = OutboxError {
+            kind: Kind::Network,
+            message: "cannot connect to smtp.example.test".into(),
+            server: None,
+        };
+        let item = held(Some(u32::MAX), Some(earlier));
+        assert_eq!(item.status(100), OutboxStatus::MaybeSent);
+        let reason = item.reason(100).unwrap_or_default();
+        assert!(!reason.contains("handed"), "{reason}");
+        assert!(!reason.contains("cannot connect"), "{reason}");
+        assert!(reason.contains("interrupted") && reason.contains("before the server confirmed"), "{reason}");
+        assert!(
+            reason.contains("may or may not have it") && reason.contains("not sent again by itself"),
+            "{reason}"
+        );
+    }
+
+    /// A cut the sender saw after the whole message was written: the error is shown.
+    #[test]
+    fn a_cut_after_the_data_says_the_confirmation_never_came() {
+        let cut = OutboxError { kind: Kind::Network, message: "the connection was cut".into(), server: None };
+        let reason = held(None, Some(cut)).reason(100).unwrap_or_default();
+        assert!(reason.starts_with("may already have been sent: the whole message was written"), "{reason}");
+        assert!(
+            reason.contains("(the connection was cut)") && reason.contains("may or may not have it"),
+            "{reason}"
+        );
+        assert!(!reason.contains("handed"), "{reason}");
+    }
 }

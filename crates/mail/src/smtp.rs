@@ -16,7 +16,7 @@ use crate::account::Security;
 use crate::check::SessionFacts;
 use crate::error::{Error, Kind, Result};
 use crate::imap::{has, no_starttls, stage_failed};
-use crate::net::{Connection, Endpoint, LineConn, StageName, Transcript, connect};
+use crate::net::{Connection, Dir, Endpoint, LineConn, StageName, Transcript, connect};
 
 /// The name we introduce ourselves with (no host name leaks to the server).
 const HELO_NAME: &str = "localhost";
@@ -34,10 +34,24 @@ impl Reply {
     }
 }
 
+/// One reply; its lines together at most `MAX_REPLY_BYTES` (the connection's guard ends an
+/// endless one as well: this keeps what is held in memory to the same bound).
 async fn read_reply(lc: &mut LineConn) -> Result<Reply> {
     let mut lines = Vec::new();
+    let mut held = 0;
     loop {
         let line = lc.read_line().await?;
+        held += line.len();
+        if held > crate::limits::MAX_REPLY_BYTES {
+            return Err(Error::new(
+                Kind::Protocol,
+                format!(
+                    "{} sent a reply without end (more than {} bytes)",
+                    lc.connection().host(),
+                    crate::limits::MAX_REPLY_BYTES
+                ),
+            ));
+        }
         let code = line.get(..3).and_then(|c| c.parse::<u16>().ok());
         let Some(code) = code else {
             return Err(
@@ -145,7 +159,7 @@ pub async fn login_metered(
     let mut smtp =
         AsyncSmtpConnection::connect_with_transport(Box::new(handover), &ClientId::Domain(HELO_NAME.into()))
             .await
-            .map_err(|e| map_error(ep, e, transcript.last_server_line()))?;
+            .map_err(|e| map_error(ep, e, &transcript))?;
     let t = transcript.elapsed();
     let creds = Credentials::new(user.to_string(), password.to_string());
     match smtp.auth(&[Mechanism::Plain, Mechanism::Login], &creds).await {
@@ -154,7 +168,8 @@ pub async fn login_metered(
             Ok((smtp, meter))
         }
         Err(e) => {
-            let err = map_error(ep, e, transcript.last_server_line());
+            let err =
+                crate::explain::unanswered_login(map_error(ep, e, &transcript), &ep.host, ep.timeouts.io);
             stage_failed(&transcript, StageName::Login, t, &err);
             Err(err)
         }
@@ -167,9 +182,10 @@ pub async fn quit(mut smtp: AsyncSmtpConnection, transcript: &Transcript) {
     transcript.stage(StageName::Logout, t, ok, None);
 }
 
-/// lettre's errors in our kinds, with the server's words.
-pub fn map_error(ep: &Endpoint, e: lettre::transport::smtp::Error, server: Option<String>) -> Error {
-    let words = server.unwrap_or_else(|| e.to_string());
+/// lettre's errors in our kinds, with the server's words: the reply that carried the error's
+/// code, from the transcript of the session.
+pub fn map_error(ep: &Endpoint, e: lettre::transport::smtp::Error, transcript: &Transcript) -> Error {
+    let words = reply_words(transcript, &e).unwrap_or_else(|| e.to_string());
     let code = e.status().map(|c| c.to_string());
     let host = &ep.host;
     match code.as_deref() {
@@ -216,6 +232,32 @@ pub fn map_error(ep: &Endpoint, e: lettre::transport::smtp::Error, server: Optio
         ),
         None => Error::new(Kind::Network, format!("the SMTP session with {host} failed")).with_source(e),
     }
+}
+
+/// The server's words for `e`: the latest reply with its code (all its lines). Not simply the
+/// last line: after a refusal lettre ends the session itself (QUIT), so the last line is
+/// often the "221 Bye" that followed. Without a code (a cut connection), the last line.
+fn reply_words(transcript: &Transcript, e: &lettre::transport::smtp::Error) -> Option<String> {
+    let Some(code) = e.status().map(|c| c.to_string()) else {
+        return transcript.last_server_line();
+    };
+    let lines = transcript.lines();
+    let server = lines.iter().filter(|l| l.dir == Dir::Server).map(|l| l.text.as_str());
+    let mut reply: Vec<&str> = Vec::new();
+    for line in server.rev() {
+        let same =
+            line.starts_with(code.as_str()) && matches!(line.as_bytes().get(3), None | Some(b' ' | b'-'));
+        if same {
+            reply.push(line);
+        } else if !reply.is_empty() {
+            break;
+        }
+    }
+    if reply.is_empty() {
+        return transcript.last_server_line();
+    }
+    reply.reverse();
+    Some(reply.join(" / "))
 }
 
 /// The connection, with a local greeting in front for lettre to read.

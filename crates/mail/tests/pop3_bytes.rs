@@ -145,7 +145,8 @@ async fn dot_lines_and_a_30_mb_message_round_trip_byte_for_byte() {
 
 fn walk(dir: &std::path::Path) -> usize {
     let Ok(entries) = std::fs::read_dir(dir) else { return 0 };
-    entries.flatten().map(|e| if e.path().is_dir() { walk(&e.path()) } else { 1 }).sum()
+    let part = |p: &std::path::Path| usize::from(p.extension().is_some_and(|x| x == "part"));
+    entries.flatten().map(|e| if e.path().is_dir() { walk(&e.path()) } else { part(&e.path()) }).sum()
 }
 
 #[tokio::test]

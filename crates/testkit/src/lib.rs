@@ -26,6 +26,7 @@ mod dovecot;
 mod error;
 pub mod fault;
 pub mod generate;
+pub mod hostile;
 pub mod http;
 pub mod kill;
 mod maildir;

@@ -28,6 +28,21 @@ pub fn card<'a>(title: &'a str, body: impl Into<Element<'a, Message>>) -> Elemen
 
 /// Passed, or failed at which stage, with the server's words and what to do.
 pub fn result(report: &Report) -> Element<'_, Message> {
+    if report.alerts.is_empty() {
+        return outcome(report);
+    }
+    // RFC 3501 7.1: an alert is for the person, shown above the rest.
+    let alerts = report.alerts.iter().map(|alert| {
+        container(text(format!("The server says: {alert}")).size(14))
+            .padding(12)
+            .width(Length::Fill)
+            .style(theme::container::warning)
+            .into()
+    });
+    Column::with_children(alerts).push(outcome(report)).spacing(10).into()
+}
+
+fn outcome(report: &Report) -> Element<'_, Message> {
     if report.ok {
         let mailbox = report.mailbox.as_deref().map(|m| text(m).size(14));
         return container(

@@ -551,7 +551,7 @@ impl Mailbox {
     }
 
     fn failed(&mut self, e: Error) -> Task<Message> {
-        self.notice = Some((format!("{}. {}", sentence(&e.to_string()), e.kind().advice()), true));
+        self.notice = Some((format!("{}. {}", sentence(&e.to_string()), e.advice()), true));
         Task::none()
     }
 }

@@ -173,8 +173,8 @@ pub(super) fn view(items: &[OutboxItem]) -> Element<'_, Message> {
         });
         let explain = match status {
             OutboxStatus::MaybeSent => Some(
-                "The send was cut off after the message was handed to the server. Send it again only if \
-                 the recipients did not get it.",
+                "The send was cut off before the server confirmed the message: the server may or may not \
+                 have it. Send it again only if the recipients did not get it.",
             ),
             OutboxStatus::Refused => {
                 Some("Tidings does not try again by itself. Fix what the server objects to, then send it again, or remove it.")

@@ -204,7 +204,7 @@ impl Reader {
             Some(State::Failed(e)) => container(
                 column![
                     text(format!("Cannot show this message: {e}.")).size(14),
-                    text(e.kind().advice()).size(13).style(theme::text::muted),
+                    text(e.advice()).size(13).style(theme::text::muted),
                 ]
                 .spacing(6),
             )

@@ -76,7 +76,7 @@ fn failure_view(e: &Error) -> Element<'_, Message> {
             column![
                 text("Tidings cannot open this mailbox").size(20),
                 text(format!("{}.", sentence(&e.to_string()))).size(14),
-                text(e.kind().advice()).size(14).style(crate::theme::text::muted),
+                text(e.advice()).size(14).style(crate::theme::text::muted),
                 back,
             ]
             .spacing(12),

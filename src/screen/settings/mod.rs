@@ -198,7 +198,7 @@ impl Settings {
     /// Saving or removing failed: the edits stay, the message says why.
     pub fn failed(&mut self, error: &Error) {
         self.stage = Stage::Editing;
-        self.failure = Some(format!("{} {}", sentence(&error.to_string()), error.kind().advice()));
+        self.failure = Some(format!("{} {}", sentence(&error.to_string()), error.advice()));
     }
 
     pub fn update(&mut self, message: Message) -> Action {

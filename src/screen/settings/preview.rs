@@ -79,7 +79,7 @@ fn describe(e: &Error) -> String {
         out.push_str(&format!(" The server said: “{words}”"));
     }
     out.push(' ');
-    out.push_str(e.kind().advice());
+    out.push_str(e.advice());
     out
 }
 
@@ -132,6 +132,11 @@ pub fn totals(plan: &Pop3Plan) -> String {
     if !plan.skip.is_empty() {
         parts.push(format!("{} to skip", plan.skip.len()));
     }
+    match plan.unreadable.len() {
+        0 => {}
+        1 => parts.push("1 listing line that cannot be read".into()),
+        n => parts.push(format!("{n} listing lines that cannot be read")),
+    }
     let n = plan.server_messages;
     format!("{n} message{} on the server: {}.", if n == 1 { "" } else { "s" }, parts.join(", "))
 }
@@ -166,6 +171,7 @@ mod tests {
                 item(4, Reason::NotLeavingOnServer { after_download: true }),
             ],
             keep: vec![item(2, Reason::LeftOnServer { age_days: 2, delete_after_days: None })],
+            unreadable: vec![],
         };
         let rows = rows(&plan);
         let got: Vec<(u32, &str, &str)> = rows.iter().map(|r| (r.number, r.action, r.why.as_str())).collect();

@@ -86,8 +86,7 @@ impl Found {
                 }
             }
             Err(error) => {
-                *follow =
-                    Follow::Failed(format!("{} {}", sentence(&error.to_string()), error.kind().advice()))
+                *follow = Follow::Failed(format!("{} {}", sentence(&error.to_string()), error.advice()))
             }
         }
     }

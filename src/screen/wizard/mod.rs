@@ -214,7 +214,7 @@ impl Wizard {
     /// The app could not save (the message says why): back to the form as typed.
     pub fn saving_failed(&mut self, error: &Error) {
         self.step = Step::Review;
-        self.failure = Some(format!("{} {}", sentence(&error.to_string()), error.kind().advice()));
+        self.failure = Some(format!("{} {}", sentence(&error.to_string()), error.advice()));
     }
 
     /// No secret service answered: ask whether to keep the password for this session only.

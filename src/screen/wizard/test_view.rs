@@ -82,6 +82,9 @@ fn side(checks: &Checks, which: Side) -> Element<'_, Message> {
     if let Some(note) = test.login_time().and_then(slow_login) {
         body = body.push(text(note).size(13).style(theme::text::tone(Tone::Info)));
     }
+    if let Some(check) = &test.check {
+        body = body.extend(check.facts.alerts.iter().map(|alert| server_says(alert)));
+    }
     if let Some(error) = test.error() {
         body = body.push(failure(test, error));
     }
@@ -128,9 +131,18 @@ fn duration_label(duration: Duration) -> String {
     if ms >= 1000.0 { format!("{:.2} s", ms / 1000.0) } else { format!("{ms:.1} ms") }
 }
 
+/// An alert the server asked to be shown (IMAP `[ALERT]`): "your password expires in 3 days".
+fn server_says(alert: &str) -> Element<'_, Message> {
+    container(text(format!("The server says: {alert}")).size(14))
+        .padding(12)
+        .width(Length::Fill)
+        .style(theme::container::warning)
+        .into()
+}
+
 /// What failed, the server's own words, and what to do.
 fn failure<'a>(test: &ServerTest, error: &'a tidings_mail::error::Error) -> Element<'a, Message> {
-    let advice = explain(test.protocol, error).unwrap_or_else(|| error.kind().advice().to_string());
+    let advice = explain(test.protocol, error).unwrap_or_else(|| error.advice().to_string());
     let mut body = column![text(sentence(error.message())).size(14)].spacing(6);
     if let Some(words) = error.server_words() {
         body = body

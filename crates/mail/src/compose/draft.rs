@@ -248,20 +248,7 @@ impl Drafts {
 /// The drafts directory, readable by its owner alone (0700 on Unix; one made before is
 /// narrowed to that too): drafts hold the body, the Bcc and the attachments.
 fn private_dir(dir: &Path) -> std::io::Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
-        std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
-        let mode = std::fs::metadata(dir)?.permissions().mode() & 0o777;
-        if mode != 0o700 {
-            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
-        }
-        Ok(())
-    }
-    #[cfg(not(unix))]
-    {
-        std::fs::create_dir_all(dir)
-    }
+    crate::private::create_dir_all(dir)
 }
 
 /// A new file readable by its owner alone (0600 on Unix) from its creation on; a leftover
@@ -272,14 +259,7 @@ fn private_file(path: &Path) -> std::io::Result<std::fs::File> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(e),
     }
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    options.open(path)
+    crate::private::options().write(true).create_new(true).open(path)
 }
 
 fn read(path: &Path) -> Result<Draft> {

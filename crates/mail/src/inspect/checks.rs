@@ -3,22 +3,151 @@
 //! the server hands out (text, HTML, alternative, enriched, TNEF, calendar items as iCal or
 //! as links), IDLE, and the login delay.
 
+use std::io::Write;
+
 use async_imap::types::{Flag, Mailbox};
 use futures::TryStreamExt;
 use mail_parser::{MessageParser, MimeHeaders};
 
 use super::{Check, InspectOptions, Verdict};
 use crate::check::SessionFacts;
-use crate::error::Result;
+use crate::error::{Error, Kind, Result};
 use crate::explain::{SLOW_LOGIN, slow_login};
+use crate::limits::size as in_words;
 use crate::net::{Endpoint, Stage, StageName};
 use crate::{imap, pop3};
 
-/// One sampled message: the size the server stated and the bytes it sent.
+/// Largest message the size and format checks read (the default of
+/// `InspectOptions::max_sample_bytes`); larger ones are listed as not compared.
+pub const MAX_SAMPLE_BYTES: u64 = 5 * 1024 * 1024;
+
+/// A POP3 sample whose bytes run past this many times the sample limit is read no further
+/// (whatever LIST said): a RETR that never ends stops there, and its session is given up.
+const RUNAWAY_FACTOR: u64 = 2;
+
+/// One sampled message: the size the server stated, the bytes it sent, and what the format
+/// checks need of it (its bytes themselves are not kept).
 struct Sample {
     id: String,
     stated: u64,
-    bytes: Vec<u8>,
+    actual: u64,
+    fit: SizeFit,
+    shape: Shape,
+}
+
+/// A message of the sample left out because it is over the limit, with its stated size.
+struct Skipped {
+    id: String,
+    stated: u64,
+}
+
+/// How a stated size compares with the bytes the server sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SizeFit {
+    Exact,
+    /// Off by the last line ending only (1 or 2 bytes): the server leaves the final CRLF out
+    /// of its count, or counts one it does not send.
+    FinalLineEnding,
+    /// The size as if each line ending were one octet (the message as stored with LF).
+    LfLineEndings,
+    /// Any other difference: an estimate.
+    Estimated,
+}
+
+fn size_fit(stated: u64, actual: u64, lines: u64, ends_crlf: bool) -> SizeFit {
+    if stated == actual {
+        return SizeFit::Exact;
+    }
+    // More bytes than stated and they end with CRLF: the count left the final one out.
+    // Fewer, and no final CRLF: the count has one that was not sent.
+    if stated.abs_diff(actual) <= 2 && (actual > stated) == ends_crlf {
+        return SizeFit::FinalLineEnding;
+    }
+    if lines > 2 && actual.checked_sub(lines).is_some_and(|lf| lf.abs_diff(stated) <= 2) {
+        return SizeFit::LfLineEndings;
+    }
+    SizeFit::Estimated
+}
+
+/// What the formats and calendar checks need of a message.
+struct Shape {
+    /// The content types of its parts, lower case; None when it cannot be parsed.
+    types: Option<Vec<String>>,
+    meeting: bool,
+    /// Only its first bytes were kept (the rest was counted): the structure is theirs.
+    partial: bool,
+}
+
+impl Shape {
+    fn of(bytes: &[u8], partial: bool) -> Shape {
+        let Some(msg) = MessageParser::default().parse(bytes) else {
+            return Shape { types: None, meeting: false, partial };
+        };
+        let types = msg
+            .parts
+            .iter()
+            .filter_map(|p| p.content_type())
+            .map(|ct| format!("{}/{}", ct.ctype(), ct.subtype().unwrap_or("")).to_ascii_lowercase())
+            .collect();
+        Shape { types: Some(types), meeting: is_meeting(&msg), partial }
+    }
+}
+
+/// Takes a message as it arrives: counts its bytes and line feeds, notes its last two bytes,
+/// keeps only its first `keep` bytes and refuses to go past `limit`, so memory stays bounded
+/// whatever the server sends.
+struct Tally {
+    head: Vec<u8>,
+    keep: usize,
+    limit: u64,
+    bytes: u64,
+    lines: u64,
+    tail: [u8; 2],
+    /// The limit was reached: the message was not read to its end.
+    over: bool,
+}
+
+impl Tally {
+    fn new(keep: u64, limit: u64) -> Tally {
+        Tally {
+            head: Vec::new(),
+            keep: usize::try_from(keep).unwrap_or(usize::MAX),
+            limit,
+            bytes: 0,
+            lines: 0,
+            tail: [0; 2],
+            over: false,
+        }
+    }
+
+    fn finish(self, id: String, stated: u64) -> Sample {
+        let fit = size_fit(stated, self.bytes, self.lines, self.tail == *b"\r\n");
+        let shape = Shape::of(&self.head, (self.head.len() as u64) < self.bytes);
+        Sample { id, stated, actual: self.bytes, fit, shape }
+    }
+}
+
+impl Write for Tally {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.bytes.saturating_add(buf.len() as u64) > self.limit {
+            self.over = true;
+            return Err(std::io::Error::other("the sample limit was reached"));
+        }
+        let room = self.keep.saturating_sub(self.head.len()).min(buf.len());
+        self.head.extend_from_slice(&buf[..room]);
+        self.bytes += buf.len() as u64;
+        self.lines += buf.iter().filter(|&&b| b == b'\n').count() as u64;
+        match buf {
+            [.., a, b] => self.tail = [*a, *b],
+            [b] => self.tail = [self.tail[1], *b],
+            [] => {}
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 pub fn read_receipts(mailbox: &Mailbox) -> Check {
@@ -50,7 +179,7 @@ pub async fn imap_sample(
     if mailbox.exists == 0 {
         return na_sample("INBOX is empty");
     }
-    let first = mailbox.exists.saturating_sub(opts.sample as u32 - 1).max(1);
+    let first = mailbox.exists.saturating_sub((opts.sample as u32).saturating_sub(1)).max(1);
     let range = format!("{first}:{}", mailbox.exists);
     let sizes: Vec<(u32, u64)> = match session.fetch(&range, "(UID RFC822.SIZE)").await {
         Ok(stream) => {
@@ -62,45 +191,97 @@ pub async fn imap_sample(
         Err(e) => return failed_sample(imap::map_error(ep, e, None).to_string()),
     };
     let mut samples = Vec::new();
-    for (uid, stated) in sizes.into_iter().filter(|(_, s)| *s <= opts.max_sample_bytes) {
-        // One message at a time, each converted to owned bytes as it arrives.
+    let mut skipped = Vec::new();
+    for (uid, stated) in sizes {
+        let id = format!("UID {uid}");
+        if stated > opts.max_sample_bytes {
+            skipped.push(Skipped { id, stated });
+            continue;
+        }
+        // One message at a time, each reduced to its sample as it arrives.
         let fetched = match session.uid_fetch(uid.to_string(), "BODY.PEEK[]").await {
-            Ok(stream) => stream.map_ok(|f| f.body().map(<[u8]>::to_vec)).try_collect::<Vec<_>>().await,
+            Ok(stream) => {
+                stream
+                    .map_ok(|f| {
+                        f.body().map(|body| {
+                            let mut tally = Tally::new(opts.max_sample_bytes, u64::MAX);
+                            let _ = tally.write_all(body);
+                            tally
+                        })
+                    })
+                    .try_collect::<Vec<_>>()
+                    .await
+            }
             Err(e) => Err(e),
         };
         match fetched {
-            Ok(bodies) => {
-                if let Some(bytes) = bodies.into_iter().flatten().next() {
-                    samples.push(Sample { id: format!("UID {uid}"), stated, bytes });
+            Ok(tallies) => {
+                if let Some(tally) = tallies.into_iter().flatten().next() {
+                    samples.push(tally.finish(id, stated));
                 }
             }
             Err(e) => return failed_sample(imap::map_error(ep, e, None).to_string()),
         }
     }
-    sample_checks(&samples, "RFC822.SIZE")
+    sample_checks(&samples, &skipped, None, "RFC822.SIZE", opts.max_sample_bytes)
 }
 
-/// Sizes and formats from the newest messages; returns the UID of one retrieved message for
-/// the leave-on-server check.
-pub async fn pop3_sample(p: &mut pop3::Pop3, opts: &InspectOptions) -> Result<(Vec<Check>, Option<String>)> {
+/// The POP3 sample's checks, and what the inspection does next.
+pub struct Pop3Sample {
+    pub checks: Vec<Check>,
+    /// The UID of one message retrieved, for the leave-on-server check.
+    pub retrieved: Option<String>,
+    /// A message did not end: the session stopped in the middle of its RETR and cannot go on.
+    pub session_given_up: bool,
+}
+
+/// Sizes and formats from the newest messages. Each RETR streams through a [`Tally`]: only
+/// the start of a message is kept, and one that runs far past the limit is read no further.
+pub async fn pop3_sample(p: &mut pop3::Pop3, opts: &InspectOptions) -> Result<Pop3Sample> {
     let list = p.list().await?;
     if list.is_empty() {
-        return Ok((na_sample("the mailbox is empty"), None));
+        return Ok(Pop3Sample {
+            checks: na_sample("the mailbox is empty"),
+            retrieved: None,
+            session_given_up: false,
+        });
     }
     let uids = p.uidl().await.unwrap_or_default();
+    let limit = opts.max_sample_bytes.saturating_mul(RUNAWAY_FACTOR);
     let mut samples = Vec::new();
+    let mut skipped = Vec::new();
+    let mut first = None;
+    let mut runaway = None;
     for &(n, stated) in list.iter().rev().take(opts.sample) {
+        let id = format!("message {n}");
         if stated > opts.max_sample_bytes {
+            skipped.push(Skipped { id, stated });
             continue;
         }
-        let bytes = p.retr(n).await?;
-        samples.push(Sample { id: format!("message {n}"), stated, bytes });
+        let mut tally = Tally::new(opts.max_sample_bytes, limit);
+        match p.retr_into(n, stated, &mut tally).await {
+            Ok(_) => {}
+            Err(_) if tally.over => {
+                runaway = Some(Error::new(
+                    Kind::Protocol,
+                    format!(
+                        "{id} did not end: LIST gave it as {stated} bytes, but the server sent more than {} for it; Tidings stopped reading there and closed the session",
+                        in_words(limit)
+                    ),
+                ));
+                break;
+            }
+            Err(e) => return Err(e),
+        }
+        first.get_or_insert(n);
+        samples.push(tally.finish(id, stated));
     }
-    let retrieved = samples
-        .first()
-        .and_then(|s| s.id.strip_prefix("message ").and_then(|n| n.parse::<u32>().ok()))
-        .and_then(|n| uids.iter().find(|(m, _)| *m == n).map(|(_, u)| u.clone()));
-    Ok((sample_checks(&samples, "LIST"), retrieved))
+    let retrieved = first.and_then(|n| uids.iter().find(|(m, _)| *m == n).map(|(_, u)| u.clone()));
+    Ok(Pop3Sample {
+        checks: sample_checks(&samples, &skipped, runaway.as_ref(), "LIST", opts.max_sample_bytes),
+        retrieved,
+        session_given_up: runaway.is_some(),
+    })
 }
 
 fn na_sample(why: &str) -> Vec<Check> {
@@ -124,63 +305,143 @@ fn failed_sample(why: String) -> Vec<Check> {
     }]
 }
 
-fn sample_checks(samples: &[Sample], size_source: &str) -> Vec<Check> {
+/// The RFC that says what a stated size counts, in the words the checks need.
+fn counted_by(size_source: &str) -> (&'static str, &'static str) {
+    if size_source == "LIST" {
+        (
+            "RFC 1939 counts every octet sent before the end marker, the final CRLF included",
+            "RFC 1939 §11 counts each line ending as two octets, CRLF",
+        )
+    } else {
+        (
+            "RFC 3501 counts every octet of the message, the final CRLF included",
+            "RFC 3501 counts the message as sent, with CRLF line endings",
+        )
+    }
+}
+
+fn sizes_check(
+    samples: &[Sample],
+    skipped: &[Skipped],
+    runaway: Option<&Error>,
+    size_source: &str,
+    max: u64,
+) -> Check {
+    let name = "Sizes";
+    let mut evidence: Vec<String> = samples
+        .iter()
+        .map(|s| {
+            let what = match s.fit {
+                SizeFit::Exact => "",
+                SizeFit::FinalLineEnding => ": off by the final line ending",
+                SizeFit::LfLineEndings => ": as if each line ending were one octet",
+                SizeFit::Estimated => ": estimated",
+            };
+            format!("{}: {size_source} {} bytes, fetched {} bytes{what}", s.id, s.stated, s.actual)
+        })
+        .collect();
+    evidence.extend(skipped.iter().map(|s| {
+        format!(
+            "{}: {size_source} {} bytes, not compared (over the {} sample limit)",
+            s.id,
+            s.stated,
+            in_words(max)
+        )
+    }));
+    if let Some(e) = runaway {
+        return Check { name, verdict: Verdict::Fail, summary: e.message().to_string(), evidence };
+    }
+    let not_compared = if skipped.is_empty() {
+        String::new()
+    } else {
+        let ids: Vec<&str> = skipped.iter().map(|s| s.id.as_str()).collect();
+        format!(
+            "; {} larger message(s) not compared (over the {} sample limit): {}",
+            skipped.len(),
+            in_words(max),
+            ids.join(", ")
+        )
+    };
     if samples.is_empty() {
-        return na_sample("no message small enough to sample");
+        let summary = if skipped.is_empty() {
+            "no message to sample".to_string()
+        } else {
+            format!(
+                "not compared: all {} sampled messages are over the {} sample limit",
+                skipped.len(),
+                in_words(max)
+            )
+        };
+        return Check { name, verdict: Verdict::NotApplicable, summary, evidence };
     }
-    let mut evidence = Vec::new();
-    let mut differ = 0;
-    for s in samples {
-        let actual = s.bytes.len() as u64;
-        if actual != s.stated {
-            differ += 1;
-        }
-        evidence.push(format!("{}: {size_source} {} bytes, fetched {actual} bytes", s.id, s.stated));
+    let count = |fit| samples.iter().filter(|s| s.fit == fit).count();
+    let (n, estimated) = (samples.len(), count(SizeFit::Estimated));
+    let (final_crlf, lf) = (count(SizeFit::FinalLineEnding), count(SizeFit::LfLineEndings));
+    let (rfc_final, rfc_lf) = counted_by(size_source);
+    let mut parts = Vec::new();
+    if estimated > 0 {
+        parts.push(format!(
+            "estimated: {size_source} differed from the bytes fetched for {estimated} of {n} messages (Exchange reports estimates unless EnableExactRFC822Size is set; clients must not truncate by it)"
+        ));
     }
-    let sizes = if differ == 0 {
-        Check {
-            name: "Sizes",
+    if final_crlf > 0 {
+        parts.push(format!(
+            "off by the final line ending: {size_source} differed from the bytes fetched only by the last line ending (1 or 2 bytes) for {final_crlf} of {n} messages ({rfc_final}; harmless unless a client cuts a message at the stated size)"
+        ));
+    }
+    if lf > 0 {
+        parts.push(format!(
+            "line endings counted as one octet: {size_source} is the size with LF line endings for {lf} of {n} messages (the size of the message as stored; {rfc_lf})"
+        ));
+    }
+    if parts.is_empty() {
+        return Check {
+            name,
             verdict: Verdict::Pass,
             summary: format!(
-                "exact: {size_source} matched the bytes fetched for all {} sampled messages",
-                samples.len()
+                "exact: {size_source} matched the bytes fetched for all {n} compared messages{not_compared}"
             ),
             evidence,
-        }
-    } else {
-        Check {
-            name: "Sizes",
-            verdict: Verdict::Info,
-            summary: format!(
-                "estimated: {size_source} differed from the bytes fetched for {differ} of {} messages (Exchange reports estimates unless EnableExactRFC822Size is set; clients must not truncate by it)",
-                samples.len()
-            ),
-            evidence,
-        }
-    };
+        };
+    }
+    Check { name, verdict: Verdict::Info, summary: format!("{}{not_compared}", parts.join("; ")), evidence }
+}
+
+fn sample_checks(
+    samples: &[Sample],
+    skipped: &[Skipped],
+    runaway: Option<&Error>,
+    size_source: &str,
+    max: u64,
+) -> Vec<Check> {
+    let sizes = sizes_check(samples, skipped, runaway, size_source, max);
+    if samples.is_empty() {
+        let mut checks = na_sample(&sizes.summary);
+        checks[0] = sizes;
+        return checks;
+    }
     let mut formats = Vec::new();
     let (mut ical, mut calendar_links) = (0, 0);
     for s in samples {
-        let Some(msg) = MessageParser::default().parse(&s.bytes) else {
+        let Some(types) = &s.shape.types else {
             formats.push(format!("{}: cannot be parsed", s.id));
             continue;
         };
-        let types: Vec<String> = msg
-            .parts
-            .iter()
-            .filter_map(|p| p.content_type())
-            .map(|ct| format!("{}/{}", ct.ctype(), ct.subtype().unwrap_or("")).to_ascii_lowercase())
-            .collect();
-        let mut kind = classify(&types).to_string();
+        let mut kind = classify(types).to_string();
         if types.iter().any(|t| t == "multipart/mixed") {
             kind.push_str(", with attachments");
         }
         if types.iter().any(|t| t == "text/calendar") {
             ical += 1;
-        } else if is_meeting(&msg) {
+        } else if s.shape.meeting {
             calendar_links += 1;
         }
-        formats.push(format!("{}: {kind} ({})", s.id, types.join(", ")));
+        let partial = if s.shape.partial {
+            format!(" — from its first {} only", in_words(max))
+        } else {
+            String::new()
+        };
+        formats.push(format!("{}: {kind} ({}){partial}", s.id, types.join(", ")));
     }
     let formats_check = Check {
         name: "Formats delivered",
@@ -272,5 +533,115 @@ pub fn idle_offered(facts: &SessionFacts) -> Check {
             "IDLE is not offered: a client must poll".into()
         },
         evidence: vec![],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MSG: &[u8] = b"Subject: hi\r\nContent-Type: text/plain\r\n\r\nline one\r\nline two\r\n";
+
+    fn sample(id: &str, stated: u64, bytes: &[u8]) -> Sample {
+        let mut t = Tally::new(MAX_SAMPLE_BYTES, u64::MAX);
+        t.write_all(bytes).unwrap_or_default();
+        t.finish(id.into(), stated)
+    }
+
+    #[test]
+    fn size_differences_are_told_apart() {
+        let n = MSG.len() as u64;
+        let lines = MSG.iter().filter(|&&b| b == b'\n').count() as u64;
+        assert_eq!(size_fit(n, n, lines, true), SizeFit::Exact);
+        // The count leaves the final CRLF (or LF) out.
+        assert_eq!(size_fit(n - 2, n, lines, true), SizeFit::FinalLineEnding);
+        assert_eq!(size_fit(n - 1, n, lines, true), SizeFit::FinalLineEnding);
+        // The count has a final CRLF that was not sent.
+        assert_eq!(size_fit(n + 2, n, lines, false), SizeFit::FinalLineEnding);
+        assert_eq!(size_fit(n + 2, n, lines, true), SizeFit::Estimated);
+        assert_eq!(size_fit(n - lines, n, lines, true), SizeFit::LfLineEndings);
+        assert_eq!(size_fit(n.div_ceil(1024) * 1024 + 37, n, lines, true), SizeFit::Estimated);
+    }
+
+    /// A size off by the final CRLF is called that, not an estimate (Exchange's).
+    #[test]
+    fn a_final_crlf_difference_is_not_called_estimated() {
+        let n = MSG.len() as u64;
+        let checks = sample_checks(&[sample("message 1", n - 2, MSG)], &[], None, "LIST", MAX_SAMPLE_BYTES);
+        let sizes = &checks[0];
+        assert_eq!(sizes.verdict, Verdict::Info);
+        assert!(sizes.summary.starts_with("off by the final line ending"), "{}", sizes.summary);
+        assert!(sizes.summary.contains("RFC 1939"), "{}", sizes.summary);
+        assert!(
+            !sizes.summary.contains("Exchange") && !sizes.summary.contains("estimated"),
+            "{}",
+            sizes.summary
+        );
+
+        let estimated = sample("message 2", n + 300, MSG);
+        let checks =
+            sample_checks(&[sample("message 1", n - 2, MSG), estimated], &[], None, "LIST", MAX_SAMPLE_BYTES);
+        let s = &checks[0].summary;
+        assert!(s.starts_with("estimated: LIST differed from the bytes fetched for 1 of 2"), "{s}");
+        assert!(s.contains("off by the final line ending") && s.contains("for 1 of 2"), "{s}");
+    }
+
+    /// Messages over the limit are named in the check, with their size and the reason.
+    #[test]
+    fn messages_over_the_limit_are_listed_as_not_compared() {
+        let n = MSG.len() as u64;
+        let big = Skipped { id: "message 3".into(), stated: 6 * 1024 * 1024 };
+        let checks = sample_checks(
+            &[sample("message 1", n, MSG)],
+            std::slice::from_ref(&big),
+            None,
+            "LIST",
+            MAX_SAMPLE_BYTES,
+        );
+        let sizes = &checks[0];
+        assert_eq!(sizes.verdict, Verdict::Pass);
+        assert!(
+            sizes
+                .summary
+                .contains("1 larger message(s) not compared (over the 5 MiB sample limit): message 3"),
+            "{}",
+            sizes.summary
+        );
+        assert!(
+            sizes
+                .evidence
+                .iter()
+                .any(|e| e == "message 3: LIST 6291456 bytes, not compared (over the 5 MiB sample limit)"),
+            "{:?}",
+            sizes.evidence
+        );
+
+        let checks = sample_checks(&[], &[big], None, "RFC822.SIZE", MAX_SAMPLE_BYTES);
+        assert_eq!(checks[0].verdict, Verdict::NotApplicable);
+        assert!(
+            checks[0].summary.contains("all 1 sampled messages are over the 5 MiB"),
+            "{}",
+            checks[0].summary
+        );
+        assert_eq!(checks[0].evidence.len(), 1);
+    }
+
+    /// Whatever is written, the tally keeps at most `keep` bytes and stops at `limit`.
+    #[test]
+    fn a_tally_keeps_the_start_only_and_stops_at_its_limit() {
+        let mut t = Tally::new(16, 1000);
+        for _ in 0..9 {
+            t.write_all(&[b'x'; 100]).unwrap_or_default();
+        }
+        assert_eq!((t.head.len(), t.bytes, t.over), (16, 900, false));
+        assert!(t.write_all(&[b'x'; 200]).is_err());
+        assert!(t.over);
+        assert!(t.head.capacity() <= 64, "{}", t.head.capacity());
+        let partial = sample("m", 0, &[MSG, &[b'a'; 64]].concat());
+        assert!(!partial.shape.partial);
+        let mut t = Tally::new(10, u64::MAX);
+        t.write_all(MSG).unwrap_or_default();
+        let s = t.finish("m".into(), MSG.len() as u64);
+        assert!(s.shape.partial && s.fit == SizeFit::Exact);
     }
 }

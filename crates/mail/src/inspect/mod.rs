@@ -18,7 +18,8 @@ use crate::account::{Protocol, Security};
 use crate::error::{Error, ErrorReport, Result};
 use crate::net::{CertInfo, Line, Stage};
 
-pub use probe::Probe;
+pub use checks::MAX_SAMPLE_BYTES;
+pub use probe::{Probe, WAIT_DELIVERY};
 pub use run::inspect;
 
 /// What to inspect: `imap://`, `imaps://`, `pop3://`, `pop3s://`, `smtp://` (STARTTLS),
@@ -146,6 +147,12 @@ pub struct Report {
     pub stages: Vec<Stage>,
     pub tls: Option<TlsReport>,
     pub greeting: Option<String>,
+    /// What the server asked to be shown to the person (IMAP `[ALERT]`), each once.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub alerts: Vec<String>,
+    /// UTF-8 mode was turned on (IMAP ENABLE UTF8=ACCEPT, POP3 UTF8).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub utf8: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub imap_id: Option<BTreeMap<String, String>>,
     pub capabilities: Capabilities,
@@ -179,15 +186,23 @@ pub struct Credentials {
 pub struct InspectOptions {
     /// How many recent messages the size and format checks look at.
     pub sample: usize,
-    /// Largest message fetched for the checks.
+    /// Largest message fetched for the checks (default [`MAX_SAMPLE_BYTES`]); larger ones
+    /// are listed as not compared.
     pub max_sample_bytes: u64,
     /// Submit a probe message to oneself and time IDLE's announcement (writes; cleans up).
     pub probe: Option<Probe>,
+    /// How long the probe waits for IDLE to announce it (default [`WAIT_DELIVERY`]).
+    pub probe_wait: std::time::Duration,
 }
 
 impl Default for InspectOptions {
     fn default() -> Self {
-        InspectOptions { sample: 5, max_sample_bytes: 5 * 1024 * 1024, probe: None }
+        InspectOptions {
+            sample: 5,
+            max_sample_bytes: MAX_SAMPLE_BYTES,
+            probe: None,
+            probe_wait: WAIT_DELIVERY,
+        }
     }
 }
 

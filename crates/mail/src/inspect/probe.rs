@@ -1,10 +1,11 @@
 //! The one check that writes: a probe message submitted to oneself over SMTP, timed until
 //! IDLE announces it, then deleted again. Runs only when asked for.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use futures::TryStreamExt;
 use lettre::address::Envelope;
+use tokio::time::Instant;
 
 use super::{Check, Credentials, Verdict};
 use crate::check::SessionFacts;
@@ -30,17 +31,63 @@ impl std::fmt::Debug for Probe {
 }
 
 const WAIT_IDLE: Duration = Duration::from_secs(30);
-const WAIT_DELIVERY: Duration = Duration::from_secs(60);
 
-pub async fn idle_latency(ep: &Endpoint, creds: &Credentials, probe: &Probe) -> Check {
+/// How long the probe waits for IDLE to announce it, from the server's acceptance (the
+/// default of `InspectOptions::probe_wait`). Some servers do not push new mail at once but
+/// look for it every minute or so, after delivery itself took a while: five minutes leaves
+/// room for one that looks every two minutes, twice.
+pub const WAIT_DELIVERY: Duration = Duration::from_secs(5 * 60);
+
+/// An announcement slower than this is not a push at once: the server looks for new mail
+/// from time to time.
+const PROMPT: Duration = Duration::from_secs(5);
+
+/// What became of the probe once the server had accepted it.
+enum Seen {
+    /// IDLE announced it after this long.
+    After(Duration),
+    /// Nothing in this long.
+    NotWithin(Duration),
+}
+
+pub async fn idle_latency(ep: &Endpoint, creds: &Credentials, probe: &Probe, wait: Duration) -> Check {
     let name = "IDLE latency";
-    match run(ep, creds, probe).await {
-        Ok((latency, cleanup)) => Check {
+    match run(ep, creds, probe, wait).await {
+        Ok((Seen::After(latency), cleanup)) => {
+            let evidence = vec![
+                format!("announced {} ms after the server accepted the probe", latency.as_millis()),
+                format!("the probe would have waited up to {} s", wait.as_secs()),
+                cleanup,
+            ];
+            if latency <= PROMPT {
+                Check {
+                    name,
+                    verdict: Verdict::Pass,
+                    summary: format!(
+                        "a probe submitted over SMTP was announced by IDLE after {} ms",
+                        latency.as_millis()
+                    ),
+                    evidence,
+                }
+            } else {
+                Check {
+                    name,
+                    verdict: Verdict::Info,
+                    summary: format!(
+                        "a probe submitted over SMTP was announced by IDLE after {:.1} s: the server appears to look for new mail about every {} s or less often, rather than announce it at once: new mail can show up that much later",
+                        latency.as_secs_f64(),
+                        interval(latency)
+                    ),
+                    evidence,
+                }
+            }
+        }
+        Ok((Seen::NotWithin(waited), cleanup)) => Check {
             name,
-            verdict: Verdict::Pass,
+            verdict: Verdict::Fail,
             summary: format!(
-                "a probe submitted over SMTP was announced by IDLE after {} ms",
-                latency.as_millis()
+                "IDLE did not announce the probe: waited {} s after the server accepted it; the server does not push new mail over IDLE, or looks for it less often than that",
+                waited.as_secs()
             ),
             evidence: vec![cleanup],
         },
@@ -48,7 +95,13 @@ pub async fn idle_latency(ep: &Endpoint, creds: &Credentials, probe: &Probe) -> 
     }
 }
 
-async fn run(ep: &Endpoint, creds: &Credentials, probe: &Probe) -> Result<(Duration, String)> {
+/// The polling interval a late announcement suggests: at least the wait itself, rounded up
+/// to 5 s (half a second of delivery aside). One probe shows no more than that lower bound.
+fn interval(latency: Duration) -> u64 {
+    (((latency.as_secs_f64() - 0.5) / 5.0).ceil() as u64).max(1) * 5
+}
+
+async fn run(ep: &Endpoint, creds: &Credentials, probe: &Probe, wait: Duration) -> Result<(Seen, String)> {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let watcher = tokio::spawn(watch(
         ep.clone(),
@@ -79,7 +132,9 @@ async fn run(ep: &Endpoint, creds: &Credentials, probe: &Probe) -> Result<(Durat
         Err(Error::new(Kind::Network, "the IDLE connection ended"))
     })
     .await;
-    idling.map_err(|_| Error::new(Kind::Network, "IDLE did not start within 30 s"))??;
+    idling.map_err(|_| {
+        Error::new(Kind::Network, format!("IDLE did not start within {} s", WAIT_IDLE.as_secs()))
+    })??;
     let before = exists.unwrap_or(0);
 
     let id = format!(
@@ -90,9 +145,8 @@ async fn run(ep: &Endpoint, creds: &Credentials, probe: &Probe) -> Result<(Durat
             .map(|d| d.as_micros())
             .unwrap_or(0)
     );
-    submit(probe, &id).await?;
-    let sent = Instant::now();
-    let seen = tokio::time::timeout(WAIT_DELIVERY, async {
+    let accepted = submit(probe, &id).await?;
+    let seen = tokio::time::timeout_at(accepted + wait, async {
         while let Some(e) = rx.recv().await {
             if let IdleEvent::Exists(n) = e
                 && n > before
@@ -103,15 +157,16 @@ async fn run(ep: &Endpoint, creds: &Credentials, probe: &Probe) -> Result<(Durat
         false
     })
     .await;
-    let latency = sent.elapsed();
+    let waited = accepted.elapsed();
     let cleanup =
         cleanup(ep, creds, &id).await.unwrap_or_else(|e| format!("the probe {id} could not be removed: {e}"));
     match seen {
-        Ok(true) => Ok((latency, cleanup)),
-        _ => Err(Error::new(
-            Kind::RefusedByServer,
-            format!("IDLE did not announce the probe within {} s ({cleanup})", WAIT_DELIVERY.as_secs()),
+        Ok(true) => Ok((Seen::After(waited), cleanup)),
+        Ok(false) => Err(Error::new(
+            Kind::Network,
+            format!("the IDLE connection ended before it announced the probe ({cleanup})"),
         )),
+        Err(_) => Ok((Seen::NotWithin(waited), cleanup)),
     }
 }
 
@@ -123,7 +178,8 @@ impl Drop for AbortOnDrop {
     }
 }
 
-async fn submit(probe: &Probe, id: &str) -> Result<()> {
+/// Submits the probe; returns when the server accepted it.
+async fn submit(probe: &Probe, id: &str) -> Result<Instant> {
     let t = Transcript::new();
     let lc = smtp::open(&probe.smtp, &t, &mut SessionFacts::default()).await?;
     let mut conn = smtp::login(lc, &probe.smtp, &probe.smtp_user, &probe.smtp_password).await?;
@@ -143,9 +199,10 @@ async fn submit(probe: &Probe, id: &str) -> Result<()> {
         .map_err(|e| Error::config(format!("cannot build the probe message: {e}")))?;
     let envelope = Envelope::new(Some(addr.clone()), vec![addr]).map_err(|e| Error::config(e.to_string()))?;
     let raw = message.formatted();
-    conn.send(&envelope, &raw).await.map_err(|e| smtp::map_error(&probe.smtp, e, t.last_server_line()))?;
+    conn.send(&envelope, &raw).await.map_err(|e| smtp::map_error(&probe.smtp, e, &t))?;
+    let accepted = Instant::now();
     smtp::quit(conn, &t).await;
-    Ok(())
+    Ok(accepted)
 }
 
 /// Deletes the probe by its Message-ID: UID EXPUNGE of that one message when the server
@@ -178,4 +235,20 @@ async fn cleanup(ep: &Endpoint, creds: &Credentials, id: &str) -> Result<String>
     };
     imap::logout(s, ep).await?;
     Ok(how.into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_late_announcement_suggests_an_interval_of_at_least_its_wait() {
+        let secs = |s: f64| interval(Duration::from_secs_f64(s));
+        assert_eq!(secs(58.3), 60);
+        assert_eq!(secs(60.2), 60);
+        assert_eq!(secs(61.0), 65);
+        assert_eq!(secs(7.0), 10);
+        assert_eq!(secs(5.2), 5);
+        assert!(WAIT_DELIVERY > Duration::from_secs(2 * 60), "room for a server that polls every 2 min");
+    }
 }

@@ -18,6 +18,10 @@ pub fn markdown(r: &Report) -> String {
             format!("FAILED at {}", r.failed_stage.as_deref().unwrap_or("connection"))
         }
     );
+    // RFC 3501 7.1: for the person, so before everything else.
+    for alert in &r.alerts {
+        let _ = writeln!(o, "- **The server says: {alert}**");
+    }
     if let Some(e) = &r.error {
         let _ = writeln!(o, "- error ({}): {}", e.kind, e.message);
         if let Some(words) = &e.server {

@@ -81,6 +81,8 @@ pub async fn inspect(
             .map(|s| s.name.label().to_string()),
         tls: tls_report(&ep, &facts, err.as_ref()),
         greeting: facts.greeting.clone(),
+        alerts: transcript.alerts(),
+        utf8: facts.utf8,
         imap_id: found.imap_id,
         capabilities: caps,
         auth_mechanisms: facts.auth_mechanisms.clone(),
@@ -169,7 +171,7 @@ async fn imap_flow(
     found.checks.extend(checks::imap_sample(&mut session, ep, &mailbox, opts).await);
     imap::logout(session, ep).await?;
     if let Some(probe) = &opts.probe {
-        found.checks.push(super::probe::idle_latency(ep, c, probe).await);
+        found.checks.push(super::probe::idle_latency(ep, c, probe, opts.probe_wait).await);
     }
     Ok(())
 }
@@ -232,10 +234,21 @@ async fn pop3_flow(
     let summary = format!("STAT: {count} messages, {size} bytes");
     t.stage(StageName::Mailbox, t0, true, Some(summary.clone()));
     found.mailbox = Some(summary);
-    let (sample_checks, retrieved) = checks::pop3_sample(&mut p, opts).await?;
-    found.checks.extend(sample_checks);
+    let sample = checks::pop3_sample(&mut p, opts).await?;
+    found.checks.extend(sample.checks);
+    if sample.session_given_up {
+        // Stopped in the middle of an answer: no QUIT can follow it; dropping closes it.
+        drop(p);
+        found.checks.push(Check {
+            name: "POP3 leave on server",
+            verdict: Verdict::NotApplicable,
+            summary: "not tried: the session was given up during the sample".into(),
+            evidence: vec![],
+        });
+        return Ok(());
+    }
     p.quit().await?;
-    found.checks.push(leave_on_server(ep, c, retrieved).await);
+    found.checks.push(leave_on_server(ep, c, sample.retrieved).await);
     Ok(())
 }
 
@@ -312,7 +325,7 @@ async fn smtp_flow(
                     let _ = conn.command(Rset).await;
                 }
                 Err(e) => {
-                    let e = smtp::map_error(ep, e, t.last_server_line());
+                    let e = smtp::map_error(ep, e, t);
                     t.stage(StageName::Mailbox, t0, false, Some(e.to_string()));
                     return Err(e);
                 }

@@ -15,6 +15,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::time::{Sleep, sleep, timeout};
 
+use super::guard::Guard;
 use super::tls::{CertInfo, Fingerprint, TlsParams, TrustAnchors, parse_server_hello};
 use super::transcript::{Dir, StageName, Transcript};
 use crate::account::{Security, Server};
@@ -161,6 +162,8 @@ pub struct Connection {
     protocol: Option<crate::account::Protocol>,
     /// The TLS handshake in progress follows a STARTTLS on this connection.
     upgraded_from_plain: bool,
+    /// The limits of `crate::limits`, checked on every read.
+    guard: Guard,
 }
 
 impl std::fmt::Debug for Connection {
@@ -234,6 +237,7 @@ pub async fn connect(ep: &Endpoint, transcript: &Transcript) -> Result<Connectio
         require_tls13: ep.require_tls13,
         protocol: None,
         upgraded_from_plain: false,
+        guard: Guard::new(),
     };
     match ep.security {
         Security::Implicit => conn.handshake(&ep.trust).await,
@@ -255,8 +259,15 @@ impl Connection {
         self.tls.as_ref()
     }
     /// Says which protocol runs here (set by the protocol modules right after connecting).
+    /// Also chooses the checks of its answers: IMAP's literals and lines, SMTP's reply size.
     pub fn set_protocol(&mut self, protocol: crate::account::Protocol) {
+        use crate::account::Protocol;
         self.protocol = Some(protocol);
+        match protocol {
+            Protocol::Imap => self.guard.scan_imap(),
+            Protocol::Smtp => self.guard.limit_replies(),
+            Protocol::Pop3 => {}
+        }
     }
 
     pub fn is_encrypted(&self) -> bool {
@@ -267,6 +278,7 @@ impl Connection {
     pub fn set_read_timeout(&mut self, t: Option<Duration>) {
         self.read_timeout = t;
         self.read_sleep = None;
+        self.guard.restart();
     }
 
     /// Runs the TLS handshake on this connection (implicit TLS, or after STARTTLS was
@@ -295,7 +307,8 @@ impl Connection {
             Ok(Err(e)) => {
                 let reason = e.to_string();
                 self.transcript.stage(StageName::TlsHandshake, t, false, Some(reason.clone()));
-                return Err(self.handshake_error(trust, reason).await);
+                let seen = flight.lock().map(|f| f.clone()).unwrap_or_default();
+                return Err(self.handshake_error(trust, reason, &seen).await);
             }
             Err(_) => {
                 self.transcript.stage(StageName::TlsHandshake, t, false, Some("timed out".into()));
@@ -353,16 +366,15 @@ impl Connection {
         Ok(self)
     }
 
-    /// Explains a failed handshake; for a refused certificate, fetches it on a second
-    /// connection (no protocol byte sent) so the person sees what they would be trusting.
-    async fn handshake_error(&self, trust: &TrustAnchors, reason: String) -> Error {
+    /// Explains a failed handshake from what the server sent (`flight`, below TLS); for a
+    /// refused certificate, fetches it on a second connection (no protocol byte sent) so the
+    /// person sees what they would be trusting. `reason` is our TLS library's own account,
+    /// kept as the detail: it is not the server's words.
+    async fn handshake_error(&self, trust: &TrustAnchors, reason: String, flight: &[u8]) -> Error {
+        let ours = io::Error::other(format!("TLS library: {reason}"));
         let looks_like_cert = reason.contains("certificate") || reason.contains("verify");
         if !looks_like_cert || trust.pin.is_some() {
-            return Error::new(
-                Kind::Tls,
-                format!("the TLS handshake with {} failed; is this port really SSL/TLS (STARTTLS ports are usually 143, 110 and 587)?", self.host),
-            )
-            .with_server(reason);
+            return handshake_refused(&self.host, flight).with_source(ours);
         }
         let info = self.fetch_certificate(trust, self.upgraded_from_plain).await;
         let mut msg = format!("the certificate of {} is not trusted", self.host);
@@ -379,7 +391,7 @@ impl Connection {
                 info.sha256
             ));
         }
-        let mut err = Error::new(Kind::Tls, msg).with_server(reason);
+        let mut err = Error::new(Kind::Tls, msg).with_source(ours);
         if let Some(info) = info {
             err = err.with_certificate(info);
         }
@@ -424,6 +436,11 @@ impl AsyncRead for Connection {
                     let new = &buf.filled()[before..];
                     if !new.is_empty() {
                         this.transcript.record(Dir::Server, new);
+                        if let Err(e) = this.guard.read(&this.host, new, this.read_timeout) {
+                            this.transcript.flush();
+                            this.transcript.note(format!("giving up: {e}"));
+                            return Poll::Ready(Err(e));
+                        }
                     } else if !this.eof_noted {
                         this.eof_noted = true;
                         this.transcript.flush();
@@ -461,6 +478,9 @@ impl AsyncWrite for Connection {
                 this.write_sleep = None;
                 if let Ok(n) = &r {
                     this.transcript.record(Dir::Client, &buf[..*n]);
+                    if *n > 0 {
+                        this.guard.wrote();
+                    }
                 }
                 Poll::Ready(r)
             }
@@ -499,33 +519,92 @@ impl Drop for Connection {
     }
 }
 
+/// A handshake that failed for another reason than the certificate, told from the first
+/// bytes the server sent: an old TLS version, a TLS alert, plain text (not a TLS port),
+/// or nothing at all.
+fn handshake_refused(host: &str, flight: &[u8]) -> Error {
+    let msg = match flight {
+        [] => format!(
+            "{host} closed the connection without answering the TLS handshake; is this port really SSL/TLS (STARTTLS ports are usually 143, 110 and 587)?"
+        ),
+        [22, 3, ..] => match super::tls::server_hello_version(flight) {
+            Some(v) if v < 0x0303 => format!(
+                "{host} offers only {}, which is no longer safe; Tidings needs TLS 1.2 or newer. Ask the provider to turn on TLS 1.2",
+                super::tls::version_name(v)
+            ),
+            _ => {
+                format!("the TLS handshake with {host} failed: it speaks TLS, but none that Tidings accepts")
+            }
+        },
+        [21, 3, _, _, _, _, desc, ..] => format!(
+            "{host} refused the TLS handshake ({}); it may only offer old TLS versions or ciphers",
+            super::tls::alert_name(*desc)
+        ),
+        text if text.iter().take(64).all(|b| b.is_ascii_graphic() || b.is_ascii_whitespace()) => format!(
+            "{host} answered in plain text, not TLS: this port is not an SSL/TLS port (try STARTTLS, usually on 143, 110 and 587)"
+        ),
+        _ => format!("the TLS handshake with {host} failed: it did not answer with TLS"),
+    };
+    let mut err = Error::new(Kind::Tls, msg);
+    if !flight.is_empty() && flight[0] != 22 && flight[0] != 21 {
+        // Plain text from the server is its own words.
+        let text = String::from_utf8_lossy(&flight[..flight.len().min(200)]);
+        err = err.with_server(text.lines().next().unwrap_or("").to_string());
+    }
+    err
+}
+
 /// The plaintext part of a session up to the TLS handshake, spoken again on a second
-/// connection (only to fetch a refused certificate; no credentials are involved).
+/// connection (only to fetch a refused certificate; no credentials are involved). Whoever
+/// answers may be hostile: it reads at most `MAX_REPLY_BYTES` in all, a line at a time.
 async fn starttls_prelude(tcp: &mut TcpStream, protocol: crate::account::Protocol) -> io::Result<()> {
     use crate::account::Protocol;
-    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-    let (read, mut write) = tcp.split();
-    let mut lines = BufReader::new(read).lines();
-    let mut next = async || lines.next_line().await?.ok_or_else(|| io::Error::other("closed"));
+    use tokio::io::AsyncWriteExt;
+    let mut r = Prelude { buf: Vec::new(), read: 0 };
     match protocol {
         Protocol::Imap => {
-            next().await?;
-            write.write_all(b"F1 STARTTLS\r\n").await?;
-            while !next().await?.starts_with("F1 ") {}
+            r.line(tcp).await?;
+            tcp.write_all(b"F1 STARTTLS\r\n").await?;
+            while !r.line(tcp).await?.starts_with(b"F1 ") {}
         }
         Protocol::Pop3 => {
-            next().await?;
-            write.write_all(b"STLS\r\n").await?;
-            next().await?;
+            r.line(tcp).await?;
+            tcp.write_all(b"STLS\r\n").await?;
+            r.line(tcp).await?;
         }
         Protocol::Smtp => {
             // Multi-line replies end with a line whose fourth byte is a space.
-            while next().await?.as_bytes().get(3) == Some(&b'-') {}
-            write.write_all(b"EHLO localhost\r\n").await?;
-            while next().await?.as_bytes().get(3) == Some(&b'-') {}
-            write.write_all(b"STARTTLS\r\n").await?;
-            while next().await?.as_bytes().get(3) == Some(&b'-') {}
+            while r.line(tcp).await?.get(3) == Some(&b'-') {}
+            tcp.write_all(b"EHLO localhost\r\n").await?;
+            while r.line(tcp).await?.get(3) == Some(&b'-') {}
+            tcp.write_all(b"STARTTLS\r\n").await?;
+            while r.line(tcp).await?.get(3) == Some(&b'-') {}
         }
     }
     Ok(())
+}
+
+/// Lines of the prelude, read a byte at a time (nothing past the last line may be taken
+/// from the socket: the TLS handshake follows), within `MAX_REPLY_BYTES` in all.
+struct Prelude {
+    buf: Vec<u8>,
+    read: usize,
+}
+
+impl Prelude {
+    async fn line(&mut self, tcp: &mut TcpStream) -> io::Result<Vec<u8>> {
+        use tokio::io::AsyncReadExt;
+        self.buf.clear();
+        loop {
+            if self.read >= crate::limits::MAX_REPLY_BYTES {
+                return Err(io::Error::new(io::ErrorKind::InvalidData, "the server talks without end"));
+            }
+            let b = tcp.read_u8().await?;
+            self.read += 1;
+            if b == b'\n' {
+                return Ok(std::mem::take(&mut self.buf));
+            }
+            self.buf.push(b);
+        }
+    }
 }

@@ -9,8 +9,7 @@ use super::connection::Connection;
 use super::tls::TrustAnchors;
 use crate::error::{Error, Kind, Result};
 
-/// Longest line accepted from a server (POP3 allows 512, IMAP capability lists get long).
-pub const MAX_LINE: usize = 64 * 1024;
+pub use crate::limits::MAX_LINE;
 
 #[derive(Debug)]
 pub struct LineConn {
@@ -94,6 +93,9 @@ impl LineConn {
 
 /// An I/O error on a live connection, in words.
 pub fn io_error(conn: &Connection, e: std::io::Error) -> Error {
+    if let Some(err) = limit_error(&e) {
+        return err;
+    }
     let msg = match e.kind() {
         std::io::ErrorKind::TimedOut => format!("{} stopped answering", conn.host()),
         std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::BrokenPipe => {
@@ -102,4 +104,12 @@ pub fn io_error(conn: &Connection, e: std::io::Error) -> Error {
         _ => format!("the connection to {} failed", conn.host()),
     };
     Error::network(msg, e)
+}
+
+/// An error of the connection's limits (`super::guard`), wherever it is in `e`'s chain: a
+/// protocol error (the server sent too much) or a network one (too slow), with its words.
+pub fn limit_error(e: &(dyn std::error::Error + 'static)) -> Option<Error> {
+    let x = super::guard::exceeded(e)?;
+    let kind = if x.slow { Kind::Network } else { Kind::Protocol };
+    Some(Error::new(kind, x.message.clone()))
 }

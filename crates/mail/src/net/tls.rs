@@ -184,6 +184,28 @@ pub struct TlsParams {
 
 /// Parses the first server flight: TLS records → Handshake → ServerHello.
 pub fn parse_server_hello(bytes: &[u8]) -> Option<TlsParams> {
+    let (version, cipher) = hello(bytes)?;
+    Some(TlsParams { version: version_name(version), cipher: cipher_name(cipher) })
+}
+
+/// The TLS version a ServerHello chose (e.g. 0x0301 for TLS 1.0).
+pub(crate) fn server_hello_version(bytes: &[u8]) -> Option<u16> {
+    hello(bytes).map(|(v, _)| v)
+}
+
+/// A TLS alert's description, in words (RFC 8446 6).
+pub(crate) fn alert_name(desc: u8) -> String {
+    match desc {
+        40 => "handshake failure".into(),
+        70 => "protocol version not supported".into(),
+        71 => "insufficient security".into(),
+        80 => "internal error".into(),
+        112 => "unrecognised name".into(),
+        other => format!("TLS alert {other}"),
+    }
+}
+
+fn hello(bytes: &[u8]) -> Option<(u16, u16)> {
     // Record header: type(1) version(2) length(2).
     if bytes.len() < 5 || bytes[0] != 22 {
         return None;
@@ -214,11 +236,12 @@ pub fn parse_server_hello(bytes: &[u8]) -> Option<TlsParams> {
             exts = exts.get(4 + l..).unwrap_or(&[]);
         }
     }
-    Some(TlsParams { version: version_name(version), cipher: cipher_name(cipher) })
+    Some((version, cipher))
 }
 
-fn version_name(v: u16) -> String {
+pub(crate) fn version_name(v: u16) -> String {
     match v {
+        0x0300 => "SSL 3.0".into(),
         0x0304 => "TLS 1.3".into(),
         0x0303 => "TLS 1.2".into(),
         0x0302 => "TLS 1.1".into(),

@@ -154,6 +154,8 @@ struct Inner {
     elide_smtp: bool,
     /// Inside the message text the client sends after "354".
     smtp_data: Option<DataScan>,
+    /// IMAP connections: the `[ALERT]` texts the server sent.
+    alerts: Option<alerts::Alerts>,
 }
 
 /// What a POP3 command's answer looks like after its status line.
@@ -332,6 +334,7 @@ impl Transcript {
                 pop3_data: None,
                 elide_smtp: false,
                 smtp_data: None,
+                alerts: None,
             })),
         }
     }
@@ -348,7 +351,7 @@ impl Transcript {
 
     fn log_to_keeping(&self, path: &Path, keep: u64) -> std::io::Result<()> {
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)?;
+            crate::private::create_dir_all(dir)?;
         }
         // One connection at a time looks and moves (a pass and IDLE start together): the
         // second then finds the new, small file. Best effort: a log that cannot be moved
@@ -358,14 +361,7 @@ impl Transcript {
         if std::fs::metadata(path).is_ok_and(|m| m.len() >= keep) {
             let _ = std::fs::rename(path, rotated_log(path));
         }
-        let mut opts = std::fs::OpenOptions::new();
-        opts.create(true).append(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            opts.mode(0o600);
-        }
-        let mut file = opts.open(path)?;
+        let mut file = crate::private::options().create(true).append(true).open(path)?;
         let mut inner = self.lock();
         writeln!(file, "## connection opened {}", humantime::format_rfc3339_millis(inner.started))?;
         inner.log = Some(file);
@@ -440,11 +436,21 @@ impl Transcript {
                 Some(pos) => {
                     pending.extend_from_slice(&rest[..pos]);
                     rest = &rest[pos + 1..];
+                    let mut elided = false;
                     if inner.elide_literals
                         && let Some(n) = literal_size(&pending)
                     {
                         inner.literal_left[side] = n;
                         inner.literal_size[side] = n;
+                        elided = true;
+                    }
+                    if side == 1
+                        && let Some(text) = inner.alerts.as_mut().and_then(|a| a.line(&pending, elided))
+                    {
+                        let text = inner.scrub(text);
+                        if let Some(alerts) = inner.alerts.as_mut() {
+                            alerts.keep(text);
+                        }
                     }
                     inner.push_line(dir, &pending);
                     pending.clear();
@@ -456,6 +462,11 @@ impl Transcript {
             }
         }
         if pending.len() > MAX_PENDING_BYTES {
+            if side == 1
+                && let Some(alerts) = &mut inner.alerts
+            {
+                alerts.piece(pending.len());
+            }
             inner.push_line(dir, &pending);
             pending.clear();
         }
@@ -470,6 +481,25 @@ impl Transcript {
     /// mail — shorter, and no personal data in a log file.
     pub fn elide_literals(&self, on: bool) {
         self.lock().elide_literals = on;
+    }
+
+    /// Picks out the `[ALERT]` texts of the server's responses from now on (IMAP: set before
+    /// the greeting arrives). RFC 3501 wants them shown to the person.
+    pub fn collect_imap_alerts(&self) {
+        let mut inner = self.lock();
+        if inner.alerts.is_none() {
+            inner.alerts = Some(alerts::Alerts::default());
+        }
+    }
+
+    /// The alerts not taken before, each once, oldest first: what to show the person now.
+    pub fn take_alerts(&self) -> Vec<String> {
+        self.lock().alerts.as_mut().map(alerts::Alerts::take).unwrap_or_default()
+    }
+
+    /// Every alert of this connection, each once (for a report at its end).
+    pub fn alerts(&self) -> Vec<String> {
+        self.lock().alerts.as_ref().map(alerts::Alerts::all).unwrap_or_default()
     }
 
     /// Shows the message data of POP3 RETR and TOP answers as its size only (a receive
@@ -700,5 +730,7 @@ impl Inner {
     }
 }
 
+mod alerts;
+pub(crate) use alerts::alert_text;
 #[cfg(test)]
 mod tests;

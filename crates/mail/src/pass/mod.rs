@@ -91,6 +91,9 @@ pub enum AccountEvent {
     NotificationClicked(MessageRef),
     /// The store changed: lists and counts should refresh.
     Changed,
+    /// The server asked for this text to be shown to the person (IMAP `[ALERT]`, RFC 3501
+    /// 7.1: "the account expires in 3 days"), during a pass or while idling.
+    ServerAlert(String),
 }
 
 /// What an account's task shares between its passes, IDLE push and notification clicks.
@@ -293,10 +296,12 @@ impl AccountPass {
             None => (self.new_engine().await?, false),
         };
         let mut report = progress::imap_sync(&mut engine, &self.store, &self.account.id, &self.events).await;
+        self.alerts(&engine, &report);
         // A kept connection may have been closed by the server since: one more try.
         if reused && report.as_ref().is_err_and(|e| e.kind() == Kind::Network) {
             engine = self.new_engine().await?;
             report = progress::imap_sync(&mut engine, &self.store, &self.account.id, &self.events).await;
+            self.alerts(&engine, &report);
         }
         let report = report?;
         let changed = report.folders.iter().any(|f| f.new + f.expunged + f.updated_flags > 0)
@@ -307,6 +312,15 @@ impl AccountPass {
                 self.engine = Some(engine);
                 Ok(changed)
             }
+        }
+    }
+
+    /// The server's alerts of a sync, also of one that failed (a login refused after a
+    /// greeting that said why).
+    fn alerts(&self, engine: &Engine, report: &Result<crate::sync::AccountReport>) {
+        let reported = report.as_ref().map(|r| r.alerts.clone()).unwrap_or_default();
+        for text in reported.into_iter().chain(engine.transcript().take_alerts()) {
+            let _ = self.events.send(AccountEvent::ServerAlert(text));
         }
     }
 

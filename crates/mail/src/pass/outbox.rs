@@ -134,6 +134,9 @@ fn outcome(report: &FlushReport) -> Result<()> {
     Err(err)
 }
 
+/// What to do about a message held as "may already have been sent".
+const HELD_ADVICE: &str = "Tidings does not send it again by itself, so that it cannot arrive twice. Ask a recipient whether it arrived; then send it again from the Outbox, or remove it.";
+
 /// The problem to show while messages wait for the user's decision in the Outbox: refused
 /// ones with the server's words of the first, else held ones. None when there are none.
 fn waiting_for_user(held: &[&OutboxItem], refused: &[&OutboxItem]) -> Option<Error> {
@@ -158,10 +161,11 @@ fn waiting_for_user(held: &[&OutboxItem], refused: &[&OutboxItem]) -> Option<Err
         Error::new(
             Kind::Protocol,
             format!(
-                "{} {verb} already have been sent (the send was cut off) — check the Outbox and send again or remove",
+                "{} {verb} already have been sent (the send ended before the server confirmed it, so the server may or may not have it) — check the Outbox and send again or remove",
                 count(held.len())
             ),
         )
+        .with_advice(HELD_ADVICE)
     })
 }
 
@@ -199,6 +203,9 @@ mod tests {
         assert_eq!(e.kind(), Kind::Protocol, "{e}");
         assert!(e.message().starts_with("1 message may already have been sent"), "{e}");
         assert!(e.message().contains("check the Outbox"), "{e}");
+        assert!(e.message().contains("may or may not have it"), "{e}");
+        // Not a protocol problem for the person: what to do is decide about the message.
+        assert!(e.advice().contains("cannot arrive twice"), "{}", e.advice());
     }
 
     #[test]

@@ -212,6 +212,7 @@ async fn run_push(helper: AccountPass, cfg: IdleConfig, which: IdleFolders) {
         let sent = match event {
             PushEvent::State(s) => events.send(AccountEvent::Idle(s)),
             PushEvent::Failed(m) => events.send(AccountEvent::PushFailed(m)),
+            PushEvent::Alert(text) => events.send(AccountEvent::ServerAlert(text)),
             PushEvent::Synced(r) => {
                 if r.new + r.expunged + r.updated_flags > 0 {
                     let _ = events.send(AccountEvent::Changed);

@@ -43,6 +43,28 @@ impl Reply {
     }
 }
 
+/// What LIST and UIDL said: sizes, unique ids (`None` without UIDL), and the lines that could
+/// not be read.
+#[derive(Debug, Clone, Default)]
+pub struct Listing {
+    pub sizes: Vec<(u32, u64)>,
+    pub uids: Option<Vec<(u32, String)>>,
+    pub odd: Vec<OddLine>,
+}
+
+/// A listing line Tidings could not read: reported, never acted on.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct OddLine {
+    pub command: &'static str,
+    /// The message number, when that much could be read.
+    pub number: Option<u32>,
+    pub line: String,
+    pub why: String,
+}
+
+/// The longest unique id taken from UIDL (RFC 1939 says 70; some servers go further).
+const MAX_UID: usize = 512;
+
 /// The slowest average rate tolerated for a whole answer (bytes per second): a backstop
 /// against a server that trickles forever. Low on purpose (a poor mobile link must not
 /// trip it); the connection's no-progress timeout is what ends a transfer that stops.
@@ -112,7 +134,23 @@ impl Pop3 {
             .unwrap_or_default();
         p.caps = caps.clone();
         facts.capabilities = caps;
+        if p.has_capability("UTF8") {
+            facts.utf8 = p.utf8(transcript).await?;
+        }
         Ok(p)
+    }
+
+    /// RFC 6856 UTF8, in the AUTHORIZATION state (before logging in, after STLS): a server
+    /// offering it may wrap a message whose header holds raw UTF-8 in a "cannot be shown"
+    /// notice for a client that did not send it. A refusal leaves the session as it was.
+    async fn utf8(&mut self, transcript: &Transcript) -> Result<bool> {
+        let r = self.command("UTF8").await?;
+        if r.ok {
+            transcript.note("UTF-8 mode on (UTF8)");
+        } else {
+            transcript.note(format!("the server refused UTF8 ({}); going on without", r.line));
+        }
+        Ok(r.ok)
     }
 
     /// The capabilities CAPA listed (after STLS, the second list).
@@ -148,7 +186,7 @@ impl Pop3 {
             transcript.stage(StageName::Capabilities, t, true, Some("CAPA not supported".into()));
             return Ok(Vec::new());
         }
-        let caps = self.multiline(0).await?;
+        let caps = self.multiline(0, crate::limits::MAX_REPLY_BYTES, "CAPA").await?;
         transcript.stage(StageName::Capabilities, t, true, Some(caps.join(", ")));
         Ok(caps)
     }
@@ -183,23 +221,54 @@ impl Pop3 {
         })
     }
 
-    /// Lines up to the terminating ".", dot-unstuffed (CAPA, LIST, UIDL).
-    async fn multiline(&mut self, expected_lines: u64) -> Result<Vec<String>> {
+    /// Lines up to the terminating ".", dot-unstuffed (CAPA, LIST, UIDL): at most
+    /// `max_bytes` of them in all, so an answer without end ends.
+    async fn multiline(&mut self, expected_lines: u64, max_bytes: usize, what: &str) -> Result<Vec<String>> {
+        let mut out = Vec::new();
+        self.multiline_each(expected_lines, max_bytes, what, |line| out.push(line)).await?;
+        Ok(out)
+    }
+
+    /// [`Pop3::multiline`], each line handed to `each` as it comes (a listing is not held
+    /// twice).
+    async fn multiline_each(
+        &mut self,
+        expected_lines: u64,
+        max_bytes: usize,
+        what: &str,
+        each: impl FnMut(String),
+    ) -> Result<()> {
         let limit = self.deadline(expected_lines * 40);
-        match tokio::time::timeout(limit, self.multiline_inner()).await {
+        match tokio::time::timeout(limit, self.multiline_inner(max_bytes, what, each)).await {
             Ok(r) => r,
             Err(_) => Err(self.too_slow(limit)),
         }
     }
 
-    async fn multiline_inner(&mut self) -> Result<Vec<String>> {
-        let mut out = Vec::new();
+    async fn multiline_inner(
+        &mut self,
+        max_bytes: usize,
+        what: &str,
+        mut each: impl FnMut(String),
+    ) -> Result<()> {
+        let mut held = 0;
         loop {
             let line = self.read_line().await?;
             if line == "." {
-                return Ok(out);
+                return Ok(());
             }
-            out.push(line.strip_prefix('.').map(str::to_string).unwrap_or(line));
+            held += line.len() + 2;
+            if held > max_bytes {
+                return Err(Error::new(
+                    Kind::Protocol,
+                    format!(
+                        "{}'s answer to {what} is longer than {}, the most Tidings reads for it",
+                        self.host,
+                        crate::limits::size(max_bytes as u64)
+                    ),
+                ));
+            }
+            each(line.strip_prefix('.').map(str::to_string).unwrap_or(line));
         }
     }
 
@@ -236,14 +305,16 @@ impl Pop3 {
         let use_sasl = !facts.capabilities.is_empty()
             && !has(&facts.capabilities, "USER")
             && facts.auth_mechanisms.iter().any(|m| m.eq_ignore_ascii_case("PLAIN"));
+        let (host, io) = (self.host.clone(), self.io);
+        let unanswered = |e| crate::explain::unanswered_login(e, &host, io);
         let reply = if use_sasl {
             let raw = format!("\0{user}\0{password}");
             let b64 = base64::engine::general_purpose::STANDARD.encode(raw.as_bytes());
             transcript.add_secret(&b64);
-            self.command(&format!("AUTH PLAIN {b64}")).await?
+            self.command(&format!("AUTH PLAIN {b64}")).await.map_err(unanswered)?
         } else {
-            let r = self.command(&format!("USER {user}")).await?;
-            if r.ok { self.command(&format!("PASS {password}")).await? } else { r }
+            let r = self.command(&format!("USER {user}")).await.map_err(&unanswered)?;
+            if r.ok { self.command(&format!("PASS {password}")).await.map_err(unanswered)? } else { r }
         };
         if reply.ok {
             transcript.stage(StageName::Login, t, true, None);
@@ -265,38 +336,61 @@ impl Pop3 {
         }
     }
 
-    /// LIST: every message's number and size as the server states it.
+    /// LIST: every message's number and size as the server states it (lines that cannot
+    /// be read are left out: [`Pop3::listing`] reports them).
     pub async fn list(&mut self) -> Result<Vec<(u32, u64)>> {
         self.ok("LIST").await?;
-        self.list_lines().await
+        Ok(self.list_lines().await?.0)
     }
 
-    /// LIST and UIDL (`None`: the server has no UIDL, as [`Pop3::uidl_if_any`]), in one
-    /// write when the server offers PIPELINING: it lists the UIDs while the sizes are read.
-    pub async fn list_and_uidl(&mut self) -> Result<(Vec<(u32, u64)>, Option<Vec<(u32, String)>>)> {
-        if !self.pipelining() {
-            let list = self.list().await?;
-            return Ok((list, self.uidl_if_any().await?));
-        }
-        self.send_many(&["LIST".to_string(), "UIDL".to_string()]).await?;
-        let r = self.reply_in_time("LIST").await?;
-        if !r.ok {
-            return Err(refused(&self.host, "refused LIST", r, false));
-        }
-        let list = self.list_lines().await?;
-        let r = self.reply_in_time("UIDL").await?;
-        Ok((list, self.uidl_lines(r).await?))
-    }
-
-    async fn list_lines(&mut self) -> Result<Vec<(u32, u64)>> {
-        let mut out = Vec::new();
-        for line in self.multiline(100_000).await? {
-            let mut it = line.split_ascii_whitespace();
-            if let (Some(Ok(n)), Some(Ok(size))) = (it.next().map(str::parse), it.next().map(str::parse)) {
-                out.push((n, size));
+    /// LIST and UIDL (`uids: None`: the server has no UIDL, as [`Pop3::uidl_if_any`]), in
+    /// one write when the server offers PIPELINING: it lists the UIDs while the sizes are
+    /// read. Lines that cannot be read are kept, with why, in `odd`.
+    pub async fn listing(&mut self) -> Result<Listing> {
+        let (sizes, mut odd) = if self.pipelining() {
+            self.send_many(&["LIST".to_string(), "UIDL".to_string()]).await?;
+            let r = self.reply_in_time("LIST").await?;
+            if !r.ok {
+                return Err(refused(&self.host, "refused LIST", r, false));
             }
-        }
-        Ok(out)
+            self.list_lines().await?
+        } else {
+            self.ok("LIST").await?;
+            self.list_lines().await?
+        };
+        let uids = if self.pipelining() {
+            let r = self.reply_in_time("UIDL").await?;
+            self.uidl_lines(r).await?
+        } else {
+            let r = self.command("UIDL").await?;
+            self.uidl_lines(r).await?
+        };
+        let uids = uids.map(|(list, bad)| {
+            odd.extend(bad);
+            list
+        });
+        Ok(Listing { sizes, uids, odd })
+    }
+
+    async fn list_lines(&mut self) -> Result<(Vec<(u32, u64)>, Vec<OddLine>)> {
+        let mut out = Vec::new();
+        let mut odd = Vec::new();
+        self.multiline_each(100_000, crate::limits::MAX_LISTING_BYTES, "LIST", |line| {
+            let mut it = line.split_ascii_whitespace();
+            let number = it.next().and_then(|n| n.parse::<u32>().ok());
+            let size = it.next().map(str::parse::<u64>);
+            match (number, size) {
+                (Some(n), Some(Ok(size))) => out.push((n, size)),
+                (number, _) => odd.push(OddLine {
+                    command: "LIST",
+                    number,
+                    line,
+                    why: "its size is not a number Tidings can read".into(),
+                }),
+            }
+        })
+        .await?;
+        Ok((out, odd))
     }
 
     /// UIDL: message number and unique id (the second field is the id, not the number).
@@ -311,11 +405,11 @@ impl Pop3 {
     /// not list it). A -ERR with a response code (SYS/TEMP…) is an error, not a missing UIDL.
     pub async fn uidl_if_any(&mut self) -> Result<Option<Vec<(u32, String)>>> {
         let r = self.command("UIDL").await?;
-        self.uidl_lines(r).await
+        Ok(self.uidl_lines(r).await?.map(|(list, _)| list))
     }
 
-    /// The rest of UIDL's answer, whose status line is `r`.
-    async fn uidl_lines(&mut self, r: Reply) -> Result<Option<Vec<(u32, String)>>> {
+    /// The rest of UIDL's answer, whose status line is `r`; lines that cannot be read apart.
+    async fn uidl_lines(&mut self, r: Reply) -> Result<Option<(Vec<(u32, String)>, Vec<OddLine>)>> {
         if !r.ok {
             if r.code.is_none() && !self.has_capability("UIDL") {
                 return Ok(None);
@@ -323,13 +417,23 @@ impl Pop3 {
             return Err(refused(&self.host, "refused UIDL", r, false));
         }
         let mut out = Vec::new();
-        for line in self.multiline(100_000).await? {
+        let mut odd = Vec::new();
+        self.multiline_each(100_000, crate::limits::MAX_LISTING_BYTES, "UIDL", |line| {
             let mut it = line.split_ascii_whitespace();
-            if let (Some(Ok(n)), Some(uid)) = (it.next().map(str::parse), it.next()) {
-                out.push((n, uid.to_string()));
+            let number = it.next().and_then(|n| n.parse::<u32>().ok());
+            // RFC 1939 7: 1 to 70 printable characters.
+            match (number, it.next()) {
+                (Some(n), Some(uid)) if uid.len() <= MAX_UID => out.push((n, uid.to_string())),
+                (number, _) => odd.push(OddLine {
+                    command: "UIDL",
+                    number,
+                    line,
+                    why: "its unique id is missing or too long".into(),
+                }),
             }
-        }
-        Ok(Some(out))
+        })
+        .await?;
+        Ok(Some((out, odd)))
     }
 
     /// RETR into memory, dot-unstuffed, line endings as sent: for inspection samples.
@@ -348,7 +452,7 @@ impl Pop3 {
     /// RETR into a new file at `path`, flushed to disk before returning.
     pub async fn retr_to_file(&mut self, n: u32, size_hint: u64, path: &std::path::Path) -> Result<u64> {
         let what = |e| Error::storage(format!("cannot write {}", path.display()), e);
-        let file = std::fs::File::create(path).map_err(what)?;
+        let file = crate::private::create_file(path).map_err(what)?;
         let mut w = std::io::BufWriter::with_capacity(256 * 1024, file);
         let n = self.retr_into(n, size_hint, &mut w).await?;
         let file = w.into_inner().map_err(|e| what(e.into_error()))?;

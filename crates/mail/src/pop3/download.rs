@@ -15,7 +15,9 @@ use super::errors::refused;
 use super::plan::{PlanItem, Reason};
 use super::receive::{Failure, Phase, Pop3Progress, Pop3Report, ProgressFn, Tuning};
 use super::spool::Spool;
-use crate::error::{Error, Result};
+use super::wire::Capped;
+use crate::error::{Error, Kind, Result};
+use crate::limits::MAX_MESSAGE;
 use crate::store::{
     AccountId, Committed, FolderId, Pop3Batch, Pop3Incoming, Reply as StoreReply, StoreHandle,
 };
@@ -163,16 +165,15 @@ async fn fetch_all(
         let answer = tokio::time::timeout(limit, async {
             let r = p.read_reply(&cmd).await?;
             if !r.ok {
-                return Ok(Some(r));
+                return Ok(Err(r));
             }
-            p.wire.read_data(&mut spool).await?;
-            Ok::<_, Error>(None)
+            p.wire.read_data_capped(&mut spool, MAX_MESSAGE).await.map(Ok)
         })
         .await;
         match answer {
             Err(_) => return Err(p.too_slow(limit)),
             Ok(Err(e)) => return Err(e),
-            Ok(Ok(Some(refusal))) => {
+            Ok(Ok(Err(refusal))) => {
                 report.failed.push(Failure {
                     number: item.number,
                     uid: item.uid.clone(),
@@ -181,7 +182,13 @@ async fn fetch_all(
                 });
                 continue;
             }
-            Ok(Ok(None)) => {}
+            Ok(Ok(Ok(Capped::Over(sent)))) => {
+                // The rest of it is still on the wire: the session ends here. What came
+                // before is committed by the caller; this message is skipped from now on.
+                drop(spool);
+                return Err(over_limit(p, item, sent, ctx, report).await);
+            }
+            Ok(Ok(Ok(Capped::Whole(_)))) => {}
         }
         let got = spool.finish().map_err(|e| Error::storage("cannot keep a downloaded message", e))?;
         received += got.len;
@@ -241,6 +248,35 @@ async fn fetch_all(
         });
     }
     Ok(())
+}
+
+/// A message that sent more than `MAX_MESSAGE`: recorded as skipped with the bytes it sent
+/// (the next pass leaves it alone and goes on with the rest), listed in the report, and the
+/// error that ends the pass.
+async fn over_limit(p: &Pop3, item: &PlanItem, sent: u64, ctx: &Ctx<'_>, report: &mut Pop3Report) -> Error {
+    let reason = Reason::OverLimit { limit: MAX_MESSAGE, sent: Some(sent) };
+    let mut note = "Without UIDL it cannot be recognised: the next pass will stop at it again.".to_string();
+    if let Some(uid) = item.uid.clone() {
+        let (account, at, why) = (ctx.account, ctx.at, reason.describe());
+        note = match ctx.store.call(move |s| s.pop3_skipped(account, &[(uid, sent, why)], at)).await {
+            Ok(()) => {
+                "It stays on the server and is skipped from now on; the next pass goes on with the rest."
+                    .into()
+            }
+            Err(e) => format!("It stays on the server; recording it as skipped failed ({e})."),
+        };
+    }
+    report.skipped.push(PlanItem { reason, ..item.clone() });
+    Error::new(
+        Kind::Protocol,
+        format!(
+            "{} sent more than {} for message {} (LIST said {}), the largest message Tidings takes, so the download stopped there. {note} The messages before it are stored; nothing was deleted.",
+            p.host(),
+            crate::limits::size(MAX_MESSAGE),
+            item.number,
+            crate::limits::size(item.size),
+        ),
+    )
 }
 
 /// Sends DELE for `items` (pipelined when offered). Returns those the server accepted; they

@@ -23,7 +23,7 @@ mod receive;
 mod spool;
 mod wire;
 
-pub use client::{Pop3, Reply};
+pub use client::{Listing, OddLine, Pop3, Reply};
 pub use errors::{Refusal, classify};
 pub use plan::{Listed, PlanItem, Pop3Plan, Reason};
 pub use receive::{

@@ -16,6 +16,7 @@ use std::time::SystemTime;
 
 use serde::Serialize;
 
+use crate::limits::MAX_MESSAGE;
 use crate::options::Pop3Options;
 use crate::store::{SeenState, SeenUid};
 
@@ -52,6 +53,14 @@ pub enum Reason {
     LeftOnServer { age_days: u64, delete_after_days: Option<u32> },
     /// Only its header is here: the server keeps the one full copy.
     OnlyHeaderHere,
+    /// Larger than the largest message Tidings takes (`limits::MAX_MESSAGE`): by its LIST
+    /// size, or (`sent`) by the bytes it really sent in an earlier pass.
+    OverLimit { limit: u64, sent: Option<u64> },
+    /// UIDL gives the same unique id to several messages (`numbers`): Tidings cannot tell
+    /// them apart, so it neither downloads nor deletes any of them.
+    DuplicateUid { numbers: Vec<u32> },
+    /// Its LIST or UIDL line could not be read (`line`), or UIDL left it out: left alone.
+    Unreadable { line: String },
 }
 
 impl Reason {
@@ -76,6 +85,22 @@ impl Reason {
                 format!("downloaded {} (deleted from the server after {days} days)", days_ago(*age_days))
             }
             Reason::OnlyHeaderHere => "only its header is here (the server keeps the full copy)".into(),
+            Reason::OverLimit { limit, sent: None } => {
+                format!("larger than {}, the largest message Tidings takes", crate::limits::size(*limit))
+            }
+            Reason::OverLimit { limit, sent: Some(sent) } => format!(
+                "sent more than {} in an earlier pass ({} before Tidings stopped), though LIST gives a smaller size; the largest message Tidings takes is {}",
+                crate::limits::size(*limit),
+                crate::limits::size(*sent),
+                crate::limits::size(*limit)
+            ),
+            Reason::DuplicateUid { numbers } => format!(
+                "the server gives the same unique id to messages {}: left on the server, neither downloaded nor deleted",
+                numbers.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")
+            ),
+            Reason::Unreadable { line } => {
+                format!("the server's listing line \"{line}\" cannot be read: left on the server untouched")
+            }
         }
     }
 }
@@ -112,11 +137,42 @@ pub struct Pop3Plan {
     pub delete: Vec<PlanItem>,
     /// Downloaded before and staying on the server.
     pub keep: Vec<PlanItem>,
+    /// Listing lines without even a message number: reported, nothing done about them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unreadable: Vec<String>,
 }
 
 impl Pop3Plan {
     pub fn download_bytes(&self) -> u64 {
-        self.download.iter().map(|i| i.size).sum()
+        self.download.iter().fold(0, |t, i| t.saturating_add(i.size))
+    }
+
+    /// Adds the listing lines that could not be read: a message whose number is known is
+    /// skipped (never downloaded, never deleted), the others are only reported.
+    pub fn add_odd(&mut self, odd: &[super::client::OddLine]) {
+        for o in odd {
+            match o.number {
+                Some(number) => {
+                    let listed = [&self.skip, &self.download, &self.delete, &self.keep]
+                        .iter()
+                        .any(|l| l.iter().any(|i| i.number == number));
+                    if !listed {
+                        self.server_messages += 1;
+                    }
+                    self.skip.retain(|i| i.number != number);
+                    self.download.retain(|i| i.number != number);
+                    self.delete.retain(|i| i.number != number);
+                    self.keep.retain(|i| i.number != number);
+                    self.skip.push(PlanItem {
+                        number,
+                        uid: None,
+                        size: 0,
+                        reason: Reason::Unreadable { line: format!("{} {}", o.command, o.line) },
+                    });
+                }
+                None => self.unreadable.push(format!("{} {} ({})", o.command, o.line, o.why)),
+            }
+        }
     }
 }
 
@@ -132,14 +188,37 @@ pub fn decide(
     let now = now.duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
     let mut plan = Pop3Plan {
         server_messages: listing.len(),
-        server_bytes: listing.iter().map(|l| l.size).sum(),
+        server_bytes: listing.iter().fold(0, |t, l| t.saturating_add(l.size)),
         uidl: listing.iter().all(|l| l.uid.is_some()),
         ..Pop3Plan::default()
     };
+    // A unique id given to several messages identifies none of them: deleting "the one we
+    // stored" could delete the other.
+    let mut numbers_of: HashMap<&str, Vec<u32>> = HashMap::new();
+    for l in listing {
+        if let Some(uid) = &l.uid {
+            numbers_of.entry(uid.as_str()).or_default().push(l.number);
+        }
+    }
     for l in listing {
         let item = |reason| PlanItem { number: l.number, uid: l.uid.clone(), size: l.size, reason };
-        let known = l.uid.as_ref().and_then(|u| seen.get(u)).filter(|s| s.state != SeenState::Skipped);
+        if let Some(numbers) = l.uid.as_deref().and_then(|u| numbers_of.get(u)).filter(|n| n.len() > 1) {
+            plan.skip.push(item(Reason::DuplicateUid { numbers: numbers.clone() }));
+            continue;
+        }
+        let seen_row = l.uid.as_ref().and_then(|u| seen.get(u));
+        let known = seen_row.filter(|s| s.state != SeenState::Skipped);
         let Some(known) = known else {
+            // An earlier pass stopped this message for sending more than the limit.
+            let sent_too_much = seen_row.map(|s| s.size).filter(|&s| s > MAX_MESSAGE);
+            if l.size > MAX_MESSAGE {
+                plan.skip.push(item(Reason::OverLimit { limit: MAX_MESSAGE, sent: None }));
+                continue;
+            }
+            if sent_too_much.is_some() {
+                plan.skip.push(item(Reason::OverLimit { limit: MAX_MESSAGE, sent: sent_too_much }));
+                continue;
+            }
             match options.skip_larger_than_kb {
                 Some(kb) if l.size > u64::from(kb) * 1024 => {
                     plan.skip.push(item(Reason::TooLarge { limit_kb: kb }));
@@ -259,6 +338,54 @@ mod tests {
         let p = decide(&[listed(9, 10)], &HashMap::new(), &opts, now);
         assert_eq!(reasons(&p.download), [(9, Reason::NewHeadersOnly)]);
         assert!(p.delete.is_empty());
+    }
+
+    #[test]
+    fn duplicate_uids_are_never_downloaded_or_deleted() {
+        let mut listing = vec![listed(1, 10), listed(2, 10), listed(3, 10)];
+        listing[1].uid = Some("u1".into());
+        let known: HashMap<String, SeenUid> =
+            [seen("u1", 0, SeenState::Downloaded, false)].into_iter().collect();
+        for known in [HashMap::new(), known] {
+            let opts = Pop3Options { leave_on_server: false, ..Pop3Options::default() };
+            let p = decide(&listing, &known, &opts, SystemTime::now());
+            let numbers = |items: &[PlanItem]| items.iter().map(|i| i.number).collect::<Vec<_>>();
+            assert_eq!(numbers(&p.download), [3]);
+            assert_eq!(numbers(&p.delete), [3], "only the message with a unique id may go");
+            assert_eq!(numbers(&p.skip), [1, 2]);
+            assert_eq!(p.skip[0].reason, Reason::DuplicateUid { numbers: vec![1, 2] });
+        }
+    }
+
+    #[test]
+    fn sizes_past_the_limit_are_skipped_and_totals_saturate() {
+        let listing = vec![listed(1, u64::MAX), listed(2, u64::MAX), listed(3, 10)];
+        let p = decide(&listing, &HashMap::new(), &Pop3Options::default(), SystemTime::now());
+        assert_eq!(p.server_bytes, u64::MAX);
+        assert_eq!(p.download.iter().map(|i| i.number).collect::<Vec<_>>(), [3]);
+        assert_eq!(p.skip[0].reason, Reason::OverLimit { limit: MAX_MESSAGE, sent: None });
+        // A message that sent more than the limit before is skipped though LIST says 10.
+        let mut row = seen("u3", 0, SeenState::Skipped, false);
+        row.1.size = MAX_MESSAGE + 1;
+        let known: HashMap<String, SeenUid> = [row].into_iter().collect();
+        let p = decide(&listing[2..], &known, &Pop3Options::default(), SystemTime::now());
+        assert!(p.download.is_empty());
+        assert_eq!(p.skip[0].reason, Reason::OverLimit { limit: MAX_MESSAGE, sent: Some(MAX_MESSAGE + 1) });
+    }
+
+    #[test]
+    fn odd_lines_take_their_message_out_of_every_list() {
+        use crate::pop3::client::OddLine;
+        let opts = Pop3Options { leave_on_server: false, ..Pop3Options::default() };
+        let mut p = decide(&[listed(1, 10), listed(2, 10)], &HashMap::new(), &opts, SystemTime::now());
+        p.add_odd(&[
+            OddLine { command: "LIST", number: Some(2), line: "2 -5".into(), why: "bad size".into() },
+            OddLine { command: "UIDL", number: None, line: "x".into(), why: "no number".into() },
+        ]);
+        assert_eq!(p.download.iter().map(|i| i.number).collect::<Vec<_>>(), [1]);
+        assert_eq!(p.delete.iter().map(|i| i.number).collect::<Vec<_>>(), [1]);
+        assert_eq!(p.skip.iter().map(|i| i.number).collect::<Vec<_>>(), [2]);
+        assert_eq!(p.unreadable.len(), 1);
     }
 
     #[test]

@@ -1,12 +1,14 @@
 //! The receive pass of a POP3 account, its dry run, and fetching the rest of a message that
 //! was downloaded as headers only. See the module comment of `pop3` for the safety rules.
 
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
 use serde::Serialize;
 
 use super::Pop3;
+use super::client::OddLine;
 use super::download::{self, Ctx};
 use super::plan::{Listed, PlanItem, Pop3Plan, decide};
 use crate::account::{Account, Incoming};
@@ -31,19 +33,23 @@ pub struct Tuning {
     pub first_batch: usize,
     /// A batch that is not full goes once its first message has waited this long.
     pub batch_age: Duration,
+    /// The longest a whole pass may take (`limits::MAX_PASS_TIME`).
+    pub max_pass: Duration,
 }
 
 impl Default for Tuning {
     fn default() -> Self {
         Tuning {
             window: 16,
-            memory_limit: 1024 * 1024,
+            memory_limit: crate::limits::SPOOL_OVER,
             batch_messages: 2000,
-            // Fewer, larger transactions: 1.2× the raw reader for 30 KB messages where 8 MB
-            // measured 1.4–1.6×, for ≈ 100 MB peak memory instead of 50 (BENCHMARKS.md).
-            batch_bytes: 32 * 1024 * 1024,
+            // The batch that fills while the last one commits, and the page cache of the
+            // commit (twice the batch), are most of a pass's memory: 8 MiB keeps a pass
+            // under 64 MB (BENCHMARKS.md).
+            batch_bytes: crate::limits::POP3_BATCH_BYTES,
             first_batch: 100,
             batch_age: Duration::from_millis(500),
+            max_pass: crate::limits::MAX_PASS_TIME,
         }
     }
 }
@@ -146,6 +152,9 @@ pub struct Pop3Report {
     /// Store transactions the downloads took.
     pub commits: usize,
     pub skipped: Vec<PlanItem>,
+    /// Listing lines without a message number that could not be read: nothing was done.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unreadable: Vec<String>,
     pub failed: Vec<Failure>,
     /// Removed from the server: only those the server confirmed with QUIT's +OK.
     pub deleted: Vec<PlanItem>,
@@ -193,10 +202,11 @@ async fn connect(target: &Pop3Target, transcript: &Transcript) -> Result<Pop3> {
     Ok(p)
 }
 
-/// LIST and UIDL, joined by message number. Without UIDL, copies cannot be left on the
-/// server: the same message could not be recognised next time.
-async fn listing(p: &mut Pop3, options: &Pop3Options) -> Result<Vec<Listed>> {
-    let (list, uids) = p.list_and_uidl().await?;
+/// LIST and UIDL, joined by message number, and the listing's lines that could not be read
+/// (or a message UIDL left out): those are never acted on. Without UIDL, copies cannot be
+/// left on the server: the same message could not be recognised next time.
+async fn listing(p: &mut Pop3, options: &Pop3Options) -> Result<(Vec<Listed>, Vec<OddLine>)> {
+    let super::Listing { sizes, uids, mut odd } = p.listing().await?;
     let Some(uids) = uids else {
         if options.leave_on_server || options.headers_only {
             return Err(Error::new(
@@ -207,18 +217,53 @@ async fn listing(p: &mut Pop3, options: &Pop3Options) -> Result<Vec<Listed>> {
                 ),
             ));
         }
-        return Ok(list.into_iter().map(|(number, size)| Listed { number, uid: None, size }).collect());
+        return Ok((
+            sizes.into_iter().map(|(number, size)| Listed { number, uid: None, size }).collect(),
+            odd,
+        ));
     };
-    let by_number: std::collections::HashMap<u32, String> = uids.into_iter().collect();
-    Ok(list
-        .into_iter()
-        .map(|(number, size)| Listed { number, uid: by_number.get(&number).cloned(), size })
-        .collect())
+    let mut by_number: HashMap<u32, Option<String>> = HashMap::with_capacity(uids.len());
+    for (number, uid) in uids {
+        // A number listed twice with different ids: neither can be trusted.
+        by_number.entry(number).and_modify(|u| *u = u.take().filter(|u| *u == uid)).or_insert(Some(uid));
+    }
+    let mut sized: HashMap<u32, usize> = HashMap::with_capacity(sizes.len());
+    for (number, _) in &sizes {
+        *sized.entry(*number).or_default() += 1;
+    }
+    let bad: HashSet<u32> = odd.iter().filter_map(|o| o.number).collect();
+    let mut listed = Vec::with_capacity(sizes.len());
+    for (number, size) in sizes {
+        let uid = by_number.get(&number).cloned().flatten();
+        let why = if sized[&number] > 1 {
+            Some("LIST gives this message number more than once")
+        } else if !by_number.contains_key(&number) {
+            Some("UIDL does not list this message")
+        } else if uid.is_none() {
+            Some("UIDL gives this message number more than one unique id")
+        } else {
+            None
+        };
+        match why {
+            _ if bad.contains(&number) => {}
+            Some(why) => odd.push(OddLine {
+                command: "LIST",
+                number: Some(number),
+                line: format!("{number} {size}"),
+                why: why.into(),
+            }),
+            None => listed.push(Listed { number, uid, size }),
+        }
+    }
+    // Each message once among the odd ones.
+    let mut reported = HashSet::new();
+    odd.retain(|o| o.number.is_none_or(|n| reported.insert(n)));
+    Ok((listed, odd))
 }
 
-/// The spool directory, emptied of files a killed pass left behind (older than an hour:
-/// a running pass keeps writing to its file).
-fn spool_dir(target: &Pop3Target, store_path: Option<PathBuf>) -> PathBuf {
+/// The spool directory (0700), held by the pass until it ends; the files a killed pass left
+/// behind are removed when no other pass of the account is running (see `spool::SpoolDir`).
+fn spool_dir(target: &Pop3Target, store_path: Option<PathBuf>) -> super::spool::SpoolDir {
     let safe: String = target
         .account_key
         .chars()
@@ -229,25 +274,43 @@ fn spool_dir(target: &Pop3Target, store_path: Option<PathBuf>) -> PathBuf {
             store_path.and_then(|p| p.parent().map(Path::to_path_buf)).unwrap_or_else(std::env::temp_dir);
         base.join("pop3-spool").join(safe)
     });
-    if let Ok(entries) = std::fs::read_dir(&dir) {
-        let stale = |m: &std::fs::Metadata| {
-            m.modified().ok().and_then(|t| t.elapsed().ok()) > Some(Duration::from_secs(3600))
-        };
-        for e in entries.flatten() {
-            let part = e.path().extension().is_some_and(|x| x == "part");
-            if part && e.metadata().is_ok_and(|m| stale(&m)) {
-                let _ = std::fs::remove_file(e.path());
-            }
-        }
-    }
-    dir
+    super::spool::SpoolDir::open(dir)
 }
 
 /// One receive pass (see the `pop3` module comment for its safety rules). `now` is the
 /// clock for "delete after N days". Fails only when nothing was done (connect, login,
 /// listing); a pass cut short later returns its report with `error` set: what it committed
 /// stays, and it deleted nothing. The transcript shows message data as its size only.
+///
+/// A pass that takes longer than `tuning.max_pass` is stopped (an error): what it committed
+/// stays, and the connection is dropped without QUIT, so nothing is deleted.
 pub async fn receive(
+    target: &Pop3Target,
+    options: &Pop3Options,
+    store: &StoreHandle,
+    now: SystemTime,
+    transcript: &Transcript,
+    progress: ProgressFn<'_>,
+) -> Result<Pop3Report> {
+    let limit = target.tuning.max_pass;
+    match tokio::time::timeout(limit, receive_within(target, options, store, now, transcript, progress)).await
+    {
+        Ok(r) => r,
+        Err(_) => {
+            transcript.note(format!("the pass took longer than {} s: stopped", limit.as_secs()));
+            Err(Error::new(
+                Kind::Network,
+                format!(
+                    "receiving from {} took longer than {} and was stopped; the messages it stored stay, nothing was deleted from the server",
+                    target.endpoint.host,
+                    humantime::format_duration(limit)
+                ),
+            ))
+        }
+    }
+}
+
+async fn receive_within(
     target: &Pop3Target,
     options: &Pop3Options,
     store: &StoreHandle,
@@ -274,7 +337,7 @@ pub async fn receive(
     let mut p = connect(target, transcript).await?;
     timings.connect_ms = t0.elapsed().as_millis() as u64;
     emit(Phase::Listing, 0, 0);
-    let listed = listing(&mut p, options).await?;
+    let (listed, odd) = listing(&mut p, options).await?;
     let (seen, store_path) = seen.await?;
     let key = target.account_key.clone();
     let (account, inbox) = store
@@ -284,20 +347,27 @@ pub async fn receive(
         })
         .await?;
     timings.listing_ms = t0.elapsed().as_millis() as u64 - timings.connect_ms;
-    let plan = decide(&listed, &seen, options, now);
+    let mut plan = decide(&listed, &seen, options, now);
+    plan.add_odd(&odd);
     let at = unix(now);
     let mut report = Pop3Report {
         account: target.account_key.clone(),
         server_messages: plan.server_messages,
         skipped: plan.skip.clone(),
+        unreadable: plan.unreadable.clone(),
         pipelined: p.pipelining(),
         uidl: plan.uidl,
         timings,
         ..Pop3Report::default()
     };
     if !plan.skip.is_empty() {
+        // A message that sent too much keeps the size it really sent: that is what skips it.
+        let size = |i: &PlanItem| match i.reason {
+            super::Reason::OverLimit { sent: Some(sent), .. } => sent,
+            _ => i.size,
+        };
         let rows: Vec<(String, u64, String)> =
-            plan.skip.iter().filter_map(|i| Some((i.uid.clone()?, i.size, i.reason.describe()))).collect();
+            plan.skip.iter().filter_map(|i| Some((i.uid.clone()?, size(i), i.reason.describe()))).collect();
         store.call(move |s| s.pop3_skipped(account, &rows, at)).await?;
     }
     let spool = spool_dir(target, store_path);
@@ -379,11 +449,13 @@ pub async fn plan(
     transcript: &Transcript,
 ) -> Result<Pop3Plan> {
     let mut p = connect(target, transcript).await?;
-    let listed = listing(&mut p, options).await?;
+    let (listed, odd) = listing(&mut p, options).await?;
     let key = target.account_key.clone();
     let seen = store.call(move |s| s.pop3_seen_by_key(&key)).await?;
     p.quit().await?;
-    Ok(decide(&listed, &seen, options, now))
+    let mut plan = decide(&listed, &seen, options, now);
+    plan.add_odd(&odd);
+    Ok(plan)
 }
 
 /// The whole text of a message that was downloaded as headers only (or the stored text of

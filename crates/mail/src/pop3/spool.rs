@@ -17,6 +17,66 @@ use crate::store::{Pop3Body, header_part};
 
 static NEXT_FILE: AtomicU64 = AtomicU64::new(0);
 
+/// The extension of a download's spool file.
+const PART: &str = "part";
+
+/// The spool folder of an account, held by a pass for its whole life: each pass holds a
+/// shared lock on its `.lock` file, so a pass that gets the lock exclusively knows that no
+/// other pass of the account is running, and that every `.part` file there was left by one
+/// that was killed: it removes them all. Two passes of one account may still run side by
+/// side (the server's maildrop lock decides, as before); the second one then leaves the
+/// folder as it is.
+pub(crate) struct SpoolDir {
+    path: PathBuf,
+    /// Closing it releases the lock.
+    _lock: Option<File>,
+}
+
+impl SpoolDir {
+    /// Makes the folder (0700) when missing, takes the lock and removes what killed passes
+    /// left. Best effort: a folder that cannot be made or locked is reported by the first
+    /// download that needs it, and a pass that downloads only small messages never does.
+    pub fn open(path: PathBuf) -> SpoolDir {
+        let lock = crate::private::create_dir_all(&path)
+            .and_then(|()| {
+                crate::private::options().read(true).write(true).create(true).open(path.join(".lock"))
+            })
+            .ok();
+        if let Some(file) = &lock {
+            match file.try_lock() {
+                Ok(()) => {
+                    remove_parts(&path);
+                    // Shared from now on: another pass may start, and finds this one running.
+                    let _ = file.lock_shared();
+                }
+                // Another pass holds it: shared, at once when that pass is downloading; after
+                // a moment when it is the one clearing the folder.
+                Err(_) => {
+                    let _ = file.lock_shared();
+                }
+            }
+        }
+        SpoolDir { path, _lock: lock }
+    }
+}
+
+impl std::ops::Deref for SpoolDir {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.path
+    }
+}
+
+/// Every `.part` file in `dir`.
+fn remove_parts(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for e in entries.flatten() {
+        if e.path().extension().is_some_and(|x| x == PART) {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
 /// A finished download.
 #[derive(Debug)]
 pub(crate) struct Spooled {
@@ -59,10 +119,11 @@ impl<'a> Spool<'a> {
     }
 
     fn spill(&mut self) -> std::io::Result<()> {
-        std::fs::create_dir_all(self.dir)?;
+        crate::private::create_dir_all(self.dir)?;
         let n = NEXT_FILE.fetch_add(1, Ordering::Relaxed);
-        let path = self.dir.join(format!("{}-{n}.part", std::process::id()));
-        let mut w = BufWriter::with_capacity(256 * 1024, File::create(&path)?);
+        let path = self.dir.join(format!("{}-{n}.{PART}", std::process::id()));
+        let file = crate::private::create_file(&path)?;
+        let mut w = BufWriter::with_capacity(256 * 1024, file);
         w.write_all(&self.arena[self.start..])?;
         self.head = header_part(&self.arena[self.start..]).to_vec();
         self.arena.truncate(self.start);

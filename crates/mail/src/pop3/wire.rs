@@ -16,8 +16,17 @@ use crate::net::lines::io_error;
 use crate::net::transcript::{dot_line, find_lf};
 use crate::net::{Connection, TrustAnchors};
 
-/// Longest status or listing line accepted (RFC 1939 says 512; be lenient).
-pub const MAX_LINE: usize = 64 * 1024;
+pub use crate::limits::MAX_LINE;
+use crate::limits::MAX_MESSAGE;
+
+/// How message data ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Capped {
+    /// At its terminating ".": this many bytes.
+    Whole(u64),
+    /// Stopped after this many bytes, past the maximum.
+    Over(u64),
+}
 /// Read buffer; TLS hands over at most one 16 KiB record per read.
 const BUF: usize = 64 * 1024;
 
@@ -98,9 +107,26 @@ impl Wire {
     }
 
     /// Message data up to the terminating "." line, dot-unstuffed, into `out`: line endings
-    /// exactly as sent (CRLF), the terminator removed. Returns the bytes written. Memory use
-    /// is the read buffer, whatever the size of the message or of its lines.
+    /// exactly as sent (CRLF), the terminator removed. Returns the bytes written; more than
+    /// `MAX_MESSAGE` of them is an error (the session cannot go on after it).
     pub async fn read_data<W: Write + ?Sized>(&mut self, out: &mut W) -> Result<u64> {
+        match self.read_data_capped(out, MAX_MESSAGE).await? {
+            Capped::Whole(n) => Ok(n),
+            Capped::Over(_) => Err(Error::new(
+                Kind::Protocol,
+                format!(
+                    "{} sent a message longer than {}, the largest Tidings takes",
+                    self.conn.host(),
+                    crate::limits::size(MAX_MESSAGE)
+                ),
+            )),
+        }
+    }
+
+    /// [`Wire::read_data`], stopping once more than `max` bytes came: then the rest of the
+    /// answer is still on the wire, and the session cannot be used any more. Memory use is
+    /// the read buffer, whatever the size of the message or of its lines.
+    pub async fn read_data_capped<W: Write + ?Sized>(&mut self, out: &mut W, max: u64) -> Result<Capped> {
         let mut written = 0u64;
         let mut line_start = true;
         loop {
@@ -114,13 +140,13 @@ impl Wire {
                     let second = self.buf[self.start + 1];
                     if second == b'\n' {
                         self.start += 2;
-                        return Ok(written);
+                        return Ok(Capped::Whole(written));
                     }
                     if second == b'\r' {
                         self.need(3).await?;
                         if self.buf[self.start + 2] == b'\n' {
                             self.start += 3;
-                            return Ok(written);
+                            return Ok(Capped::Whole(written));
                         }
                     }
                     // A stuffed dot: the line really starts after it (RFC 1939 3).
@@ -146,6 +172,9 @@ impl Wire {
             })?;
             written += take as u64;
             self.start += take;
+            if written > max {
+                return Ok(Capped::Over(written));
+            }
         }
     }
 

@@ -159,7 +159,7 @@ struct Ctx<'a> {
 
 impl Ctx<'_> {
     fn smtp_error(&self, e: lettre::transport::smtp::Error) -> Error {
-        crate::smtp::map_error(self.ep, e, self.transcript.last_server_line())
+        crate::smtp::map_error(self.ep, e, self.transcript)
     }
 
     /// A failed command of the transaction, and whether the server refused the message for good.

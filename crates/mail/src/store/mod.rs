@@ -81,8 +81,20 @@ impl Store {
         let path = path.as_ref();
         let label = path.display().to_string();
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
+            crate::private::create_dir_all(dir)
                 .map_err(|e| Error::storage(format!("cannot create the directory {}", dir.display()), e))?;
+        }
+        // The file is made here, 0600, before SQLite opens it: SQLite gives its -wal, -shm
+        // and -journal files the database file's permissions, whatever the umask. A store
+        // an older version made readable by others is narrowed, with its journal files.
+        match crate::private::options().write(true).create_new(true).open(path) {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                for suffix in ["", "-wal", "-shm", "-journal"] {
+                    crate::private::narrow(&sidecar(path, suffix));
+                }
+            }
+            Err(e) => return Err(Error::storage(format!("cannot create the mail store {label}"), e)),
         }
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
@@ -215,6 +227,13 @@ impl Store {
 }
 
 /// A SQLite error as a [`Kind::Storage`] error whose message says what happened in words.
+/// `db` with `suffix` appended to its file name (SQLite's `-wal`, `-shm`, `-journal`).
+fn sidecar(db: &Path, suffix: &str) -> PathBuf {
+    let mut name = db.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
 pub(crate) fn sql_error(label: &str, what: &str, e: rusqlite::Error) -> Error {
     let code = match &e {
         rusqlite::Error::SqliteFailure(f, _) => Some(f.code),

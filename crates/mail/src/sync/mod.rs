@@ -71,6 +71,9 @@ pub struct SyncOptions {
     /// A first sync of a folder with more messages than this lists their UIDs in windows of
     /// this many message numbers (`UID SEARCH 1:10000`, …) rather than one `UID SEARCH ALL`.
     pub search_window: usize,
+    /// The longest a whole `sync_account` may take (`limits::MAX_PASS_TIME`): past it the
+    /// folder being synced is stopped (what it stored stays) and the rest wait for the next.
+    pub max_pass: std::time::Duration,
 }
 
 impl Default for SyncOptions {
@@ -83,6 +86,7 @@ impl Default for SyncOptions {
             max_reconnects: 200,
             defer_indexes_from: 20_000,
             search_window: 10_000,
+            max_pass: crate::limits::MAX_PASS_TIME,
         }
     }
 }
@@ -209,7 +213,24 @@ impl Engine {
             .iter()
             .filter(|f| f.selectable && (!subscribed_only || f.subscribed || f.role == Some(Role::Inbox)));
         for f in wanted {
-            match self.sync_one(f, progress).await {
+            let left = self.options.max_pass.saturating_sub(t0.elapsed());
+            let synced = match tokio::time::timeout(left, self.sync_one(f, progress)).await {
+                Ok(r) => r,
+                Err(_) => {
+                    // Cut off in the middle of a command: the connection cannot be reused.
+                    self.conn = None;
+                    self.transcript.note("the sync took longer than its limit: stopped");
+                    Err(Error::new(
+                        Kind::Network,
+                        format!(
+                            "syncing {} took longer than {} and was stopped; what it stored stays, the other folders are synced next time",
+                            self.ep.host,
+                            humantime::format_duration(self.options.max_pass)
+                        ),
+                    ))
+                }
+            };
+            match synced {
                 Ok(r) => report.folders.push(r),
                 Err(e) => {
                     report.folders.push(SyncReport::failed(f, &e));
@@ -225,6 +246,7 @@ impl Engine {
         }
         report.connections = self.connections - before;
         report.elapsed_ms = t0.elapsed().as_millis() as u64;
+        report.alerts = self.transcript.take_alerts();
         Ok(report)
     }
 

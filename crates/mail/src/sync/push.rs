@@ -31,6 +31,9 @@ pub enum PushEvent {
     State(IdleState),
     Synced(Box<SyncReport>),
     Failed(String),
+    /// A server's alert for the person (IMAP `[ALERT]`), from a watcher or the sync
+    /// connection.
+    Alert(String),
 }
 
 /// The folders checked with STATUS.
@@ -194,6 +197,10 @@ async fn run(
             }
             Some((folder, ev)) => r.announced(folder, ev, &mut rx).await,
         };
+        // What the sync connection's server said for the person meanwhile.
+        for text in r.engine.transcript().take_alerts() {
+            let _ = r.events.send(PushEvent::Alert(text));
+        }
         if !alive {
             break;
         }
@@ -264,6 +271,10 @@ impl Runner {
             // The first count after (re)connecting may hide deliveries made while offline.
             IdleEvent::Exists(n) => self.known.insert(folder.to_string(), n) != Some(n),
             IdleEvent::Expunged(_) | IdleEvent::FlagsChanged(_) => true,
+            IdleEvent::Alert(text) => {
+                let _ = self.events.send(PushEvent::Alert(text));
+                false
+            }
         }
     }
 

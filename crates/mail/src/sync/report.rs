@@ -104,6 +104,10 @@ pub struct AccountReport {
     /// Why the sync stopped before the last folder, if it did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<ErrorReport>,
+    /// What the server asked to be shown to the person (IMAP `[ALERT]`) during this sync,
+    /// each once.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub alerts: Vec<String>,
 }
 
 impl AccountReport {

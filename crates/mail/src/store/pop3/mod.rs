@@ -369,26 +369,30 @@ fn commit_batch(
         }
         let first_seen = prior.map_or(at, |(_, t)| t);
         let state = if item.body.is_some() { SeenState::Downloaded } else { SeenState::Partial };
-        let file;
         let raw: Option<&[u8]> = match &item.body {
             Some(Pop3Body::Arena(r)) => Some(&arena[r.clone()]),
-            Some(Pop3Body::File(p)) => {
-                file = std::fs::read(p).map_err(|err| {
-                    Error::storage(format!("cannot read the downloaded message {}", p.display()), err)
-                })?;
-                Some(&file)
-            }
-            None => None,
+            _ => None,
+        };
+        let file = match &item.body {
+            Some(Pop3Body::File(p)) => Some(spooled(p)?),
+            _ => None,
         };
         let (summary, parse_error) = match crate::sync::headers::summary(&arena[item.header.clone()]) {
             Ok(s) => (s, None),
             Err(why) => (Summary::default(), Some(why)),
         };
-        let size = raw.map_or(item.size, |r| r.len() as u64);
+        let size = match (raw, &file) {
+            (Some(r), _) => r.len() as u64,
+            (None, Some((_, len, _))) => *len,
+            (None, None) => item.size,
+        };
         let id = insert_message(tx, label, inbox, next_uid, size, at, &summary, parse_error)?;
         next_uid += 1;
         if let Some(raw) = raw {
             add_body.execute(params![id, raw, at]).map_err(&e)?;
+        }
+        if let Some((f, len, path)) = file {
+            stream_body(tx, label, id, f, len, &path, at)?;
         }
         add_uid
             .execute(params![account.0, item.uid, id, first_seen, item.size as i64, state.as_str()])
@@ -398,6 +402,45 @@ fn commit_batch(
     }
     tx.execute("UPDATE folders SET uidnext = ?2 WHERE id = ?1", params![inbox.0, next_uid]).map_err(&e)?;
     Ok(out)
+}
+
+/// A spooled message file, opened: the file, its length and its path.
+fn spooled(p: &std::path::Path) -> Result<(std::fs::File, u64, PathBuf)> {
+    let what = |err| Error::storage(format!("cannot read the downloaded message {}", p.display()), err);
+    let f = std::fs::File::open(p).map_err(what)?;
+    let len = f.metadata().map_err(what)?.len();
+    Ok((f, len, p.to_path_buf()))
+}
+
+/// A big message's body goes from its spool file into the store in pieces (SQLite's
+/// incremental blob I/O): memory stays at a buffer whatever its size.
+fn stream_body(
+    tx: &Transaction<'_>,
+    label: &str,
+    id: i64,
+    mut f: std::fs::File,
+    len: u64,
+    path: &std::path::Path,
+    at: i64,
+) -> Result<()> {
+    let e = sql(label);
+    let n =
+        i64::try_from(len).map_err(|_| Error::new(crate::Kind::Storage, "a message too large to store"))?;
+    tx.prepare_cached("INSERT INTO bodies (message, raw, fetched_at) VALUES (?1, zeroblob(?2), ?3)")
+        .map_err(&e)?
+        .execute(params![id, n, at])
+        .map_err(&e)?;
+    let mut blob = tx.blob_open(rusqlite::MAIN_DB, "bodies", "raw", id, false).map_err(&e)?;
+    let copied = std::io::copy(&mut f, &mut blob).map_err(|err| {
+        Error::storage(format!("cannot store the downloaded message {}", path.display()), err)
+    })?;
+    if copied != len {
+        return Err(Error::new(
+            crate::Kind::Storage,
+            format!("the downloaded message {} changed while it was stored", path.display()),
+        ));
+    }
+    Ok(())
 }
 
 /// A new unread message row in a local folder; returns its row id.

@@ -1,0 +1,75 @@
+//! What the core accepts from a server or a message, in one place. Whatever a server sends,
+//! memory, disk and time stay within these limits; past one, the connection ends with an
+//! error that says which limit it was (or, for a message over the size limit, the message is
+//! skipped and listed with its size, and the rest of the pass goes on). The README's
+//! "Limits" section is written from this file: keep the two in step.
+
+use std::time::Duration;
+
+/// Longest line of a greeting, status or listing line, capability or command answer (IMAP
+/// lines outside literals included). RFC 1939 allows POP3 512 bytes and RFC 5321 SMTP
+/// 512; IMAP has no limit, but no sane line (a capability list, a FETCH answer's flags)
+/// comes near this.
+pub const MAX_LINE: usize = 64 * 1024;
+
+/// Longest line of an IMAP answer outside its literals: a SEARCH or an ESEARCH answer
+/// lists UIDs on one line (about 7 bytes each: a million UIDs fit).
+pub const MAX_IMAP_LINE: usize = 8 * 1024 * 1024;
+
+/// Longest multi-line reply that is not message data: an SMTP reply (EHLO's list of
+/// extensions), POP3 CAPA, the IMAP pre-login answers. A few KiB in practice.
+pub const MAX_REPLY_BYTES: usize = 256 * 1024;
+
+/// Longest POP3 listing, LIST and UIDL each, as text: 15 to 40 bytes a message, so at
+/// least 200,000 messages.
+pub const MAX_LISTING_BYTES: usize = 8 * 1024 * 1024;
+
+/// The largest message downloaded (a POP3 RETR, an IMAP literal). Exchange Online's own
+/// maximum is 150 MB. A POP3 message over it (by its LIST size, or by the bytes it really
+/// sends) is skipped and listed with its size; the rest of the pass goes on.
+pub const MAX_MESSAGE: u64 = 160 * 1024 * 1024;
+
+/// A command's answer may take `2 × the no-progress timeout + bytes / MIN_ANSWER_RATE`:
+/// a server that trickles (one line every few seconds, forever) ends up past it.
+pub const MIN_ANSWER_RATE: u64 = 512;
+
+/// And never longer than this, however fast its bytes come (unless the no-progress timeout
+/// itself is longer, as while idling): an answer that never ends.
+pub const MAX_ANSWER_TIME: Duration = Duration::from_secs(30 * 60);
+
+/// One send/receive pass of an account, from connecting to logging out.
+pub const MAX_PASS_TIME: Duration = Duration::from_secs(2 * 60 * 60);
+
+/// What a POP3 pass keeps in memory at most: downloaded messages waiting for their commit
+/// (twice: one batch commits while the next fills). Past it, a message goes to a spool file.
+pub const POP3_BATCH_BYTES: usize = 8 * 1024 * 1024;
+
+/// A message larger than this streams to a spool file instead of memory while it downloads.
+pub const SPOOL_OVER: usize = 1024 * 1024;
+
+/// The size in words, for messages ("160 MiB").
+pub fn size(bytes: u64) -> String {
+    const KIB: u64 = 1024;
+    const MIB: u64 = 1024 * KIB;
+    const GIB: u64 = 1024 * MIB;
+    match bytes {
+        b if b >= GIB => format!("{:.1} GiB", b as f64 / GIB as f64),
+        b if b >= MIB && b % MIB == 0 => format!("{} MiB", b / MIB),
+        b if b >= MIB => format!("{:.1} MiB", b as f64 / MIB as f64),
+        b if b >= KIB => format!("{} KiB", b / KIB),
+        b => format!("{b} bytes"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_in_words() {
+        assert_eq!(size(MAX_MESSAGE), "160 MiB");
+        assert_eq!(size(3 * 1024 * 1024 * 1024 / 2), "1.5 GiB");
+        assert_eq!(size(1536), "1 KiB");
+        assert_eq!(size(12), "12 bytes");
+    }
+}

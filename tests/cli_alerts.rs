@@ -1,0 +1,46 @@
+//! The real `tidings` binary shows what an IMAP server asks to be shown to the person
+//! (`[ALERT]`, RFC 3501 7.1) — here from the greeting and from a refused LOGIN, whose alert
+//! is the reason given — in text and in JSON. A scripted server (the testkit's `hostile`).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod cli_common;
+
+use cli_common::{json, run, text};
+use tidings_testkit::hostile::{Hostile, LeafKind, Reply, Script};
+
+#[test]
+fn inspect_shows_the_servers_alerts_and_a_refused_login_gives_its_alert_as_the_reason() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let server = rt
+        .block_on(Hostile::start(
+            Script::new(
+                Reply::tls(LeafKind::Valid).then(Reply::text("* OK [ALERT] Maintenance tonight\r\n")),
+            )
+            .on("CAPABILITY", Reply::text("* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n{tag} OK done\r\n"))
+            .on("LOGIN", Reply::text("{tag} NO [ALERT] Account locked\r\n"))
+            .otherwise(Reply::text("{tag} BAD no\r\n")),
+        ))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("imaps://127.0.0.1:{}", server.port());
+    let ca = server.ca_path().unwrap().to_str().unwrap().to_string();
+    let args = |format| {
+        ["inspect", &url, "--user", "alice", "--password-stdin", "--ca-file", &ca, format].map(String::from)
+    };
+
+    let a = args("--markdown");
+    let out = run(dir.path(), &a.iter().map(String::as_str).collect::<Vec<_>>(), Some(b"pw-secret\n"));
+    let all = text(&out);
+    assert!(!out.status.success(), "{all}");
+    assert!(all.contains("The server says: Maintenance tonight"), "{all}");
+    assert!(all.contains("The server says: Account locked"), "{all}");
+    assert!(all.contains("the server said: `Account locked`"), "the reason is the alert: {all}");
+
+    let a = args("--json");
+    let out = run(dir.path(), &a.iter().map(String::as_str).collect::<Vec<_>>(), Some(b"pw-secret\n"));
+    let r = json(&out);
+    assert_eq!(r["alerts"], serde_json::json!(["Maintenance tonight", "Account locked"]), "{r:#}");
+    assert_eq!(r["error"]["kind"], "refused-by-server", "{r:#}");
+    assert_eq!(r["error"]["server"], "Account locked", "{r:#}");
+    drop(server);
+}
