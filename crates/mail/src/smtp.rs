@@ -54,9 +54,9 @@ async fn read_reply(lc: &mut LineConn) -> Result<Reply> {
         }
         let code = line.get(..3).and_then(|c| c.parse::<u16>().ok());
         let Some(code) = code else {
-            return Err(
-                Error::new(Kind::Protocol, "the server did not answer like an SMTP server").with_server(line)
-            );
+            let host = lc.connection().host();
+            return Err(Error::new(Kind::Protocol, format!("{host} did not answer like an SMTP server"))
+                .with_server(line));
         };
         let more = line.as_bytes().get(3) == Some(&b'-');
         lines.push(line.get(4..).unwrap_or("").to_string());
@@ -230,8 +230,39 @@ pub fn map_error(ep: &Endpoint, e: lettre::transport::smtp::Error, transcript: &
             Kind::Config,
             format!("{host} offers no password login Tidings can use (PLAIN or LOGIN) on this connection"),
         ),
-        None => Error::new(Kind::Network, format!("the SMTP session with {host} failed")).with_source(e),
+        None => {
+            if let Some(limit) = crate::net::lines::limit_error(&e) {
+                return limit;
+            }
+            if garbled(&e) {
+                let mut err = Error::new(Kind::Protocol, format!("{host} did not answer like an SMTP server"));
+                if let Some(line) = transcript.last_server_line() {
+                    err = err.with_server(line);
+                }
+                return err.with_source(e);
+            }
+            Error::new(Kind::Network, format!("the SMTP session with {host} failed")).with_source(e)
+        }
     }
+}
+
+/// The server answered, but not with SMTP: lettre could not parse the reply, or the bytes
+/// were not text.
+fn garbled(e: &lettre::transport::smtp::Error) -> bool {
+    if e.is_response() {
+        return true;
+    }
+    let mut next: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
+    while let Some(cause) = next {
+        if cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::InvalidData)
+        {
+            return true;
+        }
+        next = cause.source();
+    }
+    false
 }
 
 /// The server's words for `e`: the latest reply with its code (all its lines). Not simply the

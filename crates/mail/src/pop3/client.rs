@@ -62,6 +62,17 @@ pub struct OddLine {
     pub why: String,
 }
 
+/// A command as errors may name it: its name (with the SASL mechanism for AUTH), never its
+/// arguments (PASS and AUTH carry secrets).
+fn command_name(cmd: &str) -> &str {
+    let mut words = cmd.splitn(3, ' ');
+    let first = words.next().unwrap_or(cmd);
+    match words.next() {
+        Some(mech) if first.eq_ignore_ascii_case("AUTH") => &cmd[..first.len() + 1 + mech.len()],
+        _ => first,
+    }
+}
+
 /// The longest unique id taken from UIDL (RFC 1939 says 70; some servers go further).
 const MAX_UID: usize = 512;
 
@@ -215,7 +226,7 @@ impl Pop3 {
         Reply::parse(&line).ok_or_else(|| {
             Error::new(
                 Kind::Protocol,
-                format!("{} answered {cmd} with something that is not POP3", self.host),
+                format!("{} answered {} with something that is not POP3", self.host, command_name(cmd)),
             )
             .with_server(line)
         })
@@ -537,6 +548,14 @@ impl Pop3 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn errors_name_commands_without_their_arguments() {
+        assert_eq!(command_name("PASS secret-password"), "PASS");
+        assert_eq!(command_name("AUTH PLAIN AHVzZXIAc2VjcmV0"), "AUTH PLAIN");
+        assert_eq!(command_name("RETR 3"), "RETR");
+        assert_eq!(command_name("QUIT"), "QUIT");
+    }
 
     #[test]
     fn replies_and_codes() {
