@@ -21,7 +21,7 @@
 //!   by GNU time (`/usr/bin/time`): wall time, CPU and peak RSS of its own process.
 //!
 //! `POP3_BENCH_BATCH_MB=N` makes the receive pass commit in batches of up to N MB instead of
-//! the default (`limits::POP3_BATCH_BYTES`, 8 MiB; smaller: less memory, more and smaller
+//! the default (`limits::POP3_BATCH_BYTES`, 4 MiB; smaller: less memory, more and smaller
 //! transactions).
 //!
 //! `POP3_BENCH_TRANSCRIPT=FILE` writes the receive pass's transcript (timestamped) to FILE.

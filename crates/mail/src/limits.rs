@@ -42,7 +42,7 @@ pub const MAX_PASS_TIME: Duration = Duration::from_secs(2 * 60 * 60);
 
 /// What a POP3 pass keeps in memory at most: downloaded messages waiting for their commit
 /// (twice: one batch commits while the next fills). Past it, a message goes to a spool file.
-pub const POP3_BATCH_BYTES: usize = 8 * 1024 * 1024;
+pub const POP3_BATCH_BYTES: usize = 4 * 1024 * 1024;
 
 /// A message larger than this streams to a spool file instead of memory while it downloads.
 pub const SPOOL_OVER: usize = 1024 * 1024;
