@@ -148,11 +148,9 @@ macro_rules! check {
 /// Runs the child with `args` and checks what every case checks: it ended (a child that
 /// panics fails `run_child`), within the memory limit and the disk limit.
 async fn client(args: Vec<String>, dir: &Path, case: &str, f: &mut Failures) -> ChildRun {
-    let run =
-        tokio::task::spawn_blocking(move || hostile::run_child("child", &args, Duration::from_secs(60)))
-            .await
-            .unwrap()
-            .unwrap_or_else(|e| panic!("{e}"));
+    let run = hostile::run_child_async("child", args, Duration::from_secs(60))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     check!(
         f,
         run.peak_rss_kb <= MAX_RSS_KB,
@@ -187,22 +185,6 @@ fn disk_used(dir: &Path) -> u64 {
         }
     }
     total
-}
-
-/// Files named `*.part` anywhere under `dir`.
-fn part_files(dir: &Path) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut todo = vec![dir.to_path_buf()];
-    while let Some(d) = todo.pop() {
-        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-            if e.path().is_dir() {
-                todo.push(e.path());
-            } else if e.path().extension().is_some_and(|x| x == "part") {
-                out.push(e.path().display().to_string());
-            }
-        }
-    }
-    out
 }
 
 /// In the child: an error as `outcome`, `kind`, `message` and `detail` lines.
@@ -368,7 +350,7 @@ async fn pop3_case(state: &State) {
         let run = client(args, dir.path(), &case, &mut f).await;
         // Every answer of POP3 is read from its first line: garbage there is never skipped.
         check_outcome(&run, Expect::Unreadable, &case, &mut f);
-        let parts = part_files(dir.path());
+        let parts = hostile::part_files(dir.path());
         check!(f, parts.is_empty(), "{case}: left {parts:?}");
         // Nothing lost: every message the client asked to delete is stored, and without a
         // QUIT answered +OK nothing counts as deleted.

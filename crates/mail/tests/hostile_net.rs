@@ -37,10 +37,7 @@ fn imap_greeting() -> Script {
 /// An IMAP session up to LIST, or an SMTP one up to AUTH, in a child.
 async fn client(server: &Hostile, what: &str, security: &str) -> ChildRun {
     let args = vec![what.to_string(), server.port().to_string(), security.to_string()];
-    tokio::task::spawn_blocking(move || hostile::run_child("child", &args, Duration::from_secs(90)))
-        .await
-        .unwrap()
-        .unwrap()
+    hostile::run_child_async("child", args, Duration::from_secs(90)).await.unwrap()
 }
 
 #[test]

@@ -49,10 +49,7 @@ fn greeting() -> Script {
 /// store in `dir`.
 async fn client(server: &Hostile, dir: &Path, passes: u32) -> ChildRun {
     let args = vec![server.port().to_string(), dir.display().to_string(), passes.to_string()];
-    tokio::task::spawn_blocking(move || hostile::run_child("child", &args, Duration::from_secs(120)))
-        .await
-        .unwrap()
-        .unwrap()
+    hostile::run_child_async("child", args, Duration::from_secs(120)).await.unwrap()
 }
 
 /// The client side: `port`, `dir`, `passes`.
@@ -100,22 +97,6 @@ async fn stored(dir: &Path) -> Vec<String> {
 
 fn deleted(server: &Hostile) -> Vec<String> {
     server.commands().into_iter().filter(|c| c.starts_with("DELE")).collect()
-}
-
-/// Files left in the spool folders under `dir`.
-fn spool_files(dir: &Path) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut todo = vec![dir.join("pop3-spool")];
-    while let Some(d) = todo.pop() {
-        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-            if e.path().is_dir() {
-                todo.push(e.path());
-            } else if e.path().extension().is_some_and(|x| x == "part") {
-                out.push(e.path().display().to_string());
-            }
-        }
-    }
-    out
 }
 
 fn bounded(run: &ChildRun) {
@@ -198,7 +179,7 @@ async fn a_retr_that_never_ends_stops_at_the_limit_and_the_next_pass_goes_on() {
     assert_eq!(stored(dir.path()).await, ["scripted.2@example.test"]);
     assert_eq!(deleted(&server), ["DELE 2"]);
     assert_eq!(server.commands().iter().filter(|c| *c == "RETR 1").count(), 1, "not downloaded again");
-    assert!(spool_files(dir.path()).is_empty(), "{:?}", spool_files(dir.path()));
+    assert!(hostile::part_files(dir.path()).is_empty(), "{:?}", hostile::part_files(dir.path()));
 }
 
 #[tokio::test]

@@ -550,6 +550,29 @@ pub fn run_child(name: &str, args: &[String], limit: Duration) -> Result<ChildRu
     Ok(ChildRun { lines, peak_rss_kb })
 }
 
+/// [`run_child`] from async code (on a blocking thread, so the server keeps running): the
+/// child's run, or why it failed.
+pub async fn run_child_async(name: &str, args: Vec<String>, limit: Duration) -> Result<ChildRun, String> {
+    let name = name.to_string();
+    tokio::task::spawn_blocking(move || run_child(&name, &args, limit)).await.map_err(|e| e.to_string())?
+}
+
+/// Files named `*.part` (a POP3 download's spool) anywhere under `dir`.
+pub fn part_files(dir: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            if e.path().is_dir() {
+                todo.push(e.path());
+            } else if e.path().extension().is_some_and(|x| x == "part") {
+                out.push(e.path().display().to_string());
+            }
+        }
+    }
+    out
+}
+
 /// In the child: its arguments (empty when it was not started by [`run_child`], e.g. by a
 /// plain `cargo test -- --ignored`).
 pub fn child_args() -> Vec<String> {
