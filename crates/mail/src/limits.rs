@@ -34,8 +34,15 @@ pub const MAX_MESSAGE: u64 = 160 * 1024 * 1024;
 pub const MIN_ANSWER_RATE: u64 = 512;
 
 /// And never longer than this, however fast its bytes come (unless the no-progress timeout
-/// itself is longer, as while idling): an answer that never ends.
-pub const MAX_ANSWER_TIME: Duration = Duration::from_secs(30 * 60);
+/// itself is longer, as while idling): the largest message still comes through a link of
+/// 23 KB/s.
+pub const MAX_ANSWER_TIME: Duration = Duration::from_secs(2 * 60 * 60);
+
+/// The most an IMAP server may send in answer to one command (all its responses, solicited
+/// or not, literals included): one message at the limit, and room for the rest of a
+/// response or a chunk of headers. async-imap holds a response (and up to a hundred
+/// unsolicited ones) in memory until it is parsed and taken.
+pub const MAX_IMAP_ANSWER: u64 = MAX_MESSAGE + 32 * 1024 * 1024;
 
 /// One send/receive pass of an account, from connecting to logging out.
 pub const MAX_PASS_TIME: Duration = Duration::from_secs(2 * 60 * 60);
@@ -46,6 +53,46 @@ pub const POP3_BATCH_BYTES: usize = 4 * 1024 * 1024;
 
 /// A message larger than this streams to a spool file instead of memory while it downloads.
 pub const SPOOL_OVER: usize = 1024 * 1024;
+
+// Messages: what showing one message may cost (the reader, `tidings render`). Past a
+// limit the message still shows, with a note saying what was left out.
+
+/// Deepest MIME nesting followed, multiparts and forwarded messages together. A part below
+/// it is not shown.
+pub const MAX_MIME_DEPTH: usize = 16;
+
+/// Forwarded messages (`message/rfc822`) nested in one another that are parsed at all.
+/// mail-parser builds them as a tree whose depth costs stack; beyond this many, the rest
+/// are read as plain attachments.
+pub const MAX_NESTED_MESSAGES: usize = 64;
+
+/// Most MIME parts looked at in one message.
+pub const MAX_PARTS: usize = 2_000;
+
+/// Most attachments listed for one message (forwarded messages count their own).
+pub const MAX_ATTACHMENTS: usize = 500;
+
+/// Most forwarded messages shown inline in one message.
+pub const MAX_FORWARDED: usize = 50;
+
+/// Longest body shown, in characters: a 5 MB log pasted into a mail would otherwise cost
+/// seconds of layout.
+pub const MAX_BODY_CHARS: usize = 400_000;
+
+/// Longest HTML or enriched source turned into rich text; the rest is cut before rendering.
+pub const MAX_RICH_SOURCE: usize = 4 * 1024 * 1024;
+
+/// Longest header text shown (a subject, a name, a message id), in characters.
+pub const MAX_HEADER_CHARS: usize = 2_000;
+
+/// Most addresses shown per field (To, Cc…).
+pub const MAX_ADDRESSES: usize = 1_000;
+
+/// Largest calendar part kept as text.
+pub const MAX_CALENDAR_BYTES: usize = 1024 * 1024;
+
+/// Most recipients listed from a delivery report.
+pub const MAX_REPORT_RECIPIENTS: usize = 1_000;
 
 /// The size in words, for messages ("160 MiB").
 pub fn size(bytes: u64) -> String {

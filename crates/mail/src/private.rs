@@ -37,6 +37,12 @@ pub fn options() -> OpenOptions {
     options
 }
 
+/// A new file (0600) only: one that exists already (someone else's, in a shared folder) is
+/// an error, never opened.
+pub fn create_new_file(path: &Path) -> io::Result<File> {
+    options().write(true).create_new(true).open(path)
+}
+
 /// `File::create` (write, create, truncate) with a new file 0600, and one that was there
 /// already narrowed to its owner.
 pub fn create_file(path: &Path) -> io::Result<File> {

@@ -226,3 +226,30 @@ async fn an_imap_sync_stops_at_its_pass_limit() {
     assert!(error.message.contains("took longer than 2s and was stopped"), "{}", error.message);
     assert!(t0.elapsed() < Duration::from_secs(10), "{:?}", t0.elapsed());
 }
+
+#[tokio::test]
+async fn a_bad_certificate_behind_pop3_stls_is_shown_and_a_hostile_second_greeting_ends() {
+    use tidings_mail::pop3::Pop3;
+    let stls = || {
+        Script::new(Reply::text("+OK ready\r\n"))
+            .on("CAPA", Reply::text("+OK\r\nSTLS\r\nUSER\r\n.\r\n"))
+            .on("STLS", Reply::text("+OK begin TLS\r\n").then(Reply::tls(LeafKind::SelfSigned)))
+    };
+    // The second connection, where the client fetches the certificate to show it, behaves:
+    // the certificate comes with the error.
+    let server = Hostile::start(stls()).await.unwrap();
+    let ep = endpoint(&server, Security::StartTls);
+    let e = Pop3::open(&ep, &Transcript::new(), &mut SessionFacts::default()).await.unwrap_err();
+    assert!(e.message().starts_with("the certificate of 127.0.0.1 is not trusted"), "{e}");
+    assert!(e.certificate().is_some(), "the refused certificate is there to look at: {e}");
+    assert_eq!(server.connections(), 2);
+    // It greets without end: the client gives up on it and still says what happened.
+    let endless = Script::new(Reply::text("+OK ").then(Reply::endless("x".repeat(8192))));
+    let server = Hostile::start_each(vec![stls(), endless]).await.unwrap();
+    let ep = endpoint(&server, Security::StartTls);
+    let t0 = Instant::now();
+    let e = Pop3::open(&ep, &Transcript::new(), &mut SessionFacts::default()).await.unwrap_err();
+    assert!(e.message().starts_with("the certificate of 127.0.0.1 is not trusted"), "{e}");
+    assert!(e.certificate().is_none());
+    assert!(t0.elapsed() < Duration::from_secs(5), "{:?}", t0.elapsed());
+}

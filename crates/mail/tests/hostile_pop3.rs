@@ -116,8 +116,14 @@ async fn a_uid_listed_twice_loses_nothing() {
     assert_eq!(deleted(&server), ["DELE 3"], "only the message with a unique id may be deleted");
     assert_eq!(stored(dir.path()).await, ["scripted.3@example.test"]);
     let skipped = run.get("skipped 1").unwrap();
-    assert!(skipped.contains("1=the server gives the same unique id to messages 1, 2"), "{skipped}");
-    assert!(skipped.contains("2=the server gives the same unique id"), "{skipped}");
+    assert!(
+        skipped.contains("1=left on the server untouched: UIDL gives its unique id to messages 1, 2"),
+        "{skipped}"
+    );
+    assert!(
+        skipped.contains("2=left on the server untouched: UIDL gives its unique id to messages 1, 2"),
+        "{skipped}"
+    );
     assert!(!server.commands().iter().any(|c| c == "RETR 1" || c == "RETR 2"));
 }
 
@@ -137,7 +143,12 @@ async fn odd_sizes_in_list_are_reported_and_left_alone() {
     for n in 1..=4 {
         assert!(skipped.contains(&format!("{n}=")), "message {n} is listed as skipped: {skipped}");
     }
-    assert!(skipped.contains("1=the server's listing line \"LIST 1 -5\" cannot be read"), "{skipped}");
+    assert!(
+        skipped.contains(
+            "1=left on the server untouched: its size is not a number Tidings can read (\"LIST 1 -5\")"
+        ),
+        "{skipped}"
+    );
     assert!(skipped.contains("2=larger than 160 MiB"), "{skipped}");
 }
 
@@ -235,8 +246,112 @@ async fn a_pass_stops_at_its_time_limit_and_deletes_nothing() {
     let t0 = std::time::Instant::now();
     let transcript = Transcript::new();
     let pass = pop3::receive(&target, &opts, &st, pop3_common::day(0), &transcript, &no_progress);
-    let e = tokio::time::timeout(Duration::from_secs(60), pass).await.expect("never stopped").unwrap_err();
-    assert!(e.message().contains("took longer than 2s and was stopped"), "{e}");
+    let r = tokio::time::timeout(Duration::from_secs(60), pass).await.expect("never stopped").unwrap();
+    let e = r.error.expect("stopped by its time limit");
+    assert!(e.message.contains("took longer than 2s and was stopped"), "{}", e.message);
     assert!(t0.elapsed() < Duration::from_secs(10), "{:?}", t0.elapsed());
+    assert_eq!(stored(dir.path()).await, ["scripted.1@example.test"], "what came before stays");
     assert!(deleted(&server).is_empty(), "nothing deleted: {:?}", server.commands());
+}
+
+/// One pass in this process against `server`, with the store in `dir`.
+async fn pass_here(server: &Hostile, dir: &Path, leave_on_server: bool) -> pop3::Pop3Report {
+    let mut ep = Endpoint::new("127.0.0.1", server.port(), Security::None);
+    ep.timeouts.io = Duration::from_secs(5);
+    let target = Pop3Target::new(pop3_common::KEY, ep, "user", "secret-password");
+    let st = StoreHandle::spawn(Store::open(dir.join("store.sqlite3")).unwrap()).unwrap();
+    let opts = Pop3Options { leave_on_server, ..Pop3Options::default() };
+    let r = pop3::receive(&target, &opts, &st, pop3_common::day(0), &Transcript::new(), &no_progress)
+        .await
+        .unwrap();
+    assert!(r.error.is_none(), "{:?}", r.error);
+    r
+}
+
+/// The DELE commands of connection `n` (from 1), by the order of the server's log.
+fn deleted_in(server: &Hostile, n: usize) -> Vec<String> {
+    let mut conn = 0;
+    let mut out = Vec::new();
+    for c in server.commands() {
+        if c == "CAPA" {
+            conn += 1;
+        }
+        if conn == n && c.starts_with("DELE") {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn a_shared_id_whose_other_line_is_odd_is_still_left_alone() {
+    // Pass 1: two messages share AAA, and the second's LIST line cannot be read. Pass 2: the
+    // second one is message 1 now, still AAA.
+    let first = pop3(greeting(), "1 120\r\n2 -5\r\n", "1 AAA\r\n2 AAA\r\n");
+    let second = pop3(
+        greeting().on("RETR 1", Reply::text(format!("+OK\r\n{}.\r\n", message(2)))),
+        "1 130\r\n",
+        "1 AAA\r\n",
+    );
+    let server = Hostile::start_each(vec![first, second]).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let r = pass_here(&server, dir.path(), false).await;
+    assert_eq!(r.downloaded, 0);
+    assert!(deleted_in(&server, 1).is_empty(), "{:?}", server.commands());
+    assert!(
+        r.skipped.iter().any(|i| i.number == 1 && i.reason.describe().contains("unique id to messages 1, 2")),
+        "{:?}",
+        r.skipped
+    );
+    let r = pass_here(&server, dir.path(), false).await;
+    assert_eq!(r.downloaded, 1);
+    assert_eq!(deleted_in(&server, 2), ["DELE 1"]);
+    assert_eq!(stored(dir.path()).await, ["scripted.2@example.test"]);
+}
+
+#[tokio::test]
+async fn an_id_given_again_after_its_message_was_deleted_names_a_new_message() {
+    let first = pop3(greeting(), "1 120\r\n", "1 AAA\r\n");
+    let second = pop3(
+        greeting().on("RETR 1", Reply::text(format!("+OK\r\n{}.\r\n", message(2)))),
+        "1 130\r\n",
+        "1 AAA\r\n",
+    );
+    let server = Hostile::start_each(vec![first, second]).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    pass_here(&server, dir.path(), false).await;
+    assert_eq!(deleted_in(&server, 1), ["DELE 1"]);
+    let r = pass_here(&server, dir.path(), false).await;
+    assert_eq!(r.downloaded, 1, "stored, not taken for the one deleted before");
+    assert_eq!(deleted_in(&server, 2), ["DELE 1"]);
+    assert_eq!(stored(dir.path()).await, ["scripted.1@example.test", "scripted.2@example.test"]);
+}
+
+#[tokio::test]
+async fn a_known_id_listed_with_another_size_is_compared_before_anything_is_deleted() {
+    // Pass 1 leaves the copy; then the server states another size: the same bytes (an
+    // estimate that changed) may go; other bytes are a new message, stored before it goes.
+    let other = format!("+OK\r\n{}.\r\n", message(2));
+    let scripts = vec![
+        pop3(greeting(), "1 120\r\n", "1 AAA\r\n"),
+        pop3(greeting(), "1 125\r\n", "1 AAA\r\n"),
+        pop3(greeting(), "1 120\r\n", "1 BBB\r\n"),
+        pop3(greeting().on("RETR 1", Reply::text(other)), "1 300\r\n", "1 BBB\r\n"),
+    ];
+    let server = Hostile::start_each(scripts).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    pass_here(&server, dir.path(), true).await;
+    let r = pass_here(&server, dir.path(), false).await;
+    assert_eq!((r.downloaded, r.duplicates), (0, 1), "the same message: not stored twice");
+    assert_eq!(deleted_in(&server, 2), ["DELE 1"]);
+    assert_eq!(stored(dir.path()).await, ["scripted.1@example.test"]);
+    // BBB: message 1 first, then message 2 under the same id with another size.
+    pass_here(&server, dir.path(), true).await;
+    let r = pass_here(&server, dir.path(), false).await;
+    assert_eq!(r.downloaded, 1, "another message: stored as new");
+    assert_eq!(deleted_in(&server, 4), ["DELE 1"]);
+    assert_eq!(
+        stored(dir.path()).await,
+        ["scripted.1@example.test", "scripted.1@example.test", "scripted.2@example.test"]
+    );
 }

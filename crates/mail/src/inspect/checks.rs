@@ -198,7 +198,10 @@ pub async fn imap_sample(
             skipped.push(Skipped { id, stated });
             continue;
         }
-        // One message at a time, each reduced to its sample as it arrives.
+        // One message at a time, each reduced to its sample as it arrives; a literal larger
+        // than the sample's cut-off is refused before it is read (the server said it is
+        // smaller).
+        session.as_mut().limit_literals(Some(opts.max_sample_bytes.saturating_mul(RUNAWAY_FACTOR)));
         let fetched = match session.uid_fetch(uid.to_string(), "BODY.PEEK[]").await {
             Ok(stream) => {
                 stream
@@ -220,9 +223,13 @@ pub async fn imap_sample(
                     samples.push(tally.finish(id, stated));
                 }
             }
-            Err(e) => return failed_sample(imap::map_error(ep, e, None).to_string()),
+            Err(e) => {
+                session.as_mut().limit_literals(None);
+                return failed_sample(imap::map_error(ep, e, None).to_string());
+            }
         }
     }
+    session.as_mut().limit_literals(None);
     sample_checks(&samples, &skipped, None, "RFC822.SIZE", opts.max_sample_bytes)
 }
 

@@ -274,6 +274,12 @@ impl Connection {
         matches!(self.io, Io::Tls(_))
     }
 
+    /// IMAP: literals larger than `max` are refused as they are announced (`None`: back to
+    /// the largest message). For a reader that wants less than a whole message.
+    pub fn limit_literals(&mut self, max: Option<u64>) {
+        self.guard.limit_literals(max);
+    }
+
     /// `None` disables the read timeout (while idling); `Some` sets it.
     pub fn set_read_timeout(&mut self, t: Option<Duration>) {
         self.read_timeout = t;

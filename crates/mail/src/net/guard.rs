@@ -6,8 +6,10 @@
 //!   `MAX_ANSWER_TIME` (or twice the no-progress timeout, while idling): a server that
 //!   trickles one line every few seconds cannot keep a command waiting forever;
 //! - **size** (SMTP): an answer of at most `MAX_REPLY_BYTES`, so endless `250-` lines end;
-//! - **IMAP**: lines outside literals of at most `MAX_IMAP_LINE`, and literals announced as
-//!   at most `MAX_MESSAGE` bytes — refused as they are announced, before anyone allocates.
+//! - **IMAP**: lines outside literals of at most `MAX_IMAP_LINE`, literals announced as at
+//!   most `MAX_MESSAGE` bytes — refused as they are announced, before anyone allocates — and
+//!   at most `MAX_IMAP_ANSWER` bytes in all in answer to one command (many literals in one
+//!   response, or many responses, cannot add up without end).
 //!
 //! Past a limit the read fails with an [`Exceeded`] error, which [`exceeded`] finds again
 //! in whatever error chain it ends up in.
@@ -17,7 +19,9 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::limits::{MAX_ANSWER_TIME, MAX_IMAP_LINE, MAX_MESSAGE, MAX_REPLY_BYTES, MIN_ANSWER_RATE};
+use crate::limits::{
+    MAX_ANSWER_TIME, MAX_IMAP_ANSWER, MAX_IMAP_LINE, MAX_MESSAGE, MAX_REPLY_BYTES, MIN_ANSWER_RATE,
+};
 
 /// A limit the server went past, in words.
 #[derive(Debug, Clone)]
@@ -85,6 +89,14 @@ impl Guard {
         self.imap.get_or_insert_with(ImapScan::default);
     }
 
+    /// IMAP: literals larger than `max` are refused as they are announced (`None`: the
+    /// largest message, `MAX_MESSAGE`). For a reader that wants less than a message.
+    pub fn limit_literals(&mut self, max: Option<u64>) {
+        if let Some(scan) = &mut self.imap {
+            scan.max_literal = max.map_or(MAX_MESSAGE, |m| m.min(MAX_MESSAGE));
+        }
+    }
+
     /// We sent something: what comes next is a new answer.
     pub fn wrote(&mut self) {
         self.since = Instant::now();
@@ -111,6 +123,15 @@ impl Guard {
         }
         if let Some(scan) = &mut self.imap {
             scan.feed(data).map_err(|m| fail(format!("{host} {m}"), false))?;
+            if self.bytes > MAX_IMAP_ANSWER {
+                return Err(fail(
+                    format!(
+                        "{host} sent more than {} in answer to one command",
+                        crate::limits::size(MAX_IMAP_ANSWER)
+                    ),
+                    false,
+                ));
+            }
         }
         if let Some(idle) = idle {
             let elapsed = self.since.elapsed();
@@ -119,7 +140,7 @@ impl Guard {
             if elapsed > allowed {
                 return Err(fail(
                     format!(
-                        "{host} is too slow: an answer was still coming after {} s ({} so far; Tidings waits {} s plus a second for every {MIN_ANSWER_RATE} bytes, at most {} min)",
+                        "{host} is too slow: an answer was still coming after {} s ({} so far; Tidings waits {} s plus a second for every {MIN_ANSWER_RATE} bytes, at most {} min in all)",
                         elapsed.as_secs(),
                         crate::limits::size(self.bytes),
                         (2 * idle).as_secs(),
@@ -134,12 +155,19 @@ impl Guard {
 }
 
 /// Where the IMAP stream is: in a line (its length, its last bytes) or in a literal.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct ImapScan {
     line: usize,
     /// The last bytes of the line: enough for "{4294967296}\r".
     tail: Vec<u8>,
     literal: u64,
+    max_literal: u64,
+}
+
+impl Default for ImapScan {
+    fn default() -> Self {
+        ImapScan { line: 0, tail: Vec::new(), literal: 0, max_literal: MAX_MESSAGE }
+    }
 }
 
 const TAIL: usize = 32;
@@ -169,7 +197,7 @@ impl ImapScan {
                 break;
             }
             data = &data[part.len() + 1..];
-            self.literal = literal_size(&self.tail)?.unwrap_or(0);
+            self.literal = literal_size(&self.tail, self.max_literal)?.unwrap_or(0);
             self.line = 0;
             self.tail.clear();
         }
@@ -179,7 +207,7 @@ impl ImapScan {
 
 /// The size a line announces for the literal that follows it: `{N}` (or `~{N}`, `{N+}`) at
 /// its very end. Quoted strings cannot hold a line break, so such an end is always one.
-fn literal_size(line: &[u8]) -> Result<Option<u64>, String> {
+fn literal_size(line: &[u8], max: u64) -> Result<Option<u64>, String> {
     let line = line.strip_suffix(b"\r").unwrap_or(line);
     let Some(inner) = line.strip_suffix(b"}") else { return Ok(None) };
     let Some(open) = inner.iter().rposition(|&b| b == b'{') else { return Ok(None) };
@@ -190,7 +218,12 @@ fn literal_size(line: &[u8]) -> Result<Option<u64>, String> {
     }
     let announced = std::str::from_utf8(digits).ok().and_then(|d| d.parse::<u64>().ok());
     match announced {
-        Some(n) if n <= MAX_MESSAGE => Ok(Some(n)),
+        Some(n) if n <= max => Ok(Some(n)),
+        _ if max < MAX_MESSAGE => Err(format!(
+            "announced a literal of {} bytes, more than the {} asked for",
+            String::from_utf8_lossy(digits),
+            crate::limits::size(max)
+        )),
         _ => Err(format!(
             "announced a literal of {} bytes, more than the {} a message may have",
             String::from_utf8_lossy(digits),
@@ -261,6 +294,44 @@ mod tests {
         // Without a timeout (idling with none), no limit.
         tokio::time::advance(Duration::from_secs(3600)).await;
         g.read("mail.example", b"* 3 EXISTS\r\n", None).unwrap();
+    }
+
+    #[test]
+    fn many_literals_in_one_answer_add_up_to_a_limit() {
+        let mut g = Guard::new();
+        g.scan_imap();
+        let literal = vec![b'x'; 1 << 20];
+        let mut sent = 0u64;
+        let err = loop {
+            let head = format!("* {} FETCH (BODY[] {{{}}}\r\n", sent + 1, literal.len());
+            let r = g
+                .read("imap.example", head.as_bytes(), None)
+                .and_then(|()| g.read("imap.example", &literal, None))
+                .and_then(|()| g.read("imap.example", b")\r\n", None));
+            if let Err(e) = r {
+                break e;
+            }
+            sent += literal.len() as u64;
+            assert!(sent <= MAX_IMAP_ANSWER, "never stopped");
+        };
+        assert!(exceeded(&err).unwrap().message.contains("in answer to one command"), "{err}");
+        // The next command's answer starts from nothing.
+        g.wrote();
+        g.read("imap.example", b"a2 OK done\r\n", None).unwrap();
+    }
+
+    #[test]
+    fn a_reader_may_want_smaller_literals() {
+        let mut g = Guard::new();
+        g.scan_imap();
+        g.limit_literals(Some(1000));
+        g.read("imap.example", b"* 1 FETCH (BODY[] {1000}\r\n", None).unwrap();
+        g.read("imap.example", &[b'x'; 1000], None).unwrap();
+        let err = g.read("imap.example", b")\r\n* 2 FETCH (BODY[] {1001}\r\n", None).unwrap_err();
+        assert!(exceeded(&err).unwrap().message.contains("more than the 1000 bytes asked for"), "{err}");
+        g.limit_literals(None);
+        g.wrote();
+        g.read("imap.example", b"* 3 FETCH (BODY[] {1001}\r\n", None).unwrap();
     }
 
     #[test]

@@ -98,7 +98,9 @@ impl std::fmt::Debug for Pop3 {
 impl Pop3 {
     /// Connects and gets the session ready to log in: greeting, CAPA, STLS.
     pub async fn open(ep: &Endpoint, transcript: &Transcript, facts: &mut SessionFacts) -> Result<Pop3> {
-        let conn = connect(ep, transcript).await?;
+        let mut conn = connect(ep, transcript).await?;
+        // Also lets a certificate refused behind STLS be fetched for the person to see.
+        conn.set_protocol(crate::account::Protocol::Pop3);
         facts.tls = conn.tls().cloned();
         let mut p =
             Pop3 { wire: Wire::new(conn), host: ep.host.clone(), caps: Vec::new(), io: ep.timeouts.io };

@@ -19,7 +19,7 @@ use super::wire::Capped;
 use crate::error::{Error, Kind, Result};
 use crate::limits::MAX_MESSAGE;
 use crate::store::{
-    AccountId, Committed, FolderId, Pop3Batch, Pop3Incoming, Reply as StoreReply, StoreHandle,
+    AccountId, Committed, FolderId, Pop3Batch, Pop3Incoming, Prior, Reply as StoreReply, StoreHandle,
 };
 
 /// What the loops need besides the session.
@@ -35,6 +35,8 @@ pub(super) struct Ctx<'a> {
     pub total_bytes: u64,
     /// The pass's clock (Unix seconds): the first-seen time of what it downloads.
     pub at: i64,
+    /// Downloads stop here (the pass's time limit); what came is committed.
+    pub deadline: tokio::time::Instant,
 }
 
 fn command(item: &PlanItem) -> String {
@@ -54,6 +56,9 @@ struct Batch {
     store: Pop3Batch,
     numbers: Vec<u32>,
     headers_only: usize,
+    /// Bytes of its messages in spool files (outside the arena): they count towards a full
+    /// batch too, so spool files waiting for a commit stay within a batch.
+    spooled: u64,
     /// When its first message came.
     started: Option<Instant>,
 }
@@ -106,7 +111,21 @@ pub(super) async fn download(
 ) -> Result<HashMap<u32, String>> {
     let mut st = State::default();
     let started = Instant::now();
-    let fetched = fetch_all(p, items, ctx, report, &mut st).await;
+    let fetched = match tokio::time::timeout_at(ctx.deadline, fetch_all(p, items, ctx, report, &mut st)).await
+    {
+        Ok(r) => r,
+        Err(_) => {
+            p.transcript().note("the pass reached its time limit: downloads stopped");
+            Err(Error::new(
+                Kind::Network,
+                format!(
+                    "receiving from {} took longer than {} and was stopped; the messages downloaded so far are stored, nothing was deleted from the server, and the next pass goes on",
+                    p.host(),
+                    humantime::format_duration(ctx.tuning.max_pass)
+                ),
+            ))
+        }
+    };
     report.timings.download_ms = started.elapsed().as_millis() as u64;
     let waiting = Instant::now();
     let mut stored = Ok(());
@@ -200,12 +219,21 @@ async fn fetch_all(
         };
         let headers_only = item.reason == Reason::NewHeadersOnly;
         st.batch.headers_only += usize::from(headers_only);
+        if matches!(got.body, crate::store::Pop3Body::File(_)) {
+            st.batch.spooled += got.len;
+        }
         st.batch.numbers.push(item.number);
+        let prior = match item.reason {
+            Reason::NewReusedId => Prior::Deleted,
+            Reason::Recheck { .. } => Prior::Compare,
+            _ => Prior::Same,
+        };
         st.batch.store.items.push(Pop3Incoming {
             uid: key,
             size: item.size,
             header: got.header,
             body: (!headers_only).then_some(got.body),
+            prior,
         });
         // Few big commits: each rewrites the index pages it touches (the sort indexes have
         // random keys), so many small ones cost far more. A batch goes when it is full, or
@@ -215,7 +243,7 @@ async fn fetch_all(
         let batch_started = *st.batch.started.get_or_insert_with(Instant::now);
         let mut finished = st.running.as_mut().and_then(|r| r.reply.try_take());
         let full = st.batch.store.len() >= ctx.tuning.batch_messages
-            || st.batch.store.arena.len() >= ctx.tuning.batch_bytes;
+            || st.batch.store.arena.len() as u64 + st.batch.spooled >= ctx.tuning.batch_bytes as u64;
         if full
             && finished.is_none()
             && let Some(r) = st.running.as_mut()

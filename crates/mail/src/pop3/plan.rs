@@ -59,8 +59,20 @@ pub enum Reason {
     /// UIDL gives the same unique id to several messages (`numbers`): Tidings cannot tell
     /// them apart, so it neither downloads nor deletes any of them.
     DuplicateUid { numbers: Vec<u32> },
-    /// Its LIST or UIDL line could not be read (`line`), or UIDL left it out: left alone.
-    Unreadable { line: String },
+    /// Its LIST or UIDL line could not be read, UIDL left it out, or gives its id to other
+    /// messages too (`line`, and `why` in words): left alone.
+    Unreadable { line: String, why: String },
+    /// Known under this unique id, listed now with another size than the `was` recorded,
+    /// and nothing here to compare it with (deleted here, or only its header): the id may
+    /// name another message now. Left alone: neither downloaded nor deleted.
+    Reused { was: u64 },
+    /// Its unique id named a message this client deleted from the server before: a server
+    /// may give it to a new message (RFC 1939 allows it once the old one is gone). New.
+    NewReusedId,
+    /// Downloaded before with `was` bytes by LIST, and listed now with another size or
+    /// again after its deletion: downloaded again and compared with the stored copy; only
+    /// the same bytes count as stored.
+    Recheck { was: u64 },
 }
 
 impl Reason {
@@ -98,9 +110,18 @@ impl Reason {
                 "the server gives the same unique id to messages {}: left on the server, neither downloaded nor deleted",
                 numbers.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")
             ),
-            Reason::Unreadable { line } => {
-                format!("the server's listing line \"{line}\" cannot be read: left on the server untouched")
+            Reason::Unreadable { line, why } => {
+                format!("left on the server untouched: {why} (\"{line}\")")
             }
+            Reason::Reused { was } => format!(
+                "known with {was} bytes, now listed with another size, and not here to compare: its unique id may name another message now, so it is left on the server untouched"
+            ),
+            Reason::NewReusedId => {
+                "new (its unique id named a message deleted from the server before)".into()
+            }
+            Reason::Recheck { was } => format!(
+                "downloaded before ({was} bytes), listed again with another size or after its deletion: downloaded again to compare with the stored copy"
+            ),
         }
     }
 }
@@ -167,7 +188,10 @@ impl Pop3Plan {
                         number,
                         uid: None,
                         size: 0,
-                        reason: Reason::Unreadable { line: format!("{} {}", o.command, o.line) },
+                        reason: Reason::Unreadable {
+                            line: format!("{} {}", o.command, o.line),
+                            why: o.why.clone(),
+                        },
                     });
                 }
                 None => self.unreadable.push(format!("{} {} ({})", o.command, o.line, o.why)),
@@ -206,11 +230,38 @@ pub fn decide(
             plan.skip.push(item(Reason::DuplicateUid { numbers: numbers.clone() }));
             continue;
         }
-        let seen_row = l.uid.as_ref().and_then(|u| seen.get(u));
-        let known = seen_row.filter(|s| s.state != SeenState::Skipped);
+        let seen_row = l.uid.as_ref().and_then(|u| seen.get(u)).filter(|s| s.state != SeenState::Skipped);
+        // A unique id known before may name another message now: the store would take the new
+        // one for the one it holds, and it would be deleted unread.
+        let mut reused = false;
+        if let Some(s) = seen_row {
+            let comparable = s.state == SeenState::Downloaded && s.message.is_some();
+            if s.deleted_on_server.is_some() && !comparable {
+                // Deleted from the server by a pass of ours, and nothing here to compare:
+                // the id is free again (RFC 1939), this is a new message.
+                reused = true;
+            } else if s.deleted_on_server.is_some() || s.size != l.size {
+                // Listed again after the server confirmed its deletion (another message
+                // under a freed id, or a server that did not delete), or with another size
+                // (the same message whose size the server estimates anew, as Exchange does,
+                // or another one). Only its bytes can tell.
+                if comparable {
+                    plan.download.push(item(Reason::Recheck { was: s.size }));
+                    if !options.leave_on_server {
+                        plan.delete.push(item(Reason::NotLeavingOnServer { after_download: true }));
+                    }
+                } else {
+                    plan.skip.push(item(Reason::Reused { was: s.size }));
+                }
+                continue;
+            }
+        }
+        let known = seen_row.filter(|_| !reused);
         let Some(known) = known else {
             // An earlier pass stopped this message for sending more than the limit.
-            let sent_too_much = seen_row.map(|s| s.size).filter(|&s| s > MAX_MESSAGE);
+            let skipped_row =
+                l.uid.as_ref().and_then(|u| seen.get(u)).filter(|s| s.state == SeenState::Skipped);
+            let sent_too_much = skipped_row.map(|s| s.size).filter(|&s| s > MAX_MESSAGE);
             if l.size > MAX_MESSAGE {
                 plan.skip.push(item(Reason::OverLimit { limit: MAX_MESSAGE, sent: None }));
                 continue;
@@ -223,9 +274,10 @@ pub fn decide(
                 Some(kb) if l.size > u64::from(kb) * 1024 => {
                     plan.skip.push(item(Reason::TooLarge { limit_kb: kb }));
                 }
-                _ if options.headers_only => plan.download.push(item(Reason::NewHeadersOnly)),
+                // A reused id is downloaded whole: the store sets the old row aside for it.
+                _ if options.headers_only && !reused => plan.download.push(item(Reason::NewHeadersOnly)),
                 _ => {
-                    plan.download.push(item(Reason::New));
+                    plan.download.push(item(if reused { Reason::NewReusedId } else { Reason::New }));
                     if !options.leave_on_server {
                         plan.delete.push(item(Reason::NotLeavingOnServer { after_download: true }));
                     }

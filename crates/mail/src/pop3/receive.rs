@@ -223,6 +223,14 @@ async fn listing(p: &mut Pop3, options: &Pop3Options) -> Result<(Vec<Listed>, Ve
             odd,
         ));
     };
+    // Ids given to several messages, over the whole answer (also those whose LIST line is
+    // odd): none of those messages can be told apart.
+    let mut uses: HashMap<&str, Vec<u32>> = HashMap::with_capacity(uids.len());
+    for (number, uid) in &uids {
+        uses.entry(uid.as_str()).or_default().push(*number);
+    }
+    let shared: HashMap<String, Vec<u32>> =
+        uses.into_iter().filter(|(_, n)| n.len() > 1).map(|(u, n)| (u.to_string(), n)).collect();
     let mut by_number: HashMap<u32, Option<String>> = HashMap::with_capacity(uids.len());
     for (number, uid) in uids {
         // A number listed twice with different ids: neither can be trusted.
@@ -236,12 +244,16 @@ async fn listing(p: &mut Pop3, options: &Pop3Options) -> Result<(Vec<Listed>, Ve
     let mut listed = Vec::with_capacity(sizes.len());
     for (number, size) in sizes {
         let uid = by_number.get(&number).cloned().flatten();
-        let why = if sized[&number] > 1 {
-            Some("LIST gives this message number more than once")
+        let shared_with = uid.as_ref().and_then(|u| shared.get(u));
+        let why = if let Some(numbers) = shared_with {
+            let list: Vec<String> = numbers.iter().map(u32::to_string).collect();
+            Some(format!("UIDL gives its unique id to messages {} alike", list.join(", ")))
+        } else if sized[&number] > 1 {
+            Some("LIST gives this message number more than once".into())
         } else if !by_number.contains_key(&number) {
-            Some("UIDL does not list this message")
+            Some("UIDL does not list this message".into())
         } else if uid.is_none() {
-            Some("UIDL gives this message number more than one unique id")
+            Some("UIDL gives this message number more than one unique id".into())
         } else {
             None
         };
@@ -251,7 +263,7 @@ async fn listing(p: &mut Pop3, options: &Pop3Options) -> Result<(Vec<Listed>, Ve
                 command: "LIST",
                 number: Some(number),
                 line: format!("{number} {size}"),
-                why: why.into(),
+                why,
             }),
             None => listed.push(Listed { number, uid, size }),
         }
@@ -283,35 +295,9 @@ fn spool_dir(target: &Pop3Target, store_path: Option<PathBuf>) -> super::spool::
 /// listing); a pass cut short later returns its report with `error` set: what it committed
 /// stays, and it deleted nothing. The transcript shows message data as its size only.
 ///
-/// A pass that takes longer than `tuning.max_pass` is stopped (an error): what it committed
-/// stays, and the connection is dropped without QUIT, so nothing is deleted.
+/// Its downloads stop once the pass has taken `tuning.max_pass` (`limits::MAX_PASS_TIME`):
+/// what came is committed, the report says why it stopped, and nothing is deleted.
 pub async fn receive(
-    target: &Pop3Target,
-    options: &Pop3Options,
-    store: &StoreHandle,
-    now: SystemTime,
-    transcript: &Transcript,
-    progress: ProgressFn<'_>,
-) -> Result<Pop3Report> {
-    let limit = target.tuning.max_pass;
-    match tokio::time::timeout(limit, receive_within(target, options, store, now, transcript, progress)).await
-    {
-        Ok(r) => r,
-        Err(_) => {
-            transcript.note(format!("the pass took longer than {} s: stopped", limit.as_secs()));
-            Err(Error::new(
-                Kind::Network,
-                format!(
-                    "receiving from {} took longer than {} and was stopped; the messages it stored stay, nothing was deleted from the server",
-                    target.endpoint.host,
-                    humantime::format_duration(limit)
-                ),
-            ))
-        }
-    }
-}
-
-async fn receive_within(
     target: &Pop3Target,
     options: &Pop3Options,
     store: &StoreHandle,
@@ -382,6 +368,7 @@ async fn receive_within(
         progress,
         total_bytes: plan.download_bytes(),
         at,
+        deadline: tokio::time::Instant::from_std(t0) + target.tuning.max_pass,
     };
     let committed = match download::download(&mut p, &plan.download, &ctx, &mut report).await {
         Ok(c) => c,

@@ -122,7 +122,7 @@ impl<'a> Spool<'a> {
         crate::private::create_dir_all(self.dir)?;
         let n = NEXT_FILE.fetch_add(1, Ordering::Relaxed);
         let path = self.dir.join(format!("{}-{n}.{PART}", std::process::id()));
-        let file = crate::private::create_file(&path)?;
+        let file = crate::private::create_new_file(&path)?;
         let mut w = BufWriter::with_capacity(256 * 1024, file);
         w.write_all(&self.arena[self.start..])?;
         self.head = header_part(&self.arena[self.start..]).to_vec();

@@ -22,6 +22,22 @@ pub struct Pop3Incoming {
     pub header: Range<usize>,
     /// `None`: headers only (the message is partial).
     pub body: Option<Pop3Body>,
+    /// What the pass knew of an earlier message under the same unique id.
+    pub prior: Prior,
+}
+
+/// An earlier message under the same unique id, as the pass's plan saw it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Prior {
+    /// None, or one this message is (a download repeated after a pass was cut short).
+    #[default]
+    Same,
+    /// One this client deleted from the server: the id names a new message now, and the old
+    /// row is set aside for it.
+    Deleted,
+    /// One stored with another LIST size: this is the same message only if its bytes are
+    /// the stored ones; otherwise the old row is set aside and this one stored as new.
+    Compare,
 }
 
 /// Messages committed together. Their bytes share one buffer: one allocation per batch, not
@@ -39,7 +55,7 @@ impl Pop3Batch {
         self.arena.extend_from_slice(raw);
         let header = start..start + header_part(raw).len();
         let body = (!partial).then_some(Pop3Body::Arena(start..self.arena.len()));
-        self.items.push(Pop3Incoming { uid: uid.into(), size, header, body });
+        self.items.push(Pop3Incoming { uid: uid.into(), size, header, body, prior: Prior::Same });
     }
 
     /// Adds a message spooled to `file`, with its header.
@@ -47,7 +63,13 @@ impl Pop3Batch {
         let start = self.arena.len();
         self.arena.extend_from_slice(header);
         let header = start..self.arena.len();
-        self.items.push(Pop3Incoming { uid: uid.into(), size, header, body: Some(Pop3Body::File(file)) });
+        self.items.push(Pop3Incoming {
+            uid: uid.into(),
+            size,
+            header,
+            body: Some(Pop3Body::File(file)),
+            prior: Prior::Same,
+        });
     }
 
     pub fn len(&self) -> usize {

@@ -19,7 +19,7 @@ use rusqlite::{OptionalExtension, Transaction, params};
 use serde::Serialize;
 
 pub(crate) use batch::header_part;
-pub use batch::{Pop3Batch, Pop3Body, Pop3Incoming};
+pub use batch::{Pop3Batch, Pop3Body, Pop3Incoming, Prior};
 
 use super::types::{AccountId, FolderId, Role, Summary, sender_key, subject_key};
 use super::{Store, now};
@@ -341,7 +341,7 @@ fn commit_batch(
     let e = sql(label);
     let mut out = Committed::default();
     let mut known = tx
-        .prepare_cached("SELECT state, first_seen FROM pop3_uids WHERE account = ?1 AND uid = ?2")
+        .prepare_cached("SELECT state, first_seen, message FROM pop3_uids WHERE account = ?1 AND uid = ?2")
         .map_err(&e)?;
     let mut add_body =
         tx.prepare_cached("INSERT INTO bodies (message, raw, fetched_at) VALUES (?1, ?2, ?3)").map_err(&e)?;
@@ -358,16 +358,42 @@ fn commit_batch(
         .map_err(&e)?;
     let arena = &batch.arena;
     for item in batch.items {
-        let prior: Option<(String, i64)> = known
-            .query_row(params![account.0, item.uid], |r| Ok((r.get(0)?, r.get(1)?)))
+        let mut prior: Option<(String, i64, Option<i64>)> = known
+            .query_row(params![account.0, item.uid], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .optional()
             .map_err(&e)?;
-        if prior.as_ref().is_some_and(|(state, _)| state != "skipped") {
-            out.duplicates += 1;
-            out.uids.push(item.uid);
-            continue;
+        if let Some((state, _, message)) = prior.as_ref().filter(|(state, ..)| state != "skipped") {
+            let same = match item.prior {
+                Prior::Same => true,
+                Prior::Deleted => false,
+                Prior::Compare => match (state.as_str(), message) {
+                    ("downloaded", Some(m)) => same_body(tx, *m, &item, arena)?,
+                    _ => false,
+                },
+            };
+            if same {
+                if item.prior == Prior::Compare {
+                    // The same message, whose size the server now states otherwise.
+                    tx.execute(
+                        "UPDATE pop3_uids SET size = ?3 WHERE account = ?1 AND uid = ?2",
+                        params![account.0, item.uid, item.size as i64],
+                    )
+                    .map_err(&e)?;
+                }
+                out.duplicates += 1;
+                out.uids.push(item.uid);
+                continue;
+            }
+            // The id names another message now: the old row keeps its history under
+            // another name, and this one is stored as new.
+            tx.execute(
+                "UPDATE pop3_uids SET uid = uid || '#replaced-' || abs(random()) WHERE account = ?1 AND uid = ?2",
+                params![account.0, item.uid],
+            )
+            .map_err(&e)?;
+            prior = None;
         }
-        let first_seen = prior.map_or(at, |(_, t)| t);
+        let first_seen = prior.map_or(at, |(_, t, _)| t);
         let state = if item.body.is_some() { SeenState::Downloaded } else { SeenState::Partial };
         let raw: Option<&[u8]> = match &item.body {
             Some(Pop3Body::Arena(r)) => Some(&arena[r.clone()]),
@@ -402,6 +428,41 @@ fn commit_batch(
     }
     tx.execute("UPDATE folders SET uidnext = ?2 WHERE id = ?1", params![inbox.0, next_uid]).map_err(&e)?;
     Ok(out)
+}
+
+/// Whether the stored body of `message` holds exactly the bytes of `item` (compared in
+/// pieces: a big body is never read whole).
+fn same_body(tx: &Transaction<'_>, message: i64, item: &Pop3Incoming, arena: &[u8]) -> Result<bool> {
+    use std::io::Read;
+    let Ok(mut stored) = tx.blob_open(rusqlite::MAIN_DB, "bodies", "raw", message, true) else {
+        return Ok(false);
+    };
+    let mut incoming: Box<dyn Read> = match &item.body {
+        Some(Pop3Body::Arena(r)) => Box::new(&arena[r.clone()]),
+        Some(Pop3Body::File(p)) => Box::new(spooled(p)?.0),
+        None => return Ok(false),
+    };
+    let (mut a, mut b) = (vec![0u8; 64 * 1024], vec![0u8; 64 * 1024]);
+    loop {
+        let n = stored.read(&mut a).map_err(|err| Error::storage("cannot read a stored message", err))?;
+        let mut m = 0;
+        while m < n {
+            let k = incoming
+                .read(&mut b[m..n])
+                .map_err(|err| Error::storage("cannot read a downloaded message", err))?;
+            if k == 0 {
+                return Ok(false);
+            }
+            m += k;
+        }
+        if a[..n] != b[..n] {
+            return Ok(false);
+        }
+        if n == 0 {
+            let rest = incoming.read(&mut b[..1]);
+            return Ok(rest.map_err(|err| Error::storage("cannot read a downloaded message", err))? == 0);
+        }
+    }
 }
 
 /// A spooled message file, opened: the file, its length and its path.
