@@ -1,9 +1,10 @@
 //! Headless UI flows (iced_test) for the mailbox: opening an account's mailbox from the
 //! overview, the folder tree, the virtualised list (sorting, keyboard, an error row, 100k
-//! rows), the reader (text, HTML as rich text with remote content blocked, attachments), the
-//! actions (mark read, star, delete, move) through the store's action queue, the account's
-//! send/receive task against the testkit's Dovecot (the app's subscription, run by
-//! `gui_mailbox_helpers::Worker`), and snapshots of the three panes.
+//! rows), the reader (text, HTML and enriched text as rich text with remote content blocked,
+//! attachments, TNEF, a bounce's report and returned header), the actions (mark read, star,
+//! delete, move) through the store's action queue, the account's send/receive task against
+//! the testkit's Dovecot (the app's subscription, run by `gui_mailbox_helpers::Worker`), and
+//! snapshots of the three panes.
 //!
 //! Most flows need no server: the store is filled in the test (`insert_messages`,
 //! `save_body`), and the account has no password, so getting mail fails at once and says so.
@@ -330,7 +331,7 @@ fn folders_switch_and_messages_open_in_the_reader() {
     click(&mut app, &mailbox::id::row(NEWEST));
     let reader = mailbox(&app).reader();
     let shown = reader.shown().expect("the message is shown");
-    let Body::Html(rich) = &shown.body else { panic!("not HTML: {:?}", shown.body) };
+    let Body::Rich(rich) = &shown.body else { panic!("not rich text: {:?}", shown.body) };
     let text = rich.plain();
     assert!(text.contains("The photos are online, see the album."), "{text}");
     assert!(text.contains("Day one: the lake") && text.contains("[Cover photo]"), "{text}");
@@ -362,7 +363,7 @@ fn folders_switch_and_messages_open_in_the_reader() {
     click(&mut app, &mailbox::id::row(PLAIN));
     let reader = mailbox(&app).reader();
     match &reader.shown().unwrap().body {
-        Body::Text(t) => assert!(t.starts_with("Notes from Monday:\r\n\r\n- ship the list"), "{t:?}"),
+        Body::Text(t) => assert!(t.starts_with("Notes from Monday:\n\n- ship the list"), "{t:?}"),
         other => panic!("{other:?}"),
     }
     // Opening an unread message marks it read (and records it for the server).
@@ -376,6 +377,103 @@ fn folders_switch_and_messages_open_in_the_reader() {
     assert_eq!(error, "no password is stored for the account \"Work\"");
     assert!(shows(&app, "Cannot show this message: no password is stored for the account \"Work\"."));
     assert!(shows(&app, "Fix the account settings and try again."));
+}
+
+const ENRICHED_MESSAGE: &str = "From: Ana Lima <ana@example.test>\r\nTo: Work <work@example.test>\r\n\
+    Subject: Numbers for the review\r\nDate: Tue, 01 Oct 2024 10:00:00 +0200\r\n\
+    MIME-Version: 1.0\r\nContent-Type: text/enriched; charset=us-ascii\r\n\r\n\
+    The <bold>report</bold> is on the wiki.\r\n\r\n\
+    <excerpt>Can you send the numbers?</excerpt>\r\n\r\nAna\r\n";
+
+/// A bounce from Postfix: its text, the delivery-status part, and the returned header.
+const BOUNCE_MESSAGE: &str = "From: MAILER-DAEMON@mx.example.test (Mail Delivery System)\r\n\
+    To: work@example.test\r\nSubject: Undelivered Mail Returned to Sender\r\n\
+    Date: Tue, 01 Oct 2024 10:05:00 +0200\r\nMIME-Version: 1.0\r\n\
+    Content-Type: multipart/report; report-type=delivery-status; boundary=\"dsn\"\r\n\r\n\
+    --dsn\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n\
+    Your message could not be delivered to one or more recipients.\r\n\
+    --dsn\r\nContent-Type: message/delivery-status\r\n\r\n\
+    Reporting-MTA: dns; mx.example.test\r\n\r\n\
+    Final-Recipient: rfc822; nobody@example.test\r\nAction: failed\r\nStatus: 5.1.1\r\n\
+    Diagnostic-Code: smtp; 550 5.1.1 Recipient address rejected: User unknown\r\n\
+    --dsn\r\nContent-Type: text/rfc822-headers\r\n\r\n\
+    From: Work <work@example.test>\r\nTo: nobody@example.test\r\nSubject: Lunch?\r\n\
+    Date: Tue, 01 Oct 2024 10:04:00 +0200\r\n\
+    --dsn--\r\n";
+
+/// A message from Outlook as TNEF only (winmail.dat, sent as is): its body and attachments
+/// live inside the TNEF stream.
+fn tnef_message() -> Vec<u8> {
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/mail/tests/corpus/tnef/umlaut.tnef");
+    let mut raw = b"From: Ana Lima <ana@example.test>\r\nTo: Work <work@example.test>\r\n\
+        Subject: Pictures and a text\r\nDate: Tue, 01 Oct 2024 10:00:00 +0200\r\nMIME-Version: 1.0\r\n\
+        Content-Type: application/ms-tnef; name=\"winmail.dat\"\r\nContent-Transfer-Encoding: binary\r\n\
+        Content-Disposition: attachment; filename=\"winmail.dat\"\r\n\r\n"
+        .to_vec();
+    raw.extend(std::fs::read(sample).unwrap());
+    raw
+}
+
+/// The reader lays out what the core reads: text/enriched as rich text (bold, a quote), a
+/// TNEF message's attachments by their own names, a bounce's recipients and returned header.
+#[test]
+fn enriched_text_tnef_and_bounces_show_what_they_hold() {
+    let fx = fixture();
+    let (enriched, tnef, bounce) = (37, 36, 34);
+    let mut store = check_store(&fx);
+    store.save_body(fx.inbox, 7, enriched, ENRICHED_MESSAGE.as_bytes()).unwrap();
+    store.save_body(fx.inbox, 7, tnef, &tnef_message()).unwrap();
+    store.save_body(fx.inbox, 7, bounce, BOUNCE_MESSAGE.as_bytes()).unwrap();
+    drop(store);
+    let mut app = opened(&fx);
+
+    click(&mut app, &mailbox::id::row(enriched));
+    let shown = mailbox(&app).reader().shown().expect("the message is shown");
+    let Body::Rich(rich) = &shown.body else { panic!("not rich text: {:?}", shown.body) };
+    assert!(rich.pieces.iter().any(|p| p.text == "report" && p.emphasis.strong), "{rich:?}");
+    let quote = rich.pieces.iter().find(|p| p.block.quote == 1).expect("a quoted piece");
+    assert_eq!(quote.text.trim_end(), "Can you send the numbers?");
+    assert!(rich.plain().contains("> Can you send the numbers?"), "{}", rich.plain());
+    assert!(shown.attachments.is_empty(), "{:?}", shown.attachments);
+    assert!(shows(&app, "Numbers for the review"));
+
+    click(&mut app, &mailbox::id::row(tnef));
+    let shown = mailbox(&app).reader().shown().expect("the message is shown");
+    let names: Vec<&str> = shown.attachments.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(names, ["TBZ PARIV GmbH.jpg", "image003.jpg", "UmlautAnhang-äüö.txt"]);
+    let Body::Rich(rich) = &shown.body else { panic!("not rich text: {:?}", shown.body) };
+    assert!(rich.plain().contains("TEST äöü"), "{}", rich.plain());
+    let screen = texts(&app);
+    for text in [
+        "3 attachments",
+        "TBZ PARIV GmbH.jpg",
+        "image/jpeg",
+        "UmlautAnhang-äüö.txt",
+        "14 B",
+        "This message came from Outlook in its own format (TNEF, winmail.dat); it is shown decoded.",
+    ] {
+        assert!(screen.iter().any(|t| t == text), "{text:?} is not shown: {screen:?}");
+    }
+    assert!(!screen.iter().any(|t| t == "winmail.dat"), "{screen:?}");
+
+    click(&mut app, &mailbox::id::row(bounce));
+    let screen = texts(&app);
+    for text in [
+        "Your message could not be delivered to one or more recipients.",
+        "Delivery report from mx.example.test",
+        "nobody@example.test",
+        "failed · 5.1.1",
+        "550 5.1.1 Recipient address rejected: User unknown",
+        "Forwarded message",
+        "Lunch?",
+        "Work <work@example.test>",
+        "2024-10-01 08:04 UTC",
+        "Only the header of the original message came back.",
+    ] {
+        assert!(screen.iter().any(|t| t == text), "{text:?} is not shown: {screen:?}");
+    }
+    // The returned header has no body, and needs no word on it.
+    assert!(!screen.iter().any(|t| t == "This message has no text."), "{screen:?}");
 }
 
 #[test]
@@ -577,7 +675,7 @@ fn a_real_sync_against_dovecot_fills_the_list_and_fetches_bodies() {
     let shown = reader.shown().expect("the body was fetched");
     let text = match &shown.body {
         Body::Text(t) => t.clone(),
-        Body::Html(rich) => rich.plain(),
+        Body::Rich(rich) => rich.plain(),
         Body::Empty => String::new(),
     };
     assert!(text.contains("test message") || text.contains("dot"), "{text}");

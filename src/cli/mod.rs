@@ -1,5 +1,5 @@
-//! The command line: `tidings` opens the GUI; `account`, `sync`, `send` and `inspect` run the
-//! same core headless, each with `--json`. `--profile DIR` (or `TIDINGS_PROFILE`) keeps the
+//! The command line: `tidings` opens the GUI; `account`, `sync`, `send`, `inspect` and `render`
+//! run the same core headless, each with `--json`. `--profile DIR` (or `TIDINGS_PROFILE`) keeps the
 //! config and data under DIR.
 //!
 //! Text for people goes out through `outln!` and `errln!` (see `output`), never `println!`:
@@ -10,6 +10,7 @@ mod account;
 mod discover;
 mod inspect;
 mod output;
+mod render;
 mod send;
 mod sync;
 
@@ -56,6 +57,8 @@ enum Command {
     Outbox(send::OutboxArgs),
     /// Inspect a mail server: transcript, TLS, capabilities, timings, behaviour checks.
     Inspect(inspect::InspectArgs),
+    /// Show a message file (.eml) as the reader shows it: headers, body, attachments, notes.
+    Render(render::RenderArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -75,6 +78,7 @@ pub fn main() -> ExitCode {
         Command::Outbox(args) => send::run_outbox(args, &profile, &out),
         Command::Inspect(args) => inspect::run(args, &profile, &out),
         Command::Discover(args) => discover::run(args, &out),
+        Command::Render(args) => render::run(args, &out),
     }
 }
 

@@ -25,14 +25,18 @@ macro_rules! errln {
 
 pub(crate) use {errln, outln};
 
-#[allow(clippy::print_stdout)]
-pub fn out_line(args: std::fmt::Arguments<'_>) {
-    println!("{}", terminal::safe_lines(&args.to_string()));
+/// Writes a line; a reader that went away (`tidings … | head`) is no error of ours, so
+/// nothing is said and nothing panics.
+fn write_line(mut to: impl std::io::Write, text: &str) {
+    let _ = writeln!(to, "{text}");
 }
 
-#[allow(clippy::print_stderr)]
+pub fn out_line(args: std::fmt::Arguments<'_>) {
+    write_line(std::io::stdout().lock(), &terminal::safe_lines(&args.to_string()));
+}
+
 pub fn err_line(args: std::fmt::Arguments<'_>) {
-    eprintln!("{}", terminal::safe_lines(&args.to_string()));
+    write_line(std::io::stderr().lock(), &terminal::safe_lines(&args.to_string()));
 }
 
 pub struct Out {
@@ -44,10 +48,9 @@ impl Out {
         Out { json }
     }
 
-    #[allow(clippy::print_stdout)]
     pub fn print_json(&self, value: &serde_json::Value) {
         match serde_json::to_string_pretty(value) {
-            Ok(s) => println!("{}", terminal::json(&s)),
+            Ok(s) => write_line(std::io::stdout().lock(), &terminal::json(&s)),
             Err(e) => errln!("tidings: cannot write JSON: {e}"),
         }
     }

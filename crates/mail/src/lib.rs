@@ -17,6 +17,7 @@ pub mod idle;
 pub mod imap;
 pub mod inspect;
 pub mod limits;
+pub mod message;
 pub mod net;
 pub mod notify;
 pub mod options;

@@ -16,10 +16,12 @@
 //! `view` builds only the visible rows.
 //!
 //! Parts: [`folders`] (tree), [`list`] (virtualised list), [`reader`] (headers, body,
-//! attachments; [`message`] and [`html`] read a raw message), [`actions`] (toolbar, actions
-//! through `Store::queue_action`), [`keys`] (the key map), [`remote`] (body fetches through
-//! the core's IMAP engine, or POP3's `fetch_rest`), [`getting`] (what passes tell it),
-//! [`outbox`] (the account's Outbox: what waits to be sent, "Send again", "Remove").
+//! attachments, forwarded messages, delivery reports; [`message`] picks what it shows from
+//! the core's reading of a raw message, [`html`] names the rich-text model), [`actions`]
+//! (toolbar, actions through `Store::queue_action`), [`keys`] (the key map), [`remote`] (body
+//! fetches through the core's IMAP engine, or POP3's `fetch_rest`), [`getting`] (what passes
+//! tell it), [`outbox`] (the account's Outbox: what waits to be sent, "Send again",
+//! "Remove").
 
 mod actions;
 mod folders;
@@ -53,7 +55,7 @@ pub use getting::News;
 pub use html::{Emphasis, Piece, Rich};
 pub use keys::KeyAction;
 pub use list::{List, ROW_HEIGHT, Step};
-pub use message::{Attachment, Body, DisplayMessage};
+pub use message::{Attachment, Body, DisplayMessage, RecipientStatus, Report};
 pub use outbox::{Act as OutboxAct, id as outbox_id};
 pub use reader::{Loaded, Opened, Reader};
 

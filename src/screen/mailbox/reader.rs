@@ -1,4 +1,6 @@
-//! The reader: the opened message's headers, attachment list and body.
+//! The reader: the opened message's headers, attachment list and body, then what the body
+//! carries besides: a delivery report's recipients, forwarded messages with their own
+//! headers.
 //!
 //! Opening a message starts one task: the body from the store when it was kept, else from
 //! the server (`Engine::fetch_body`, which keeps it), then read into a [`DisplayMessage`] on
@@ -15,15 +17,16 @@ use std::sync::Arc;
 use iced::font::{Style as FontStyle, Weight};
 use iced::task::Handle;
 use iced::widget::text::Span;
-use iced::widget::{Column, button, column, container, rich_text, row, scrollable, span, text};
-use iced::{Element, Font, Length, Task, Theme, widget};
+use iced::widget::{Column, button, column, container, rich_text, row, rule, scrollable, span, text};
+use iced::{Element, Font, Length, Padding, Task, Theme, widget};
 
 use tidings_mail::error::{Error, Kind};
+use tidings_mail::message::rich::{Align, Block};
 use tidings_mail::options::BodyFormat;
 use tidings_mail::store::{FolderId, MessageRow, StoreHandle, Summary};
 
 use super::html::{Piece, Rich};
-use super::message::{self, Body, DisplayMessage};
+use super::message::{self, Body, DisplayMessage, Report};
 use super::remote::{self, Remote};
 use super::{Message, format, id};
 use crate::theme;
@@ -161,7 +164,7 @@ impl Reader {
         let headers = shown.map_or(&opened.row.summary, |m| &m.headers);
         let mut top = column![headers_view(headers, opened.row.parse_error.as_deref())].spacing(10);
         if let Some(message) = shown {
-            top = top.push(attachments(message));
+            top = top.push(attachments(&message.attachments));
             if message.remote_blocked > 0 {
                 let what = match message.remote_blocked {
                     1 => "1 remote image or resource was".to_string(),
@@ -212,11 +215,7 @@ impl Reader {
             .width(Length::Fill)
             .style(theme::container::error)
             .into(),
-            Some(State::Shown(message)) => match &message.body {
-                Body::Empty => text("This message has no text.").size(14).style(theme::text::muted).into(),
-                Body::Text(body) => text(body).size(14).into(),
-                Body::Html(rich) => rich_view(rich, theme),
-            },
+            Some(State::Shown(message)) => contents(message, true, theme),
         };
         column![
             container(top).padding([12, 16]).width(Length::Fill),
@@ -260,14 +259,13 @@ async fn render(raw: Vec<u8>, prefer: BodyFormat, fallback: Summary) -> Result<A
     )
 }
 
-fn headers_view<'a>(summary: &'a Summary, parse_error: Option<&'a str>) -> Element<'a, Message> {
-    let line = |label: &'static str, value: String| {
-        row![
-            text(label).size(13).width(52).style(theme::text::muted),
-            text(value).size(13).width(Length::Fill)
-        ]
+fn header_line<'a>(label: &'static str, value: String) -> Element<'a, Message> {
+    row![text(label).size(13).width(52).style(theme::text::muted), text(value).size(13).width(Length::Fill)]
         .spacing(8)
-    };
+        .into()
+}
+
+fn headers_view<'a>(summary: &'a Summary, parse_error: Option<&'a str>) -> Element<'a, Message> {
     let mut lines = Column::new().spacing(3);
     lines = lines
         .push(text(format::subject(summary)).size(18).font(Font { weight: Weight::Bold, ..Font::DEFAULT }));
@@ -278,29 +276,103 @@ fn headers_view<'a>(summary: &'a Summary, parse_error: Option<&'a str>) -> Eleme
                 .style(theme::text::error),
         );
     }
-    lines = lines.push(line("From", format::from_line(summary)));
+    lines = lines.push(header_line("From", format::from_line(summary)));
     if let Some(to) = summary.to.as_deref().filter(|t| !t.is_empty()) {
-        lines = lines.push(line("To", to.to_string()));
+        lines = lines.push(header_line("To", to.to_string()));
     }
     if let Some(cc) = summary.cc.as_deref().filter(|t| !t.is_empty()) {
-        lines = lines.push(line("Cc", cc.to_string()));
+        lines = lines.push(header_line("Cc", cc.to_string()));
     }
-    lines = lines.push(line("Date", format!("{} UTC", format::date(summary.date))));
+    lines = lines.push(header_line("Date", format!("{} UTC", format::date(summary.date))));
     lines.into()
 }
 
-fn attachments(message: &DisplayMessage) -> Option<Element<'_, Message>> {
-    if message.attachments.is_empty() {
+/// The body, then a delivery report's recipients, then forwarded messages, each a card with
+/// its own headers, attachments, notes and contents. `outer`: the opened message itself (a
+/// forwarded one without text, such as a bounce's returned header, needs no word on it).
+fn contents<'a>(message: &'a DisplayMessage, outer: bool, theme: &Theme) -> Element<'a, Message> {
+    let body: Element<'a, Message> = match &message.body {
+        Body::Empty if outer && message.forwarded.is_empty() && message.report.is_none() => {
+            text("This message has no text.").size(14).style(theme::text::muted).into()
+        }
+        Body::Empty => Column::new().into(),
+        Body::Text(body) => text(body).size(14).into(),
+        Body::Rich(rich) => rich_view(rich, theme),
+    };
+    let mut all = column![body].spacing(12);
+    if let Some(report) = &message.report {
+        all = all.push(report_view(report));
+    }
+    for inner in &message.forwarded {
+        let mut card = column![forwarded_headers(&inner.headers)].spacing(8);
+        card = card.push(attachments(&inner.attachments));
+        for note in &inner.notes {
+            card = card.push(text(note).size(13).style(theme::text::warning));
+        }
+        card = card.push(contents(inner, false, theme));
+        all = all.push(container(card).padding([10, 12]).width(Length::Fill).style(theme::container::card));
+    }
+    all.into()
+}
+
+fn forwarded_headers(summary: &Summary) -> Element<'_, Message> {
+    let mut lines = column![
+        text("Forwarded message").size(12).style(theme::text::muted),
+        text(format::subject(summary)).size(15).font(Font { weight: Weight::Bold, ..Font::DEFAULT }),
+        header_line("From", format::from_line(summary)),
+    ]
+    .spacing(3);
+    if let Some(to) = summary.to.as_deref().filter(|t| !t.is_empty()) {
+        lines = lines.push(header_line("To", to.to_string()));
+    }
+    if let Some(cc) = summary.cc.as_deref().filter(|t| !t.is_empty()) {
+        lines = lines.push(header_line("Cc", cc.to_string()));
+    }
+    lines.push(header_line("Date", format!("{} UTC", format::date(summary.date)))).into()
+}
+
+/// A delivery report (DSN) or read receipt (MDN): one line per recipient with what happened
+/// and, when the server said why, its words.
+fn report_view(report: &Report) -> Element<'_, Message> {
+    let what = if report.kind.contains("disposition") { "Read receipt" } else { "Delivery report" };
+    let title = match &report.reporter {
+        Some(reporter) => format!("{what} from {reporter}"),
+        None => what.to_string(),
+    };
+    let rows = report.recipients.iter().map(|r| {
+        let status = [r.action.as_deref(), r.status.as_deref()].into_iter().flatten().collect::<Vec<_>>();
+        let mut lines = column![
+            row![
+                text(&r.recipient).size(13).width(Length::FillPortion(3)),
+                text(status.join(" · ")).size(13).width(Length::FillPortion(2)).style(theme::text::muted),
+            ]
+            .spacing(8)
+        ]
+        .spacing(2);
+        if let Some(said) = &r.diagnostic {
+            lines = lines.push(text(said).size(12).style(theme::text::muted));
+        }
+        lines.into()
+    });
+    container(column![text(title).size(13)].extend(rows).spacing(4))
+        .padding([8, 10])
+        .width(Length::Fill)
+        .style(theme::container::card)
+        .into()
+}
+
+fn attachments(list: &[message::Attachment]) -> Option<Element<'_, Message>> {
+    if list.is_empty() {
         return None;
     }
-    let title = match message.attachments.len() {
+    let title = match list.len() {
         1 => "1 attachment".to_string(),
         n => format!("{n} attachments"),
     };
-    let rows = message.attachments.iter().map(|a| {
+    let rows = list.iter().map(|a| {
         row![
             text(&a.name).size(13).width(Length::FillPortion(3)),
-            text(&a.mime).size(13).width(Length::FillPortion(2)).style(theme::text::muted),
+            text(&a.content_type).size(13).width(Length::FillPortion(2)).style(theme::text::muted),
             text(format::size(a.size as u64)).size(13).width(80).style(theme::text::muted),
         ]
         .spacing(8)
@@ -315,17 +387,71 @@ fn attachments(message: &DisplayMessage) -> Option<Element<'_, Message>> {
     )
 }
 
-/// HTML as one rich text: links in the action colour and underlined (clicking one copies
-/// it), bold, italics, code in monospace, images as their muted alt text.
+/// Rich text (HTML, text/enriched): links in the action colour and underlined (clicking one
+/// copies it), bold, italics, underline, code in monospace, size steps, images as their muted
+/// alt text. HTML comes as one paragraph run (its quotes are "> " in the text); enriched text
+/// has runs of lines with their own alignment, indent and quote bars.
 fn rich_view<'a>(rich: &'a Rich, theme: &Theme) -> Element<'a, Message> {
     let link = theme::mailbox::link(theme);
     let faint = theme::mailbox::faint(theme);
-    let spans: Vec<Span<'a, String>> =
-        rich.pieces.iter().map(|piece| piece_span(piece, link, faint)).collect();
-    rich_text(spans).size(14).on_link_click(Message::LinkClicked).width(Length::Fill).into()
+    if rich.pieces.iter().all(|p| p.block == Block::default()) {
+        return run_view(&rich.pieces, link, faint);
+    }
+    let runs = rich.pieces.chunk_by(|a, b| a.block == b.block).map(|run| {
+        let block = run[0].block;
+        let mut body: Element<'a, Message> = container(run_view(run, link, faint))
+            .padding(
+                Padding::ZERO
+                    .left(INDENT * f32::from(block.indent))
+                    .right(INDENT * f32::from(block.indent_right)),
+            )
+            .width(Length::Fill)
+            .into();
+        for _ in 0..block.quote.min(MAX_QUOTE_BARS) {
+            body = row![rule::vertical(2), body].spacing(8).height(Length::Shrink).into();
+        }
+        body
+    });
+    Column::with_children(runs).width(Length::Fill).into()
 }
 
-fn piece_span(piece: &Piece, link: iced::Color, faint: iced::Color) -> Span<'_, String> {
+/// Indent step of enriched text, in pixels.
+const INDENT: f32 = 24.0;
+/// Quote bars drawn; deeper quotes look like the deepest drawn.
+const MAX_QUOTE_BARS: u8 = 8;
+
+/// Lines of the same layout as one rich text (its last line end is the run's end).
+fn run_view<'a>(run: &'a [Piece], link: iced::Color, faint: iced::Color) -> Element<'a, Message> {
+    let last = run.len().saturating_sub(1);
+    let spans: Vec<Span<'a, String>> = run
+        .iter()
+        .enumerate()
+        .map(|(i, piece)| {
+            let text = piece.text.as_str();
+            // Only between runs: a single run keeps its text whole.
+            let text = if i == last && piece.block != Block::default() {
+                text.strip_suffix('\n').unwrap_or(text)
+            } else {
+                text
+            };
+            piece_span(piece, text, link, faint)
+        })
+        .collect();
+    let align = match run.first().map(|p| p.block.align).unwrap_or_default() {
+        Align::Left => text::Alignment::Default,
+        Align::Center => text::Alignment::Center,
+        Align::Right => text::Alignment::Right,
+        Align::Justify => text::Alignment::Justified,
+    };
+    rich_text(spans).size(14).align_x(align).on_link_click(Message::LinkClicked).width(Length::Fill).into()
+}
+
+fn piece_span<'a>(
+    piece: &'a Piece,
+    text: &'a str,
+    link: iced::Color,
+    faint: iced::Color,
+) -> Span<'a, String> {
     let e = piece.emphasis;
     let font = Font {
         weight: if e.strong { Weight::Bold } else { Weight::Normal },
@@ -339,10 +465,15 @@ fn piece_span(piece: &Piece, link: iced::Color, faint: iced::Color) -> Span<'_, 
     } else {
         None
     };
-    span(piece.text.as_str())
+    let span = span(text)
         .font(font)
         .color_maybe(color)
         .link_maybe(piece.link.clone())
-        .underline(piece.link.is_some())
-        .strikethrough(e.strike)
+        .underline(piece.link.is_some() || e.underline)
+        .strikethrough(e.strike);
+    match e.size {
+        0 => span,
+        // Two pixels a step, within what stays readable.
+        steps => span.size(14.0 + 2.0 * f32::from(steps.clamp(-3, 8))),
+    }
 }
