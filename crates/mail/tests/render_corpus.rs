@@ -159,3 +159,68 @@ fn every_message_renders_as_expected() {
         failures.join("\n  ")
     );
 }
+
+/// Mutations of every corpus message (line-level MIME damage and byte-level damage) render
+/// without a panic, each within the time bound, and the whole run within a memory bound: it
+/// runs in a child process of this test binary, whose peak RSS is measured.
+#[tokio::test]
+async fn mutated_messages_never_panic_and_stay_bounded() {
+    let run = tidings_testkit::hostile::run_child_async(
+        "mutation_child",
+        vec!["run".into()],
+        Duration::from_secs(600),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let cases: usize = run.get("cases").unwrap_or("0").parse().unwrap();
+    assert!(cases >= 3_000, "{cases} cases: {:?}", run.lines);
+    assert!(run.peak_rss_kb <= 512 * 1024, "the reader held {} KiB", run.peak_rss_kb);
+}
+
+#[test]
+#[ignore = "run by mutated_messages_never_panic_and_stay_bounded, in a child process"]
+fn mutation_child() {
+    use tidings_testkit::mutate::{self, Rng};
+    if tidings_testkit::hostile::child_args().is_empty() {
+        return;
+    }
+    let mut cases: Vec<(PathBuf, Vec<u8>)> = std::fs::read_dir(corpus())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "eml"))
+        .map(|p| {
+            let raw = std::fs::read(&p).unwrap();
+            (p, raw)
+        })
+        .collect();
+    cases.extend(tnef_messages());
+    cases.sort();
+    let mut rng = Rng(0x7265_6164_6572_2121);
+    let mut done = 0;
+    for (path, original) in &cases {
+        // Big messages (TNEF samples up to 2 MB) get fewer cases, for time.
+        let rounds = if original.len() <= 64 * 1024 { 80 } else { 8 };
+        for round in 0..rounds {
+            let mut raw = original.clone();
+            if round % 2 == 0 {
+                mutate::mime(&mut raw, &mut rng)
+            } else {
+                mutate::bytes(&mut raw, &mut rng)
+            }
+            let format = [BodyFormat::Best, BodyFormat::PlainText, BodyFormat::Html][round % 3];
+            let started = Instant::now();
+            let shown = std::panic::catch_unwind(|| render(&raw, format))
+                .unwrap_or_else(|_| panic!("{} case {round}: panicked", path.display()));
+            assert!(
+                started.elapsed() < TIME_BOUND,
+                "{} case {round}: {:?}",
+                path.display(),
+                started.elapsed()
+            );
+            assert!(shown.body.text.chars().count() <= tidings_mail::limits::MAX_BODY_CHARS + 100);
+            done += 1;
+        }
+    }
+    tidings_testkit::hostile::child_say("cases", done);
+    tidings_testkit::hostile::child_done();
+}

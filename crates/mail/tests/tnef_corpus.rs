@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use sha2::{Digest, Sha256};
 use tidings_mail::message::rtf;
 use tidings_mail::message::tnef::{self, Tnef, TnefBody, mapi};
+use tidings_testkit::mutate::{self, Rng};
 
 fn dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/tnef")
@@ -371,65 +372,6 @@ fn html_taken_out_of_rtf_is_whole_and_free_of_rtf() {
     }
 }
 
-/// A fixed-seed xorshift64*: the same cases on every run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-
-    /// A position, half the time among the first 4 KiB where the headers and lists are.
-    fn pos(&mut self, len: usize) -> usize {
-        if self.next() & 1 == 0 { self.below(len.min(4096)) } else { self.below(len) }
-    }
-}
-
-fn mutate(data: &mut Vec<u8>, rng: &mut Rng) {
-    for _ in 0..1 + rng.below(4) {
-        let len = data.len();
-        if len == 0 {
-            data.push(rng.next() as u8);
-            continue;
-        }
-        let at = rng.pos(len);
-        match rng.below(7) {
-            0 => data[at] ^= 1 << rng.below(8),
-            1 => data[at] = [0x00, 0xFF, 0x7F, 0x80, 0x01, 0x02][rng.below(6)],
-            2 => {
-                let n = [0, 1, 4, 16, 0x7FFF_FFFF, 0x8000_0000, u32::MAX, len as u32][rng.below(8)];
-                for (i, b) in n.to_le_bytes().into_iter().enumerate() {
-                    if let Some(slot) = data.get_mut(at + i) {
-                        *slot = b;
-                    }
-                }
-            }
-            3 => {
-                let bytes: Vec<u8> = (0..1 + rng.below(16)).map(|_| rng.next() as u8).collect();
-                data.splice(at..at, bytes);
-            }
-            4 => {
-                let end = (at + 1 + rng.below(64)).min(len);
-                data.drain(at..end);
-            }
-            5 => {
-                let end = (at + 1 + rng.below(256)).min(len);
-                let chunk = data[at..end].to_vec();
-                let to = rng.below(len);
-                data.splice(to..to, chunk);
-            }
-            _ => data.truncate(at),
-        }
-    }
-}
-
 fn output(t: &Tnef) -> usize {
     let body = match &t.body {
         TnefBody::Html(s) | TnefBody::Text(s) => s.len(),
@@ -476,7 +418,7 @@ fn mutated_samples_never_panic_and_stay_bounded() {
         let rounds = if original.len() <= 64 * 1024 { 1500 } else { 60 };
         for round in 0..rounds {
             let mut data = original.clone();
-            mutate(&mut data, &mut rng);
+            mutate::bytes(&mut data, &mut rng);
             let what = format!("{} case {round}", sample.file);
             let t = timed(&what, || tnef::decode(&data));
             let limit = data.len() * 4 + 16 * 1024 * 1024;
@@ -488,7 +430,7 @@ fn mutated_samples_never_panic_and_stay_bounded() {
             for round in 0..400 {
                 let what = format!("{} RTF case {round}", sample.file);
                 let mut data = rtf.clone();
-                mutate(&mut data, &mut rng);
+                mutate::bytes(&mut data, &mut rng);
                 let (wrapped, text) = timed(&what, || (rtf::encapsulated(&data), rtf::to_text(&data)));
                 let out = match wrapped {
                     Some(rtf::Encapsulated::Html(s) | rtf::Encapsulated::Text(s)) => s.len(),
@@ -496,7 +438,7 @@ fn mutated_samples_never_panic_and_stay_bounded() {
                 };
                 assert!(out.max(text.len()) <= 3 * data.len() + 16, "{what}");
                 let mut data = compressed.clone();
-                mutate(&mut data, &mut rng);
+                mutate::bytes(&mut data, &mut rng);
                 let _ = timed(&what, || rtf::decompress(&data));
                 cases += 2;
             }

@@ -29,6 +29,7 @@ pub mod generate;
 pub mod hostile;
 pub mod http;
 pub mod kill;
+pub mod mutate;
 mod maildir;
 mod postfix;
 mod postfix_tune;
