@@ -5,7 +5,7 @@
 pub struct Rng(pub u64);
 
 impl Rng {
-    pub fn next(&mut self) -> u64 {
+    pub fn draw(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
@@ -14,12 +14,12 @@ impl Rng {
 
     /// A number below `n` (0 for an `n` of 0).
     pub fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
+        (self.draw() % n.max(1) as u64) as usize
     }
 
     /// A position, half the time among the first 4 KiB, where headers and lists are.
     pub fn pos(&mut self, len: usize) -> usize {
-        if self.next() & 1 == 0 { self.below(len.min(4096)) } else { self.below(len) }
+        if self.draw() & 1 == 0 { self.below(len.min(4096)) } else { self.below(len) }
     }
 }
 
@@ -29,7 +29,7 @@ pub fn bytes(data: &mut Vec<u8>, rng: &mut Rng) {
     for _ in 0..1 + rng.below(4) {
         let len = data.len();
         if len == 0 {
-            data.push(rng.next() as u8);
+            data.push(rng.draw() as u8);
             continue;
         }
         let at = rng.pos(len);
@@ -45,7 +45,7 @@ pub fn bytes(data: &mut Vec<u8>, rng: &mut Rng) {
                 }
             }
             3 => {
-                let bytes: Vec<u8> = (0..1 + rng.below(16)).map(|_| rng.next() as u8).collect();
+                let bytes: Vec<u8> = (0..1 + rng.below(16)).map(|_| rng.draw() as u8).collect();
                 data.splice(at..at, bytes);
             }
             4 => {
