@@ -79,6 +79,21 @@ fn tnef_messages() -> Vec<(PathBuf, Vec<u8>)> {
         .collect()
 }
 
+/// The `.eml` files of the corpus and the TNEF samples as messages.
+fn files_and_tnef() -> Vec<(PathBuf, Vec<u8>)> {
+    let mut cases: Vec<(PathBuf, Vec<u8>)> = std::fs::read_dir(corpus())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "eml"))
+        .map(|p| {
+            let raw = std::fs::read(&p).unwrap();
+            (p, raw)
+        })
+        .collect();
+    cases.extend(tnef_messages());
+    cases
+}
+
 /// A 1 MB header (a 15,000-line subject and a filler field) over a small body.
 fn huge_header() -> (PathBuf, Vec<u8>) {
     let word = "word".repeat(17);
@@ -98,16 +113,7 @@ fn huge_header() -> (PathBuf, Vec<u8>) {
 #[test]
 fn every_message_renders_as_expected() {
     let bless = std::env::var_os("TIDINGS_BLESS").is_some_and(|v| v == "1");
-    let mut cases: Vec<(PathBuf, Vec<u8>)> = std::fs::read_dir(corpus())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "eml"))
-        .map(|p| {
-            let raw = std::fs::read(&p).unwrap();
-            (p, raw)
-        })
-        .collect();
-    cases.extend(tnef_messages());
+    let mut cases = files_and_tnef();
     cases.push(huge_header());
     cases.sort();
     assert!(cases.len() >= 40, "the corpus has only {} messages", cases.len());
@@ -184,16 +190,7 @@ fn mutation_child() {
     if tidings_testkit::hostile::child_args().is_empty() {
         return;
     }
-    let mut cases: Vec<(PathBuf, Vec<u8>)> = std::fs::read_dir(corpus())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "eml"))
-        .map(|p| {
-            let raw = std::fs::read(&p).unwrap();
-            (p, raw)
-        })
-        .collect();
-    cases.extend(tnef_messages());
+    let mut cases = files_and_tnef();
     cases.sort();
     let mut rng = Rng(0x7265_6164_6572_2121);
     let mut done = 0;
