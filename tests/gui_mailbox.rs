@@ -36,6 +36,7 @@ use tidings::screen::mailbox::{self, Body, Mailbox, Setup, keys};
 use tidings::widget::status::Status;
 use tidings_mail::account::{Account, AuthMethod, Incoming, SecretRole, Security, Server, Trust};
 use tidings_mail::config::Config;
+use tidings_mail::options::BodyFormat;
 use tidings_mail::profile::Profile;
 use tidings_mail::secret::Secrets;
 use tidings_mail::store::{
@@ -474,6 +475,33 @@ fn enriched_text_tnef_and_bounces_show_what_they_hold() {
     }
     // The returned header has no body, and needs no word on it.
     assert!(!screen.iter().any(|t| t == "This message has no text."), "{screen:?}");
+}
+
+#[test]
+fn the_body_format_preference_switches_the_body() {
+    // The account's "Show" setting: Best and HTML show the HTML part as rich text, Plain text
+    // the text part of the same message; a text-only message is text under every setting.
+    let fx = fixture();
+    let shown = |format: BodyFormat, uid: u32| {
+        let mut config = Config::default();
+        let mut account = account_for("127.0.0.1", 1, "work", None);
+        account.options.body_format = format;
+        config.add_account(account).unwrap();
+        let mut app = App::with_config(fx.profile.clone(), Secrets::in_memory(), config);
+        click(&mut app, &accounts::open_mailbox_id("work"));
+        click(&mut app, &mailbox::id::row(uid));
+        mailbox(&app).reader().shown().expect("the message is shown").body.clone()
+    };
+    for format in [BodyFormat::Best, BodyFormat::Html] {
+        let Body::Rich(rich) = shown(format, NEWEST) else { panic!("{format:?}: not the HTML part") };
+        assert!(rich.plain().contains("Our trip"), "{format:?}: {}", rich.plain());
+    }
+    let Body::Text(text) = shown(BodyFormat::PlainText, NEWEST) else { panic!("not the text part") };
+    assert_eq!(text.trim_end(), "The photos are online.");
+    for format in [BodyFormat::Best, BodyFormat::Html, BodyFormat::PlainText] {
+        let Body::Text(text) = shown(format, PLAIN) else { panic!("{format:?}: not text") };
+        assert!(text.starts_with("Notes from Monday:"), "{format:?}: {text}");
+    }
 }
 
 #[test]

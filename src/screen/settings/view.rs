@@ -332,6 +332,11 @@ impl Settings {
                     segmented(&BODY_FORMATS, o.body_format, |f| Message::Option(OptionEdit::BodyFormat(f))),
                     None
                 ),
+                hint(
+                    "Which part the reader shows when a message offers several; Best is the richest that \
+                     renders (HTML, enriched text, text). Whatever the server's retrieval format sends \
+                     (Exchange's 0–6: text, HTML, enriched text, TNEF) is shown."
+                ),
                 field(
                     "Receipts",
                     segmented(&RECEIPTS, o.read_receipts, |r| Message::Option(OptionEdit::ReadReceipts(r))),
