@@ -49,13 +49,9 @@ pub mod id {
     pub const HEADERS_ONLY: &str = "settings-headers-only";
     pub const SKIP_LARGE: &str = "settings-skip-large";
     pub const SKIP_OVER_KB: &str = "settings-skip-over-kb";
-    pub const KEEP_OFFLINE: &str = "settings-keep-offline";
     pub const BODY_PLAIN: &str = "settings-body-plain";
     pub const BODY_HTML: &str = "settings-body-html";
     pub const BODY_BEST: &str = "settings-body-best";
-    pub const RECEIPTS_NEVER: &str = "settings-receipts-never";
-    pub const RECEIPTS_ASK: &str = "settings-receipts-ask";
-    pub const RECEIPTS_ALWAYS: &str = "settings-receipts-always";
     pub const TLS_12: &str = "settings-tls-12";
     pub const TLS_13: &str = "settings-tls-13";
     pub const NOTIFY: &str = "settings-notify";

@@ -3,9 +3,7 @@
 //! Numbers are kept as typed (so a half-typed value is not lost) next to the [`Options`] they
 //! become.
 
-use tidings_mail::options::{
-    BodyFormat, DEFAULT_DELETE_AFTER_DAYS, IdleFolders, MinTls, Options, ReceiptPolicy,
-};
+use tidings_mail::options::{BodyFormat, DEFAULT_DELETE_AFTER_DAYS, IdleFolders, MinTls, Options};
 
 /// "Skip messages over N KB" starts at this when turned on.
 pub const DEFAULT_SKIP_KB: u32 = 1024;
@@ -26,9 +24,7 @@ pub enum OptionEdit {
     HeadersOnly(bool),
     SkipLarge(bool),
     SkipOverKb(String),
-    KeepOffline(bool),
     BodyFormat(BodyFormat),
-    ReadReceipts(ReceiptPolicy),
     MinTls(MinTls),
     Notify(bool),
 }
@@ -88,9 +84,7 @@ impl OptionsForm {
                 o.pop3.skip_larger_than_kb = on.then(|| self.skip_over_kb.parse().unwrap_or(DEFAULT_SKIP_KB));
             }
             OptionEdit::SkipOverKb(text) => set_number(&mut self.skip_over_kb, text),
-            OptionEdit::KeepOffline(on) => o.keep_offline = on,
             OptionEdit::BodyFormat(format) => o.body_format = format,
-            OptionEdit::ReadReceipts(policy) => o.read_receipts = policy,
             OptionEdit::MinTls(min) => o.min_tls = min,
             OptionEdit::Notify(on) => o.notify = on,
         }

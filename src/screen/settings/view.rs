@@ -5,7 +5,7 @@ use iced::widget::{Column, button, center, column, container, row, scrollable, s
 use iced::{Alignment, Element, Length, widget};
 
 use tidings_mail::account::Incoming;
-use tidings_mail::options::{BodyFormat, IdleFolders, MAX_IDLE_CONNECTIONS, MinTls, ReceiptPolicy};
+use tidings_mail::options::{BodyFormat, IdleFolders, MAX_IDLE_CONNECTIONS, MinTls};
 
 use super::{Message, OptionEdit, OptionErrors, Settings, Stage, id, preview};
 use crate::screen::wizard::fields::{
@@ -21,12 +21,6 @@ const BODY_FORMATS: [Choice<BodyFormat>; 3] = [
     Choice { value: BodyFormat::PlainText, label: "Plain text", id: id::BODY_PLAIN },
     Choice { value: BodyFormat::Html, label: "HTML", id: id::BODY_HTML },
     Choice { value: BodyFormat::Best, label: "Best available", id: id::BODY_BEST },
-];
-
-const RECEIPTS: [Choice<ReceiptPolicy>; 3] = [
-    Choice { value: ReceiptPolicy::Never, label: "Never", id: id::RECEIPTS_NEVER },
-    Choice { value: ReceiptPolicy::Ask, label: "Ask me", id: id::RECEIPTS_ASK },
-    Choice { value: ReceiptPolicy::Always, label: "Always", id: id::RECEIPTS_ALWAYS },
 ];
 
 const MIN_TLS: [Choice<MinTls>; 2] = [
@@ -321,12 +315,6 @@ impl Settings {
         section(
             "Reading",
             column![
-                check(
-                    id::KEEP_OFFLINE,
-                    "Keep messages for offline use",
-                    o.keep_offline,
-                    toggle(OptionEdit::KeepOffline)
-                ),
                 field(
                     "Show",
                     segmented(&BODY_FORMATS, o.body_format, |f| Message::Option(OptionEdit::BodyFormat(f))),
@@ -337,12 +325,6 @@ impl Settings {
                      renders (HTML, enriched text, text). Whatever the server's retrieval format sends \
                      (Exchange's 0–6: text, HTML, enriched text, TNEF) is shown."
                 ),
-                field(
-                    "Receipts",
-                    segmented(&RECEIPTS, o.read_receipts, |r| Message::Option(OptionEdit::ReadReceipts(r))),
-                    None
-                ),
-                hint("When a message asks for a read receipt."),
                 row![check(id::NOTIFY, "Notify me of new mail", o.notify, toggle(OptionEdit::Notify))]
                     .push((!self.notifications).then(|| {
                         text("Notifications are off for all accounts (on the accounts overview).")
