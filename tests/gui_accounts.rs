@@ -92,7 +92,7 @@ fn the_switch_is_written_and_the_notifier_follows_without_restarting_any_account
     assert!(has(&app, settings::id::NOTIFY));
     assert!(shows(&app, OFF_FOR_ALL), "{:?}", texts(&app));
     // An account's settings saved meanwhile keep the global switch off.
-    click(&mut app, settings::id::KEEP_OFFLINE);
+    click(&mut app, settings::id::BODY_PLAIN);
     click(&mut app, settings::id::SAVE);
     assert!(matches!(app.screen(), Screen::Accounts(_)));
     assert!(!Config::load(&profile).unwrap().notifications);
