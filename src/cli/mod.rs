@@ -1,4 +1,4 @@
-//! The command line: `tidings` opens the GUI; `account`, `sync`, `send`, `inspect` and `render`
+//! The command line: `tidings` opens the GUI; `account`, `sync`, `send`, `inspect`, `render` and `message`
 //! run the same core headless, each with `--json`. `--profile DIR` (or `TIDINGS_PROFILE`) keeps the
 //! config and data under DIR.
 //!
@@ -9,6 +9,7 @@
 mod account;
 mod discover;
 mod inspect;
+mod message;
 mod output;
 mod render;
 mod send;
@@ -59,6 +60,9 @@ enum Command {
     Inspect(inspect::InspectArgs),
     /// Show a message file (.eml) as the reader shows it: headers, body, attachments, notes.
     Render(render::RenderArgs),
+    /// List, show and save the messages stored for an account (what `sync` downloaded).
+    #[command(subcommand)]
+    Message(message::MessageCmd),
 }
 
 pub fn main() -> ExitCode {
@@ -79,6 +83,7 @@ pub fn main() -> ExitCode {
         Command::Inspect(args) => inspect::run(args, &profile, &out),
         Command::Discover(args) => discover::run(args, &out),
         Command::Render(args) => render::run(args, &out),
+        Command::Message(cmd) => message::run(cmd, &profile, &out),
     }
 }
 

@@ -22,7 +22,7 @@ pub struct RenderArgs {
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
-enum Format {
+pub(super) enum Format {
     /// Text: HTML and enriched text rendered as text when there is no text part.
     Text,
     /// HTML when there is some, else enriched text, else text.
@@ -64,7 +64,7 @@ pub fn run(args: RenderArgs, out: &Out) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn print_text(d: &Display, level: usize) {
+pub(super) fn print_text(d: &Display, level: usize) {
     let pad = "    ".repeat(level);
     let list = |v: &[message::Mailbox]| v.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
     outln!("{pad}Subject: {}", d.subject.as_deref().unwrap_or("(no subject)"));

@@ -16,6 +16,7 @@ mod names;
 mod report;
 pub mod rich;
 pub mod rtf;
+pub mod save;
 pub mod tnef;
 mod walk;
 

@@ -1,0 +1,224 @@
+//! `tidings message list|show|save --account NAME [--folder F]`: the messages of the local
+//! store as the mailbox lists them, one of them as the reader shows it (the same display
+//! model as `tidings render`), and its attachments saved under safe names. Nothing here talks
+//! to a server: what `tidings sync` stored is what there is.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
+use tidings_mail::config::Config;
+use tidings_mail::message::{self, save};
+use tidings_mail::profile::Profile;
+use tidings_mail::store::{Folder, FolderId, MessageRow, Sort, Store};
+use tidings_mail::{Error, Kind, limits};
+
+use super::Out;
+use super::output::{errln, outln};
+use super::render::{Format, print_text};
+
+#[derive(Subcommand, Debug)]
+pub enum MessageCmd {
+    /// List a folder's stored messages, newest first.
+    List(ListArgs),
+    /// Show a stored message as the reader shows it: headers, body, attachments, notes.
+    Show(ShowArgs),
+    /// Save a stored message's attachments into a folder (safe names, nothing overwritten).
+    Save(SaveArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct Where {
+    /// The account (name or id).
+    #[arg(long)]
+    account: String,
+    /// The folder, as the server names it.
+    #[arg(long, default_value = "INBOX")]
+    folder: String,
+}
+
+#[derive(Args, Debug)]
+pub struct ListArgs {
+    #[command(flatten)]
+    at: Where,
+    /// At most this many messages.
+    #[arg(long, default_value_t = 50)]
+    limit: u64,
+}
+
+#[derive(Args, Debug)]
+pub struct ShowArgs {
+    #[command(flatten)]
+    at: Where,
+    /// The message's id in its folder (the first column of `tidings message list`).
+    id: u32,
+    /// Which body to show when the message offers several.
+    #[arg(long, value_enum, default_value_t = Format::Best)]
+    format: Format,
+}
+
+#[derive(Args, Debug)]
+pub struct SaveArgs {
+    #[command(flatten)]
+    at: Where,
+    /// The message's id in its folder (the first column of `tidings message list`).
+    id: u32,
+    /// The folder to save into (made when missing).
+    #[arg(long, value_name = "DIR")]
+    dir: PathBuf,
+}
+
+pub fn run(cmd: MessageCmd, profile: &Profile, out: &Out) -> ExitCode {
+    let result = match cmd {
+        MessageCmd::List(args) => list(args, profile, out),
+        MessageCmd::Show(args) => show(args, profile, out),
+        MessageCmd::Save(args) => save(args, profile, out),
+    };
+    result.unwrap_or_else(|e| out.error(&e))
+}
+
+/// The store and the folder `at` names in it.
+fn open(at: &Where, profile: &Profile) -> Result<(Store, Folder), Error> {
+    let config = Config::load(profile)?;
+    let account = config.account(&at.account).ok_or_else(|| {
+        Error::config(format!("there is no account \"{}\" (see `tidings account list`)", at.account))
+    })?;
+    let mut store = Store::open(profile.store_path())?;
+    let key = store.account(&account.id)?;
+    let folder = store.folder(key, &at.folder)?.ok_or_else(|| {
+        Error::config(format!(
+            "the account \"{}\" has no folder \"{}\" here; run `tidings sync --account {}` first",
+            account.name, at.folder, account.name
+        ))
+    })?;
+    Ok((store, folder))
+}
+
+fn list(args: ListArgs, profile: &Profile, out: &Out) -> Result<ExitCode, Error> {
+    let (store, folder) = open(&args.at, profile)?;
+    let rows = store.list(folder.id, Sort::NEWEST, 0, args.limit)?;
+    if out.json {
+        let messages: Vec<serde_json::Value> = rows.iter().map(row_json).collect();
+        out.print_json(&serde_json::json!({
+            "ok": true, "account": args.at.account, "folder": folder.name, "messages": messages
+        }));
+    } else if rows.is_empty() {
+        outln!("{}: no messages stored", folder.display_name);
+    } else {
+        for r in &rows {
+            let from = r.summary.from_name.as_deref().or(r.summary.from_addr.as_deref()).unwrap_or("");
+            outln!(
+                "{:>6} {} {} {:<24} {} ({})",
+                r.uid,
+                if r.unread { "*" } else { " " },
+                r.summary.date.map(day).unwrap_or_else(|| "          ".into()),
+                from,
+                r.summary.subject.as_deref().unwrap_or("(no subject)"),
+                limits::size(u64::from(r.size))
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn row_json(r: &MessageRow) -> serde_json::Value {
+    serde_json::json!({
+        "id": r.uid,
+        "date": r.summary.date,
+        "from": { "name": r.summary.from_name, "address": r.summary.from_addr },
+        "subject": r.summary.subject,
+        "size": r.size,
+        "unread": r.unread,
+        "downloaded": r.has_body,
+    })
+}
+
+/// The stored raw message `id`; an error saying what to do when it is not there or only
+/// its header is.
+fn raw(store: &Store, folder: &Folder, id: u32, account: &str) -> Result<Vec<u8>, Error> {
+    let row = store.message(folder.id, id)?.ok_or_else(|| {
+        Error::config(format!(
+            "there is no message {id} in {} (see `tidings message list --account {account}`)",
+            folder.display_name
+        ))
+    })?;
+    let body = body(store, folder.id, &row)?;
+    body.ok_or_else(|| {
+        Error::new(
+            Kind::Config,
+            format!(
+                "the body of message {id} is not downloaded yet; run `tidings sync --account {account}` \
+                 (a POP3 account set to download headers only fetches it when the message is opened in the app)"
+            ),
+        )
+    })
+}
+
+fn body(store: &Store, folder: FolderId, row: &MessageRow) -> Result<Option<Vec<u8>>, Error> {
+    if !row.has_body {
+        return Ok(None);
+    }
+    store.body(folder, row.uidvalidity, row.uid)
+}
+
+fn show(args: ShowArgs, profile: &Profile, out: &Out) -> Result<ExitCode, Error> {
+    let (store, folder) = open(&args.at, profile)?;
+    let raw = raw(&store, &folder, args.id, &args.at.account)?;
+    let display = message::render(&raw, args.format.into());
+    if out.json {
+        match serde_json::to_value(&display) {
+            Ok(v) => out.print_json(&v),
+            Err(e) => errln!("tidings: cannot write JSON: {e}"),
+        }
+    } else {
+        print_text(&display, 0);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn save(args: SaveArgs, profile: &Profile, out: &Out) -> Result<ExitCode, Error> {
+    let (store, folder) = open(&args.at, profile)?;
+    let raw = raw(&store, &folder, args.id, &args.at.account)?;
+    let display = message::render(&raw, Format::Best.into());
+    std::fs::create_dir_all(&args.dir)
+        .map_err(|e| Error::storage(format!("cannot make the folder {}", args.dir.display()), e))?;
+    let paths = save::save_attachments(&display, &args.dir)?;
+    if out.json {
+        out.print_json(&serde_json::json!({ "ok": true, "saved": paths }));
+    } else if paths.is_empty() {
+        outln!("message {} has no attachments", args.id);
+    } else {
+        for p in &paths {
+            outln!("{}", p.display());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Unix seconds as the day they fall on, UTC (`2026-12-06`).
+fn day(t: i64) -> String {
+    // Days since 1970-01-01 to a civil date (H. Hinnant's algorithm).
+    let z = t.div_euclid(86_400) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::day;
+
+    #[test]
+    fn days_are_civil_dates() {
+        assert_eq!(day(0), "1970-01-01");
+        assert_eq!(day(951_782_400), "2000-02-29");
+        assert_eq!(day(1_796_515_200), "2026-12-06");
+        assert_eq!(day(-1), "1969-12-31");
+    }
+}
