@@ -14,8 +14,8 @@ use tidings_mail::store::{Folder, FolderId, MessageRow, Sort, Store};
 use tidings_mail::{Error, Kind, limits};
 
 use super::Out;
-use super::output::{errln, outln};
-use super::render::{Format, print_text};
+use super::output::outln;
+use super::render::Format;
 
 #[derive(Subcommand, Debug)]
 pub enum MessageCmd {
@@ -164,15 +164,7 @@ fn body(store: &Store, folder: FolderId, row: &MessageRow) -> Result<Option<Vec<
 fn show(args: ShowArgs, profile: &Profile, out: &Out) -> Result<ExitCode, Error> {
     let (store, folder) = open(&args.at, profile)?;
     let raw = raw(&store, &folder, args.id, &args.at.account)?;
-    let display = message::render(&raw, args.format.into());
-    if out.json {
-        match serde_json::to_value(&display) {
-            Ok(v) => out.print_json(&v),
-            Err(e) => errln!("tidings: cannot write JSON: {e}"),
-        }
-    } else {
-        print_text(&display, 0);
-    }
+    super::render::print(&message::render(&raw, args.format.into()), out);
     Ok(ExitCode::SUCCESS)
 }
 

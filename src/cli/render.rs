@@ -52,19 +52,23 @@ pub fn run(args: RenderArgs, out: &Out) -> ExitCode {
             return out.error(&e);
         }
     };
-    let display = message::render(&raw, args.format.into());
+    print(&message::render(&raw, args.format.into()), out);
+    ExitCode::SUCCESS
+}
+
+/// A display model as JSON, or as text for people.
+pub(super) fn print(display: &Display, out: &Out) {
     if out.json {
-        match serde_json::to_value(&display) {
+        match serde_json::to_value(display) {
             Ok(v) => out.print_json(&v),
             Err(e) => errln!("tidings: cannot write JSON: {e}"),
         }
     } else {
-        print_text(&display, 0);
+        print_text(display, 0);
     }
-    ExitCode::SUCCESS
 }
 
-pub(super) fn print_text(d: &Display, level: usize) {
+fn print_text(d: &Display, level: usize) {
     let pad = "    ".repeat(level);
     let list = |v: &[message::Mailbox]| v.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
     outln!("{pad}Subject: {}", d.subject.as_deref().unwrap_or("(no subject)"));
