@@ -283,16 +283,18 @@ fn deleted_in(server: &Hostile, n: usize) -> Vec<String> {
     out
 }
 
+/// A later session: message 2 is the only one, message number 1, under the id AAA.
+fn message_2_as_aaa() -> Script {
+    let retr = Reply::text(format!("+OK\r\n{}.\r\n", message(2)));
+    pop3(greeting().on("RETR 1", retr), "1 130\r\n", "1 AAA\r\n")
+}
+
 #[tokio::test]
 async fn a_shared_id_whose_other_line_is_odd_is_still_left_alone() {
     // Pass 1: two messages share AAA, and the second's LIST line cannot be read. Pass 2: the
     // second one is message 1 now, still AAA.
     let first = pop3(greeting(), "1 120\r\n2 -5\r\n", "1 AAA\r\n2 AAA\r\n");
-    let second = pop3(
-        greeting().on("RETR 1", Reply::text(format!("+OK\r\n{}.\r\n", message(2)))),
-        "1 130\r\n",
-        "1 AAA\r\n",
-    );
+    let second = message_2_as_aaa();
     let server = Hostile::start_each(vec![first, second]).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let r = pass_here(&server, dir.path(), false).await;
@@ -312,11 +314,7 @@ async fn a_shared_id_whose_other_line_is_odd_is_still_left_alone() {
 #[tokio::test]
 async fn an_id_given_again_after_its_message_was_deleted_names_a_new_message() {
     let first = pop3(greeting(), "1 120\r\n", "1 AAA\r\n");
-    let second = pop3(
-        greeting().on("RETR 1", Reply::text(format!("+OK\r\n{}.\r\n", message(2)))),
-        "1 130\r\n",
-        "1 AAA\r\n",
-    );
+    let second = message_2_as_aaa();
     let server = Hostile::start_each(vec![first, second]).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     pass_here(&server, dir.path(), false).await;
