@@ -1,17 +1,23 @@
 //! `tidings message list|show|save --account NAME [--folder F]`: the messages of the local
 //! store as the mailbox lists them, one of them as the reader shows it (the same display
-//! model as `tidings render`), and its attachments saved under safe names. Nothing here talks
-//! to a server: what `tidings sync` stored is what there is.
+//! model as `tidings render`), and its attachments saved under safe names. The list is what
+//! `tidings sync` stored; a message whose body is not stored yet (IMAP syncs headers, a POP3
+//! account may download headers only) is fetched from the server and kept.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
+use tidings_mail::account::{Account, Incoming};
 use tidings_mail::config::Config;
 use tidings_mail::message::{self, save};
+use tidings_mail::net::Transcript;
+use tidings_mail::pop3::{self, Pop3Target};
 use tidings_mail::profile::Profile;
-use tidings_mail::store::{Folder, FolderId, MessageRow, Sort, Store};
-use tidings_mail::{Error, Kind, limits};
+use tidings_mail::secret::Secrets;
+use tidings_mail::store::{Folder, FolderId, MessageRow, Sort, Store, StoreHandle};
+use tidings_mail::sync::Engine;
+use tidings_mail::{Error, limits};
 
 use super::Out;
 use super::output::outln;
@@ -77,8 +83,8 @@ pub fn run(cmd: MessageCmd, profile: &Profile, out: &Out) -> ExitCode {
     result.unwrap_or_else(|e| out.error(&e))
 }
 
-/// The store and the folder `at` names in it.
-fn open(at: &Where, profile: &Profile) -> Result<(Store, Folder), Error> {
+/// The store, the folder `at` names in it and its account.
+fn open(at: &Where, profile: &Profile) -> Result<(Store, Folder, Account), Error> {
     let config = Config::load(profile)?;
     let account = config.account(&at.account).ok_or_else(|| {
         Error::config(format!("there is no account \"{}\" (see `tidings account list`)", at.account))
@@ -91,11 +97,11 @@ fn open(at: &Where, profile: &Profile) -> Result<(Store, Folder), Error> {
             account.name, at.folder, account.name
         ))
     })?;
-    Ok((store, folder))
+    Ok((store, folder, account.clone()))
 }
 
 fn list(args: ListArgs, profile: &Profile, out: &Out) -> Result<ExitCode, Error> {
-    let (store, folder) = open(&args.at, profile)?;
+    let (store, folder, _) = open(&args.at, profile)?;
     let rows = store.list(folder.id, Sort::NEWEST, 0, args.limit)?;
     if out.json {
         let messages: Vec<serde_json::Value> = rows.iter().map(row_json).collect();
@@ -133,25 +139,19 @@ fn row_json(r: &MessageRow) -> serde_json::Value {
     })
 }
 
-/// The stored raw message `id`; an error saying what to do when it is not there or only
-/// its header is.
-fn raw(store: &Store, folder: &Folder, id: u32, account: &str) -> Result<Vec<u8>, Error> {
+/// The raw message `id`: the stored one, else fetched from the server (and kept).
+fn raw(at: &Where, id: u32, profile: &Profile) -> Result<Vec<u8>, Error> {
+    let (store, folder, account) = open(at, profile)?;
     let row = store.message(folder.id, id)?.ok_or_else(|| {
         Error::config(format!(
-            "there is no message {id} in {} (see `tidings message list --account {account}`)",
-            folder.display_name
+            "there is no message {id} in {} (see `tidings message list --account {}`)",
+            folder.display_name, at.account
         ))
     })?;
-    let body = body(store, folder.id, &row)?;
-    body.ok_or_else(|| {
-        Error::new(
-            Kind::Config,
-            format!(
-                "the body of message {id} is not downloaded yet; run `tidings sync --account {account}` \
-                 (a POP3 account set to download headers only fetches it when the message is opened in the app)"
-            ),
-        )
-    })
+    if let Some(raw) = body(&store, folder.id, &row)? {
+        return Ok(raw);
+    }
+    fetch(store, &folder, &account, &row, profile)
 }
 
 fn body(store: &Store, folder: FolderId, row: &MessageRow) -> Result<Option<Vec<u8>>, Error> {
@@ -161,16 +161,48 @@ fn body(store: &Store, folder: FolderId, row: &MessageRow) -> Result<Option<Vec<
     store.body(folder, row.uidvalidity, row.uid)
 }
 
+/// The whole message from the server, as the reader fetches it when a message is opened:
+/// IMAP `BODY.PEEK[]` (the message stays unread), POP3 RETR of a message downloaded as
+/// headers only. Either way the store keeps it.
+fn fetch(
+    store: Store,
+    folder: &Folder,
+    account: &Account,
+    row: &MessageRow,
+    profile: &Profile,
+) -> Result<Vec<u8>, Error> {
+    let password = super::sync::incoming_password(account, &Secrets::system())?;
+    let store = StoreHandle::spawn(store)?;
+    let rt = super::sync::runtime()?;
+    match account.incoming_protocol {
+        Incoming::Imap => {
+            // Like `tidings sync`: no log file, which would hold the message.
+            let transcript = Transcript::with_capacity(2_000);
+            let mut engine = Engine::new(account, password, store, transcript)?;
+            rt.block_on(async {
+                let raw = engine.fetch_body(&folder.name, row.uid).await;
+                let _ = engine.logout().await;
+                raw
+            })
+        }
+        Incoming::Pop3 => {
+            let target = Pop3Target::for_account(account, password)?;
+            let transcript = super::sync::pass_transcript(account, profile);
+            let raw = rt.block_on(pop3::fetch_rest(&target, &store, folder.id, row.uid, &transcript));
+            transcript.flush();
+            raw
+        }
+    }
+}
+
 fn show(args: ShowArgs, profile: &Profile, out: &Out) -> Result<ExitCode, Error> {
-    let (store, folder) = open(&args.at, profile)?;
-    let raw = raw(&store, &folder, args.id, &args.at.account)?;
+    let raw = raw(&args.at, args.id, profile)?;
     super::render::print(&message::render(&raw, args.format.into()), out);
     Ok(ExitCode::SUCCESS)
 }
 
 fn save(args: SaveArgs, profile: &Profile, out: &Out) -> Result<ExitCode, Error> {
-    let (store, folder) = open(&args.at, profile)?;
-    let raw = raw(&store, &folder, args.id, &args.at.account)?;
+    let raw = raw(&args.at, args.id, profile)?;
     let display = message::render(&raw, Format::Best.into());
     std::fs::create_dir_all(&args.dir)
         .map_err(|e| Error::storage(format!("cannot make the folder {}", args.dir.display()), e))?;

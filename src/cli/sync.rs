@@ -78,7 +78,7 @@ fn chosen<'a>(config: &'a Config, only: &Option<String>) -> Result<Vec<&'a Accou
     Ok(accounts)
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, Error> {
+pub(super) fn runtime() -> Result<tokio::runtime::Runtime, Error> {
     super::runtime().map_err(|e| Error::new(Kind::Storage, "cannot start the runtime").with_source(e))
 }
 
@@ -167,7 +167,7 @@ fn sync_imap(
 }
 
 /// The incoming password only (a POP3 pass needs no SMTP password).
-fn incoming_password(account: &Account, secrets: &Secrets) -> Result<String, Error> {
+pub(super) fn incoming_password(account: &Account, secrets: &Secrets) -> Result<String, Error> {
     let role = account.secret_role_for(SecretRole::Incoming);
     secrets.get(&account.id, role)?.ok_or_else(|| {
         Error::config(format!("no {} password is stored for the account \"{}\"", role.as_str(), account.name))
@@ -176,7 +176,7 @@ fn incoming_password(account: &Account, secrets: &Secrets) -> Result<String, Err
 
 /// The pass's transcript: message data shown as its size only (no mail in a log file),
 /// appended to the account's log when it keeps one.
-fn pass_transcript(account: &Account, profile: &Profile) -> Transcript {
+pub(super) fn pass_transcript(account: &Account, profile: &Profile) -> Transcript {
     let transcript = Transcript::with_capacity(2_000);
     transcript.elide_pop3_data(true);
     if account.log_transcript {
