@@ -360,25 +360,19 @@ impl Pop3 {
     /// one write when the server offers PIPELINING: it lists the UIDs while the sizes are
     /// read. Lines that cannot be read are kept, with why, in `odd`.
     pub async fn listing(&mut self) -> Result<Listing> {
-        let (sizes, mut odd) = if self.pipelining() {
+        let pipelined = self.pipelining();
+        if pipelined {
             self.send_many(&["LIST".to_string(), "UIDL".to_string()]).await?;
             let r = self.reply_in_time("LIST").await?;
             if !r.ok {
                 return Err(refused(&self.host, "refused LIST", r, false));
             }
-            self.list_lines().await?
         } else {
             self.ok("LIST").await?;
-            self.list_lines().await?
-        };
-        let uids = if self.pipelining() {
-            let r = self.reply_in_time("UIDL").await?;
-            self.uidl_lines(r).await?
-        } else {
-            let r = self.command("UIDL").await?;
-            self.uidl_lines(r).await?
-        };
-        let uids = uids.map(|(list, bad)| {
+        }
+        let (sizes, mut odd) = self.list_lines().await?;
+        let r = if pipelined { self.reply_in_time("UIDL").await? } else { self.command("UIDL").await? };
+        let uids = self.uidl_lines(r).await?.map(|(list, bad)| {
             odd.extend(bad);
             list
         });

@@ -11,11 +11,12 @@
 //! - downloaded as headers only: deleted only when deleted here (and that option is on), as
 //!   the server holds the only full copy.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::SystemTime;
 
 use serde::Serialize;
 
+use super::client::OddLine;
 use crate::limits::MAX_MESSAGE;
 use crate::options::Pop3Options;
 use crate::store::{SeenState, SeenUid};
@@ -56,9 +57,6 @@ pub enum Reason {
     /// Larger than the largest message Tidings takes (`limits::MAX_MESSAGE`): by its LIST
     /// size, or (`sent`) by the bytes it really sent in an earlier pass.
     OverLimit { limit: u64, sent: Option<u64> },
-    /// UIDL gives the same unique id to several messages (`numbers`): Tidings cannot tell
-    /// them apart, so it neither downloads nor deletes any of them.
-    DuplicateUid { numbers: Vec<u32> },
     /// Its LIST or UIDL line could not be read, UIDL left it out, or gives its id to other
     /// messages too (`line`, and `why` in words): left alone.
     Unreadable { line: String, why: String },
@@ -105,10 +103,6 @@ impl Reason {
                 crate::limits::size(*limit),
                 crate::limits::size(*sent),
                 crate::limits::size(*limit)
-            ),
-            Reason::DuplicateUid { numbers } => format!(
-                "the server gives the same unique id to messages {}: left on the server, neither downloaded nor deleted",
-                numbers.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")
             ),
             Reason::Unreadable { line, why } => {
                 format!("left on the server untouched: {why} (\"{line}\")")
@@ -202,6 +196,67 @@ impl Pop3Plan {
 
 const DAY: u64 = 86_400;
 
+/// LIST's sizes and UIDL's ids joined by message number, for [`decide`], and the lines that
+/// cannot be acted on: a message whose id UIDL gives to another message too (counted over
+/// the whole answer, also where that message's LIST line is odd: deleting "the one stored"
+/// could delete the other), a number LIST gives twice, one UIDL leaves out or gives two
+/// ids, and the `odd` lines the listing could not read. Each message once among them.
+/// `uids: None` (no UIDL): every message by its size alone.
+pub fn join(
+    sizes: Vec<(u32, u64)>,
+    uids: Option<Vec<(u32, String)>>,
+    mut odd: Vec<OddLine>,
+) -> (Vec<Listed>, Vec<OddLine>) {
+    let Some(uids) = uids else {
+        return (sizes.into_iter().map(|(number, size)| Listed { number, uid: None, size }).collect(), odd);
+    };
+    let mut uses: HashMap<&str, Vec<u32>> = HashMap::with_capacity(uids.len());
+    for (number, uid) in &uids {
+        uses.entry(uid.as_str()).or_default().push(*number);
+    }
+    let shared: HashMap<String, Vec<u32>> =
+        uses.into_iter().filter(|(_, n)| n.len() > 1).map(|(u, n)| (u.to_string(), n)).collect();
+    let mut by_number: HashMap<u32, Option<String>> = HashMap::with_capacity(uids.len());
+    for (number, uid) in uids {
+        // A number listed twice with different ids: neither can be trusted.
+        by_number.entry(number).and_modify(|u| *u = u.take().filter(|u| *u == uid)).or_insert(Some(uid));
+    }
+    let mut sized: HashMap<u32, usize> = HashMap::with_capacity(sizes.len());
+    for (number, _) in &sizes {
+        *sized.entry(*number).or_default() += 1;
+    }
+    let bad: HashSet<u32> = odd.iter().filter_map(|o| o.number).collect();
+    let mut listed = Vec::with_capacity(sizes.len());
+    for (number, size) in sizes {
+        let uid = by_number.get(&number).cloned().flatten();
+        let why = if let Some(numbers) = uid.as_ref().and_then(|u| shared.get(u)) {
+            let list: Vec<String> = numbers.iter().map(u32::to_string).collect();
+            Some(format!("UIDL gives its unique id to messages {} alike", list.join(", ")))
+        } else if sized[&number] > 1 {
+            Some("LIST gives this message number more than once".into())
+        } else if !by_number.contains_key(&number) {
+            Some("UIDL does not list this message".into())
+        } else if uid.is_none() {
+            Some("UIDL gives this message number more than one unique id".into())
+        } else {
+            None
+        };
+        match why {
+            _ if bad.contains(&number) => {}
+            Some(why) => odd.push(OddLine {
+                command: "LIST",
+                number: Some(number),
+                line: format!("{number} {size}"),
+                why,
+            }),
+            None => listed.push(Listed { number, uid, size }),
+        }
+    }
+    let mut reported = HashSet::new();
+    odd.retain(|o| o.number.is_none_or(|n| reported.insert(n)));
+    (listed, odd)
+}
+
 /// Decides the plan. `now` is the pass's clock (injected in tests).
 pub fn decide(
     listing: &[Listed],
@@ -216,20 +271,8 @@ pub fn decide(
         uidl: listing.iter().all(|l| l.uid.is_some()),
         ..Pop3Plan::default()
     };
-    // A unique id given to several messages identifies none of them: deleting "the one we
-    // stored" could delete the other.
-    let mut numbers_of: HashMap<&str, Vec<u32>> = HashMap::new();
-    for l in listing {
-        if let Some(uid) = &l.uid {
-            numbers_of.entry(uid.as_str()).or_default().push(l.number);
-        }
-    }
     for l in listing {
         let item = |reason| PlanItem { number: l.number, uid: l.uid.clone(), size: l.size, reason };
-        if let Some(numbers) = l.uid.as_deref().and_then(|u| numbers_of.get(u)).filter(|n| n.len() > 1) {
-            plan.skip.push(item(Reason::DuplicateUid { numbers: numbers.clone() }));
-            continue;
-        }
         let seen_row = l.uid.as_ref().and_then(|u| seen.get(u)).filter(|s| s.state != SeenState::Skipped);
         // A unique id known before may name another message now: the store would take the new
         // one for the one it holds, and it would be deleted unread.
@@ -316,6 +359,10 @@ mod tests {
         Listed { number: n, uid: Some(format!("u{n}")), size }
     }
 
+    fn listed_uid(n: u32, uid: &str) -> Listed {
+        Listed { number: n, uid: Some(uid.into()), size: 10 }
+    }
+
     fn seen(uid: &str, first_seen: i64, state: SeenState, deleted_locally: bool) -> (String, SeenUid) {
         let s = SeenUid {
             uid: uid.into(),
@@ -393,20 +440,38 @@ mod tests {
     }
 
     #[test]
-    fn duplicate_uids_are_never_downloaded_or_deleted() {
-        let mut listing = vec![listed(1, 10), listed(2, 10), listed(3, 10)];
-        listing[1].uid = Some("u1".into());
-        let known: HashMap<String, SeenUid> =
-            [seen("u1", 0, SeenState::Downloaded, false)].into_iter().collect();
-        for known in [HashMap::new(), known] {
-            let opts = Pop3Options { leave_on_server: false, ..Pop3Options::default() };
-            let p = decide(&listing, &known, &opts, SystemTime::now());
-            let numbers = |items: &[PlanItem]| items.iter().map(|i| i.number).collect::<Vec<_>>();
-            assert_eq!(numbers(&p.download), [3]);
-            assert_eq!(numbers(&p.delete), [3], "only the message with a unique id may go");
-            assert_eq!(numbers(&p.skip), [1, 2]);
-            assert_eq!(p.skip[0].reason, Reason::DuplicateUid { numbers: vec![1, 2] });
-        }
+    fn ids_shared_anywhere_in_uidl_leave_every_message_alone() {
+        // Message 2 shares AAA with 1 and its LIST line could not be read; 3 is fine.
+        let odd = vec![OddLine { command: "LIST", number: Some(2), line: "2 -5".into(), why: "bad".into() }];
+        let uids = vec![(1, "AAA".to_string()), (2, "AAA".to_string()), (3, "CCC".to_string())];
+        let (listed, odd) = join(vec![(1, 10), (3, 10)], Some(uids), odd);
+        assert_eq!(listed, [listed_uid(3, "CCC")]);
+        let numbers: Vec<Option<u32>> = odd.iter().map(|o| o.number).collect();
+        assert_eq!(numbers, [Some(2), Some(1)]);
+        assert!(odd[1].why.contains("messages 1, 2"), "{:?}", odd[1]);
+        let opts = Pop3Options { leave_on_server: false, ..Pop3Options::default() };
+        let mut p = decide(&listed, &HashMap::new(), &opts, SystemTime::now());
+        p.add_odd(&odd);
+        assert_eq!(p.delete.iter().map(|i| i.number).collect::<Vec<_>>(), [3], "only the unique one");
+        assert_eq!(p.skip.len(), 2);
+    }
+
+    #[test]
+    fn a_number_listed_twice_or_left_out_of_uidl_is_odd() {
+        let uids = vec![(1, "A".to_string()), (2, "B".to_string()), (2, "C".to_string())];
+        let (listed, odd) = join(vec![(1, 10), (1, 11), (2, 10), (3, 10)], Some(uids), Vec::new());
+        assert!(listed.is_empty(), "{listed:?}");
+        let whys: Vec<&str> = odd.iter().map(|o| o.why.as_str()).collect();
+        assert_eq!(
+            whys,
+            [
+                "LIST gives this message number more than once",
+                "UIDL gives this message number more than one unique id",
+                "UIDL does not list this message"
+            ]
+        );
+        let (listed, odd) = join(vec![(1, 10)], None, Vec::new());
+        assert_eq!((listed.len(), listed[0].uid.clone(), odd.len()), (1, None, 0));
     }
 
     #[test]
@@ -427,7 +492,6 @@ mod tests {
 
     #[test]
     fn odd_lines_take_their_message_out_of_every_list() {
-        use crate::pop3::client::OddLine;
         let opts = Pop3Options { leave_on_server: false, ..Pop3Options::default() };
         let mut p = decide(&[listed(1, 10), listed(2, 10)], &HashMap::new(), &opts, SystemTime::now());
         p.add_odd(&[

@@ -1,7 +1,6 @@
 //! The receive pass of a POP3 account, its dry run, and fetching the rest of a message that
 //! was downloaded as headers only. See the module comment of `pop3` for the safety rules.
 
-use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -207,71 +206,17 @@ async fn connect(target: &Pop3Target, transcript: &Transcript) -> Result<Pop3> {
 /// (or a message UIDL left out): those are never acted on. Without UIDL, copies cannot be
 /// left on the server: the same message could not be recognised next time.
 async fn listing(p: &mut Pop3, options: &Pop3Options) -> Result<(Vec<Listed>, Vec<OddLine>)> {
-    let super::Listing { sizes, uids, mut odd } = p.listing().await?;
-    let Some(uids) = uids else {
-        if options.leave_on_server || options.headers_only {
-            return Err(Error::new(
-                Kind::Config,
-                format!(
-                    "{} has no UIDL, so Tidings cannot recognise a message it downloaded before: leaving copies on the server (or downloading headers only) would download them again each time. Turn off \"leave a copy on the server\" to download and delete them",
-                    p.host()
-                ),
-            ));
-        }
-        return Ok((
-            sizes.into_iter().map(|(number, size)| Listed { number, uid: None, size }).collect(),
-            odd,
+    let super::Listing { sizes, uids, odd } = p.listing().await?;
+    if uids.is_none() && (options.leave_on_server || options.headers_only) {
+        return Err(Error::new(
+            Kind::Config,
+            format!(
+                "{} has no UIDL, so Tidings cannot recognise a message it downloaded before: leaving copies on the server (or downloading headers only) would download them again each time. Turn off \"leave a copy on the server\" to download and delete them",
+                p.host()
+            ),
         ));
-    };
-    // Ids given to several messages, over the whole answer (also those whose LIST line is
-    // odd): none of those messages can be told apart.
-    let mut uses: HashMap<&str, Vec<u32>> = HashMap::with_capacity(uids.len());
-    for (number, uid) in &uids {
-        uses.entry(uid.as_str()).or_default().push(*number);
     }
-    let shared: HashMap<String, Vec<u32>> =
-        uses.into_iter().filter(|(_, n)| n.len() > 1).map(|(u, n)| (u.to_string(), n)).collect();
-    let mut by_number: HashMap<u32, Option<String>> = HashMap::with_capacity(uids.len());
-    for (number, uid) in uids {
-        // A number listed twice with different ids: neither can be trusted.
-        by_number.entry(number).and_modify(|u| *u = u.take().filter(|u| *u == uid)).or_insert(Some(uid));
-    }
-    let mut sized: HashMap<u32, usize> = HashMap::with_capacity(sizes.len());
-    for (number, _) in &sizes {
-        *sized.entry(*number).or_default() += 1;
-    }
-    let bad: HashSet<u32> = odd.iter().filter_map(|o| o.number).collect();
-    let mut listed = Vec::with_capacity(sizes.len());
-    for (number, size) in sizes {
-        let uid = by_number.get(&number).cloned().flatten();
-        let shared_with = uid.as_ref().and_then(|u| shared.get(u));
-        let why = if let Some(numbers) = shared_with {
-            let list: Vec<String> = numbers.iter().map(u32::to_string).collect();
-            Some(format!("UIDL gives its unique id to messages {} alike", list.join(", ")))
-        } else if sized[&number] > 1 {
-            Some("LIST gives this message number more than once".into())
-        } else if !by_number.contains_key(&number) {
-            Some("UIDL does not list this message".into())
-        } else if uid.is_none() {
-            Some("UIDL gives this message number more than one unique id".into())
-        } else {
-            None
-        };
-        match why {
-            _ if bad.contains(&number) => {}
-            Some(why) => odd.push(OddLine {
-                command: "LIST",
-                number: Some(number),
-                line: format!("{number} {size}"),
-                why,
-            }),
-            None => listed.push(Listed { number, uid, size }),
-        }
-    }
-    // Each message once among the odd ones.
-    let mut reported = HashSet::new();
-    odd.retain(|o| o.number.is_none_or(|n| reported.insert(n)));
-    Ok((listed, odd))
+    Ok(super::plan::join(sizes, uids, odd))
 }
 
 /// The spool directory (0700), held by the pass until it ends; the files a killed pass left
