@@ -149,9 +149,8 @@ async fn capability(lc: &mut LineConn, transcript: &Transcript, tag: &str) -> Re
     let t = transcript.elapsed();
     lc.send_line(&format!("{tag} CAPABILITY")).await?;
     let mut caps = Vec::new();
-    let mut held = 0;
     loop {
-        let line = reply_line(lc, &mut held).await?;
+        let line = lc.read_line().await?;
         if let Some(list) = line.strip_prefix("* CAPABILITY ") {
             caps = list.split_ascii_whitespace().map(str::to_string).collect();
         } else if line.starts_with(&format!("{tag} ")) {
@@ -167,31 +166,12 @@ async fn capability(lc: &mut LineConn, transcript: &Transcript, tag: &str) -> Re
 
 async fn read_tagged(lc: &mut LineConn, tag: &str) -> Result<String> {
     let prefix = format!("{tag} ");
-    let mut held = 0;
     loop {
-        let line = reply_line(lc, &mut held).await?;
+        let line = lc.read_line().await?;
         if line.starts_with(&prefix) {
             return Ok(line);
         }
     }
-}
-
-/// A line of a pre-login answer; the answer's lines together at most `MAX_REPLY_BYTES`
-/// (`held` counts them), so endless untagged lines end.
-async fn reply_line(lc: &mut LineConn, held: &mut usize) -> Result<String> {
-    let line = lc.read_line().await?;
-    *held += line.len();
-    if *held > crate::limits::MAX_REPLY_BYTES {
-        return Err(Error::new(
-            Kind::Protocol,
-            format!(
-                "{} sent an answer without end (more than {} bytes before its tagged line)",
-                lc.connection().host(),
-                crate::limits::MAX_REPLY_BYTES
-            ),
-        ));
-    }
-    Ok(line)
 }
 
 pub fn has(caps: &[String], name: &str) -> bool {

@@ -34,24 +34,11 @@ impl Reply {
     }
 }
 
-/// One reply; its lines together at most `MAX_REPLY_BYTES` (the connection's guard ends an
-/// endless one as well: this keeps what is held in memory to the same bound).
+/// One reply (its lines bounded by the line reader: `MAX_REPLY_BYTES`).
 async fn read_reply(lc: &mut LineConn) -> Result<Reply> {
     let mut lines = Vec::new();
-    let mut held = 0;
     loop {
         let line = lc.read_line().await?;
-        held += line.len();
-        if held > crate::limits::MAX_REPLY_BYTES {
-            return Err(Error::new(
-                Kind::Protocol,
-                format!(
-                    "{} sent a reply without end (more than {} bytes)",
-                    lc.connection().host(),
-                    crate::limits::MAX_REPLY_BYTES
-                ),
-            ));
-        }
         let code = line.get(..3).and_then(|c| c.parse::<u16>().ok());
         let Some(code) = code else {
             let host = lc.connection().host();

@@ -10,16 +10,20 @@ use super::tls::TrustAnchors;
 use crate::error::{Error, Kind, Result};
 
 pub use crate::limits::MAX_LINE;
+use crate::limits::MAX_REPLY_BYTES;
 
 #[derive(Debug)]
 pub struct LineConn {
     conn: Connection,
     buf: Vec<u8>,
+    /// Bytes of the answer to our last command (or of the greeting) taken so far: at most
+    /// `MAX_REPLY_BYTES`, so endless lines that never complete the answer end.
+    answer: usize,
 }
 
 impl LineConn {
     pub fn new(conn: Connection) -> LineConn {
-        LineConn { conn, buf: Vec::new() }
+        LineConn { conn, buf: Vec::new(), answer: 0 }
     }
 
     pub fn connection(&self) -> &Connection {
@@ -35,10 +39,23 @@ impl LineConn {
         Ok(String::from_utf8_lossy(&bytes).into_owned())
     }
 
-    /// One line without its line ending, as bytes (message text may be 8-bit).
+    /// One line without its line ending, as bytes (message text may be 8-bit). The lines
+    /// of one answer (everything since our last command) hold at most `MAX_REPLY_BYTES`:
+    /// these are greetings, capability lists and the other answers spoken before login.
     pub async fn read_line_bytes(&mut self) -> Result<Vec<u8>> {
         loop {
             if let Some(pos) = self.buf.iter().position(|&b| b == b'\n') {
+                self.answer += pos + 1;
+                if self.answer > MAX_REPLY_BYTES {
+                    return Err(Error::new(
+                        Kind::Protocol,
+                        format!(
+                            "{} sent an answer without end (more than {} bytes)",
+                            self.conn.host(),
+                            MAX_REPLY_BYTES
+                        ),
+                    ));
+                }
                 let mut line: Vec<u8> = self.buf.drain(..=pos).collect();
                 line.pop();
                 if line.last() == Some(&b'\r') {
@@ -69,6 +86,7 @@ impl LineConn {
     }
 
     pub async fn send_raw(&mut self, bytes: &[u8]) -> Result<()> {
+        self.answer = 0;
         self.conn.write_all(bytes).await.map_err(|e| io_error(&self.conn, e))?;
         self.conn.flush().await.map_err(|e| io_error(&self.conn, e))
     }
