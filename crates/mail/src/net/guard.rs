@@ -205,17 +205,10 @@ impl ImapScan {
     }
 }
 
-/// The size a line announces for the literal that follows it: `{N}` (or `~{N}`, `{N+}`) at
-/// its very end. Quoted strings cannot hold a line break, so such an end is always one.
+/// The size a line announces for the literal that follows it, refused past `max` (a number
+/// too large to read is past it too).
 fn literal_size(line: &[u8], max: u64) -> Result<Option<u64>, String> {
-    let line = line.strip_suffix(b"\r").unwrap_or(line);
-    let Some(inner) = line.strip_suffix(b"}") else { return Ok(None) };
-    let Some(open) = inner.iter().rposition(|&b| b == b'{') else { return Ok(None) };
-    let digits = &inner[open + 1..];
-    let digits = digits.strip_suffix(b"+").unwrap_or(digits);
-    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
-        return Ok(None);
-    }
+    let Some(digits) = super::transcript::literal_digits(line) else { return Ok(None) };
     let announced = std::str::from_utf8(digits).ok().and_then(|d| d.parse::<u64>().ok());
     match announced {
         Some(n) if n <= max => Ok(Some(n)),

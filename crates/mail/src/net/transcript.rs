@@ -267,14 +267,17 @@ pub(crate) fn find_lf(s: &[u8]) -> Option<usize> {
 
 /// `{123}` or `{123+}` at the end of a line: an IMAP literal of that many bytes follows.
 fn literal_size(line: &[u8]) -> Option<usize> {
+    std::str::from_utf8(literal_digits(line)?).ok()?.parse().ok()
+}
+
+/// The digits of the literal a line announces: `{N}` (or `~{N}`, `{N+}`) at its very end.
+/// Quoted strings cannot hold a line break, so such an end is always an announcement.
+pub(crate) fn literal_digits(line: &[u8]) -> Option<&[u8]> {
     let line = line.strip_suffix(b"\r").unwrap_or(line);
     let inner = line.strip_suffix(b"}")?;
     let open = inner.iter().rposition(|&b| b == b'{')?;
     let digits = inner[open + 1..].strip_suffix(b"+").unwrap_or(&inner[open + 1..]);
-    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    std::str::from_utf8(digits).ok()?.parse().ok()
+    (!digits.is_empty() && digits.iter().all(u8::is_ascii_digit)).then_some(digits)
 }
 
 /// What a watcher of a live transcript receives.
