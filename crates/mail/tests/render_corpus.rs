@@ -221,3 +221,29 @@ fn mutation_child() {
     tidings_testkit::hostile::child_say("cases", done);
     tidings_testkit::hostile::child_done();
 }
+
+/// How deep forwarded messages go in a display.
+fn nesting(d: &tidings_mail::message::Display) -> usize {
+    d.forwarded.iter().map(|f| 1 + nesting(f)).max().unwrap_or(0)
+}
+
+/// Nestings a hostile message can build without saying `message/rfc822` in lower case:
+/// returned headers inside returned headers, digests inside digests (their parts are
+/// messages by default), and upper-case forwarded messages. Each renders within the time
+/// bound and shows at most the depth limit.
+#[test]
+fn deep_nestings_of_every_kind_stay_bounded() {
+    let head = "From: a@example.test\r\nSubject: deep\r\n";
+    let headers = format!("{head}Content-Type: text/rfc822-headers\r\n\r\n").repeat(3_000);
+    let mut digest = String::from(head);
+    for i in 0..20_000 {
+        digest.push_str(&format!("Content-Type: multipart/digest; boundary=\"d{i}\"\r\n\r\n--d{i}\r\n"));
+    }
+    let upper = format!("{head}Content-Type: MESSAGE/RFC822\r\n\r\n").repeat(20_000);
+    for (what, raw) in [("returned headers", headers), ("digests", digest), ("upper case", upper)] {
+        let started = Instant::now();
+        let shown = render(raw.as_bytes(), BodyFormat::Best);
+        assert!(started.elapsed() < TIME_BOUND, "{what}: {:?}", started.elapsed());
+        assert!(nesting(&shown) <= tidings_mail::limits::MAX_MIME_DEPTH + 1, "{what}: {}", nesting(&shown));
+    }
+}

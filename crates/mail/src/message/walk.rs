@@ -56,36 +56,27 @@ fn headerless(raw: &[u8], format: BodyFormat) -> Display {
 }
 
 /// mail-parser builds forwarded messages as a tree of nested values: tens of thousands of
-/// `message/rfc822` parts inside one another would cost more stack to build and drop than a
-/// thread has. Past [`MAX_NESTED_MESSAGES`] of them, the rest are renamed (same length) to a
-/// type it reads as an ordinary attachment.
+/// `message/rfc822` parts inside one another (or digests, whose parts are messages without
+/// saying so) would cost more stack to build and drop than a thread has. Past
+/// [`MAX_NESTED_MESSAGES`] of them, the rest are renamed (same length: an 'x' for the first
+/// letter) to a type it reads as an ordinary attachment.
 fn defuse_nesting<'a>(raw: &'a [u8], notes: &mut Vec<String>) -> Cow<'a, [u8]> {
-    const NEEDLES: [&[u8]; 2] = [b"message/rfc822", b"message/global"];
-    let finder = memchr::memmem::Finder::new(b"essage/");
-    let mut seen = 0;
-    let mut owned: Option<Vec<u8>> = None;
-    for at in finder.find_iter(raw) {
-        let Some(start) = at.checked_sub(1) else { continue };
-        let Some(word) = raw.get(start..start + 14) else { continue };
-        if !NEEDLES.iter().any(|n| word.eq_ignore_ascii_case(n)) {
-            continue;
-        }
-        seen += 1;
-        if seen > MAX_NESTED_MESSAGES {
-            let bytes = owned.get_or_insert_with(|| raw.to_vec());
-            // "message/x-nested" would change the length; 'x' in place of the 'm' keeps it.
-            bytes[start] = b'x';
-        }
+    const NEEDLES: [&[u8]; 3] = [b"message/rfc822", b"message/global", b"multipart/digest"];
+    let lower = raw.to_ascii_lowercase();
+    let mut hits: Vec<usize> =
+        NEEDLES.iter().flat_map(|n| memchr::memmem::find_iter(&lower, n).collect::<Vec<_>>()).collect();
+    if hits.len() <= MAX_NESTED_MESSAGES {
+        return Cow::Borrowed(raw);
     }
-    match owned {
-        Some(bytes) => {
-            notes.push(format!(
-                "This message holds more than {MAX_NESTED_MESSAGES} forwarded messages; the rest are listed as attachments."
-            ));
-            Cow::Owned(bytes)
-        }
-        None => Cow::Borrowed(raw),
+    hits.sort_unstable();
+    let mut bytes = raw.to_vec();
+    for &start in &hits[MAX_NESTED_MESSAGES..] {
+        bytes[start] = b'x';
     }
+    notes.push(format!(
+        "This message holds more than {MAX_NESTED_MESSAGES} forwarded messages; the rest are listed as attachments."
+    ));
+    Cow::Owned(bytes)
 }
 
 /// Where a part sits: in the flow of the body, or a resource of a `multipart/related` root
@@ -260,13 +251,22 @@ impl Reader {
         }
     }
 
-    fn forwarded(&mut self, inner: &Message<'_>, depth: usize, found: &mut Found) {
+    /// Whether one more message may be shown inside this one (a forwarded message, a
+    /// report's returned header): within the depth and the count, or a note saying why not.
+    fn room_for_nested(depth: usize, found: &mut Found) -> bool {
         if depth > MAX_MIME_DEPTH {
             found.note(format!("Parts nested more than {MAX_MIME_DEPTH} levels deep are not shown."));
-            return;
+            return false;
         }
         if found.forwarded.len() >= MAX_FORWARDED {
             found.note(format!("Only the first {MAX_FORWARDED} forwarded messages are shown."));
+            return false;
+        }
+        true
+    }
+
+    fn forwarded(&mut self, inner: &Message<'_>, depth: usize, found: &mut Found) {
+        if !Self::room_for_nested(depth, found) {
             return;
         }
         if inner.parts.is_empty() {
@@ -308,7 +308,11 @@ impl Reader {
                 return;
             }
             "text/rfc822-headers" | "message/global-headers" => {
-                self.returned_header(&decoded_bytes(msg, part), depth, found);
+                // Checked before anything is decoded or parsed: each level would hold a copy
+                // of the rest of the message.
+                if Self::room_for_nested(depth, found) {
+                    self.returned_header(&decoded_bytes(msg, part), depth, found);
+                }
                 return;
             }
             "text/calendar" | "application/ics" => {
@@ -380,9 +384,7 @@ impl Reader {
         let Some(inner) = PARSER.parse(data).filter(|m| !m.parts.is_empty()) else { return };
         let mut display = self.message(&inner, depth + 1);
         display.notes.push("Only the header of the original message came back.".into());
-        if found.forwarded.len() < MAX_FORWARDED {
-            found.forwarded.push(display);
-        }
+        found.forwarded.push(display);
     }
 
     /// A winmail.dat: its body becomes an alternative to the message's own, its attachments
