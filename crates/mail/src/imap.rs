@@ -203,13 +203,7 @@ pub(crate) fn stage_failed(transcript: &Transcript, name: StageName, t: std::tim
 fn login_error(ep: &Endpoint, e: async_imap::error::Error, server: Option<String>) -> Error {
     use async_imap::error::Error as E;
     let words = server.unwrap_or_default();
-    let alert = crate::net::transcript::alert_text(words.as_bytes());
     match e {
-        // RFC 3501 7.1: the text is for the person, and it is the reason ("account locked").
-        E::No(_) | E::Bad(_) if alert.is_some() => {
-            let reason = alert.unwrap_or_default();
-            Error::new(Kind::RefusedByServer, format!("{} refused the login", ep.host)).with_server(reason)
-        }
         E::No(_) | E::Bad(_) => {
             let upper = words.to_ascii_uppercase();
             let kind = if upper.contains("[UNAVAILABLE]")

@@ -734,6 +734,5 @@ impl Inner {
 }
 
 mod alerts;
-pub(crate) use alerts::alert_text;
 #[cfg(test)]
 mod tests;

@@ -79,7 +79,7 @@ impl Alerts {
 }
 
 /// The text of `* OK [ALERT] text`, `a1 NO [ALERT] text` (any status, any tag).
-pub(crate) fn alert_text(line: &[u8]) -> Option<String> {
+fn alert_text(line: &[u8]) -> Option<String> {
     let line = String::from_utf8_lossy(line.strip_suffix(b"\r").unwrap_or(line));
     let mut words = line.splitn(3, ' ');
     let (tag, status, rest) = (words.next()?, words.next()?, words.next()?);
