@@ -67,19 +67,25 @@ fn a_missing_file_is_an_error_in_words() {
 
 #[test]
 fn a_reader_that_goes_away_early_is_no_crash() {
-    // `tidings render … --json | head -1`: the pipe closes after the first line.
+    // `tidings render … --json | head -1`: the pipe closes after the first line, while the
+    // JSON of a 300 KB body (more than a pipe holds) is still being written.
     use std::io::{BufRead, BufReader};
     use std::process::{Command, Stdio};
     let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("big.eml");
+    let body = "A line of a long message.\r\n".repeat(12_000);
+    std::fs::write(&file, format!("Subject: big\r\nContent-Type: text/plain\r\n\r\n{body}")).unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_tidings"))
         .args(["--profile", dir.path().to_str().unwrap(), "render", "--json"])
-        .arg(corpus("rfc1896-example.eml"))
+        .arg(&file)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let mut first = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    stdout.read_line(&mut first).unwrap();
+    drop(stdout);
     let out = child.wait_with_output().unwrap();
     assert_eq!(first.trim(), "{");
     let err = String::from_utf8_lossy(&out.stderr);

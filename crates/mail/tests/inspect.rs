@@ -390,5 +390,4 @@ async fn an_idle_probe_that_times_out_says_how_long_it_waited() {
     let check = probe_check(&imap, std::time::Duration::from_secs(1)).await;
     assert_eq!(check.verdict, Verdict::Fail, "{check:?}");
     assert!(check.summary.contains("waited 1 s after the server accepted it"), "{check:?}");
-    assert_eq!(tidings_mail::inspect::WAIT_DELIVERY.as_secs(), 300);
 }

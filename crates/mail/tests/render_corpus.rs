@@ -192,7 +192,7 @@ fn mutation_child() {
     }
     let mut cases = files_and_tnef();
     cases.sort();
-    let mut rng = Rng(0x7265_6164_6572_2121);
+    let mut rng = Rng::new(0x7265_6164_6572_2121);
     let mut done = 0;
     for (path, original) in &cases {
         // Big messages (TNEF samples up to 2 MB) get fewer cases, for time.

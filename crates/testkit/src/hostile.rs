@@ -107,11 +107,12 @@ impl Reply {
         }
     }
 
-    fn needs_tls(&self) -> bool {
+    /// The certificate kinds this reply hands out.
+    fn tls_kinds(&self, out: &mut Vec<LeafKind>) {
         match self {
-            Reply::Tls(_) => true,
-            Reply::Seq(v) => v.iter().any(Reply::needs_tls),
-            _ => false,
+            Reply::Tls(kind) if !out.contains(kind) => out.push(*kind),
+            Reply::Seq(v) => v.iter().for_each(|r| r.tls_kinds(out)),
+            _ => {}
         }
     }
 }
@@ -171,8 +172,9 @@ impl Script {
         }
     }
 
-    fn needs_tls(&self) -> bool {
-        self.greeting.needs_tls() || self.rules.iter().any(|r| r.reply.needs_tls())
+    fn tls_kinds(&self, out: &mut Vec<LeafKind>) {
+        self.greeting.tls_kinds(out);
+        self.rules.iter().for_each(|r| r.reply.tls_kinds(out));
     }
 }
 
@@ -198,19 +200,11 @@ impl std::fmt::Debug for Hostile {
 }
 
 /// Every kind of certificate, made once per server when a script asks for TLS.
-struct CertSet {
-    valid: Certs,
-    expired: Certs,
-    self_signed: Certs,
-}
+struct CertSet(Vec<(LeafKind, Certs)>);
 
 impl CertSet {
-    fn get(&self, kind: LeafKind) -> &Certs {
-        match kind {
-            LeafKind::Valid => &self.valid,
-            LeafKind::Expired => &self.expired,
-            LeafKind::SelfSigned => &self.self_signed,
-        }
+    fn get(&self, kind: LeafKind) -> Option<&Certs> {
+        self.0.iter().find(|(k, _)| *k == kind).map(|(_, c)| c)
     }
 }
 
@@ -225,7 +219,10 @@ impl Hostile {
         if scripts.is_empty() {
             return Err(io::Error::other("a hostile server needs a script"));
         }
-        let certs = if scripts.iter().any(Script::needs_tls) { Some(make_certs().await?) } else { None };
+        // Only the kinds the scripts hand out: each is a few runs of openssl.
+        let mut kinds = Vec::new();
+        scripts.iter().for_each(|s| s.tls_kinds(&mut kinds));
+        let certs = if kinds.is_empty() { None } else { Some(make_certs(kinds).await?) };
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
         let port = listener.local_addr()?.port();
         let record = Arc::new(Mutex::new(Record::default()));
@@ -259,7 +256,7 @@ impl Hostile {
 
     /// The CA of the `Valid` certificate (for a client that should trust it), as a file.
     pub fn ca_path(&self) -> Option<&std::path::Path> {
-        self._certs.as_ref().map(|(_, s)| s.valid.ca_path.as_path())
+        self._certs.as_ref().and_then(|(_, s)| s.get(LeafKind::Valid)).map(|c| c.ca_path.as_path())
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Record> {
@@ -273,22 +270,19 @@ impl Drop for Hostile {
     }
 }
 
-async fn make_certs() -> io::Result<(TempDir, Arc<CertSet>)> {
-    tokio::task::spawn_blocking(|| -> Result<(TempDir, Arc<CertSet>), crate::TestkitError> {
+async fn make_certs(kinds: Vec<LeafKind>) -> io::Result<(TempDir, Arc<CertSet>)> {
+    tokio::task::spawn_blocking(move || -> Result<(TempDir, Arc<CertSet>), crate::TestkitError> {
         let openssl = crate::sys::openssl()?;
         let dir = tempfile::Builder::new()
             .prefix("tidings-hostile-")
             .tempdir()
             .map_err(crate::TestkitError::io("creating a temp dir"))?;
-        let make = |sub: &str, kind| {
-            certs::make_kind(&openssl, &dir.path().join(sub), "Tidings hostile-server CA", kind)
-        };
-        let set = CertSet {
-            valid: make("valid", LeafKind::Valid)?,
-            expired: make("expired", LeafKind::Expired)?,
-            self_signed: make("self-signed", LeafKind::SelfSigned)?,
-        };
-        Ok((dir, Arc::new(set)))
+        let mut set = Vec::new();
+        for (i, kind) in kinds.into_iter().enumerate() {
+            let sub = dir.path().join(i.to_string());
+            set.push((kind, certs::make_kind(&openssl, &sub, "Tidings hostile-server CA", kind)?));
+        }
+        Ok((dir, Arc::new(CertSet(set))))
     })
     .await
     .map_err(io::Error::other)?
@@ -402,7 +396,7 @@ impl Conn {
 
     async fn tls(&mut self, kind: LeafKind) -> io::Result<()> {
         let certs = self.certs.clone().ok_or_else(|| io::Error::other("no certificates made"))?;
-        let c = certs.get(kind);
+        let c = certs.get(kind).ok_or_else(|| io::Error::other("no certificate of that kind made"))?;
         let identity =
             native_tls::Identity::from_pkcs8(&c.chain_pem, &c.key_pem).map_err(io::Error::other)?;
         let acceptor: tokio_native_tls::TlsAcceptor =
@@ -439,7 +433,12 @@ impl Conn {
                 self.record.lock().unwrap_or_else(|e| e.into_inner()).commands.push(line.clone());
                 return Ok(Some(line));
             }
-            if self.buf.len() > MAX_LINE || !self.fill().await? {
+            if self.buf.len() > MAX_LINE {
+                // Not a command line: dropped, so a client that never ends one costs nothing.
+                self.buf.clear();
+                return Ok(None);
+            }
+            if !self.fill().await? {
                 return Ok(None);
             }
         }
@@ -508,11 +507,9 @@ impl ChildRun {
 /// than `limit` is killed: an error, as is a child that fails.
 pub fn run_child(name: &str, args: &[String], limit: Duration) -> Result<ChildRun, String> {
     use std::io::Read;
-    use std::process::{Command, Stdio};
-    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
-    let mut child = Command::new(exe)
-        .args(["--exact", name, "--ignored", "--nocapture", "--test-threads=1"])
-        .env(CHILD_ARGS, args.join("\n"))
+    use std::process::Stdio;
+    let mut child = crate::kill::child_command(name, CHILD_ARGS, args)
+        .map_err(|e| e.to_string())?
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

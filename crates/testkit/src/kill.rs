@@ -7,10 +7,15 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, ChildStdout, Command, Stdio};
 use std::time::SystemTime;
 
-/// xorshift64*: the random delays and kill points of a run.
+/// xorshift64*: the random delays and kill points of a run, the mutations of hostile input.
 pub struct Rng(u64);
 
 impl Rng {
+    /// A fixed seed: the same numbers on every run.
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed | 1)
+    }
+
     /// Seeded from `TIDINGS_KILL_SEED`, else from the clock; the seed is printed so that a
     /// failing run can be replayed.
     pub fn from_env(what: &str) -> Rng {
@@ -30,10 +35,26 @@ impl Rng {
         self.0 ^= self.0 >> 27;
         self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
     }
+
+    /// A number below `n` (0 for an `n` of 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.draw() % n.max(1) as u64) as usize
+    }
+
+    /// A position, half the time among the first 4 KiB, where headers and lists are.
+    pub fn pos(&mut self, len: usize) -> usize {
+        if self.draw() & 1 == 0 { self.below(len.min(4096)) } else { self.below(len) }
+    }
 }
 
-/// The child test `name` of the running test binary, its `args` passed in the variable
-/// `env` (one per line), its stdout read line by line.
+/// The ignored test `name` of the running test binary, as a command to start, with `args`
+/// in the variable `env` (one per line).
+pub fn child_command(name: &str, env: &str, args: &[String]) -> std::io::Result<Command> {
+    let mut command = Command::new(std::env::current_exe()?);
+    command.args(["--exact", name, "--ignored", "--nocapture", "--test-threads=1"]).env(env, args.join("\n"));
+    Ok(command)
+}
+
 /// A child's stdout, line by line, until it ends or cannot be read.
 pub type ChildLines = std::iter::MapWhile<
     std::io::Lines<BufReader<ChildStdout>>,
@@ -47,13 +68,8 @@ pub struct ChildTest {
 
 impl ChildTest {
     pub fn start(name: &str, env: &str, args: &[String]) -> std::io::Result<ChildTest> {
-        let exe = std::env::current_exe()?;
-        let mut child = Command::new(exe)
-            .args(["--exact", name, "--ignored", "--nocapture", "--test-threads=1"])
-            .env(env, args.join("\n"))
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()?;
+        let mut child =
+            child_command(name, env, args)?.stdout(Stdio::piped()).stderr(Stdio::null()).spawn()?;
         let stdout = child.stdout.take().ok_or_else(|| std::io::Error::other("no stdout from the child"))?;
         let ok: fn(std::io::Result<String>) -> Option<String> = Result::ok;
         Ok(ChildTest { child, lines: BufReader::new(stdout).lines().map_while(ok) })

@@ -1,27 +1,7 @@
 //! Seeded mutations of hostile input for the tests that must never panic (the TNEF decoder,
 //! the reader): the same seed gives the same cases, so a failure can be replayed.
 
-/// xorshift64*.
-pub struct Rng(pub u64);
-
-impl Rng {
-    pub fn draw(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    /// A number below `n` (0 for an `n` of 0).
-    pub fn below(&mut self, n: usize) -> usize {
-        (self.draw() % n.max(1) as u64) as usize
-    }
-
-    /// A position, half the time among the first 4 KiB, where headers and lists are.
-    pub fn pos(&mut self, len: usize) -> usize {
-        if self.draw() & 1 == 0 { self.below(len.min(4096)) } else { self.below(len) }
-    }
-}
+pub use crate::kill::Rng;
 
 /// One to four byte-level changes: a flipped bit, a telling byte, a large length value,
 /// random bytes put in, a run taken out or copied elsewhere, the end cut off.

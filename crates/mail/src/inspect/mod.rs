@@ -19,7 +19,8 @@ use crate::error::{Error, ErrorReport, Result};
 use crate::net::{CertInfo, Line, Stage};
 
 pub use checks::MAX_SAMPLE_BYTES;
-pub use probe::{Probe, WAIT_DELIVERY};
+pub use probe::Probe;
+use probe::WAIT_DELIVERY;
 pub use run::inspect;
 
 /// What to inspect: `imap://`, `imaps://`, `pop3://`, `pop3s://`, `smtp://` (STARTTLS),

@@ -249,6 +249,5 @@ mod tests {
         assert_eq!(secs(61.0), 65);
         assert_eq!(secs(7.0), 10);
         assert_eq!(secs(5.2), 5);
-        assert!(WAIT_DELIVERY > Duration::from_secs(2 * 60), "room for a server that polls every 2 min");
     }
 }
