@@ -103,7 +103,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
     let result = (|| -> std::io::Result<()> {
-        let mut f = crate::private::options().write(true).create(true).truncate(true).open(&tmp)?;
+        let mut f = crate::private::create_file(&tmp)?;
         f.write_all(bytes)?;
         f.sync_all()?;
         drop(f);

@@ -259,7 +259,7 @@ fn private_file(path: &Path) -> std::io::Result<std::fs::File> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(e),
     }
-    crate::private::options().write(true).create_new(true).open(path)
+    crate::private::create_new_file(path)
 }
 
 fn read(path: &Path) -> Result<Draft> {

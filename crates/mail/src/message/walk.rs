@@ -20,6 +20,7 @@ use crate::limits::{
     MAX_NESTED_MESSAGES, MAX_PARTS,
 };
 use crate::options::BodyFormat;
+use crate::sync::headers::clean;
 
 /// mail-parser with the fields the reader shows parsed, every other field kept raw (parsing
 /// Received lines into their parts would cost time for nothing).
@@ -603,18 +604,6 @@ fn bare_id(id: &str) -> &str {
 /// confuse text layout) as U+FFFD.
 fn text_of(text: &str) -> String {
     text.replace("\r\n", "\n").replace('\0', "\u{FFFD}")
-}
-
-/// Folded whitespace and control characters as single spaces.
-fn clean(s: &str) -> String {
-    let mut out = String::with_capacity(s.len().min(4 * MAX_HEADER_CHARS));
-    for word in s.split(|c: char| c.is_whitespace() || c.is_control()).filter(|w| !w.is_empty()) {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(word);
-    }
-    out
 }
 
 /// At most `max` characters, with "…" when cut.

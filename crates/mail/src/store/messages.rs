@@ -68,9 +68,7 @@ fn stale(label: &str) -> Error {
 /// that sync, so that another opener leaves the indexes to it instead of building them under
 /// its feet (which would undo the point and hold the write lock meanwhile).
 fn deferred_marker(db: &Path) -> PathBuf {
-    let mut name = db.as_os_str().to_owned();
-    name.push(".sort-indexes-deferred");
-    PathBuf::from(name)
+    super::sidecar(db, ".sort-indexes-deferred")
 }
 
 /// Whether the sort indexes of the store at `db` were dropped by a process that still runs.

@@ -87,7 +87,7 @@ impl Store {
         // The file is made here, 0600, before SQLite opens it: SQLite gives its -wal, -shm
         // and -journal files the database file's permissions, whatever the umask. A store
         // an older version made readable by others is narrowed, with its journal files.
-        match crate::private::options().write(true).create_new(true).open(path) {
+        match crate::private::create_new_file(path) {
             Ok(_) => {}
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
                 for suffix in ["", "-wal", "-shm", "-journal"] {
@@ -226,14 +226,15 @@ impl Store {
     }
 }
 
-/// A SQLite error as a [`Kind::Storage`] error whose message says what happened in words.
-/// `db` with `suffix` appended to its file name (SQLite's `-wal`, `-shm`, `-journal`).
-fn sidecar(db: &Path, suffix: &str) -> PathBuf {
+/// `db` with `suffix` appended to its file name (SQLite's `-wal`, `-shm`, `-journal`, our
+/// markers).
+pub(crate) fn sidecar(db: &Path, suffix: &str) -> PathBuf {
     let mut name = db.as_os_str().to_owned();
     name.push(suffix);
     PathBuf::from(name)
 }
 
+/// A SQLite error as a [`Kind::Storage`] error whose message says what happened in words.
 pub(crate) fn sql_error(label: &str, what: &str, e: rusqlite::Error) -> Error {
     let code = match &e {
         rusqlite::Error::SqliteFailure(f, _) => Some(f.code),

@@ -112,7 +112,7 @@ pub fn summary_with(parser: &MessageParser, raw: &[u8]) -> Result<Summary, Strin
 }
 
 /// Collapses folded whitespace and control characters.
-fn clean(s: &str) -> String {
+pub(crate) fn clean(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for word in s.split(|c: char| c.is_whitespace() || c.is_control()).filter(|w| !w.is_empty()) {
         if !out.is_empty() {
