@@ -44,3 +44,54 @@ fn inspect_shows_the_servers_alerts_and_a_refused_login_gives_its_alert_as_the_r
     assert!(r["error"]["server"].as_str().is_some_and(|w| w.ends_with("NO [ALERT] Account locked")), "{r:#}");
     drop(server);
 }
+
+#[test]
+fn sync_shows_the_greetings_alert_when_the_login_is_refused() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let server = rt
+        .block_on(Hostile::start(
+            Script::new(
+                Reply::tls(LeafKind::Valid).then(Reply::text("* OK [ALERT] Maintenance tonight\r\n")),
+            )
+            .on("CAPABILITY", Reply::text("* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n{tag} OK done\r\n"))
+            .on("LOGIN", Reply::text("{tag} NO [AUTHENTICATIONFAILED] Wrong password\r\n"))
+            .otherwise(Reply::text("{tag} BAD no\r\n")),
+        ))
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let port = server.port().to_string();
+    let ca = server.ca_path().unwrap().to_str().unwrap().to_string();
+    let add = [
+        "account",
+        "add",
+        "--name",
+        "a",
+        "--email",
+        "alice@example.test",
+        "--incoming",
+        "imap",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        &port,
+        "--tls",
+        "implicit",
+        "--user",
+        "alice",
+        "--smtp-host",
+        "127.0.0.1",
+        "--smtp-port",
+        "1",
+        "--ca-file",
+        &ca,
+        "--password-stdin",
+    ];
+    let out = run(dir.path(), &add, Some(b"pw-secret\n"));
+    assert!(out.status.success(), "{}", text(&out));
+    let out = run(dir.path(), &["sync", "--account", "a"], None);
+    let all = text(&out);
+    assert!(!out.status.success(), "{all}");
+    assert!(all.contains("The server says: Maintenance tonight"), "{all}");
+    assert!(all.contains("Wrong password"), "{all}");
+    drop(server);
+}

@@ -160,7 +160,17 @@ fn sync_imap(
         }
     };
     rt.block_on(async {
-        let report = engine.sync_account(&show).await?;
+        let report = match engine.sync_account(&show).await {
+            Ok(report) => report,
+            Err(e) => {
+                // The report (with its alerts) is lost with the error; what the server asked
+                // to be shown (RFC 3501 7.1) is shown all the same.
+                for alert in engine.transcript().take_alerts() {
+                    errln!("  ! The server says: {alert}");
+                }
+                return Err(e);
+            }
+        };
         let _ = engine.logout().await;
         Ok(report)
     })
