@@ -8,19 +8,23 @@ mod cli_common;
 use cli_common::{json, run, text};
 use tidings_testkit::hostile::{Hostile, LeafKind, Reply, Script};
 
+/// IMAP over TLS that greets with an alert and answers LOGIN with `login`.
+async fn server(login: &str) -> Hostile {
+    let greeting = Reply::tls(LeafKind::Valid).then(Reply::text("* OK [ALERT] Maintenance tonight\r\n"));
+    Hostile::start(
+        Script::new(greeting)
+            .on("CAPABILITY", Reply::text("* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n{tag} OK done\r\n"))
+            .on("LOGIN", Reply::text(login))
+            .otherwise(Reply::text("{tag} BAD no\r\n")),
+    )
+    .await
+    .unwrap()
+}
+
 #[test]
 fn inspect_shows_the_servers_alerts_and_a_refused_login_gives_its_alert_as_the_reason() {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let server = rt
-        .block_on(Hostile::start(
-            Script::new(
-                Reply::tls(LeafKind::Valid).then(Reply::text("* OK [ALERT] Maintenance tonight\r\n")),
-            )
-            .on("CAPABILITY", Reply::text("* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n{tag} OK done\r\n"))
-            .on("LOGIN", Reply::text("{tag} NO [ALERT] Account locked\r\n"))
-            .otherwise(Reply::text("{tag} BAD no\r\n")),
-        ))
-        .unwrap();
+    let server = rt.block_on(server("{tag} NO [ALERT] Account locked\r\n"));
     let dir = tempfile::tempdir().unwrap();
     let url = format!("imaps://127.0.0.1:{}", server.port());
     let ca = server.ca_path().unwrap().to_str().unwrap().to_string();
@@ -48,16 +52,7 @@ fn inspect_shows_the_servers_alerts_and_a_refused_login_gives_its_alert_as_the_r
 #[test]
 fn sync_shows_the_greetings_alert_when_the_login_is_refused() {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let server = rt
-        .block_on(Hostile::start(
-            Script::new(
-                Reply::tls(LeafKind::Valid).then(Reply::text("* OK [ALERT] Maintenance tonight\r\n")),
-            )
-            .on("CAPABILITY", Reply::text("* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n{tag} OK done\r\n"))
-            .on("LOGIN", Reply::text("{tag} NO [AUTHENTICATIONFAILED] Wrong password\r\n"))
-            .otherwise(Reply::text("{tag} BAD no\r\n")),
-        ))
-        .unwrap();
+    let server = rt.block_on(server("{tag} NO [AUTHENTICATIONFAILED] Wrong password\r\n"));
     let dir = tempfile::tempdir().unwrap();
     let port = server.port().to_string();
     let ca = server.ca_path().unwrap().to_str().unwrap().to_string();
