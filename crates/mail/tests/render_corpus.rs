@@ -11,7 +11,8 @@
 //!
 //! Some messages are made here rather than kept as files (their expectations are files like
 //! the others): each TNEF sample of `corpus/tnef/` wrapped as `tnef-NAME` (as winmail.dat,
-//! `application/ms-tnef` or `application/vnd.ms-tnef` by turns), and `huge-header` (a 1 MB
+//! `application/ms-tnef` or `application/vnd.ms-tnef` by turns), `tnef-meeting-request` (the
+//! testkit's winmail.dat holding an Outlook meeting request), and `huge-header` (a 1 MB
 //! header).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -91,7 +92,15 @@ fn files_and_tnef() -> Vec<(PathBuf, Vec<u8>)> {
         })
         .collect();
     cases.extend(tnef_messages());
+    cases.push(tnef_meeting_request());
     cases
+}
+
+/// A meeting request inside TNEF, as the testkit writes one.
+fn tnef_meeting_request() -> (PathBuf, Vec<u8>) {
+    use tidings_testkit::generate::{Format, format_message};
+    let raw = format_message(Format::TnefMeeting, 1, "bruno@example.test");
+    (corpus().join("tnef-meeting-request.eml"), raw)
 }
 
 /// A 1 MB header (a 15,000-line subject and a filler field) over a small body.

@@ -1,14 +1,13 @@
 //! Behaviour checks, each pass / fail / info / not applicable with its evidence: exact or
 //! estimated sizes (Exchange's EnableExactRFC822Size), read receipts ($MDNSent), the formats
-//! the server hands out (text, HTML, alternative, enriched, TNEF, calendar items as iCal or
-//! as links), IDLE, and the login delay.
+//! the server hands out and its calendar items (`formats`), IDLE, and the login delay.
 
 use std::io::Write;
 
 use async_imap::types::{Flag, Mailbox};
 use futures::TryStreamExt;
-use mail_parser::{MessageParser, MimeHeaders};
 
+use super::formats::{self, Shape};
 use super::{Check, InspectOptions, Verdict};
 use crate::check::SessionFacts;
 use crate::error::{Error, Kind, Result};
@@ -67,30 +66,6 @@ fn size_fit(stated: u64, actual: u64, lines: u64, ends_crlf: bool) -> SizeFit {
         return SizeFit::LfLineEndings;
     }
     SizeFit::Estimated
-}
-
-/// What the formats and calendar checks need of a message.
-struct Shape {
-    /// The content types of its parts, lower case; None when it cannot be parsed.
-    types: Option<Vec<String>>,
-    meeting: bool,
-    /// Only its first bytes were kept (the rest was counted): the structure is theirs.
-    partial: bool,
-}
-
-impl Shape {
-    fn of(bytes: &[u8], partial: bool) -> Shape {
-        let Some(msg) = MessageParser::default().parse(bytes) else {
-            return Shape { types: None, meeting: false, partial };
-        };
-        let types = msg
-            .parts
-            .iter()
-            .filter_map(|p| p.content_type())
-            .map(|ct| format!("{}/{}", ct.ctype(), ct.subtype().unwrap_or("")).to_ascii_lowercase())
-            .collect();
-        Shape { types: Some(types), meeting: is_meeting(&msg), partial }
-    }
 }
 
 /// Takes a message as it arrives: counts its bytes and line feeds, notes its last two bytes,
@@ -427,81 +402,8 @@ fn sample_checks(
         checks[0] = sizes;
         return checks;
     }
-    let mut formats = Vec::new();
-    let (mut ical, mut calendar_links) = (0, 0);
-    for s in samples {
-        let Some(types) = &s.shape.types else {
-            formats.push(format!("{}: cannot be parsed", s.id));
-            continue;
-        };
-        let mut kind = classify(types).to_string();
-        if types.iter().any(|t| t == "multipart/mixed") {
-            kind.push_str(", with attachments");
-        }
-        if types.iter().any(|t| t == "text/calendar") {
-            ical += 1;
-        } else if s.shape.meeting {
-            calendar_links += 1;
-        }
-        let partial = if s.shape.partial {
-            format!(" — from its first {} only", in_words(max))
-        } else {
-            String::new()
-        };
-        formats.push(format!("{}: {kind} ({}){partial}", s.id, types.join(", ")));
-    }
-    let formats_check = Check {
-        name: "Formats delivered",
-        verdict: Verdict::Info,
-        summary: format!("structure of {} sampled messages as the server hands them out", samples.len()),
-        evidence: formats,
-    };
-    let calendar = if ical > 0 {
-        Check {
-            name: "Calendar items",
-            verdict: Verdict::Pass,
-            summary: format!("{ical} sampled message(s) carry text/calendar (iCal)"),
-            evidence: vec![],
-        }
-    } else if calendar_links > 0 {
-        Check {
-            name: "Calendar items",
-            verdict: Verdict::Info,
-            summary: format!(
-                "{calendar_links} meeting message(s) without text/calendar: calendar items arrive as links (Exchange's default; Set-CASMailbox -ImapForceICalForCalendarRetrievalOption $true gives iCal)"
-            ),
-            evidence: vec![],
-        }
-    } else {
-        Check {
-            name: "Calendar items",
-            verdict: Verdict::NotApplicable,
-            summary: "no meeting request in the sample".into(),
-            evidence: vec![],
-        }
-    };
-    vec![sizes, formats_check, calendar]
-}
-
-/// Names the structure the way testers talk about Exchange's body formats.
-fn classify(types: &[String]) -> &'static str {
-    let has = |t: &str| types.iter().any(|x| x == t);
-    if has("application/ms-tnef") || has("application/vnd.ms-tnef") {
-        "TNEF (winmail.dat)"
-    } else if has("text/enriched") || has("text/richtext") {
-        "enriched text"
-    } else if has("multipart/alternative") {
-        "alternative (text and HTML)"
-    } else if has("text/html") {
-        "HTML only"
-    } else {
-        "text only"
-    }
-}
-
-fn is_meeting(msg: &mail_parser::Message) -> bool {
-    msg.header_raw("Content-Class").is_some_and(|c| c.to_ascii_lowercase().contains("calendarmessage"))
-        || msg.header_raw("X-MS-Exchange-Calendar-Originator-Id").is_some()
+    let [formats, calendar] = formats::checks(samples.iter().map(|s| (s.id.as_str(), &s.shape)), max);
+    vec![sizes, formats, calendar]
 }
 
 pub fn login_delay(stages: &[Stage], logged_in: bool) -> Check {

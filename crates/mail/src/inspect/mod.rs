@@ -6,6 +6,7 @@
 //! protocol steps.
 
 mod checks;
+mod formats;
 mod probe;
 mod render;
 mod run;

@@ -24,7 +24,8 @@ pub struct Display {
     pub forwarded: Vec<Display>,
     /// A delivery report (`multipart/report`): one status per recipient.
     pub report: Option<Report>,
-    /// Calendar parts (`text/calendar`, `application/ics`), raw.
+    /// Calendar parts (`text/calendar`, `application/ics`), raw; and meeting requests decoded
+    /// from TNEF, as iCalendar.
     pub calendar: Vec<Calendar>,
     /// Where the sender asks a read receipt to go (Disposition-Notification-To); empty when
     /// none was asked for.

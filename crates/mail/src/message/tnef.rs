@@ -4,16 +4,19 @@
 //! its class, subject, code page and a MAPI property list with the body; each attachment starts
 //! with attAttachRendData and carries its title, its data and its own property list, where an
 //! embedded message is a whole TNEF stream again.
+//! A meeting request, cancellation or response becomes iCalendar (`calendar`).
 //!
 //! winmail.dat is hostile input: decoding never fails and never panics; what is odd, cut or
 //! left out becomes a note. Nesting, attachments, notes and the total output are bounded, and
 //! no length the input claims is allocated before the bytes are there.
 
+mod calendar;
 pub(crate) mod codepage;
 pub mod mapi;
 #[cfg(test)]
 mod tests;
 
+pub use calendar::Meeting;
 use mapi::{Cursor, List, Value};
 
 use super::rtf;
@@ -73,6 +76,9 @@ pub struct Tnef {
     /// the MAPI ones.
     pub message_class: Option<String>,
     pub subject: Option<String>,
+    /// A meeting request, cancellation or response (by its class) as iCalendar, when the
+    /// message gives at least a start time.
+    pub meeting: Option<Meeting>,
     /// What was odd, cut or left out, as sentences.
     pub notes: Vec<String>,
 }
@@ -156,6 +162,8 @@ struct Message<'a> {
     body: Option<&'a [u8]>,
     props: List<'a>,
     attachments: Vec<Parts<'a>>,
+    /// What only a meeting message uses.
+    legacy: calendar::Legacy<'a>,
 }
 
 fn decode_at(data: &[u8], depth: usize, budget: &mut Budget) -> Tnef {
@@ -181,7 +189,16 @@ fn decode_at(data: &[u8], depth: usize, budget: &mut Budget) -> Tnef {
     for parts in &message.attachments {
         attachments.push(attachment(parts, cp, depth, budget, &mut notes));
     }
-    Tnef { attachments, body, message_class, subject, notes: notes.0 }
+    let source = calendar::Source {
+        class: message_class.as_deref(),
+        subject: subject.as_deref(),
+        props: &message.props,
+        legacy: &message.legacy,
+        cp,
+        attachments: &attachments,
+    };
+    let meeting = calendar::meeting(&source, &mut notes);
+    Tnef { attachments, body, message_class, subject, meeting, notes: notes.0 }
 }
 
 /// Walks the records; keeps slices of what matters, notes what is wrong.
@@ -286,7 +303,7 @@ fn message_record<'a>(message: &mut Message<'a>, attribute: u16, data: &'a [u8],
             }
             message.props.properties.extend(list.properties);
         }
-        _ => {}
+        _ => calendar::legacy_record(&mut message.legacy, attribute, data),
     }
 }
 

@@ -409,6 +409,11 @@ impl Reader {
             found.note(note);
         }
         found.tnef_subject = decoded.subject;
+        if let Some(meeting) = decoded.meeting {
+            found.note(meeting.note());
+            let text = cut_bytes(&meeting.text, MAX_CALENDAR_BYTES).replace("\r\n", "\n");
+            found.calendar.push(Calendar { method: Some(meeting.method), name: None, text });
+        }
         match decoded.body {
             tnef::TnefBody::Html(markup) => found.sections.push(body::Section::new(BodyKind::Html, markup)),
             tnef::TnefBody::Text(text) => {
@@ -458,6 +463,7 @@ impl Reader {
                     body,
                     attachments: inner.attachments,
                     forwarded: inner.forwarded,
+                    calendar: inner.calendar,
                     notes: inner.notes,
                     tnef: true,
                     ..Display::default()

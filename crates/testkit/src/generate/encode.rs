@@ -102,7 +102,7 @@ pub(crate) fn rfc5322_date(unix: i64, offset_minutes: i32) -> String {
 
 /// Days since 1970-01-01 → (year, month 1-12, day 1-31), proleptic Gregorian
 /// (H. Hinnant's "civil_from_days").
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
+pub(crate) fn civil_from_days(days: i64) -> (i64, i64, i64) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;

@@ -5,8 +5,14 @@
 //! Date headers spread pseudo-randomly over the six years before 2025 (so UID order and date
 //! order differ, as in real mailboxes). Every fifth message (i % 5 == 1) replies to the one
 //! before it, for threading. Line endings are CRLF throughout.
+//!
+//! `format_message` writes the other formats Exchange hands out (enriched text, TNEF, calendar
+//! invitations), outside the cycle so the shapes above stay where tests expect them.
 
 mod encode;
+mod formats;
+
+pub use formats::{Format, format_message, tnef_meeting_request};
 
 use encode::{base64_body, encoded_words, quoted_printable, rfc5322_date};
 

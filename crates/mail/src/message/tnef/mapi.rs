@@ -169,15 +169,38 @@ impl<'a> Cursor<'a> {
 
 /// Decodes a property list.
 pub fn parse(data: &[u8]) -> List<'_> {
-    let mut list = List::default();
+    list(&mut Cursor::new(data))
+}
+
+/// Decodes a table of property lists (attRecipTable: a count of rows, then a list per row),
+/// keeping at most `max` rows. The second value says where and why decoding stopped early.
+pub fn parse_rows(data: &[u8], max: usize) -> (Vec<List<'_>>, Option<String>) {
     let mut c = Cursor::new(data);
+    let Some(count) = c.u32() else { return (Vec::new(), Some("the table is empty".into())) };
+    let mut rows = Vec::new();
+    // The count is only trusted row by row.
+    for index in 0..count {
+        if rows.len() == max {
+            return (rows, Some(format!("only the first {max} of its {count} rows were read")));
+        }
+        let row = list(&mut c);
+        if let Some(problem) = row.problem {
+            return (rows, Some(format!("row {} of {count}: {problem}", index + 1)));
+        }
+        rows.push(row);
+    }
+    (rows, None)
+}
+
+fn list<'a>(c: &mut Cursor<'a>) -> List<'a> {
+    let mut list = List::default();
     let Some(count) = c.u32() else {
         list.problem = Some("the property list is empty".into());
         return list;
     };
     for index in 0..count {
         let at = c.pos();
-        match property(&mut c) {
+        match property(c) {
             Ok(property) => list.properties.push(property),
             Err(why) => {
                 list.problem = Some(format!(

@@ -3,20 +3,20 @@
 
 use super::*;
 
-const CLASS: u32 = 0x0007_8008;
-const SUBJECT: u32 = 0x0001_8004;
+pub(super) const CLASS: u32 = 0x0007_8008;
+pub(super) const SUBJECT: u32 = 0x0001_8004;
 const BODY: u32 = 0x0002_800C;
 const CODEPAGE: u32 = 0x0006_9007;
-const MSG_PROPS: u32 = 0x0006_9003;
-const REND_DATA: u32 = 0x0006_9002;
+pub(super) const MSG_PROPS: u32 = 0x0006_9003;
+pub(super) const REND_DATA: u32 = 0x0006_9002;
 const TITLE: u32 = 0x0001_8010;
-const DATA: u32 = 0x0006_800F;
-const ATTACHMENT: u32 = 0x0006_9005;
+pub(super) const DATA: u32 = 0x0006_800F;
+pub(super) const ATTACHMENT: u32 = 0x0006_9005;
 
-struct Stream(Vec<u8>);
+pub(super) struct Stream(pub(super) Vec<u8>);
 
 impl Stream {
-    fn new() -> Self {
+    pub(super) fn new() -> Self {
         let mut bytes = SIGNATURE.to_le_bytes().to_vec();
         bytes.extend_from_slice(&[0x01, 0x00]);
         Stream(bytes)
@@ -31,17 +31,17 @@ impl Stream {
         self
     }
 
-    fn message(self, id: u32, data: &[u8]) -> Self {
+    pub(super) fn message(self, id: u32, data: &[u8]) -> Self {
         self.record(1, id, data)
     }
 
-    fn attachment(self, id: u32, data: &[u8]) -> Self {
+    pub(super) fn attachment(self, id: u32, data: &[u8]) -> Self {
         self.record(2, id, data)
     }
 }
 
 /// A property list from (type, id, encoded value) triples.
-fn props(list: &[(u16, u16, Vec<u8>)]) -> Vec<u8> {
+pub(super) fn props(list: &[(u16, u16, Vec<u8>)]) -> Vec<u8> {
     let mut out = (list.len() as u32).to_le_bytes().to_vec();
     for (kind, id, value) in list {
         out.extend_from_slice(&kind.to_le_bytes());
@@ -52,7 +52,7 @@ fn props(list: &[(u16, u16, Vec<u8>)]) -> Vec<u8> {
 }
 
 /// A variable-size value: count 1, length, bytes, padding.
-fn var(bytes: &[u8]) -> Vec<u8> {
+pub(super) fn var(bytes: &[u8]) -> Vec<u8> {
     let mut out = 1u32.to_le_bytes().to_vec();
     out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
     out.extend_from_slice(bytes);
@@ -60,20 +60,20 @@ fn var(bytes: &[u8]) -> Vec<u8> {
     out
 }
 
-fn unicode(id: u16, text: &str) -> (u16, u16, Vec<u8>) {
+pub(super) fn unicode(id: u16, text: &str) -> (u16, u16, Vec<u8>) {
     let bytes: Vec<u8> = text.encode_utf16().chain([0]).flat_map(u16::to_le_bytes).collect();
     (mapi::PT_UNICODE, id, var(&bytes))
 }
 
-fn string8(id: u16, bytes: &[u8]) -> (u16, u16, Vec<u8>) {
+pub(super) fn string8(id: u16, bytes: &[u8]) -> (u16, u16, Vec<u8>) {
     (mapi::PT_STRING8, id, var(&[bytes, b"\0"].concat()))
 }
 
-fn binary(id: u16, bytes: &[u8]) -> (u16, u16, Vec<u8>) {
+pub(super) fn binary(id: u16, bytes: &[u8]) -> (u16, u16, Vec<u8>) {
     (mapi::PT_BINARY, id, var(bytes))
 }
 
-fn int(id: u16, n: i32) -> (u16, u16, Vec<u8>) {
+pub(super) fn int(id: u16, n: i32) -> (u16, u16, Vec<u8>) {
     (mapi::PT_I32, id, n.to_le_bytes().to_vec())
 }
 
