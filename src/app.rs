@@ -65,6 +65,8 @@ pub enum Message {
         result: Result<(), Error>,
     },
     Mailbox(mailbox::Message),
+    /// A sender whose remote content shows without asking was written to the config, or not.
+    RemoteAllowed(Result<Stored, Error>),
     Composer(composer::Message),
     /// The desktop's colour scheme, at start and whenever it changes.
     SystemTheme(Mode),
@@ -161,6 +163,7 @@ impl App {
             Message::SettingsStored(result) => self.settings_stored(result),
             Message::NotificationsStored { on, result } => self.notifications_stored(on, result),
             Message::Mailbox(message) => self.mailbox(message),
+            Message::RemoteAllowed(result) => self.remote_allowed(result),
             Message::Composer(message) => self.composer_message(message),
             Message::SystemTheme(mode) => self.system_theme(mode),
             Message::Key(action) => self.key(action),
@@ -337,12 +340,44 @@ impl App {
                 Task::none()
             }
             mailbox::Action::Compose(request) => self.open_composer(request),
+            mailbox::Action::AllowRemote { address, then } => {
+                let Screen::Mailbox(mailbox) = &self.screen else { return Task::none() };
+                let Some(mut account) = self.config.account(mailbox.account_key()).cloned() else {
+                    return then.map(Message::Mailbox);
+                };
+                if !account.shows_remote_content_from(&address) {
+                    account.remote_content_from.push(address);
+                }
+                let (profile, secrets, config) =
+                    (self.profile.clone(), self.secrets.clone(), self.config.clone());
+                Task::batch([
+                    then.map(Message::Mailbox),
+                    Task::perform(
+                        settings::store::save(profile, secrets, config, account, None),
+                        Message::RemoteAllowed,
+                    ),
+                ])
+            }
             // Leaving drops the screen: its sync and loads are aborted, its store closed.
             mailbox::Action::Back => {
                 self.screen = self.home();
                 Task::none()
             }
         }
+    }
+
+    /// "Always for this sender" was written: the config is the one on disk now (the open
+    /// mailbox has the sender on its own list already).
+    fn remote_allowed(&mut self, result: Result<Stored, Error>) -> Task<Message> {
+        match result {
+            Ok(stored) => self.config = stored.config,
+            Err(error) => {
+                if let Screen::Mailbox(mailbox) = &mut self.screen {
+                    mailbox.tell(error);
+                }
+            }
+        }
+        Task::none()
     }
 
     /// The composer over the current screen.

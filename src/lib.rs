@@ -15,6 +15,7 @@
 //! in [`widget`].
 
 pub mod app;
+pub mod desktop;
 pub mod passes;
 pub mod screen;
 pub mod theme;

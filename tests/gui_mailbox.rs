@@ -355,10 +355,19 @@ fn folders_switch_and_messages_open_in_the_reader() {
         assert!(screen.iter().any(|t| t == text), "{text:?} is not shown: {screen:?}");
     }
 
-    // Links are not opened yet: a click copies the address, and says so.
+    // A clicked link shows where it goes before anything opens it; Copy copies it.
     let url = link.link.clone().unwrap();
-    settle(&mut app, vec![Message::Mailbox(mailbox::Message::LinkClicked(url))]);
+    settle(&mut app, vec![Message::Mailbox(mailbox::Message::LinkClicked(url.clone()))]);
+    assert!(shows(&app, "This link goes to") && shows(&app, &url) && shows(&app, "Open in browser"));
+    assert_eq!(mailbox(&app).reader().content().link.as_deref(), Some(url.as_str()));
+    click(&mut app, mailbox::id::COPY_LINK);
     assert!(shows(&app, "Copied the link https://photos.example.test/album/7"));
+    assert!(!shows(&app, "This link goes to"), "the bar is gone once the link is copied");
+    // Only web addresses are offered to the browser.
+    settle(&mut app, vec![Message::Mailbox(mailbox::Message::LinkClicked("javascript:alert(1)".into()))]);
+    assert!(shows(&app, "javascript:alert(1)") && !shows(&app, "Open in browser"));
+    click(&mut app, mailbox::id::CLOSE_LINK);
+    assert!(!shows(&app, "This link goes to"));
 
     // Plain text, as is.
     click(&mut app, &mailbox::id::row(PLAIN));
@@ -440,15 +449,18 @@ fn enriched_text_tnef_and_bounces_show_what_they_hold() {
 
     click(&mut app, &mailbox::id::row(tnef));
     let shown = mailbox(&app).reader().shown().expect("the message is shown");
+    // The image the HTML body shows (cid:) is shown in it, not listed.
     let names: Vec<&str> = shown.attachments.iter().map(|a| a.name.as_str()).collect();
-    assert_eq!(names, ["TBZ PARIV GmbH.jpg", "image003.jpg", "UmlautAnhang-äüö.txt"]);
+    assert_eq!(names, ["TBZ PARIV GmbH.jpg", "UmlautAnhang-äüö.txt"]);
+    let inline: Vec<&String> = shown.images.keys().collect();
+    assert!(matches!(&inline[..], [src] if src.starts_with("cid:image003.jpg")), "{inline:?}");
     let Body::Rich(rich) = &shown.body else { panic!("not rich text: {:?}", shown.body) };
     assert!(rich.plain().contains("TEST äöü"), "{}", rich.plain());
     let screen = texts(&app);
     for text in [
-        "3 attachments",
+        "2 attachments",
         "TBZ PARIV GmbH.jpg",
-        "image/jpeg",
+        "application/octet-stream",
         "UmlautAnhang-äüö.txt",
         "14 B",
         "This message came from Outlook in its own format (TNEF, winmail.dat); it is shown decoded.",
@@ -707,6 +719,14 @@ fn a_real_sync_against_dovecot_fills_the_list_and_fetches_bodies() {
         Body::Empty => String::new(),
     };
     assert!(text.contains("test message") || text.contains("dot"), "{text}");
+    // The bytes that came are counted for the reader's progress line (the answer to FETCH
+    // holds the whole message).
+    let received = mailbox(&app).received();
+    assert!(
+        received >= u64::from(newest.size),
+        "{received} bytes counted for a {}-byte message",
+        newest.size
+    );
 
     // Two more arrive; F5 asks the account's task for a pass (IDLE may bring them first):
     // the list shows them with no other action.

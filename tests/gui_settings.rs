@@ -170,6 +170,37 @@ fn your_name_and_other_addresses_are_saved_and_read_back_from_the_config_file() 
 }
 
 #[test]
+fn senders_trusted_with_remote_content_are_listed_kept_and_removed() {
+    let mut work = account("Work", Incoming::Imap);
+    work.remote_content_from = vec!["ruth@example.test".into(), "news@example.org".into()];
+    let (_dir, profile, secrets, config) = profile_with(vec![work]);
+    let mut app = open(profile.clone(), secrets, config, "work");
+    assert!(shows(&app, "Remote images are shown without asking in mail from:"));
+    assert!(shows(&app, "ruth@example.test") && shows(&app, "news@example.org"));
+    // Saving other settings keeps the list…
+    click(&mut app, settings::id::LOG_TRANSCRIPT);
+    click(&mut app, settings::id::SAVE);
+    assert_eq!(
+        Config::load(&profile).unwrap().accounts[0].remote_content_from,
+        ["ruth@example.test", "news@example.org"]
+    );
+    // …and Remove takes a sender off it once saved.
+    click(&mut app, accounts::settings_id("work"));
+    click(&mut app, settings::id::forget_remote_sender(0));
+    assert!(!shows(&app, "ruth@example.test"));
+    click(&mut app, settings::id::SAVE);
+    assert_eq!(Config::load(&profile).unwrap().accounts[0].remote_content_from, ["news@example.org"]);
+    click(&mut app, accounts::settings_id("work"));
+    click(&mut app, settings::id::forget_remote_sender(0));
+    assert!(shows(
+        &app,
+        "Remote images are blocked in every message. The reader offers to show them, for one message or always for its sender."
+    ));
+    click(&mut app, settings::id::SAVE);
+    assert!(Config::load(&profile).unwrap().accounts[0].remote_content_from.is_empty());
+}
+
+#[test]
 fn the_folders_idle_watches_are_saved_and_read_back_from_the_config_file() {
     let (_dir, profile, secrets, config) = profile_with(vec![account("Work", Incoming::Imap)]);
     let mut app = open(profile.clone(), secrets, config, "work");

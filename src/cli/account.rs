@@ -181,6 +181,7 @@ fn build_account(a: &AddArgs) -> Result<Account, Error> {
     Ok(Account {
         sender_name: a.sender_name.clone().filter(|n| !n.trim().is_empty()),
         identities,
+        remote_content_from: Vec::new(),
         id: String::new(),
         name: a.name.clone(),
         email: a.email.clone(),

@@ -166,6 +166,10 @@ pub struct Account {
     /// Other addresses this account sends as (aliases), each with its own name or none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub identities: Vec<Identity>,
+    /// Senders whose remote content (images) this account shows without asking ("Always for
+    /// this sender" in the reader), by address in lower case; removed again in the settings.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub remote_content_from: Vec<String>,
 }
 
 /// An address the user sends as, besides the account's own.
@@ -201,7 +205,14 @@ impl Account {
             options: crate::options::Options::default(),
             sender_name: None,
             identities: Vec::new(),
+            remote_content_from: Vec::new(),
         }
+    }
+
+    /// Whether remote content of mail from `address` is shown without asking.
+    pub fn shows_remote_content_from(&self, address: &str) -> bool {
+        let address = address.trim();
+        self.remote_content_from.iter().any(|a| a.eq_ignore_ascii_case(address))
     }
 
     /// Every From this account offers: its own address first, then its identities. A

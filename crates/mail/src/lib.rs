@@ -13,6 +13,7 @@ pub mod config;
 pub mod discover;
 pub mod error;
 pub mod explain;
+pub mod http;
 pub mod idle;
 pub mod imap;
 pub mod inspect;

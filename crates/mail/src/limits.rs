@@ -94,6 +94,44 @@ pub const MAX_CALENDAR_BYTES: usize = 1024 * 1024;
 /// Most recipients listed from a delivery report.
 pub const MAX_REPORT_RECIPIENTS: usize = 1_000;
 
+/// Widest and tallest image decoded (in the file); larger ones show as their alt text.
+pub const MAX_IMAGE_SIDE: u32 = 16_384;
+
+/// Memory one image's decoder may use (a 16-megapixel photo needs 64 MiB).
+pub const MAX_IMAGE_DECODE_BYTES: u64 = 128 * 1024 * 1024;
+
+/// Widest image kept after decoding: wider ones are scaled down (no reader pane is wider),
+/// so a shown image holds at most this × [`MAX_IMAGE_SIDE`] pixels.
+pub const MAX_IMAGE_WIDTH_SHOWN: u32 = 2_048;
+
+/// Pixels kept for all the images of one message together (4 bytes each: 256 MiB); past it
+/// the rest show as their alt text, with a note.
+pub const MAX_IMAGE_PIXELS: u64 = 64 * 1024 * 1024;
+
+// Remote content: the images a message refers to, fetched only when the person asks
+// (`message::remote`). Past a limit the image is not shown and says why.
+
+/// Largest remote image fetched.
+pub const MAX_REMOTE_IMAGE: usize = 5 * 1024 * 1024;
+
+/// Most remote images fetched for one message; the rest are listed as not fetched.
+pub const MAX_REMOTE_IMAGES: usize = 64;
+
+/// All the remote images of one message together.
+pub const MAX_REMOTE_BYTES: usize = 32 * 1024 * 1024;
+
+/// One remote image, its redirects included.
+pub const REMOTE_IMAGE_TIME: Duration = Duration::from_secs(15);
+
+/// All the remote images of one message: those not started by then are not fetched.
+pub const REMOTE_BATCH_TIME: Duration = Duration::from_secs(60);
+
+/// Remote images fetched at the same time.
+pub const REMOTE_PARALLEL: usize = 4;
+
+/// Redirects followed for one remote image.
+pub const MAX_REMOTE_REDIRECTS: usize = 3;
+
 /// The size in words, for messages ("160 MiB").
 pub fn size(bytes: u64) -> String {
     const KIB: u64 = 1024;

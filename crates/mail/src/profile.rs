@@ -10,13 +10,15 @@ use crate::error::{Error, Kind, Result};
 pub struct Profile {
     config_dir: PathBuf,
     data_dir: PathBuf,
+    /// The user's runtime directory (`$XDG_RUNTIME_DIR/tidings`), for the system profile.
+    runtime_dir: Option<PathBuf>,
 }
 
 impl Profile {
     /// The profile under `dir`: `dir/config` and `dir/data`.
     pub fn at(dir: impl AsRef<Path>) -> Profile {
         let dir = dir.as_ref();
-        Profile { config_dir: dir.join("config"), data_dir: dir.join("data") }
+        Profile { config_dir: dir.join("config"), data_dir: dir.join("data"), runtime_dir: None }
     }
 
     /// The user's own profile in the XDG directories.
@@ -24,7 +26,11 @@ impl Profile {
         let dirs = directories::ProjectDirs::from("org", "Tidings", "tidings").ok_or_else(|| {
             Error::new(Kind::Config, "cannot find a home directory for the configuration; pass --profile DIR")
         })?;
-        Ok(Profile { config_dir: dirs.config_dir().to_path_buf(), data_dir: dirs.data_dir().to_path_buf() })
+        Ok(Profile {
+            config_dir: dirs.config_dir().to_path_buf(),
+            data_dir: dirs.data_dir().to_path_buf(),
+            runtime_dir: dirs.runtime_dir().map(Path::to_path_buf),
+        })
     }
 
     /// `--profile DIR` when given, else the system profile.
@@ -51,6 +57,15 @@ impl Profile {
     /// Per-account data (store, downloaded mail).
     pub fn account_data_dir(&self, account_id: &str) -> PathBuf {
         self.data_dir.join("accounts").join(account_id)
+    }
+
+    /// Where private copies of attachments go for the desktop to open them: the runtime
+    /// directory (memory, gone at log-out), or the profile's data for `--profile DIR`.
+    pub fn open_copies(&self) -> PathBuf {
+        match &self.runtime_dir {
+            Some(dir) => dir.join("open"),
+            None => self.data_dir.join("open"),
+        }
     }
 
     /// The mail store (SQLite) of every account of this profile.

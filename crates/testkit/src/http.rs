@@ -1,8 +1,9 @@
-//! A tiny HTTP/1.1 server on 127.0.0.1 for discovery tests: plain, and optionally HTTPS with a
-//! throw-away CA (the leaf names `localhost` and 127.0.0.1). It serves configured routes
-//! (method, `Host` header, path) with fixed replies — content, an error status, a redirect,
-//! or no answer at all — and records every request so a test can check what a client sent
-//! (no credentials, the exact Content-Type…). One request per connection.
+//! A tiny HTTP/1.1 server on 127.0.0.1 for discovery and remote-content tests: plain, and
+//! optionally HTTPS with a throw-away CA (the leaf names `localhost` and 127.0.0.1). It serves
+//! configured routes (method, `Host` header, path) with fixed replies — content, an error
+//! status, a redirect, a body that never ends, or no answer at all — and records every
+//! request so a test can check what a client sent (no credentials, the exact Content-Type…).
+//! One request per connection.
 //!
 //! Clients reach it by sending the original host name in `Host` while connecting here, so
 //! `autoconfig.example.test` needs no DNS entry.
@@ -32,11 +33,14 @@ pub struct Reply {
     pub chunked: bool,
     /// Read the request and never answer: for timeout tests.
     pub hang: bool,
+    /// Send the body again and again, never ending: chunked when `chunked`, else with no
+    /// Content-Length (until the connection closes). For size-limit tests.
+    pub endless: bool,
 }
 
 impl Reply {
     pub fn status(status: u16) -> Reply {
-        Reply { status, headers: Vec::new(), body: Vec::new(), chunked: false, hang: false }
+        Reply { status, headers: Vec::new(), body: Vec::new(), chunked: false, hang: false, endless: false }
     }
 
     /// 200 with `Content-Type: text/xml`.
@@ -65,6 +69,13 @@ impl Reply {
 
     pub fn chunked(mut self) -> Reply {
         self.chunked = true;
+        self
+    }
+
+    /// Sends the body again and again, never ending (see the `endless` field); the body
+    /// must not be empty.
+    pub fn endless(mut self) -> Reply {
+        self.endless = true;
         self
     }
 }
@@ -267,6 +278,29 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(mut stream: S, tls: bool, stat
     if reply.hang {
         // Keep the connection open until the server is dropped.
         std::future::pending::<()>().await;
+    }
+    if reply.endless && !reply.body.is_empty() {
+        let framing = if reply.chunked { "Transfer-Encoding: chunked\r\n" } else { "" };
+        let head =
+            format!("HTTP/1.1 {} {}\r\n{framing}Connection: close\r\n", reply.status, reason(reply.status));
+        let mut head = head.into_bytes();
+        for (n, v) in &reply.headers {
+            head.extend(format!("{n}: {v}\r\n").into_bytes());
+        }
+        head.extend(b"\r\n");
+        stream.write_all(&head).await?;
+        let mut piece = Vec::new();
+        if reply.chunked {
+            piece.extend(format!("{:x}\r\n", reply.body.len()).into_bytes());
+        }
+        piece.extend(&reply.body);
+        if reply.chunked {
+            piece.extend(b"\r\n");
+        }
+        // Until the client goes away (the write fails) or the server is dropped.
+        loop {
+            stream.write_all(&piece).await?;
+        }
     }
     stream.write_all(&render(&reply)).await?;
     stream.flush().await?;

@@ -1,8 +1,13 @@
 //! A raw message turned into what the reader shows. The core reads it
-//! (`tidings_mail::message::render`: MIME, charsets, HTML, text/enriched, TNEF, reports);
-//! this module only picks what the reader lays out. It is CPU work on bytes and runs in a
-//! task, never in `update` or `view`.
+//! (`tidings_mail::message::render`: MIME, charsets, HTML, text/enriched, TNEF, reports)
+//! and decodes the images the body shows from the message's own parts (`cid:`); this module
+//! only picks what the reader lays out. It is CPU work on bytes and runs in a task, never in
+//! `update` or `view`.
 
+use std::collections::HashMap;
+
+use iced::widget::image::Handle;
+use tidings_mail::message::images::{self, Decoder};
 use tidings_mail::message::{self, Display, Mailbox};
 use tidings_mail::options::BodyFormat;
 use tidings_mail::store::Summary;
@@ -16,9 +21,17 @@ use super::html::Rich;
 pub struct DisplayMessage {
     pub headers: Summary,
     pub body: Body,
+    /// The attachments listed (inline images the body shows are not).
     pub attachments: Vec<Attachment>,
+    /// The number of the first of [`Self::attachments`] among all the attachments of the
+    /// opened message, forwarded ones included, in the order they are listed.
+    pub first_attachment: usize,
+    /// Images of the message's own parts the body shows, by their source (`cid:…`).
+    pub images: HashMap<String, Handle>,
     /// Remote images (and other remote resources) the body refers to; none was fetched.
     pub remote_blocked: usize,
+    /// The remote images of this message and of those forwarded in it (http and https).
+    pub remote_images: Vec<String>,
     /// Things worth saying about how the message is shown (cut, unknown charset, TNEF…).
     pub notes: Vec<String>,
     /// Messages forwarded inside this one, in order, each with its own headers.
@@ -40,10 +53,27 @@ pub enum Body {
 /// read (an error row).
 pub fn render(raw: &[u8], prefer: BodyFormat, fallback: &Summary) -> DisplayMessage {
     let headers = tidings_mail::sync::headers::summary(raw).unwrap_or_else(|_| fallback.clone());
-    shown(message::render(raw, prefer), headers)
+    shown(message::render(raw, prefer), headers, &mut Decoder::default(), &mut 0)
 }
 
-fn shown(display: Display, headers: Summary) -> DisplayMessage {
+/// Every attachment listed, in order (their numbers are positions here).
+pub fn all_attachments(message: &DisplayMessage) -> Vec<&Attachment> {
+    let mut all: Vec<&Attachment> = message.attachments.iter().collect();
+    for inner in &message.forwarded {
+        all.extend(all_attachments(inner));
+    }
+    all
+}
+
+/// `numbered`: attachments listed so far (forwarded messages' come after their outer one's).
+fn shown(display: Display, headers: Summary, decoder: &mut Decoder, numbered: &mut usize) -> DisplayMessage {
+    let mut attachments = display.attachments;
+    let mut images = HashMap::new();
+    if let Some(rich) = &display.body.rich {
+        inline_images(rich, &mut attachments, decoder, &mut images);
+    }
+    let first_attachment = *numbered;
+    *numbered += attachments.len();
     let body = match display.body.rich {
         Some(rich) => Body::Rich(rich),
         None if display.body.text.trim().is_empty() => Body::Empty,
@@ -54,21 +84,56 @@ fn shown(display: Display, headers: Summary) -> DisplayMessage {
         .into_iter()
         .map(|inner| {
             let headers = summary(&inner);
-            shown(inner, headers)
+            shown(inner, headers, decoder, numbered)
         })
         .collect();
-    let own_remote = match &body {
-        Body::Rich(rich) => rich.remote,
-        _ => 0,
+    let (own_remote, mut remote_images) = match &body {
+        Body::Rich(rich) => (rich.remote, rich.remote_images.clone()),
+        _ => (0, Vec::new()),
     };
+    for inner in &forwarded {
+        remote_images.extend(
+            inner.remote_images.iter().filter(|u| !remote_images.contains(u)).cloned().collect::<Vec<_>>(),
+        );
+    }
     DisplayMessage {
         headers,
         remote_blocked: own_remote + forwarded.iter().map(|f| f.remote_blocked).sum::<usize>(),
+        remote_images,
         body,
-        attachments: display.attachments,
+        attachments,
+        first_attachment,
+        images,
         notes: display.notes,
         forwarded,
         report: display.report,
+    }
+}
+
+/// Decodes the message's own images the body shows (`cid:` sources) into `images`, and
+/// takes them off the list of attachments. One that cannot be shown stays listed, so it can
+/// still be saved.
+fn inline_images(
+    rich: &Rich,
+    attachments: &mut Vec<Attachment>,
+    decoder: &mut Decoder,
+    images: &mut HashMap<String, Handle>,
+) {
+    for src in rich.pieces.iter().filter_map(|p| p.image.as_deref()) {
+        let Some(id) = images::cid(src) else { continue };
+        if images.contains_key(src) {
+            continue;
+        }
+        let Some(at) = attachments
+            .iter()
+            .position(|a| a.content_id.as_deref().is_some_and(|c| c.eq_ignore_ascii_case(&id)))
+        else {
+            continue;
+        };
+        if let Ok(pixels) = decoder.decode(&attachments[at].data) {
+            images.insert(src.to_string(), Handle::from_rgba(pixels.width, pixels.height, pixels.rgba));
+            attachments.remove(at);
+        }
     }
 }
 

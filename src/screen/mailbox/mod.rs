@@ -24,6 +24,7 @@
 //! "Remove").
 
 mod actions;
+mod content;
 mod folders;
 mod format;
 mod getting;
@@ -44,12 +45,14 @@ use iced::{Subscription, Task};
 
 use tidings_mail::account::{Account, Incoming};
 use tidings_mail::error::{Error, Kind};
+use tidings_mail::message::remote::RemotePolicy;
 use tidings_mail::options::BodyFormat;
 use tidings_mail::profile::Profile;
 use tidings_mail::secret::Secrets;
 use tidings_mail::store::{AccountId, FolderId, MessageRow, Role, SortKey, Store, StoreHandle};
 
 pub use actions::MoveTarget;
+pub use content::{Msg as ContentMsg, Remote as RemoteContent, Which};
 pub use folders::{Node, icon, role_label};
 pub use getting::News;
 pub use html::{Emphasis, Piece, Rich};
@@ -82,6 +85,20 @@ pub mod id {
     pub const SORT_SUBJECT: &str = "mailbox-sort-subject";
     pub const SORT_DATE: &str = "mailbox-sort-date";
     pub const SORT_SIZE: &str = "mailbox-sort-size";
+    pub const SAVE_ALL: &str = "mailbox-save-all";
+    pub const SHOW_REMOTE: &str = "mailbox-show-remote";
+    pub const ALWAYS_REMOTE: &str = "mailbox-always-remote";
+    pub const OPEN_LINK: &str = "mailbox-open-link";
+    pub const COPY_LINK: &str = "mailbox-copy-link";
+    pub const CLOSE_LINK: &str = "mailbox-close-link";
+
+    /// An attachment's buttons, by its number among all the opened message's attachments.
+    pub fn save_attachment(n: usize) -> String {
+        format!("mailbox-save-attachment-{n}")
+    }
+    pub fn open_attachment(n: usize) -> String {
+        format!("mailbox-open-attachment-{n}")
+    }
 
     /// A folder in the folder pane, by its server name.
     pub fn folder(name: &str) -> String {
@@ -106,6 +123,12 @@ pub struct Setup {
     pub local: bool,
     /// How to reach the server; without it the mailbox shows what the store holds.
     pub server: Option<Server>,
+    /// Where private copies of attachments go to be opened (`Profile::open_copies`).
+    pub open_copies: PathBuf,
+    /// How remote images are fetched when the person asks.
+    pub remote_policy: RemotePolicy,
+    /// Senders whose remote images show without asking (the account's list).
+    pub remote_from: Vec<String>,
 }
 
 pub struct Server {
@@ -124,6 +147,9 @@ impl Setup {
             store_path: profile.store_path(),
             prefer: account.options.body_format,
             local: account.incoming_protocol == Incoming::Pop3,
+            open_copies: profile.open_copies(),
+            remote_policy: RemotePolicy::default(),
+            remote_from: account.remote_content_from.clone(),
             server: Some(Server {
                 account: account.clone(),
                 secrets,
@@ -137,9 +163,12 @@ impl Setup {
         Setup {
             account_key: account_key.into(),
             title: title.into(),
-            store_path,
             prefer: BodyFormat::Best,
             local: false,
+            open_copies: store_path.with_file_name("open"),
+            store_path,
+            remote_policy: RemotePolicy::default(),
+            remote_from: Vec::new(),
             server: None,
         }
     }
@@ -192,6 +221,10 @@ pub enum Message {
     MoveTo(FolderId),
     Acted(Result<(), Error>),
     LinkClicked(String),
+    /// Time to show how much of the body being loaded has come.
+    Progress,
+    /// Attachments, links and remote content of the message in the reader.
+    Content(content::Msg),
     /// The account's Outbox, read again.
     OutboxLoaded(Result<Vec<tidings_mail::outbox::OutboxItem>, Error>),
     /// Show the Outbox in place of the list and the reader.
@@ -213,6 +246,12 @@ pub enum Action {
     GetAllMail,
     /// Open the composer.
     Compose(crate::screen::composer::ComposeRequest),
+    /// Remember in the account that remote content of mail from `address` shows without
+    /// asking, and run `then` (fetching this message's).
+    AllowRemote {
+        address: String,
+        then: Task<Message>,
+    },
     Back,
 }
 
@@ -224,6 +263,7 @@ impl std::fmt::Debug for Action {
             Action::GetMail => "GetMail",
             Action::GetAllMail => "GetAllMail",
             Action::Compose(_) => "Compose(..)",
+            Action::AllowRemote { .. } => "AllowRemote(..)",
             Action::Back => "Back",
         })
     }
@@ -257,12 +297,27 @@ pub struct Mailbox {
     showing_outbox: bool,
     /// A message was put back into the queue: a pass follows once the Outbox is read again.
     pass_after_outbox: bool,
+    /// The folder attachments were last saved in (the picker starts there).
+    last_folder: Option<PathBuf>,
+    open_copies: PathBuf,
+    remote_policy: RemotePolicy,
+    remote_from: Vec<String>,
 }
 
 impl Mailbox {
     /// The mailbox, and the task that opens its store (then lists folders).
     pub fn new(setup: Setup) -> (Mailbox, Task<Message>) {
-        let Setup { account_key, title, store_path, prefer, local, server } = setup;
+        let Setup {
+            account_key,
+            title,
+            store_path,
+            prefer,
+            local,
+            server,
+            open_copies,
+            remote_policy,
+            remote_from,
+        } = setup;
         let open = open_store(account_key.clone(), store_path, local);
         let mailbox = Mailbox {
             account_key,
@@ -283,6 +338,10 @@ impl Mailbox {
             outbox: Vec::new(),
             showing_outbox: false,
             pass_after_outbox: false,
+            last_folder: None,
+            open_copies,
+            remote_policy,
+            remote_from,
         };
         (mailbox, open)
     }
@@ -307,12 +366,20 @@ impl Mailbox {
     pub fn is_local(&self) -> bool {
         self.local
     }
+    /// Bytes the server has sent for the bodies opened here (the reader's progress).
+    pub fn received(&self) -> u64 {
+        self.remote.as_ref().map_or(0, Remote::received)
+    }
+
     pub fn notice(&self) -> Option<&str> {
         self.notice.as_ref().map(|(n, _)| n.as_str())
     }
 
     pub fn subscription(&self) -> Subscription<Message> {
-        keys::subscription()
+        // While a body comes from the server, how much has come is shown four times a second.
+        let progress = (self.reader.is_loading() && self.remote.is_some())
+            .then(|| iced::time::every(std::time::Duration::from_millis(250)).map(|_| Message::Progress));
+        Subscription::batch([keys::subscription()].into_iter().chain(progress))
     }
 
     pub fn update(&mut self, message: Message) -> Action {
@@ -332,7 +399,7 @@ impl Mailbox {
             Message::Key(action) => self.key(action),
             Message::Body { folder, uid, result } => {
                 self.reader.loaded(folder, uid, result);
-                Task::none()
+                self.remote_if_allowed()
             }
             Message::News(news) => self.news(news),
             Message::Reveal { folder, uid } => self.reveal(folder, uid),
@@ -345,7 +412,14 @@ impl Mailbox {
             Message::Delete => self.delete(),
             Message::MoveTo(folder) => self.move_to(folder),
             Message::Acted(result) => self.acted(result),
-            Message::LinkClicked(url) => self.link(url),
+            Message::LinkClicked(url) => return self.content(content::Msg::Link(url)),
+            Message::Content(msg) => return self.content(msg),
+            Message::Progress => {
+                if let Some(remote) = &self.remote {
+                    self.reader.progress(remote.received());
+                }
+                Task::none()
+            }
             Message::OutboxLoaded(result) => {
                 let task = self.outbox_loaded(result);
                 // "Send again" was recorded and the Outbox read again: now the pass sends it.
@@ -547,9 +621,9 @@ impl Mailbox {
     }
 
     /// Links are not opened yet: a click copies the address.
-    fn link(&mut self, url: String) -> Task<Message> {
-        self.notice = Some((format!("Copied the link {url}"), false));
-        iced::clipboard::write(url)
+    /// Shows an error about something the app did for this mailbox.
+    pub fn tell(&mut self, e: Error) {
+        let _ = self.failed(e);
     }
 
     fn failed(&mut self, e: Error) -> Task<Message> {

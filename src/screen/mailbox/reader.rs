@@ -14,18 +14,18 @@
 
 use std::sync::Arc;
 
-use iced::font::{Style as FontStyle, Weight};
+use iced::font::Weight;
 use iced::task::Handle;
-use iced::widget::text::Span;
-use iced::widget::{Column, button, column, container, rich_text, row, rule, scrollable, span, text};
-use iced::{Element, Font, Length, Padding, Task, Theme, widget};
+use iced::widget::{Column, Space, button, column, container, row, scrollable, text};
+use iced::{Element, Font, Length, Task, Theme, widget};
 
 use tidings_mail::error::{Error, Kind};
-use tidings_mail::message::rich::{Align, Block};
 use tidings_mail::options::BodyFormat;
 use tidings_mail::store::{FolderId, MessageRow, StoreHandle, Summary};
 
-use super::html::{Piece, Rich};
+use super::content::Content;
+use super::content::{Msg, Remote as RemoteState};
+use super::html::{Pictures, rich_view};
 use super::message::{self, Body, DisplayMessage, Report};
 use super::remote::{self, Remote};
 use super::{Message, format, id};
@@ -59,6 +59,12 @@ pub struct Reader {
     state: Option<State>,
     /// The loading task; dropping it aborts the load.
     load: Option<Handle>,
+    /// What the person did with the shown message (a clicked link, remote content).
+    content: Content,
+    /// A task about the shown message (fetching its remote images); dropped with it.
+    extra: Option<Handle>,
+    /// While a body comes from the server: the mailbox's byte count when it started, and now.
+    download: Option<(u64, u64)>,
 }
 
 impl Reader {
@@ -76,6 +82,43 @@ impl Reader {
             Some(State::Shown(message)) => Some(message),
             _ => None,
         }
+    }
+
+    /// The shown message, to hand to a task.
+    pub fn shown_arc(&self) -> Option<Arc<DisplayMessage>> {
+        match &self.state {
+            Some(State::Shown(message)) => Some(message.clone()),
+            _ => None,
+        }
+    }
+
+    pub fn content(&self) -> &Content {
+        &self.content
+    }
+
+    pub(super) fn content_mut(&mut self) -> &mut Content {
+        &mut self.content
+    }
+
+    /// Runs `task` for the shown message: opening another one aborts it.
+    pub(super) fn track(&mut self, task: Task<Message>) -> Task<Message> {
+        let (task, handle) = task.abortable();
+        self.extra = Some(handle.abort_on_drop());
+        task
+    }
+
+    /// The server's bytes counted so far for the body being loaded (`received`: the
+    /// mailbox's count now).
+    pub(super) fn progress(&mut self, received: u64) {
+        if let Some((_, now)) = &mut self.download {
+            *now = received;
+        }
+    }
+
+    /// Bytes of the body downloaded so far, while it comes from the server.
+    pub fn downloaded(&self) -> Option<u64> {
+        let (start, now) = self.download.filter(|_| self.is_loading())?;
+        Some(now.saturating_sub(start)).filter(|n| *n > 0)
     }
 
     pub fn is_loading(&self) -> bool {
@@ -109,14 +152,18 @@ impl Reader {
         prefer: BodyFormat,
         local: bool,
     ) -> Task<Message> {
+        let start = remote.as_ref().map(Remote::received);
         let job = load(opened.clone(), store.clone(), remote, prefer, local);
         self.opened = Some(opened);
-        self.start(job, State::Loading)
+        let task = self.start(job, State::Loading);
+        self.download = start.map(|n| (n, n));
+        task
     }
 
     /// Downloads the rest of the opened headers-only message (POP3), off the UI thread.
     pub fn download_rest(&mut self, remote: Option<Remote>, prefer: BodyFormat) -> Task<Message> {
         let Some(opened) = self.opened.clone().filter(|_| self.is_header_only()) else { return Task::none() };
+        let start = remote.as_ref().map(Remote::received);
         let job = async move {
             let remote = remote.ok_or_else(|| {
                 Error::new(Kind::Config, "this mailbox has no server to download the message from")
@@ -124,7 +171,9 @@ impl Reader {
             let raw = remote.rest(opened.folder, opened.row.uid).await?;
             render(raw, prefer, opened.row.summary).await.map(Some)
         };
-        self.start(job, State::Downloading)
+        let task = self.start(job, State::Downloading);
+        self.download = start.map(|n| (n, n));
+        task
     }
 
     fn start(
@@ -137,6 +186,9 @@ impl Reader {
         let (task, handle) =
             Task::perform(job, move |result| Message::Body { folder, uid, result }).abortable();
         self.state = Some(state);
+        self.content = Content::default();
+        self.extra = None;
+        self.download = None;
         self.load = Some(handle.abort_on_drop());
         task
     }
@@ -164,29 +216,29 @@ impl Reader {
         let headers = shown.map_or(&opened.row.summary, |m| &m.headers);
         let mut top = column![headers_view(headers, opened.row.parse_error.as_deref())].spacing(10);
         if let Some(message) = shown {
-            top = top.push(attachments(&message.attachments));
-            if message.remote_blocked > 0 {
-                let what = match message.remote_blocked {
-                    1 => "1 remote image or resource was".to_string(),
-                    n => format!("{n} remote images or resources were"),
-                };
-                top = top.push(
-                    container(text(format!("Remote content blocked: {what} not loaded.")).size(13))
-                        .padding([6, 10])
-                        .width(Length::Fill)
-                        .style(theme::container::warning),
-                );
+            top = top.push(attachments(message, message.first_attachment, true));
+            if let Some(banner) = remote_banner(message, &self.content.remote) {
+                top = top.push(banner);
             }
             for note in &message.notes {
                 top = top.push(text(note).size(13).style(theme::text::warning));
             }
         }
+        if let Some(url) = &self.content.link {
+            top = top.push(link_bar(url));
+        }
         let body: Element<'_, Message> = match &self.state {
             Some(State::Loading) | None => {
-                text("Loading the message…").size(14).style(theme::text::muted).into()
+                text(loading("Loading the message", self.downloaded(), opened.row.size))
+                    .size(14)
+                    .style(theme::text::muted)
+                    .into()
             }
             Some(State::Downloading) => {
-                text("Downloading the rest of the message…").size(14).style(theme::text::muted).into()
+                text(loading("Downloading the rest of the message", self.downloaded(), opened.row.size))
+                    .size(14)
+                    .style(theme::text::muted)
+                    .into()
             }
             Some(State::HeaderOnly) => column![
                 text(
@@ -215,7 +267,13 @@ impl Reader {
             .width(Length::Fill)
             .style(theme::container::error)
             .into(),
-            Some(State::Shown(message)) => contents(message, true, theme),
+            Some(State::Shown(message)) => {
+                let remote = match &self.content.remote {
+                    RemoteState::Shown(images) => Some(&images.images),
+                    _ => None,
+                };
+                contents(message, true, remote, theme)
+            }
         };
         column![
             container(top).padding([12, 16]).width(Length::Fill),
@@ -224,6 +282,17 @@ impl Reader {
                 .height(Length::Fill),
         ]
         .into()
+    }
+}
+
+/// "Loading the message… 3.1 MB of 12 MB" once bytes come from the server.
+fn loading(what: &str, downloaded: Option<u64>, size: u32) -> String {
+    match downloaded {
+        Some(n) if size > 0 => {
+            format!("{what}… {} of {}", format::size(n.min(u64::from(size))), format::size(u64::from(size)))
+        }
+        Some(n) => format!("{what}… {}", format::size(n)),
+        None => format!("{what}…"),
     }
 }
 
@@ -290,14 +359,19 @@ fn headers_view<'a>(summary: &'a Summary, parse_error: Option<&'a str>) -> Eleme
 /// The body, then a delivery report's recipients, then forwarded messages, each a card with
 /// its own headers, attachments, notes and contents. `outer`: the opened message itself (a
 /// forwarded one without text, such as a bounce's returned header, needs no word on it).
-fn contents<'a>(message: &'a DisplayMessage, outer: bool, theme: &Theme) -> Element<'a, Message> {
+fn contents<'a>(
+    message: &'a DisplayMessage,
+    outer: bool,
+    remote: Option<&'a std::collections::HashMap<String, iced::widget::image::Handle>>,
+    theme: &Theme,
+) -> Element<'a, Message> {
     let body: Element<'a, Message> = match &message.body {
         Body::Empty if outer && message.forwarded.is_empty() && message.report.is_none() => {
             text("This message has no text.").size(14).style(theme::text::muted).into()
         }
         Body::Empty => Column::new().into(),
         Body::Text(body) => text(body).size(14).into(),
-        Body::Rich(rich) => rich_view(rich, theme),
+        Body::Rich(rich) => rich_view(rich, Pictures { own: &message.images, remote }, theme),
     };
     let mut all = column![body].spacing(12);
     if let Some(report) = &message.report {
@@ -305,11 +379,11 @@ fn contents<'a>(message: &'a DisplayMessage, outer: bool, theme: &Theme) -> Elem
     }
     for inner in &message.forwarded {
         let mut card = column![forwarded_headers(&inner.headers)].spacing(8);
-        card = card.push(attachments(&inner.attachments));
+        card = card.push(attachments(inner, inner.first_attachment, false));
         for note in &inner.notes {
             card = card.push(text(note).size(13).style(theme::text::warning));
         }
-        card = card.push(contents(inner, false, theme));
+        card = card.push(contents(inner, false, remote, theme));
         all = all.push(container(card).padding([10, 12]).width(Length::Fill).style(theme::container::card));
     }
     all.into()
@@ -361,7 +435,11 @@ fn report_view(report: &Report) -> Element<'_, Message> {
         .into()
 }
 
-fn attachments(list: &[message::Attachment]) -> Option<Element<'_, Message>> {
+/// The attachments listed, each with Save and Open; "Save all" on the opened message's card
+/// when there are several in all.
+fn attachments(message: &DisplayMessage, first: usize, outer: bool) -> Option<Element<'_, Message>> {
+    let list = &message.attachments;
+    let total = if outer { message::all_attachments(message).len() } else { list.len() };
     if list.is_empty() {
         return None;
     }
@@ -369,17 +447,25 @@ fn attachments(list: &[message::Attachment]) -> Option<Element<'_, Message>> {
         1 => "1 attachment".to_string(),
         n => format!("{n} attachments"),
     };
-    let rows = list.iter().map(|a| {
+    let mut head = row![text(title).size(13), Space::new().width(Length::Fill)].spacing(8);
+    if outer && total > 1 {
+        head = head.push(small_button("Save all", Message::Content(Msg::SaveAll), id::SAVE_ALL.to_string()));
+    }
+    let rows = list.iter().enumerate().map(|(i, a)| {
+        let n = first + i;
         row![
             text(&a.name).size(13).width(Length::FillPortion(3)),
             text(&a.content_type).size(13).width(Length::FillPortion(2)).style(theme::text::muted),
             text(format::size(a.size as u64)).size(13).width(80).style(theme::text::muted),
+            small_button("Open", Message::Content(Msg::Open(n)), id::open_attachment(n)),
+            small_button("Save", Message::Content(Msg::Save(n)), id::save_attachment(n)),
         ]
         .spacing(8)
+        .align_y(iced::Alignment::Center)
         .into()
     });
     Some(
-        container(column![text(title).size(13)].extend(rows).spacing(3))
+        container(column![head].extend(rows).spacing(3))
             .padding([8, 10])
             .width(Length::Fill)
             .style(theme::container::card)
@@ -387,93 +473,94 @@ fn attachments(list: &[message::Attachment]) -> Option<Element<'_, Message>> {
     )
 }
 
-/// Rich text (HTML, text/enriched): links in the action colour and underlined (clicking one
-/// copies it), bold, italics, underline, code in monospace, size steps, images as their muted
-/// alt text. HTML comes as one paragraph run (its quotes are "> " in the text); enriched text
-/// has runs of lines with their own alignment, indent and quote bars.
-fn rich_view<'a>(rich: &'a Rich, theme: &Theme) -> Element<'a, Message> {
-    let link = theme::mailbox::link(theme);
-    let faint = theme::mailbox::faint(theme);
-    if rich.pieces.iter().all(|p| p.block == Block::default()) {
-        return run_view(&rich.pieces, link, faint);
+fn small_button(label: &str, message: Message, widget_id: String) -> Element<'_, Message> {
+    container(button(text(label).size(12)).padding([2, 10]).style(theme::button::secondary).on_press(message))
+        .id(widget::Id::from(widget_id))
+        .into()
+}
+
+/// Remote content: blocked (with the buttons to show it), being fetched, or shown.
+fn remote_banner<'a>(message: &'a DisplayMessage, remote: &'a RemoteState) -> Option<Element<'a, Message>> {
+    if message.remote_blocked == 0 {
+        return None;
     }
-    let runs = rich.pieces.chunk_by(|a, b| a.block == b.block).map(|run| {
-        let block = run[0].block;
-        let mut body: Element<'a, Message> = container(run_view(run, link, faint))
-            .padding(
-                Padding::ZERO
-                    .left(INDENT * f32::from(block.indent))
-                    .right(INDENT * f32::from(block.indent_right)),
-            )
-            .width(Length::Fill)
-            .into();
-        for _ in 0..block.quote.min(MAX_QUOTE_BARS) {
-            body = row![rule::vertical(2), body].spacing(8).height(Length::Shrink).into();
-        }
-        body
-    });
-    Column::with_children(runs).width(Length::Fill).into()
-}
-
-/// Indent step of enriched text, in pixels.
-const INDENT: f32 = 24.0;
-/// Quote bars drawn; deeper quotes look like the deepest drawn.
-const MAX_QUOTE_BARS: u8 = 8;
-
-/// Lines of the same layout as one rich text (its last line end is the run's end).
-fn run_view<'a>(run: &'a [Piece], link: iced::Color, faint: iced::Color) -> Element<'a, Message> {
-    let last = run.len().saturating_sub(1);
-    let spans: Vec<Span<'a, String>> = run
-        .iter()
-        .enumerate()
-        .map(|(i, piece)| {
-            let text = piece.text.as_str();
-            // Only between runs: a single run keeps its text whole.
-            let text = if i == last && piece.block != Block::default() {
-                text.strip_suffix('\n').unwrap_or(text)
-            } else {
-                text
+    let line: Element<'a, Message> = match remote {
+        RemoteState::Blocked => {
+            let what = match message.remote_blocked {
+                1 => "1 remote image or resource was".to_string(),
+                n => format!("{n} remote images or resources were"),
             };
-            piece_span(piece, text, link, faint)
-        })
-        .collect();
-    let align = match run.first().map(|p| p.block.align).unwrap_or_default() {
-        Align::Left => text::Alignment::Default,
-        Align::Center => text::Alignment::Center,
-        Align::Right => text::Alignment::Right,
-        Align::Justify => text::Alignment::Justified,
+            let mut line = row![
+                text(format!("Remote content blocked: {what} not loaded.")).size(13).width(Length::Fill)
+            ]
+            .spacing(8)
+            .align_y(iced::Alignment::Center);
+            if !message.remote_images.is_empty() {
+                line = line.push(small_button(
+                    "Show remote content",
+                    Message::Content(Msg::ShowRemote),
+                    id::SHOW_REMOTE.to_string(),
+                ));
+                if let Some(sender) = message.headers.from_addr.as_deref().filter(|a| !a.trim().is_empty()) {
+                    line = line.push(small_button(
+                        "Always for this sender",
+                        Message::Content(Msg::AlwaysRemote),
+                        id::ALWAYS_REMOTE.to_string(),
+                    ));
+                    line = line.push(text(sender).size(12).style(theme::text::muted));
+                }
+            }
+            line.into()
+        }
+        RemoteState::Fetching => text("Loading remote images…").size(13).into(),
+        RemoteState::Shown(shown) => {
+            let why = shown.why.as_deref().map(|w| format!(" ({w})")).unwrap_or_default();
+            let said = match (shown.images.len(), shown.failed) {
+                (0, failed) => format!("Remote content could not be shown: {failed} image(s){why}."),
+                (1, 0) => "Remote content shown: 1 image.".to_string(),
+                (n, 0) => format!("Remote content shown: {n} images."),
+                (n, failed) => {
+                    format!("Remote content shown: {n} image(s); {failed} could not be shown{why}.")
+                }
+            };
+            text(said).size(13).into()
+        }
     };
-    rich_text(spans).size(14).align_x(align).on_link_click(Message::LinkClicked).width(Length::Fill).into()
+    Some(container(line).padding([6, 10]).width(Length::Fill).style(theme::container::warning).into())
 }
 
-fn piece_span<'a>(
-    piece: &'a Piece,
-    text: &'a str,
-    link: iced::Color,
-    faint: iced::Color,
-) -> Span<'a, String> {
-    let e = piece.emphasis;
-    let font = Font {
-        weight: if e.strong { Weight::Bold } else { Weight::Normal },
-        style: if e.italic { FontStyle::Italic } else { FontStyle::Normal },
-        ..if e.code { Font::MONOSPACE } else { Font::DEFAULT }
-    };
-    let color = if piece.link.is_some() {
-        Some(link)
-    } else if e.image {
-        Some(faint)
-    } else {
-        None
-    };
-    let span = span(text)
-        .font(font)
-        .color_maybe(color)
-        .link_maybe(piece.link.clone())
-        .underline(piece.link.is_some() || e.underline)
-        .strikethrough(e.strike);
-    match e.size {
-        0 => span,
-        // Two pixels a step, within what stays readable.
-        steps => span.size(14.0 + 2.0 * f32::from(steps.clamp(-3, 8))),
+/// Where a clicked link goes, before anything opens it.
+fn link_bar(url: &str) -> Element<'_, Message> {
+    let mut line = row![
+        column![
+            text("This link goes to").size(12).style(theme::text::muted),
+            text(url).size(13).wrapping(text::Wrapping::Glyph),
+        ]
+        .spacing(2)
+        .width(Length::Fill)
+    ]
+    .spacing(8)
+    .align_y(iced::Alignment::Center);
+    if crate::desktop::opens_in_browser(url) {
+        line =
+            line.push(small_button("Open in browser", Message::Content(Msg::OpenLink), id::OPEN_LINK.into()));
+    }
+    line = line
+        .push(small_button("Copy", Message::Content(Msg::CopyLink), id::COPY_LINK.into()))
+        .push(small_button("Cancel", Message::Content(Msg::CloseLink), id::CLOSE_LINK.into()));
+    container(line).padding([6, 10]).width(Length::Fill).style(theme::container::card).into()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_loading_line_says_how_much_has_come() {
+        assert_eq!(super::loading("Loading the message", None, 5_000_000), "Loading the message…");
+        assert_eq!(
+            super::loading("Loading the message", Some(1_500_000), 12_000_000),
+            "Loading the message… 1.5 MB of 12.0 MB"
+        );
+        // More than the stated size (the protocol's own lines): never "13 MB of 12 MB".
+        assert_eq!(super::loading("Loading", Some(13_000_000), 12_000_000), "Loading… 12.0 MB of 12.0 MB");
     }
 }

@@ -12,6 +12,7 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use tokio::sync::Mutex;
 
@@ -35,6 +36,8 @@ pub struct Remote {
     /// The store handle the engines write through.
     store: StoreHandle,
     reading: Slot,
+    /// Bytes the servers sent to this mailbox's connections, for the reader's progress.
+    received: Arc<AtomicU64>,
 }
 
 impl std::fmt::Debug for Remote {
@@ -45,7 +48,12 @@ impl std::fmt::Debug for Remote {
 
 impl Remote {
     pub fn new(account: Account, secrets: Secrets, log: Option<PathBuf>, store: StoreHandle) -> Remote {
-        Remote { account, secrets, log, store, reading: Slot::default() }
+        Remote { account, secrets, log, store, reading: Slot::default(), received: Arc::default() }
+    }
+
+    /// Bytes the servers have sent so far (all of this mailbox's body downloads together).
+    pub fn received(&self) -> u64 {
+        self.received.load(Ordering::Relaxed)
     }
 
     /// The slot's engine (true: reused), or a new one.
@@ -70,6 +78,7 @@ impl Remote {
         f: impl FnOnce(String, Transcript) -> Result<T> + Send + 'static,
     ) -> Result<T> {
         let (account, secrets, log) = (self.account.clone(), self.secrets.clone(), self.log.clone());
+        let received = self.received.clone();
         tokio::task::spawn_blocking(move || {
             let role = account.secret_role_for(SecretRole::Incoming);
             let password = secrets.get(&account.id, role)?.ok_or_else(|| {
@@ -79,6 +88,7 @@ impl Remote {
                 )
             })?;
             let transcript = Transcript::new();
+            transcript.count_received(received);
             if let Some(path) = &log {
                 transcript
                     .log_to(path)

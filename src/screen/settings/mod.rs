@@ -64,6 +64,11 @@ pub mod id {
     pub const IDENTITY_REMOVE: &str = "settings-identity-remove";
     /// The scrollable page.
     pub const PAGE: &str = "settings-page";
+
+    /// "Remove" beside a sender whose remote content shows without asking.
+    pub fn forget_remote_sender(n: usize) -> String {
+        format!("settings-forget-remote-{n}")
+    }
 }
 
 /// Scrolls the settings page to its top (iced keeps the offset of the screen shown before).
@@ -83,6 +88,8 @@ pub enum Message {
     Option(OptionEdit),
     Identity(IdentityEdit),
     LogTranscript(bool),
+    /// Stop showing remote content of this sender (its place on the list) without asking.
+    ForgetRemoteSender(usize),
     Save,
     Back,
     /// Ask whether to remove the account.
@@ -136,6 +143,8 @@ pub struct Settings {
     options: OptionsForm,
     identities: IdentitiesForm,
     log_transcript: bool,
+    /// Senders whose remote content shows without asking ("Always for this sender").
+    remote_from: Vec<String>,
     /// The global switch (the config's `notifications`): off, the per-account one says so.
     notifications: bool,
     /// Shown once the person tried to save, then kept up to date.
@@ -156,6 +165,7 @@ impl Settings {
             options: OptionsForm::new(account.options),
             identities: IdentitiesForm::new(account),
             log_transcript: account.log_transcript,
+            remote_from: account.remote_content_from.clone(),
             account: account.clone(),
             paths,
             errors: None,
@@ -180,6 +190,11 @@ impl Settings {
 
     pub fn identities(&self) -> &IdentitiesForm {
         &self.identities
+    }
+
+    /// Senders whose remote content shows without asking, as edited.
+    pub fn remote_senders(&self) -> &[String] {
+        &self.remote_from
     }
 
     /// The preview of the next POP3 receive.
@@ -209,6 +224,11 @@ impl Settings {
             Message::Option(edit) => self.edit(|s| s.options.edit(edit)),
             Message::Identity(edit) => self.edit(|s| s.identities.edit(edit)),
             Message::LogTranscript(on) => self.edit(|s| s.log_transcript = on),
+            Message::ForgetRemoteSender(n) => self.edit(|s| {
+                if n < s.remote_from.len() {
+                    s.remote_from.remove(n);
+                }
+            }),
             Message::Save => self.save(),
             Message::Back if !self.is_busy() => Action::Back,
             Message::Back => Action::None,
@@ -275,6 +295,7 @@ impl Settings {
                 account.options = options;
                 account.log_transcript = self.log_transcript;
                 account.identities = identities;
+                account.remote_content_from = self.remote_from.clone();
                 Ok((account, password))
             }
             (form, options, identities) => Err((
@@ -346,6 +367,7 @@ impl fmt::Debug for Message {
             Message::Option(edit) => f.debug_tuple("Option").field(edit).finish(),
             Message::Identity(edit) => f.debug_tuple("Identity").field(edit).finish(),
             Message::LogTranscript(on) => f.debug_tuple("LogTranscript").field(on).finish(),
+            Message::ForgetRemoteSender(n) => f.debug_tuple("ForgetRemoteSender").field(n).finish(),
             Message::Save => f.write_str("Save"),
             Message::Back => f.write_str("Back"),
             Message::Remove => f.write_str("Remove"),

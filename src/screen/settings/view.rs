@@ -325,6 +325,7 @@ impl Settings {
                      renders (HTML, enriched text, text). Whatever the server's retrieval format sends \
                      (Exchange's 0–6: text, HTML, enriched text, TNEF) is shown."
                 ),
+                self.remote_senders_view(editable),
                 row![check(id::NOTIFY, "Notify me of new mail", o.notify, toggle(OptionEdit::Notify))]
                     .push((!self.notifications).then(|| {
                         text("Notifications are off for all accounts (on the accounts overview).")
@@ -335,6 +336,38 @@ impl Settings {
                     .align_y(Alignment::Center),
             ],
         )
+    }
+
+    /// Remote content: blocked in every message, except from the senders listed here (each
+    /// added by "Always for this sender" in the reader, and removable).
+    fn remote_senders_view(&self, editable: bool) -> Element<'_, Message> {
+        let senders = self.remote_senders();
+        if senders.is_empty() {
+            return hint(
+                "Remote images are blocked in every message. The reader offers to show them, for one \
+                 message or always for its sender.",
+            );
+        }
+        let rows = senders.iter().enumerate().map(|(n, sender)| {
+            row![
+                text(sender.as_str()).size(13).width(Length::Fill),
+                container(
+                    button(text("Remove").size(12))
+                        .padding([2, 10])
+                        .style(theme::button::secondary)
+                        .on_press_maybe(editable.then_some(Message::ForgetRemoteSender(n)))
+                )
+                .id(widget::Id::from(id::forget_remote_sender(n))),
+            ]
+            .spacing(8)
+            .align_y(Alignment::Center)
+            .into()
+        });
+        column![text("Remote images are shown without asking in mail from:").size(13)]
+            .extend(rows)
+            .push(hint("Remove a sender to block their remote images again (saved with Save)."))
+            .spacing(4)
+            .into()
     }
 
     fn security(&self, editable: bool) -> Element<'_, Message> {

@@ -204,6 +204,7 @@ impl Form {
         account.options = base.options;
         // Edited on their own card of the settings: kept as they are otherwise.
         account.identities = base.identities.clone();
+        account.remote_content_from = base.remote_content_from.clone();
         Ok((account, password))
     }
 
@@ -224,6 +225,7 @@ impl Form {
                 let account = Account {
                     sender_name,
                     identities: Vec::new(),
+                    remote_content_from: Vec::new(),
                     id: slug(&name),
                     name,
                     email: self.email.trim().to_string(),

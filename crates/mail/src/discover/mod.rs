@@ -18,7 +18,6 @@
 mod autoconfig;
 mod autodiscover;
 mod collect;
-mod dns;
 mod http;
 mod names;
 mod presets;
@@ -34,8 +33,8 @@ pub use types::*;
 use crate::account::{Protocol, Security};
 use crate::error::{Error, Kind, Result};
 use crate::net::TrustAnchors;
+use crate::net::dns::Dns;
 use collect::{Collector, Finding};
-use dns::Dns;
 use http::{Fetch, Http, Url};
 use names::{Email, base_domain};
 
@@ -55,12 +54,15 @@ impl<'a> Ctx<'a> {
             Ok(d) => (Some(Arc::new(d)), None),
             Err(e) => (None, Some(e)),
         };
-        let http = Http {
-            route: opts.http_override.clone(),
-            trust: TrustAnchors { extra_ca_pem: opts.extra_ca_pem.clone(), pin: None },
-            timeout: opts.http_timeout,
-            dns: dns.clone().filter(|d| d.custom),
-        };
+        let trust = TrustAnchors { extra_ca_pem: opts.extra_ca_pem.clone(), pin: None };
+        let mut client = crate::http::Client::new(http::MAX_RESPONSE, opts.http_timeout, trust);
+        client.route = opts.http_override.as_ref().map(|o| crate::http::Route {
+            http: o.http,
+            https: o.https,
+            tls_name: o.tls_name.clone(),
+        });
+        client.dns = dns.clone().filter(|d| d.custom);
+        let http = Http(client);
         (Ctx { email, opts, dns, http, collect: Collector::new() }, dns_error)
     }
 }

@@ -138,7 +138,7 @@ pub fn assemble(sections: Vec<Section>, format: BodyFormat, notes: &mut Vec<Stri
             while let Some(last) = rich.pieces.last_mut() {
                 let kept = last.text.trim_end_matches('\n').len();
                 last.text.truncate(kept);
-                if !last.text.is_empty() {
+                if !last.text.is_empty() || last.image.is_some() {
                     break;
                 }
                 rich.pieces.pop();
@@ -148,6 +148,11 @@ pub fn assemble(sections: Vec<Section>, format: BodyFormat, notes: &mut Vec<Stri
         let part = section.into_rich();
         rich.pieces.extend(part.pieces);
         rich.remote += part.remote;
+        for url in part.remote_images {
+            if !rich.remote_images.contains(&url) {
+                rich.remote_images.push(url);
+            }
+        }
         rich.cut |= part.cut;
     }
     if cut_rich(&mut rich) || rich.cut {

@@ -341,7 +341,7 @@ impl Out {
             // A line end takes the style of the line it ends.
             Some(last) if last.block == block && text.bytes().all(|b| b == b'\n') => last.text.push_str(text),
             _ if full => self.rich.cut = true,
-            _ => self.rich.pieces.push(Piece { text: text.to_string(), link: None, emphasis, block }),
+            _ => self.rich.pieces.push(Piece { text: text.to_string(), emphasis, block, ..Piece::default() }),
         }
     }
 

@@ -1,9 +1,11 @@
 //! HTML mail as rich text: html2text's rich output (lines of text tagged with links,
 //! emphasis, code…) turned into [`Rich`] pieces.
 //!
-//! Nothing is ever fetched: there is no image loading at all. Images show as their alt text
-//! in brackets (or nothing without one); those whose source is remote, and remote CSS
-//! backgrounds, are counted so the reader can say that remote content was blocked.
+//! Nothing is fetched here. An image is a piece holding its source and its alt text in
+//! brackets (or nothing without one); the reader shows the image in its place when it has it
+//! (a `cid:` part of the message, or a remote image the person allowed). Remote sources, and
+//! remote CSS backgrounds (never shown), are counted so the reader can say that remote content
+//! was blocked; remote images are listed so that it can fetch them when asked.
 //! Text colours of the mail are dropped (they are chosen for a white page and often
 //! unreadable on a dark one).
 
@@ -69,11 +71,13 @@ pub fn render(markup: &str) -> Rich {
             return Rich {
                 pieces: vec![Piece { text: strip_tags(markup), ..Piece::default() }],
                 remote: remote_css(markup).len(),
+                remote_images: Vec::new(),
                 cut,
             };
         }
     };
     let mut remote = remote_css(markup);
+    let mut remote_images: Vec<String> = Vec::new();
     let mut pieces: Vec<Piece> = Vec::new();
     let mut blank_run = 0;
     for line in &lines {
@@ -84,9 +88,16 @@ pub fn render(markup: &str) -> Rich {
                 match tag {
                     RichAnnotation::Link(url) => piece.link = Some(url.clone()),
                     RichAnnotation::Image(src) => {
-                        if is_remote(src) {
-                            remote.insert(src.clone());
+                        if is_remote(src)
+                            && remote.insert(src.clone())
+                            && let Some(url) =
+                                fetchable(src).filter(|_| remote_images.len() < MAX_REMOTE_LISTED)
+                        {
+                            remote_images.push(url);
                         }
+                        let src = src.trim();
+                        piece.image = (!src.is_empty() && src.len() <= MAX_SOURCE)
+                            .then(|| fetchable(src).unwrap_or_else(|| src.to_string()));
                         piece.text =
                             if tagged.s == NO_ALT { String::new() } else { format!("[{}]", tagged.s) };
                         piece.emphasis.image = true;
@@ -98,15 +109,19 @@ pub fn render(markup: &str) -> Rich {
                     _ => {}
                 }
             }
-            if !piece.text.is_empty() {
+            if !piece.text.is_empty() || piece.image.is_some() {
                 line_pieces.push(piece);
             }
         }
         tidy_line(&mut line_pieces);
-        // Layout tables leave runs of empty lines: keep at most one.
+        // Layout tables leave runs of empty lines: keep at most one. A line holding only
+        // images without alt text counts as empty; its images stay, without the line.
         let empty = line_pieces.iter().all(|p| p.text.trim().is_empty());
         blank_run = if empty { blank_run + 1 } else { 0 };
         if empty && (blank_run > 1 || pieces.is_empty()) {
+            for piece in line_pieces.into_iter().filter(|p| p.image.is_some()) {
+                push(&mut pieces, Piece { text: String::new(), ..piece });
+            }
             continue;
         }
         for piece in line_pieces {
@@ -114,10 +129,10 @@ pub fn render(markup: &str) -> Rich {
         }
         push(&mut pieces, Piece { text: "\n".into(), ..Piece::default() });
     }
-    while pieces.last().is_some_and(|p| p.text.trim().is_empty()) {
+    while pieces.last().is_some_and(|p| p.text.trim().is_empty() && p.image.is_none()) {
         pieces.pop();
     }
-    Rich { pieces, remote: remote.len(), cut }
+    Rich { pieces, remote: remote.len(), remote_images, cut }
 }
 
 /// The markup up to [`MAX_MARKUP`] bytes (cut on a character boundary), and whether it was cut.
@@ -265,12 +280,39 @@ fn tidy_line(pieces: &mut [Piece]) {
 /// Appends, merging with the last piece when the style is the same (fewer spans to lay out).
 fn push(pieces: &mut Vec<Piece>, piece: Piece) {
     match pieces.last_mut() {
-        Some(last) if last.link == piece.link && last.emphasis == piece.emphasis => {
+        Some(last)
+            if last.link == piece.link
+                && last.emphasis == piece.emphasis
+                && last.image.is_none()
+                && piece.image.is_none() =>
+        {
             last.text.push_str(&piece.text)
         }
         // A line end takes the style of what it ends.
         Some(last) if piece.text == "\n" => last.text.push('\n'),
         _ => pieces.push(piece),
+    }
+}
+
+/// Longest image source kept (a `data:` URL the size of a photo is not kept, nor shown).
+const MAX_SOURCE: usize = 8 * 1024;
+/// Most remote images listed for fetching; the reader's fetcher has its own, lower, bound.
+const MAX_REMOTE_LISTED: usize = 1_000;
+
+/// A remote image source as an http(s) URL the reader can fetch (protocol-relative ones are
+/// taken as https).
+fn fetchable(src: &str) -> Option<String> {
+    let src = src.trim();
+    if src.len() > MAX_SOURCE {
+        return None;
+    }
+    let lower = src.to_ascii_lowercase();
+    if lower.starts_with("http://") || lower.starts_with("https://") {
+        Some(src.to_string())
+    } else if lower.starts_with("//") {
+        Some(format!("https:{src}"))
+    } else {
+        None
     }
 }
 
@@ -335,18 +377,40 @@ mod tests {
     }
 
     #[test]
-    fn remote_images_are_counted_never_shown() {
+    fn images_keep_their_source_and_remote_ones_are_counted_and_listed() {
         let rich = render(
             "<p>Look:</p><img src=\"https://track.example.test/p.gif\" width=1>\
              <img src=\"http://cdn.example.test/a.png\" alt=\"Logo\">\
              <img src=\"cid:part1\" alt=\"inline\">\
              <div style=\"background: url('https://cdn.example.test/bg.png')\">x</div>\
-             <img src=\"https://track.example.test/p.gif\">",
+             <img src=\"https://track.example.test/p.gif\"><img src=\"//cdn.example.test/b.png\">",
         );
-        assert_eq!(rich.remote, 3, "two remote images (one twice) and a CSS background");
+        assert_eq!(rich.remote, 4, "three remote images (one twice) and a CSS background");
+        assert_eq!(
+            rich.remote_images,
+            [
+                "https://track.example.test/p.gif",
+                "http://cdn.example.test/a.png",
+                "https://cdn.example.test/b.png"
+            ],
+            "the background is counted, never fetched"
+        );
         let text = rich.plain();
         assert!(text.contains("[Logo]") && text.contains("[inline]"), "{text:?}");
         assert!(!text.contains(NO_ALT) && !text.contains("http"), "{text:?}");
+        let images: Vec<(&str, &str)> =
+            rich.pieces.iter().filter_map(|p| Some((p.image.as_deref()?, p.text.trim_end()))).collect();
+        assert_eq!(
+            images,
+            [
+                ("https://track.example.test/p.gif", ""),
+                ("http://cdn.example.test/a.png", "[Logo]"),
+                ("cid:part1", "[inline]"),
+                ("https://track.example.test/p.gif", ""),
+                ("https://cdn.example.test/b.png", ""),
+            ],
+            "each image a piece of its own, with or without alt text: {rich:?}"
+        );
     }
 
     #[test]

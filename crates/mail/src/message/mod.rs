@@ -11,8 +11,10 @@
 mod body;
 pub mod enriched;
 pub mod html;
+pub mod images;
 pub mod model;
 mod names;
+pub mod remote;
 mod report;
 pub mod rich;
 pub mod rtf;

@@ -49,6 +49,10 @@ pub struct Block {
 pub struct Piece {
     pub text: String,
     pub link: Option<String>,
+    /// The piece stands for an image: its source as the body gives it (`cid:…` for a part of
+    /// the message, or a remote URL). The text is its alt text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
     pub emphasis: Emphasis,
     pub block: Block,
 }
@@ -60,6 +64,10 @@ pub struct Rich {
     pub pieces: Vec<Piece>,
     /// Distinct remote resources (images, CSS backgrounds) referred to and not fetched.
     pub remote: usize,
+    /// The distinct remote images among them (http and https URLs, in order of first use),
+    /// which the reader may fetch when the person allows it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub remote_images: Vec<String>,
     /// The text was cut at the size bound.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub cut: bool,

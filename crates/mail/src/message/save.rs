@@ -6,7 +6,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use super::model::Display;
+use super::model::{Attachment, Display};
 use crate::error::{Error, Kind, Result};
 
 /// Longest name written, in bytes (most file systems allow 255).
@@ -47,17 +47,81 @@ pub fn safe_name(name: &str) -> String {
     if is_device(&name) { format!("_{name}") } else { name }
 }
 
-/// Writes each attachment of `display` into `dir` under its safe name and returns the paths
+/// Writes each attachment of `display` (forwarded messages' too) into `dir` under its safe name and returns the paths
 /// written, in order. A name already taken in `dir` becomes "name (2).ext", "name (3).ext"…;
 /// files are created new (never opened if something is there, a link included), readable by
 /// their owner alone, written whole and synced. A file that could not be written whole is
 /// removed again.
 pub fn save_attachments(display: &Display, dir: &Path) -> Result<Vec<PathBuf>> {
     let mut saved = Vec::with_capacity(display.attachments.len());
-    for attachment in &display.attachments {
+    for attachment in all_attachments(display) {
         saved.push(save_one(&attachment.data, &safe_name(&attachment.name), dir)?);
     }
     Ok(saved)
+}
+
+/// The message's attachments, then those of each message forwarded in it (depth first), in
+/// the order the reader lists them.
+pub fn all_attachments(display: &Display) -> Vec<&Attachment> {
+    let mut all: Vec<&Attachment> = display.attachments.iter().collect();
+    for inner in &display.forwarded {
+        all.extend(all_attachments(inner));
+    }
+    all
+}
+
+/// Writes one attachment into `dir` under its safe name, as [`save_attachments`] does.
+pub fn save_attachment(attachment: &Attachment, dir: &Path) -> Result<PathBuf> {
+    save_one(&attachment.data, &safe_name(&attachment.name), dir)
+}
+
+/// A private copy of an attachment for the desktop's application to open, in a new folder
+/// of its own (0700, a name nobody can guess) under `base` — the user's runtime directory,
+/// see `Profile::open_copies` — the file 0600 under its safe name. Copies older than a day
+/// are removed first.
+pub fn private_copy(attachment: &Attachment, base: &Path) -> Result<PathBuf> {
+    crate::private::create_dir_all(base)
+        .map_err(|e| Error::storage(format!("cannot create {}", base.display()), e))?;
+    remove_old_copies(base);
+    for _ in 0..MAX_NUMBER {
+        let dir = base.join(format!("{:016x}", random()));
+        let mut builder = std::fs::DirBuilder::new();
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        match builder.create(&dir) {
+            Ok(()) => return save_attachment(attachment, &dir),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(Error::storage(format!("cannot create {}", dir.display()), e)),
+        }
+    }
+    Err(Error::new(Kind::Storage, format!("cannot make a private folder in {}", base.display())))
+}
+
+/// A folder name nobody can guess ahead (the copies' folder may be shared: the fallback).
+fn random() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u128(
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos(),
+    );
+    hasher.finish()
+}
+
+/// Removes copies made more than a day ago (the application has long read them).
+fn remove_old_copies(base: &Path) {
+    let Ok(entries) = std::fs::read_dir(base) else { return };
+    let day = std::time::Duration::from_secs(24 * 60 * 60);
+    for entry in entries.flatten() {
+        let old = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > day);
+        if old {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
 }
 
 fn save_one(data: &[u8], name: &str, dir: &Path) -> Result<PathBuf> {
@@ -144,7 +208,6 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
 
     use super::*;
-    use crate::message::model::Attachment;
 
     fn assert_safe(name: &str) {
         assert!(!name.is_empty());
@@ -276,5 +339,52 @@ mod tests {
         let err = save_attachments(&display, &missing).unwrap_err();
         assert_eq!(err.kind(), Kind::Storage);
         assert!(err.message().contains("nope"), "{}", err.message());
+    }
+
+    #[test]
+    fn private_copies_go_into_new_private_folders_and_old_ones_go() {
+        use std::os::unix::fs::PermissionsExt;
+        let base = tempfile::tempdir().unwrap();
+        let open = base.path().join("open");
+        let attachment =
+            Attachment { name: "../notes.txt".into(), data: b"hello".to_vec(), ..Attachment::default() };
+        let first = private_copy(&attachment, &open).unwrap();
+        let second = private_copy(&attachment, &open).unwrap();
+        assert_ne!(first.parent(), second.parent(), "each copy has a folder of its own");
+        for path in [&first, &second] {
+            assert_eq!(path.file_name().unwrap(), "notes.txt");
+            assert_eq!(std::fs::read(path).unwrap(), b"hello");
+            assert_eq!(std::fs::metadata(path).unwrap().permissions().mode() & 0o777, 0o600);
+            let folder = std::fs::metadata(path.parent().unwrap()).unwrap();
+            assert_eq!(folder.permissions().mode() & 0o777, 0o700);
+            assert_eq!(path.parent().unwrap().parent().unwrap(), open);
+        }
+        // A copy from two days ago is removed when the next one is made.
+        let old = std::fs::File::open(first.parent().unwrap()).unwrap();
+        old.set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(2 * 24 * 3600))
+            .unwrap();
+        drop(old);
+        private_copy(&attachment, &open).unwrap();
+        assert!(!first.exists() && second.exists());
+    }
+
+    #[test]
+    fn attachments_of_forwarded_messages_are_saved_too() {
+        let raw = b"From: a@example.test\r\nSubject: Fwd\r\nMIME-Version: 1.0\r\n\
+            Content-Type: multipart/mixed; boundary=\"o\"\r\n\r\n\
+            --o\r\nContent-Type: text/plain\r\nContent-Disposition: attachment; filename=\"outer.txt\"\r\n\r\nouter\r\n\
+            --o\r\nContent-Type: message/rfc822\r\n\r\n\
+            From: b@example.test\r\nSubject: inner\r\nMIME-Version: 1.0\r\n\
+            Content-Type: multipart/mixed; boundary=\"i\"\r\n\r\n\
+            --i\r\nContent-Type: text/plain\r\n\r\nBody\r\n\
+            --i\r\nContent-Type: text/plain\r\nContent-Disposition: attachment; filename=\"inner.txt\"\r\n\r\ninner\r\n\
+            --i--\r\n--o--\r\n";
+        let display = crate::message::render(raw, crate::options::BodyFormat::Best);
+        let dir = tempfile::tempdir().unwrap();
+        let saved = save_attachments(&display, dir.path()).unwrap();
+        let names: Vec<_> =
+            saved.iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
+        assert_eq!(names, ["outer.txt", "inner.txt"]);
+        assert_eq!(std::fs::read(dir.path().join("inner.txt")).unwrap(), b"inner");
     }
 }

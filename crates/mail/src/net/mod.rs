@@ -1,6 +1,7 @@
 //! Connections: TCP, TLS, timeouts, and the tap that writes every connection's transcript.
 
 pub mod connection;
+pub(crate) mod dns;
 pub mod guard;
 pub mod lines;
 pub mod tls;

@@ -133,6 +133,8 @@ struct Inner {
     secrets: Vec<String>,
     pending_client: Vec<u8>,
     pending_server: Vec<u8>,
+    /// Counts the bytes the server sent, for a progress display ([`Transcript::count_received`]).
+    received: Option<Arc<std::sync::atomic::AtomicU64>>,
     /// Client lines are credentials until the server ends the exchange.
     sensitive: bool,
     /// SMTP DATA: client lines are message text, not commands, until the lone ".".
@@ -324,6 +326,7 @@ impl Transcript {
                 secrets: Vec::new(),
                 pending_client: Vec::new(),
                 pending_server: Vec::new(),
+                received: None,
                 sensitive: false,
                 data: DataState::Off,
                 log: None,
@@ -394,9 +397,20 @@ impl Transcript {
         self.lock().t0.elapsed()
     }
 
+    /// Adds every byte the server sends from now on to `counter` (the reader's download
+    /// progress reads it while a body comes).
+    pub fn count_received(&self, counter: Arc<std::sync::atomic::AtomicU64>) {
+        self.lock().received = Some(counter);
+    }
+
     /// Bytes as they crossed the wire; split into lines and redacted here.
     pub fn record(&self, dir: Dir, bytes: &[u8]) {
         let mut inner = self.lock();
+        if dir == Dir::Server
+            && let Some(counter) = &inner.received
+        {
+            counter.fetch_add(bytes.len() as u64, std::sync::atomic::Ordering::Relaxed);
+        }
         let side = if dir == Dir::Client { 0 } else { 1 };
         let mut pending = std::mem::take(match dir {
             Dir::Client => &mut inner.pending_client,

@@ -305,3 +305,18 @@ fn smtp_data_refused_before_the_text_elides_nothing_after() {
     let all = texts(&t).join("\n");
     assert!(all.contains("C: RSET\nS: 250 2.0.0 Ok"), "{all}");
 }
+
+#[test]
+fn the_servers_bytes_are_counted_for_progress_whatever_the_lines_show() {
+    let t = Transcript::new();
+    t.record(Dir::Server, b"* OK ready\r\n");
+    let counter = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    t.count_received(counter.clone());
+    t.elide_literals(true);
+    t.record(Dir::Client, b"a1 UID FETCH 7 BODY.PEEK[]\r\n");
+    t.record(Dir::Server, b"* 1 FETCH (UID 7 BODY[] {10}\r\n");
+    t.record(Dir::Server, b"0123456789)\r\n");
+    // Only what the server sent after counting began; the literal counts though it is elided.
+    let load = counter.load(std::sync::atomic::Ordering::Relaxed);
+    assert_eq!(load, 30 + 13, "{load}");
+}
