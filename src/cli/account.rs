@@ -182,6 +182,7 @@ fn build_account(a: &AddArgs) -> Result<Account, Error> {
         sender_name: a.sender_name.clone().filter(|n| !n.trim().is_empty()),
         identities,
         remote_content_from: Vec::new(),
+        oauth2: None,
         id: String::new(),
         name: a.name.clone(),
         email: a.email.clone(),

@@ -101,6 +101,10 @@ pub enum AuthMethod {
     /// PLAIN/LOGIN), protected by TLS.
     #[default]
     Password,
+    /// An OAuth2 access token (SASL XOAUTH2 or OAUTHBEARER), from the provider named in
+    /// [`Account::oauth2`]; the refresh token is in the keyring.
+    #[serde(rename = "oauth2")]
+    OAuth2,
 }
 
 /// Trust settings of one server: an extra CA file and/or a pinned certificate.
@@ -131,6 +135,8 @@ pub struct Server {
 pub enum SecretRole {
     Incoming,
     Outgoing,
+    /// The OAuth2 refresh token of the account (one grant serves both servers).
+    OAuth2Refresh,
 }
 
 impl SecretRole {
@@ -138,8 +144,24 @@ impl SecretRole {
         match self {
             SecretRole::Incoming => "incoming",
             SecretRole::Outgoing => "outgoing",
+            SecretRole::OAuth2Refresh => "oauth2-refresh",
         }
     }
+}
+
+/// Which OAuth2 provider an account signs in with, and what it was registered as.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OAuth2Settings {
+    /// `microsoft`, `google` (the providers Tidings knows), or the path of a provider file
+    /// (TOML: any issuer, for testers and self-hosted servers).
+    pub provider: String,
+    /// The application (client) id registered with the provider; none: the provider's own
+    /// or the environment's (`TIDINGS_OAUTH2_CLIENT_ID`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    /// Microsoft's tenant (an id or a domain); none: `common`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -166,6 +188,9 @@ pub struct Account {
     /// Other addresses this account sends as (aliases), each with its own name or none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub identities: Vec<Identity>,
+    /// How the account signs in with OAuth2, when a server's [`Server::auth`] says so.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oauth2: Option<OAuth2Settings>,
     /// Senders whose remote content (images) this account shows without asking ("Always for
     /// this sender" in the reader), by address in lower case; removed again in the settings.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -206,6 +231,7 @@ impl Account {
             sender_name: None,
             identities: Vec::new(),
             remote_content_from: Vec::new(),
+            oauth2: None,
         }
     }
 

@@ -7,6 +7,7 @@
 //! keyring) is plain functions meant for a worker thread; network work is async (tokio).
 
 pub mod account;
+pub mod auth;
 pub mod check;
 pub mod compose;
 pub mod config;

@@ -205,6 +205,7 @@ impl Form {
         // Edited on their own card of the settings: kept as they are otherwise.
         account.identities = base.identities.clone();
         account.remote_content_from = base.remote_content_from.clone();
+        account.oauth2 = base.oauth2.clone();
         Ok((account, password))
     }
 
@@ -226,6 +227,7 @@ impl Form {
                     sender_name,
                     identities: Vec::new(),
                     remote_content_from: Vec::new(),
+                    oauth2: None,
                     id: slug(&name),
                     name,
                     email: self.email.trim().to_string(),
