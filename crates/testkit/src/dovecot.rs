@@ -24,6 +24,18 @@ pub(crate) struct Setup<'a> {
     pub certs: &'a Certs,
     pub users: &'a [User],
     pub log: &'a Path,
+    /// Bearer tokens (XOAUTH2, OAUTHBEARER) checked by an identity provider, beside passwords.
+    pub oauth2: Option<&'a OAuth2>,
+}
+
+/// Where Dovecot's `oauth2` passdb asks about a token (RFC 7662 introspection).
+#[derive(Debug, Clone)]
+pub(crate) struct OAuth2 {
+    /// With `dovecot:<secret>@` in it: Dovecot sends that as HTTP Basic.
+    pub introspection_url: String,
+    pub openid_configuration_url: String,
+    /// The identity provider's CA when it serves HTTPS.
+    pub ca_pem: Option<Vec<u8>>,
 }
 
 #[derive(Debug)]
@@ -47,7 +59,7 @@ ssl_dh = </usr/share/dovecot/dh.pem
 disable_plaintext_auth = no
 # Else every wrong-password test waits 2 s.
 auth_failure_delay = 0 secs
-auth_mechanisms = plain login
+auth_mechanisms = plain login@MECHANISMS@
 # \"alice\" and \"alice@example.test\" are the same account.
 auth_username_format = %Ln
 auth_verbose = yes
@@ -56,8 +68,8 @@ last_valid_uid = @UID@
 mail_location = maildir:~/Maildir
 pop3_uidl_format = %08Xu%08Xv
 mail_max_userip_connections = 200
-passdb {
-  driver = passwd-file
+@OAUTH2_PASSDB@passdb {
+@PASSWORD_MECHANISMS@  driver = passwd-file
   args = scheme=PLAIN username_format=%Ln @ROOT@/dovecot/users
 }
 userdb {
@@ -136,6 +148,33 @@ protocol lmtp {
 }
 ";
 
+/// Tokens go only to the oauth2 passdb and passwords only to the passwd-file one (else every
+/// password is POSTed to the identity provider as a token). No auth cache: it would keep
+/// accepting a token revoked or expired at the identity provider.
+const OAUTH2_PASSDB: &str = "\
+auth_cache_size = 0
+passdb {
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = @ROOT@/dovecot/oauth2.conf.ext
+}
+";
+
+/// `username_format = %Ln` on both sides: the login is already "alice" (auth_username_format)
+/// while the token's email claim is "alice@example.test". `introspection_mode = post` (RFC
+/// 7662) so a bad token is a failed login with the JSON challenge, not a temporary failure.
+const OAUTH2_CONF: &str = "\
+introspection_mode = post
+introspection_url = @URL@
+username_attribute = email
+username_format = %Ln
+active_attribute = active
+active_value = true
+scope = mail
+openid_configuration_url = @OPENID@
+timeout_msecs = 5000
+";
+
 /// The conf file path for `doveadm -c`.
 pub(crate) fn conf_path(root: &Path) -> PathBuf {
     root.join("dovecot/dovecot.conf")
@@ -190,12 +229,39 @@ fn write_users(setup: &Setup<'_>) -> Result<(), TestkitError> {
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).map_err(TestkitError::io(what()))
 }
 
+/// The oauth2 passdb's settings (with the introspection secret): root and the dovecot group.
+fn write_oauth2_conf(root: &Path, oauth2: &OAuth2) -> Result<(), TestkitError> {
+    let mut text = render(
+        OAUTH2_CONF,
+        &[("URL", oauth2.introspection_url.clone()), ("OPENID", oauth2.openid_configuration_url.clone())],
+    );
+    if let Some(ca) = &oauth2.ca_pem {
+        let ca_path = root.join("dovecot/idp-ca.pem");
+        write(&ca_path, ca)?;
+        text.push_str(&format!("tls_ca_cert_file = {}\n", ca_path.display()));
+    }
+    let path = root.join("dovecot/oauth2.conf.ext");
+    write(&path, text.as_bytes())?;
+    let gid = system_id("/etc/group", "dovecot")?;
+    let what = || format!("securing {}", path.display());
+    std::os::unix::fs::chown(&path, Some(0), Some(gid)).map_err(TestkitError::io(what()))?;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).map_err(TestkitError::io(what()))
+}
+
 impl Dovecot {
     /// Writes the config and runs `dovecot -F` as our child (reaped by us, see `Daemon`).
     /// Postfix must have been prepared first: the sockets go into its `private/` directory.
     pub fn start(program: &Path, setup: &Setup<'_>) -> Result<Dovecot, TestkitError> {
         make_dirs(setup)?;
         write_users(setup)?;
+        // A stale penalty socket (a reused base_dir) makes every first login wait 5 s while
+        // auth retries connect(); a missing one fails silently at once.
+        let _ = std::fs::remove_file(setup.root.join("dovecot/run/anvil-auth-penalty"));
+        if let Some(oauth2) = setup.oauth2 {
+            write_oauth2_conf(setup.root, oauth2)?;
+        }
+        let oauth2 = setup.oauth2.is_some();
+        let pick = |on: &str| if oauth2 { on.to_owned() } else { String::new() };
         let vars = [
             ("ROOT", setup.root.display().to_string()),
             ("INSTANCE", setup.instance.to_owned()),
@@ -209,8 +275,14 @@ impl Dovecot {
             ("POP3S", setup.pop3s_port.to_string()),
             ("PRIVATE", private_dir(setup.root).display().to_string()),
         ];
+        // First: the passdb text holds @ROOT@.
+        let oauth2_vars = [
+            ("MECHANISMS", pick(" xoauth2 oauthbearer")),
+            ("PASSWORD_MECHANISMS", pick("  mechanisms = plain login\n")),
+            ("OAUTH2_PASSDB", pick(OAUTH2_PASSDB)),
+        ];
         let conf = conf_path(setup.root);
-        write(&conf, render(CONF, &vars).as_bytes())?;
+        write(&conf, render(&render(CONF, &oauth2_vars), &vars).as_bytes())?;
         let daemon =
             Daemon::spawn("dovecot", Command::new(program).arg("-F").arg("-c").arg(&conf), setup.log)?;
         Ok(Dovecot { daemon, children: Vec::new() })

@@ -307,7 +307,7 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(mut stream: S, tls: bool, stat
     stream.shutdown().await
 }
 
-fn render(reply: &Reply) -> Vec<u8> {
+pub(crate) fn render(reply: &Reply) -> Vec<u8> {
     let mut out = format!("HTTP/1.1 {} {}\r\n", reply.status, reason(reply.status)).into_bytes();
     for (n, v) in &reply.headers {
         out.extend(format!("{n}: {v}\r\n").into_bytes());
@@ -334,6 +334,7 @@ fn reason(status: u16) -> &'static str {
         302 => "Found",
         307 => "Temporary Redirect",
         308 => "Permanent Redirect",
+        400 => "Bad Request",
         401 => "Unauthorized",
         404 => "Not Found",
         500 => "Internal Server Error",
@@ -342,7 +343,10 @@ fn reason(status: u16) -> &'static str {
 }
 
 /// Reads the head and a `Content-Length` body. `None` if the client closed first.
-async fn read_request<S: AsyncRead + Unpin>(stream: &mut S, tls: bool) -> io::Result<Option<Request>> {
+pub(crate) async fn read_request<S: AsyncRead + Unpin>(
+    stream: &mut S,
+    tls: bool,
+) -> io::Result<Option<Request>> {
     let mut buf = Vec::new();
     let head_end = loop {
         if let Some(pos) = buf.windows(4).position(|w| w == b"\r\n\r\n") {

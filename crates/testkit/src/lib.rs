@@ -5,6 +5,8 @@
 //!   Needs root and the Debian packages (`scripts/setup-debian`); when they are missing
 //!   [`MailServers::start`] fails with [`TestkitError::MissingServer`] (tests fail, never skip).
 //! - [`fault`]: scripted servers that misbehave on purpose (tokio).
+//! - [`idp`]: an OAuth2 identity provider; [`MailServers::start_with_oauth2`] makes Dovecot and
+//!   Postfix take its tokens.
 //! - [`generate`]: deterministic messages of varied MIME shapes.
 //!
 //! ```no_run
@@ -28,6 +30,7 @@ pub mod fault;
 pub mod generate;
 pub mod hostile;
 pub mod http;
+pub mod idp;
 pub mod kill;
 mod maildir;
 pub mod mutate;

@@ -64,6 +64,26 @@ impl MailServers {
     /// Starts both daemons and waits until every port greets (≈ 20 s at most). Blocking; fine
     /// to call from inside a `#[tokio::test]` (it creates no runtime).
     pub fn start() -> Result<MailServers, TestkitError> {
+        Self::start_with(None)
+    }
+
+    /// As [`MailServers::start`], and Dovecot also takes bearer tokens from `idp` (SASL
+    /// XOAUTH2 and OAUTHBEARER on IMAP and POP3, and through Dovecot SASL on Postfix
+    /// submission), checked live at its `/introspect` on every login (no auth cache, so a
+    /// token revoked or expired there is refused at once). Passwords keep working beside
+    /// tokens and are never sent to `idp`. A refused token gets the JSON challenge; no per-IP
+    /// penalty slows the logins after it. Keep `idp` alive as long as the servers.
+    pub fn start_with_oauth2(idp: &crate::idp::Idp) -> Result<MailServers, TestkitError> {
+        let (scheme, rest) = idp.url().split_once("://").unwrap_or(("http", idp.url()));
+        let oauth2 = dovecot::OAuth2 {
+            introspection_url: format!("{scheme}://dovecot:{}@{rest}/introspect", idp.introspection_secret()),
+            openid_configuration_url: idp.discovery_url(),
+            ca_pem: idp.ca_pem().map(<[u8]>::to_vec),
+        };
+        Self::start_with(Some(&oauth2))
+    }
+
+    fn start_with(oauth2: Option<&dovecot::OAuth2>) -> Result<MailServers, TestkitError> {
         let tools = Tools::locate()?;
         if !is_root() {
             return Err(TestkitError::Environment(
@@ -74,7 +94,7 @@ impl MailServers {
         // and the daemon then exits at once. Start over with new ports in that case.
         let mut attempt = 1;
         loop {
-            match Self::start_once(&tools) {
+            match Self::start_once(&tools, oauth2) {
                 Ok(servers) => return Ok(servers),
                 Err((_, true)) if attempt < 3 => attempt += 1,
                 Err((err, _)) => return Err(err),
@@ -83,7 +103,10 @@ impl MailServers {
     }
 
     /// Returns the error and whether a retry might help (a daemon exited early).
-    fn start_once(tools: &Tools) -> Result<MailServers, (TestkitError, bool)> {
+    fn start_once(
+        tools: &Tools,
+        oauth2: Option<&dovecot::OAuth2>,
+    ) -> Result<MailServers, (TestkitError, bool)> {
         let fail = |e| (e, false);
         let dir = make_dir().map_err(fail)?;
         let root = dir.path().to_owned();
@@ -112,7 +135,7 @@ impl MailServers {
             dir,
         };
         // Postfix first: Dovecot puts its LMTP and auth sockets into Postfix's queue.
-        let started = servers.spawn_daemons(&root, &instance);
+        let started = servers.spawn_daemons(&root, &instance, oauth2);
         let ready = started.and_then(|()| servers.wait_ready());
         match ready {
             Ok(()) => Ok(servers),
@@ -128,7 +151,12 @@ impl MailServers {
         }
     }
 
-    fn spawn_daemons(&mut self, root: &Path, instance: &str) -> Result<(), (String, bool)> {
+    fn spawn_daemons(
+        &mut self,
+        root: &Path,
+        instance: &str,
+        oauth2: Option<&dovecot::OAuth2>,
+    ) -> Result<(), (String, bool)> {
         let emails: Vec<&str> = self.users.iter().map(|u| u.email.as_str()).collect();
         let postfix_setup = postfix::Setup {
             root,
@@ -151,6 +179,7 @@ impl MailServers {
             certs: &self.certs,
             users: &self.users,
             log: &self.dovecot_log_path(),
+            oauth2,
         };
         let dovecot = Dovecot::start(&self.tools.dovecot, &dovecot_setup);
         self.dovecot = Some(dovecot.map_err(|e| (e.to_string(), false))?);
