@@ -32,7 +32,8 @@ impl fmt::Display for MoveTarget {
     }
 }
 
-/// The message an action applies to: the selected one, else the one in the reader.
+/// The message an action applies to: the one in the reader, else the selected one (the
+/// arrow keys move the selection without opening: what is read is what is answered).
 #[derive(Debug, Clone, Copy)]
 struct Target {
     folder: FolderId,
@@ -49,15 +50,15 @@ impl Target {
 
 impl Mailbox {
     fn target(&self) -> Option<Target> {
-        if let (Some(folder), Some(row)) = (self.list.folder(), self.list.selected()) {
-            return Some(Target::of(folder, row));
+        if let Some(opened) = self.reader.opened() {
+            return Some(Target::of(opened.folder, &opened.row));
         }
-        let opened = self.reader.opened()?;
-        Some(Target::of(opened.folder, &opened.row))
+        let (folder, row) = (self.list.folder()?, self.list.selected()?);
+        Some(Target::of(folder, row))
     }
 
     /// What the composer needs for `kind`: the account, and for a reply or forward the
-    /// selected (else the opened) message. `None` for a reply with no message chosen.
+    /// opened (else the selected) message. `None` for a reply with no message chosen.
     pub(super) fn compose_request(&self, kind: ComposeKind) -> Option<ComposeRequest> {
         let original = match kind {
             ComposeKind::New => None,
