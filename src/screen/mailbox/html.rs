@@ -31,8 +31,9 @@ impl<'a> Pictures<'a> {
 
 /// Rich text (HTML, text/enriched): links in the action colour and underlined (clicking one
 /// shows where it goes), bold, italics, underline, code in monospace, size steps, images in
-/// place when the reader has them, else their muted alt text. HTML comes as one paragraph run (its quotes are "> " in the text); enriched text
-/// has runs of lines with their own alignment, indent and quote bars.
+/// place when the reader has them, else their muted alt text. Runs of lines with the same
+/// layout (alignment, indent, quote bars) are laid out together; a body without any layout is
+/// one run.
 pub fn rich_view<'a>(rich: &'a Rich, pictures: Pictures<'a>, theme: &Theme) -> Element<'a, Message> {
     let link = theme::mailbox::link(theme);
     let faint = theme::mailbox::faint(theme);
@@ -89,7 +90,8 @@ fn run_view<'a>(
     parts.into()
 }
 
-/// Lines of the same layout as one rich text (its last line end is the run's end).
+/// Lines as one rich text. Each is a block of its own, so its last line end is dropped (it
+/// would add an empty line before the next block).
 fn text_view<'a>(run: &'a [Piece], link: iced::Color, faint: iced::Color) -> Element<'a, Message> {
     let last = run.len().saturating_sub(1);
     let spans: Vec<Span<'a, String>> = run
@@ -97,12 +99,7 @@ fn text_view<'a>(run: &'a [Piece], link: iced::Color, faint: iced::Color) -> Ele
         .enumerate()
         .map(|(i, piece)| {
             let text = piece.text.as_str();
-            // Only between runs: a single run keeps its text whole.
-            let text = if i == last && piece.block != Block::default() {
-                text.strip_suffix('\n').unwrap_or(text)
-            } else {
-                text
-            };
+            let text = if i == last { text.strip_suffix('\n').unwrap_or(text) } else { text };
             piece_span(piece, text, link, faint)
         })
         .collect();

@@ -1,5 +1,13 @@
-//! HTML mail as rich text: html2text's rich output (lines of text tagged with links,
-//! emphasis, code…) turned into [`Rich`] pieces.
+//! HTML mail as rich text, in one pass: html5ever's tokenizer feeds a sink that keeps a
+//! small stack of the open elements that matter (emphasis, links, lists, quotes, tables,
+//! hidden parts) and writes [`Rich`] pieces as the text comes. No document tree is built and
+//! nothing is laid out: the reader wraps paragraphs to its pane.
+//!
+//! Text is set as a browser sets it: white space collapsed (kept in `<pre>`), block elements
+//! on lines of their own, at most one empty line in a row (layout tables leave many), the
+//! cells of a table row on one line separated by tabs, list items marked "• " or "1. " and
+//! nested lists indented, quotes as a quote depth. Scripts, styles, the title, comments and
+//! elements hidden with `display: none` show nothing; unknown elements show their text.
 //!
 //! Nothing is fetched here. An image is a piece holding its source and its alt text in
 //! brackets (or nothing without one); the reader shows the image in its place when it has it
@@ -9,130 +17,43 @@
 //! Text colours of the mail are dropped (they are chosen for a white page and often
 //! unreadable on a dark one).
 
-use std::borrow::Cow;
+use std::cell::RefCell;
 use std::collections::HashSet;
-use std::rc::Rc;
 
-use html2text::config::ImageRenderMode;
-use html2text::render::RichAnnotation;
-use html2text::{Element, Handle};
+use html5ever::tendril::StrTendril;
+use html5ever::tokenizer::states::RawKind;
+use html5ever::tokenizer::{
+    BufferQueue, Tag, TagKind, Token, TokenSink, TokenSinkResult, Tokenizer, TokenizerOpts,
+};
+use html5ever::{LocalName, TokenizerResult};
 
-use super::rich::{Piece, Rich};
+use super::rich::{Block, Emphasis, Piece, Rich};
 
-/// Paragraphs are laid out by the reader (it wraps to the pane); html2text only breaks lines
-/// where the HTML does. Very long paragraphs are cut at this many columns, which the reader
-/// joins back visually as it wraps.
-const WIDTH: usize = 2000;
 /// Markup read; the rest is cut (a body this size is not a letter).
 const MAX_MARKUP: usize = 2 << 20;
-/// Element nesting kept in the parsed document; deeper elements give only their text.
-const MAX_DEPTH: usize = 96;
-/// Nesting of elements that need an end tag, counted in the markup before parsing; deeper
-/// start tags (and their end tags) are dropped. The parser checks the whole stack of open
-/// elements at each tag: 10,000 nested ones took seconds.
-const MAX_NESTING: usize = 40;
-/// Nesting of quotes and lists, counted apart: each level adds its marks to every line inside
-/// it, and html2text copies every line once per level.
-const MAX_MARKED: usize = 16;
-const MARKED: &[&str] = &["blockquote", "ul", "ol", "dl", "menu", "dir"];
-/// Elements that do not nest when counting: void ones, those whose end tag may be left out
-/// (ten thousand `<p>` without `</p>` are ten thousand siblings), and raw text ones.
-const FLAT: &[&str] = &[
-    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track",
-    "wbr", "html", "head", "body", "p", "li", "dt", "dd", "tr", "td", "th", "thead", "tbody", "tfoot",
-    "caption", "colgroup", "option", "optgroup", "rb", "rt", "rtc", "rp", "script", "style", "textarea",
-    "title", "xmp", "iframe", "noembed", "noframes",
-];
-/// Elements whose content is text up to their end tag.
-const RAW_TEXT: &[&str] = &["script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes"];
-/// Stands in for the text of an image without alt text, so it can be recognised and dropped.
-const NO_ALT: &str = "\u{2063}";
+/// Open elements kept track of; deeper ones are read as if they were not there (their text
+/// is kept). Only elements with an effect count: a span or a div takes no place.
+const MAX_OPEN: usize = 64;
+/// Deepest quote and list level shown; deeper levels look like the deepest.
+const MAX_LEVELS: usize = 16;
+/// Longest image source or link kept (a `data:` URL the size of a photo is not kept, nor shown).
+const MAX_SOURCE: usize = 8 * 1024;
+/// Most remote images listed for fetching; the reader's fetcher has its own, lower, bound.
+const MAX_REMOTE_LISTED: usize = 1_000;
+/// Bytes of link addresses copied into pieces: each styled run inside a link holds a copy,
+/// and a long link around thousands of runs would otherwise cost their product.
+const MAX_LINK_BYTES: usize = 16 << 20;
 
-/// Renders `markup`. Markup html2text cannot read falls back to its text with the tags
-/// stripped crudely, never to nothing.
+/// Renders `markup`.
 pub fn render(markup: &str) -> Rich {
-    let config = html2text::config::rich()
-        .raw_mode(true)
-        .no_link_wrapping()
-        .allow_width_overflow()
-        // The reader strikes the text through itself; html2text's combining strokes would
-        // multiply with nesting (one per level on every character).
-        .unicode_strikeout(false)
-        .empty_img_mode(ImageRenderMode::Replace(NO_ALT));
     let (markup, cut) = bounded(markup);
-    let shallow = shallow(markup);
-    let lines = config.parse_html(shallow.as_bytes()).and_then(|dom| {
-        flatten_deep(&dom.document);
-        config.render_to_lines(config.dom_to_render_tree(&dom)?, WIDTH)
-    });
-    let lines = match lines {
-        Ok(lines) => lines,
-        Err(_) => {
-            return Rich {
-                pieces: vec![Piece { text: strip_tags(markup), ..Piece::default() }],
-                remote: remote_css(markup).len(),
-                remote_images: Vec::new(),
-                cut,
-            };
-        }
-    };
-    let mut remote = remote_css(markup);
-    let mut remote_images: Vec<String> = Vec::new();
-    let mut pieces: Vec<Piece> = Vec::new();
-    let mut blank_run = 0;
-    for line in &lines {
-        let mut line_pieces = Vec::new();
-        for tagged in line.tagged_strings() {
-            let mut piece = Piece { text: tagged.s.clone(), ..Piece::default() };
-            for tag in &tagged.tag {
-                match tag {
-                    RichAnnotation::Link(url) => piece.link = Some(url.clone()),
-                    RichAnnotation::Image(src) => {
-                        if is_remote(src)
-                            && remote.insert(src.clone())
-                            && let Some(url) =
-                                fetchable(src).filter(|_| remote_images.len() < MAX_REMOTE_LISTED)
-                        {
-                            remote_images.push(url);
-                        }
-                        let src = src.trim();
-                        piece.image = (!src.is_empty() && src.len() <= MAX_SOURCE)
-                            .then(|| fetchable(src).unwrap_or_else(|| src.to_string()));
-                        piece.text =
-                            if tagged.s == NO_ALT { String::new() } else { format!("[{}]", tagged.s) };
-                        piece.emphasis.image = true;
-                    }
-                    RichAnnotation::Strong => piece.emphasis.strong = true,
-                    RichAnnotation::Emphasis => piece.emphasis.italic = true,
-                    RichAnnotation::Strikeout => piece.emphasis.strike = true,
-                    RichAnnotation::Code | RichAnnotation::Preformat(_) => piece.emphasis.code = true,
-                    _ => {}
-                }
-            }
-            if !piece.text.is_empty() || piece.image.is_some() {
-                line_pieces.push(piece);
-            }
-        }
-        tidy_line(&mut line_pieces);
-        // Layout tables leave runs of empty lines: keep at most one. A line holding only
-        // images without alt text counts as empty; its images stay, without the line.
-        let empty = line_pieces.iter().all(|p| p.text.trim().is_empty());
-        blank_run = if empty { blank_run + 1 } else { 0 };
-        if empty && (blank_run > 1 || pieces.is_empty()) {
-            for piece in line_pieces.into_iter().filter(|p| p.image.is_some()) {
-                push(&mut pieces, Piece { text: String::new(), ..piece });
-            }
-            continue;
-        }
-        for piece in line_pieces {
-            push(&mut pieces, piece);
-        }
-        push(&mut pieces, Piece { text: "\n".into(), ..Piece::default() });
-    }
-    while pieces.last().is_some_and(|p| p.text.trim().is_empty() && p.image.is_none()) {
-        pieces.pop();
-    }
-    Rich { pieces, remote: remote.len(), remote_images, cut }
+    let input = BufferQueue::default();
+    input.push_back(StrTendril::from_slice(markup));
+    let tokenizer = Tokenizer::new(Sink(RefCell::new(Writer::default())), TokenizerOpts::default());
+    // The sink never asks the tokenizer to stop (no scripts run), so one feed reads it all.
+    while !matches!(tokenizer.feed(&input), TokenizerResult::Done) && !input.is_empty() {}
+    tokenizer.end();
+    tokenizer.sink.0.into_inner().finish(cut)
 }
 
 /// The markup up to [`MAX_MARKUP`] bytes (cut on a character boundary), and whether it was cut.
@@ -147,157 +68,521 @@ fn bounded(markup: &str) -> (&str, bool) {
     (&markup[..at], true)
 }
 
-/// The markup without start tags nested deeper than [`MAX_NESTING`] (quotes and lists:
-/// [`MAX_MARKED`]) and their end tags.
-/// A scan of the tags only (comments and raw text skipped), linear in the markup.
-fn shallow(markup: &str) -> Cow<'_, str> {
-    let bytes = markup.as_bytes();
-    let mut out: Option<String> = None;
-    let mut copied = 0;
-    // Open and dropped elements, for the marked kinds and the others.
-    let (mut depth, mut excess) = ([0usize; 2], [0usize; 2]);
-    let mut i = 0;
-    while let Some(at) = memchr::memchr(b'<', &bytes[i..]).map(|p| i + p) {
-        if bytes[at + 1..].starts_with(b"!--") {
-            i = find_ci(bytes, at + 4, b"-->").map_or(bytes.len(), |end| end + 3);
-            continue;
+struct Sink(RefCell<Writer>);
+
+impl TokenSink for Sink {
+    type Handle = ();
+
+    fn process_token(&self, token: Token, _line: u64) -> TokenSinkResult<()> {
+        let mut writer = self.0.borrow_mut();
+        match token {
+            Token::CharacterTokens(text) => writer.characters(&text),
+            Token::TagToken(tag) if tag.kind == TagKind::StartTag => return writer.start(&tag),
+            Token::TagToken(tag) => writer.end(&tag.name),
+            // Comments, the doctype, NUL characters and parse errors show nothing.
+            _ => {}
         }
-        let closing = bytes.get(at + 1) == Some(&b'/');
-        let start = at + 1 + usize::from(closing);
-        let len = bytes[start..].iter().take_while(|b| b.is_ascii_alphanumeric()).count();
-        if len == 0 || !bytes[start].is_ascii_alphabetic() {
-            i = at + 1;
-            continue;
-        }
-        let Some(end) = tag_end(bytes, start + len) else { break };
-        let name = markup[start..start + len].to_ascii_lowercase();
-        let flat = FLAT.contains(&name.as_str());
-        let (kind, limit) = if MARKED.contains(&name.as_str()) { (0, MAX_MARKED) } else { (1, MAX_NESTING) };
-        let mut drop = false;
-        if closing {
-            if !flat {
-                if excess[kind] > 0 {
-                    excess[kind] -= 1;
-                    drop = true;
-                } else {
-                    depth[kind] = depth[kind].saturating_sub(1);
+        TokenSinkResult::Continue
+    }
+}
+
+/// What an open element does to what is inside it.
+enum Effect {
+    /// Nothing: kept only so that its end tag (or the next sibling) closes what it holds.
+    None,
+    Strong,
+    Italic,
+    Underline,
+    Strike,
+    Code,
+    Size(i8),
+    Heading(i8),
+    /// `id` tells links apart cheaply; `url` is `None` for an anchor without a usable target.
+    Link {
+        id: u32,
+        url: Option<String>,
+    },
+    List {
+        ordered: bool,
+        next: u32,
+    },
+    Quote,
+    Indent,
+    /// White space kept; `code` sets it in monospace.
+    Pre {
+        code: bool,
+    },
+    Hidden,
+}
+
+struct Open {
+    name: LocalName,
+    effect: Effect,
+}
+
+/// Text of an element the tokenizer reads raw, up to its end tag.
+#[derive(Clone, Copy, PartialEq)]
+enum Raw {
+    /// Scripts, the title, frames: nothing shown.
+    Drop,
+    /// A style sheet: nothing shown, remote URLs in it counted.
+    Css,
+}
+
+/// The rich text being written, with the state of the line being written and the style in
+/// effect (derived from the stack of open elements).
+#[derive(Default)]
+struct Writer {
+    pieces: Vec<Piece>,
+    remote: HashSet<String>,
+    listed: HashSet<String>,
+    remote_images: Vec<String>,
+    stack: Vec<Open>,
+    raw: Option<Raw>,
+    css: String,
+    links: u32,
+    link_bytes: usize,
+
+    // The style in effect.
+    emphasis: Emphasis,
+    block: Block,
+    /// Where in the stack the innermost link is, and its id (0: none).
+    link_at: Option<usize>,
+    link_id: u32,
+    pre: bool,
+    hidden: bool,
+    /// The style the last piece was written in, when more text in that style may join it.
+    last_style: Option<(Emphasis, u32, Block)>,
+
+    // The line being written.
+    /// Some text has been written: line breaks before it show nothing.
+    started: bool,
+    /// The current line holds text.
+    line_text: bool,
+    /// Line ends written since the last text.
+    newlines: u8,
+    /// Line ends asked for by block elements, written before the next text (1: a new line,
+    /// 2: an empty line between).
+    pending: u8,
+    /// The last piece ends with a space that white space collapsed into.
+    space_at_end: bool,
+    /// A table cell started after text on this line: a tab goes before its text.
+    tab: bool,
+    /// White space that is not collapsed (no-break spaces…) at the start of a line: written
+    /// only if text follows, so that a line of `&nbsp;` counts as empty.
+    lead: String,
+    /// A list item's mark, written before its first text.
+    marker: Option<String>,
+    line_block: Block,
+    /// Just after `<pre>`: a line end right there is not part of the text.
+    pre_fresh: bool,
+}
+
+impl Writer {
+    fn start(&mut self, tag: &Tag) -> TokenSinkResult<()> {
+        self.pre_fresh = false;
+        let mut hidden = false;
+        for attr in &tag.attrs {
+            match &*attr.name.local {
+                "style" => {
+                    self.css_urls(&attr.value);
+                    hidden |= hides(&attr.value);
                 }
-            }
-        } else if !flat && bytes[end - 1] != b'/' {
-            if depth[kind] >= limit {
-                excess[kind] += 1;
-                drop = true;
-            } else {
-                depth[kind] += 1;
+                "background" => self.remote_url(&attr.value),
+                "hidden" => hidden = true,
+                _ => {}
             }
         }
-        if drop {
-            out.get_or_insert_with(|| String::with_capacity(markup.len())).push_str(&markup[copied..at]);
-            copied = end + 1;
+        let name = &*tag.name;
+        let raw = match name {
+            "script" => Some((Raw::Drop, RawKind::ScriptData)),
+            "title" => Some((Raw::Drop, RawKind::Rcdata)),
+            "style" => Some((Raw::Css, RawKind::Rawtext)),
+            "iframe" | "noembed" | "noframes" => Some((Raw::Drop, RawKind::Rawtext)),
+            _ => None,
+        };
+        if let Some((raw, kind)) = raw {
+            self.raw = Some(raw);
+            return TokenSinkResult::RawData(kind);
         }
-        i = end + 1;
-        if !closing && RAW_TEXT.contains(&name.as_str()) {
-            // Up to its end tag, which the next round reads.
-            i = find_ci(bytes, i, format!("</{name}").as_bytes()).unwrap_or(bytes.len());
+        match name {
+            "img" => return self.image(tag, hidden),
+            "br" => self.line_break_visible(),
+            "hr" => self.block_break(2),
+            _ => {}
         }
-    }
-    match out {
-        None => Cow::Borrowed(markup),
-        Some(mut out) => {
-            out.push_str(&markup[copied..]);
-            Cow::Owned(out)
+        if is_void(name) {
+            return TokenSinkResult::Continue;
         }
-    }
-}
-
-/// The ">" ending a tag whose name ends at `from` (quoted attribute values may hold ">").
-fn tag_end(bytes: &[u8], from: usize) -> Option<usize> {
-    let mut j = from;
-    while j < bytes.len() {
-        match bytes[j] {
-            b'>' => return Some(j),
-            b'=' => {
-                j += 1;
-                while bytes.get(j).is_some_and(u8::is_ascii_whitespace) {
-                    j += 1;
+        let (effect, breaks) = match name {
+            "b" | "strong" => (Effect::Strong, 0),
+            "i" | "em" | "cite" | "var" | "dfn" => (Effect::Italic, 0),
+            "u" | "ins" => (Effect::Underline, 0),
+            "s" | "strike" | "del" => (Effect::Strike, 0),
+            "code" | "tt" | "kbd" | "samp" => (Effect::Code, 0),
+            "big" => (Effect::Size(1), 0),
+            "small" => (Effect::Size(-1), 0),
+            "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => {
+                self.close_open(|o| matches!(o.effect, Effect::Heading(_)), is_container);
+                let size = match name {
+                    "h1" => 2,
+                    "h2" => 1,
+                    _ => 0,
+                };
+                (Effect::Heading(size), 2)
+            }
+            "a" => {
+                self.close_open(|o| matches!(o.effect, Effect::Link { .. }), |_| false);
+                self.links += 1;
+                let url =
+                    tag.attrs.iter().find(|a| &*a.name.local == "href").and_then(|a| link_target(&a.value));
+                (Effect::Link { id: self.links, url }, 0)
+            }
+            "ul" | "ol" | "menu" | "dir" => {
+                let next = attribute(tag, "start").and_then(|s| s.trim().parse().ok()).unwrap_or(1);
+                let nested = self.stack.iter().any(|o| matches!(o.effect, Effect::List { .. }));
+                (Effect::List { ordered: name == "ol", next }, if nested { 1 } else { 2 })
+            }
+            "li" => {
+                self.close_open(
+                    |o| o.name == *"li",
+                    |o| matches!(o.effect, Effect::List { .. }) || o.name == *"table",
+                );
+                if !hidden {
+                    self.marker = Some(self.item_marker(tag));
                 }
-                if let Some(&quote @ (b'"' | b'\'')) = bytes.get(j) {
-                    j += 1 + memchr::memchr(quote, &bytes[j + 1..])?;
+                (Effect::None, 1)
+            }
+            "blockquote" => (Effect::Quote, 2),
+            "dd" => (Effect::Indent, 1),
+            "pre" | "listing" | "xmp" | "plaintext" => (Effect::Pre { code: true }, 2),
+            "textarea" => (Effect::Pre { code: false }, 1),
+            "table" => (Effect::None, 1),
+            "tr" => {
+                self.close_cell();
+                (Effect::None, 1)
+            }
+            "td" | "th" => {
+                self.close_cell();
+                if self.line_text && self.pending == 0 && !self.hidden && !hidden {
+                    self.tab = true;
                 }
-                j += 1;
+                (if name == "th" { Effect::Strong } else { Effect::None }, 0)
             }
-            _ => j += 1,
+            "svg" | "template" => (Effect::Hidden, 0),
+            "p" | "dl" | "figure" => (Effect::None, 2),
+            "div" | "dt" | "address" | "section" | "article" | "header" | "footer" | "nav" | "aside"
+            | "main" | "center" | "form" | "fieldset" | "legend" | "caption" | "details" | "summary"
+            | "figcaption" | "hgroup" | "option" => (Effect::None, 1),
+            _ => (Effect::None, 0),
+        };
+        let tracked =
+            !matches!(effect, Effect::None) || matches!(name, "li" | "table" | "td" | "th") || hidden;
+        let (effect, breaks) = if hidden { (Effect::Hidden, 0) } else { (effect, breaks) };
+        self.block_break(breaks);
+        // `<b/>` opens nothing (an HTML parser would open it; the sender meant an empty one).
+        if tracked && !tag.self_closing && self.stack.len() < MAX_OPEN {
+            self.stack.push(Open { name: tag.name.clone(), effect });
+            self.restyle();
+        }
+        if matches!(name, "pre" | "listing" | "textarea") {
+            self.pre_fresh = true;
+        }
+        match name {
+            "textarea" => TokenSinkResult::RawData(RawKind::Rcdata),
+            "xmp" => TokenSinkResult::RawData(RawKind::Rawtext),
+            "plaintext" => TokenSinkResult::Plaintext,
+            _ => TokenSinkResult::Continue,
         }
     }
-    None
-}
 
-/// Where `needle` (ASCII, any case) starts at or after `from`.
-fn find_ci(hay: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
-    hay.get(from..)?.windows(needle.len()).position(|w| w.eq_ignore_ascii_case(needle)).map(|p| from + p)
-}
-
-/// Elements nested deeper than [`MAX_DEPTH`] are taken out, their text kept in order: each
-/// level costs html2text work for everything inside it.
-fn flatten_deep(root: &Handle) {
-    let mut stack = vec![(root.clone(), 0usize)];
-    while let Some((node, depth)) = stack.pop() {
-        if depth < MAX_DEPTH {
-            stack.extend(node.children.borrow().iter().map(|child| (child.clone(), depth + 1)));
-            continue;
-        }
-        let mut kept = Vec::new();
-        let mut pending: Vec<Handle> = node.children.take().into_iter().rev().collect();
-        while let Some(child) = pending.pop() {
-            if matches!(child.data, Element { .. }) {
-                pending.extend(child.children.take().into_iter().rev());
-            } else {
-                child.parent.set(Some(Rc::downgrade(&node)));
-                kept.push(child);
+    fn end(&mut self, name: &LocalName) {
+        self.pre_fresh = false;
+        if let Some(raw) = self.raw.take() {
+            // In raw text the tokenizer gives no tag but the element's own end tag.
+            if raw == Raw::Css {
+                let css = std::mem::take(&mut self.css);
+                self.css_urls(&css);
             }
+            return;
         }
-        *node.children.borrow_mut() = kept;
-    }
-}
-
-/// html2text marks headings and list items the Markdown way: a heading's "## " becomes
-/// bold text, a bullet's "* " a "•".
-fn tidy_line(pieces: &mut [Piece]) {
-    let Some(first) = pieces.first_mut() else { return };
-    let indent = first.text.len() - first.text.trim_start_matches([' ', '>']).len();
-    let rest = &first.text[indent..];
-    let hashes = rest.len() - rest.trim_start_matches('#').len();
-    if (1..=6).contains(&hashes) && rest[hashes..].starts_with(' ') {
-        first.text.replace_range(indent..indent + hashes + 1, "");
-        for piece in pieces.iter_mut() {
-            piece.emphasis.strong = true;
-        }
-    } else if rest.starts_with("* ") {
-        first.text.replace_range(indent..indent + 1, "•");
-    }
-}
-
-/// Appends, merging with the last piece when the style is the same (fewer spans to lay out).
-fn push(pieces: &mut Vec<Piece>, piece: Piece) {
-    match pieces.last_mut() {
-        Some(last)
-            if last.link == piece.link
-                && last.emphasis == piece.emphasis
-                && last.image.is_none()
-                && piece.image.is_none() =>
+        let was_hidden = self.hidden;
+        let heading = is_heading(name);
+        if let Some(at) = self
+            .stack
+            .iter()
+            .rposition(|o| o.name == *name || (heading && matches!(o.effect, Effect::Heading(_))))
         {
-            last.text.push_str(&piece.text)
+            self.stack.truncate(at);
+            self.restyle();
         }
-        // A line end takes the style of what it ends.
-        Some(last) if piece.text == "\n" => last.text.push('\n'),
-        _ => pieces.push(piece),
+        if was_hidden {
+            return;
+        }
+        let breaks = match &**name {
+            "br" => return self.line_break_visible(),
+            "ul" | "ol" | "menu" | "dir" => {
+                if self.stack.iter().any(|o| matches!(o.effect, Effect::List { .. })) { 1 } else { 2 }
+            }
+            "p" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "blockquote" | "pre" | "listing" | "xmp"
+            | "dl" | "figure" => 2,
+            "li" | "dd" | "dt" | "tr" | "table" | "div" | "address" | "section" | "article" | "header"
+            | "footer" | "nav" | "aside" | "main" | "center" | "form" | "fieldset" | "legend" | "caption"
+            | "details" | "summary" | "figcaption" | "hgroup" | "option" | "textarea" => 1,
+            _ => 0,
+        };
+        self.block_break(breaks);
+    }
+
+    fn line_break_visible(&mut self) {
+        if !self.hidden {
+            self.line_break();
+        }
+    }
+
+    /// Closes the innermost open element `find` picks, and all opened inside it, unless an
+    /// element `stop` picks comes first (a list item closes the item before it in its list,
+    /// not one of an outer list).
+    fn close_open(&mut self, find: impl Fn(&Open) -> bool, stop: impl Fn(&Open) -> bool) {
+        for at in (0..self.stack.len()).rev() {
+            if find(&self.stack[at]) {
+                self.stack.truncate(at);
+                self.restyle();
+                return;
+            }
+            if stop(&self.stack[at]) {
+                return;
+            }
+        }
+    }
+
+    /// A new cell or row closes the open cell of its table.
+    fn close_cell(&mut self) {
+        self.close_open(|o| o.name == *"td" || o.name == *"th", |o| o.name == *"table");
+    }
+
+    /// "• ", or "n. " in an ordered list (counting on from its last item).
+    fn item_marker(&mut self, tag: &Tag) -> String {
+        let value = attribute(tag, "value").and_then(|v| v.trim().parse::<u32>().ok());
+        let list = self.stack.iter_mut().rev().find_map(|o| match &mut o.effect {
+            Effect::List { ordered, next } => Some((*ordered, next)),
+            _ => None,
+        });
+        match list {
+            Some((true, next)) => {
+                let n = value.unwrap_or(*next);
+                *next = n.saturating_add(1);
+                format!("{n}. ")
+            }
+            _ => "• ".to_string(),
+        }
+    }
+
+    /// The style in effect, from the open elements.
+    fn restyle(&mut self) {
+        let mut emphasis = Emphasis::default();
+        let (mut size, mut quotes, mut lists, mut indents) = (0i32, 0usize, 0usize, 0usize);
+        self.pre = false;
+        self.hidden = false;
+        self.link_at = None;
+        for (at, open) in self.stack.iter().enumerate() {
+            match open.effect {
+                Effect::None => {}
+                Effect::Strong => emphasis.strong = true,
+                Effect::Italic => emphasis.italic = true,
+                Effect::Underline => emphasis.underline = true,
+                Effect::Strike => emphasis.strike = true,
+                Effect::Code => emphasis.code = true,
+                Effect::Size(step) => size += i32::from(step),
+                Effect::Heading(step) => {
+                    emphasis.strong = true;
+                    size += i32::from(step);
+                }
+                Effect::Link { .. } => self.link_at = Some(at),
+                Effect::List { .. } => lists += 1,
+                Effect::Quote => quotes += 1,
+                Effect::Indent => indents += 1,
+                Effect::Pre { code } => {
+                    self.pre = true;
+                    emphasis.code |= code;
+                }
+                Effect::Hidden => self.hidden = true,
+            }
+        }
+        emphasis.size = size.clamp(-3, 8) as i8;
+        self.emphasis = emphasis;
+        self.block = Block {
+            quote: quotes.min(MAX_LEVELS) as u8,
+            indent: (lists.saturating_sub(1) + indents).min(MAX_LEVELS) as u8,
+            ..Block::default()
+        };
+        self.link_id = match self.link_at.map(|at| &self.stack[at].effect) {
+            Some(Effect::Link { id, url: Some(_) }) => *id,
+            _ => 0,
+        };
+    }
+
+    fn image(&mut self, tag: &Tag, hidden: bool) -> TokenSinkResult<()> {
+        let src = attribute(tag, "src").map_or("", |s| s.trim());
+        let hidden = hidden || self.hidden;
+        if is_remote(src) {
+            self.remote.insert(src.to_string());
+            if !hidden
+                && self.remote_images.len() < MAX_REMOTE_LISTED
+                && let Some(url) = fetchable(src)
+                && self.listed.insert(url.clone())
+            {
+                self.remote_images.push(url);
+            }
+        }
+        if hidden {
+            return TokenSinkResult::Continue;
+        }
+        let alt = attribute(tag, "alt").map(collapse).unwrap_or_default();
+        let image = (!src.is_empty() && src.len() <= MAX_SOURCE)
+            .then(|| fetchable(src).unwrap_or_else(|| src.to_string()));
+        if alt.is_empty() && image.is_none() {
+            return TokenSinkResult::Continue;
+        }
+        // An image without alt text is no text: it takes its place but leaves its line empty.
+        if alt.is_empty() {
+            if self.started {
+                while self.newlines < self.pending {
+                    self.line_end();
+                }
+                self.pending = 0;
+            }
+        } else {
+            self.before_text();
+        }
+        let link = self.link();
+        self.pieces.push(Piece {
+            text: if alt.is_empty() { String::new() } else { format!("[{alt}]") },
+            link,
+            image,
+            emphasis: Emphasis { image: true, ..self.emphasis },
+            block: self.block,
+        });
+        self.last_style = None;
+        if !alt.is_empty() {
+            self.wrote_text();
+        }
+        TokenSinkResult::Continue
+    }
+
+    /// Counts the remote URLs of CSS (`url(…)`), which are never fetched.
+    fn css_urls(&mut self, css: &str) {
+        let mut rest = css;
+        while let Some(at) = rest.as_bytes().windows(4).position(|w| w.eq_ignore_ascii_case(b"url(")) {
+            rest = &rest[at + 4..];
+            let value = rest.trim_start_matches(['"', '\'', ' ']);
+            let end = value.find(['"', '\'', ')', ' ', '>']).unwrap_or(value.len());
+            self.remote_url(&value[..end]);
+        }
+    }
+
+    fn remote_url(&mut self, url: &str) {
+        let url = url.trim();
+        if is_remote(url) {
+            self.remote.insert(url.to_string());
+        }
+    }
+
+    fn finish(mut self, cut: bool) -> Rich {
+        if self.raw == Some(Raw::Css) {
+            let css = std::mem::take(&mut self.css);
+            self.css_urls(&css);
+        }
+        // Line ends and spaces at the end show nothing.
+        while let Some(last) = self.pieces.last_mut() {
+            let kept = last.text.trim_end_matches(['\n', ' ']).len();
+            last.text.truncate(kept);
+            if last.image.is_none() && last.text.trim().is_empty() {
+                self.pieces.pop();
+                continue;
+            }
+            break;
+        }
+        Rich { pieces: self.pieces, remote: self.remote.len(), remote_images: self.remote_images, cut }
     }
 }
 
-/// Longest image source kept (a `data:` URL the size of a photo is not kept, nor shown).
-const MAX_SOURCE: usize = 8 * 1024;
-/// Most remote images listed for fetching; the reader's fetcher has its own, lower, bound.
-const MAX_REMOTE_LISTED: usize = 1_000;
+/// HTML's white space (the tokenizer has made CR LF a LF).
+fn is_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'\x0c')
+}
+
+/// Characters that show nothing (zero-width spaces and joiners, the byte order mark, a soft
+/// hyphen): at a line start they are dropped, so a line of them is empty.
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{feff}' | '\u{34f}' | '\u{ad}')
+}
+
+/// Elements without content or end tag.
+fn is_void(name: &str) -> bool {
+    matches!(
+        name,
+        "area"
+            | "base"
+            | "br"
+            | "col"
+            | "embed"
+            | "hr"
+            | "img"
+            | "input"
+            | "keygen"
+            | "link"
+            | "meta"
+            | "param"
+            | "source"
+            | "track"
+            | "wbr"
+    )
+}
+
+fn is_heading(name: &str) -> bool {
+    matches!(name, "h1" | "h2" | "h3" | "h4" | "h5" | "h6")
+}
+
+/// Elements a heading does not reach out of when it closes an open one.
+fn is_container(open: &Open) -> bool {
+    matches!(open.effect, Effect::Quote | Effect::List { .. })
+        || matches!(&*open.name, "li" | "td" | "th" | "table")
+}
+
+fn attribute<'a>(tag: &'a Tag, name: &str) -> Option<&'a str> {
+    tag.attrs.iter().find(|a| &*a.name.local == name).map(|a| &*a.value)
+}
+
+/// A link's target as the reader may offer it: not script, nor data the size of a file.
+fn link_target(href: &str) -> Option<String> {
+    let href = href.trim();
+    let scheme = href.split_once(':').map(|(s, _)| s.trim().to_ascii_lowercase());
+    let refused = matches!(scheme.as_deref(), Some("javascript" | "vbscript" | "data"));
+    (!href.is_empty() && href.len() <= MAX_SOURCE && !refused).then(|| href.to_string())
+}
+
+/// `style` hides the element (`display: none`, any case and spacing).
+fn hides(style: &str) -> bool {
+    let bytes = style.as_bytes();
+    let mut from = 0;
+    while let Some(at) = bytes[from..].windows(7).position(|w| w.eq_ignore_ascii_case(b"display")) {
+        let rest = style[from + at + 7..].trim_start();
+        if let Some(value) = rest.strip_prefix(':') {
+            let value = value.trim_start().as_bytes();
+            if value.len() >= 4 && value[..4].eq_ignore_ascii_case(b"none") {
+                return true;
+            }
+        }
+        from += at + 7;
+    }
+    false
+}
+
+/// Text with its white space collapsed and trimmed (alt text).
+fn collapse(text: &str) -> String {
+    text.split(|c: char| c.is_ascii_whitespace()).filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ")
+}
 
 /// A remote image source as an http(s) URL the reader can fetch (protocol-relative ones are
 /// taken as https).
@@ -306,7 +591,7 @@ fn fetchable(src: &str) -> Option<String> {
     if src.len() > MAX_SOURCE {
         return None;
     }
-    let lower = src.to_ascii_lowercase();
+    let lower = src.get(..8).unwrap_or(src).to_ascii_lowercase();
     if lower.starts_with("http://") || lower.starts_with("https://") {
         Some(src.to_string())
     } else if lower.starts_with("//") {
@@ -317,148 +602,15 @@ fn fetchable(src: &str) -> Option<String> {
 }
 
 fn is_remote(src: &str) -> bool {
-    let src = src.trim().to_ascii_lowercase();
-    src.starts_with("http:") || src.starts_with("https:") || src.starts_with("//") || src.starts_with("ftp:")
+    let src = src.trim();
+    let head = src.get(..6).unwrap_or(src).to_ascii_lowercase();
+    head.starts_with("http:")
+        || head.starts_with("https:")
+        || head.starts_with("//")
+        || head.starts_with("ftp:")
 }
 
-/// Remote URLs in CSS (`url(http…)`) and `background=` attributes, which html2text ignores.
-fn remote_css(markup: &str) -> HashSet<String> {
-    let lower = markup.to_ascii_lowercase();
-    let mut found = HashSet::new();
-    for marker in ["url(", "background="] {
-        let mut rest = lower.as_str();
-        while let Some(at) = rest.find(marker) {
-            rest = &rest[at + marker.len()..];
-            let value = rest.trim_start_matches(['"', '\'', ' ']);
-            let end = value.find(['"', '\'', ')', ' ', '>']).unwrap_or(value.len());
-            if is_remote(&value[..end]) {
-                found.insert(value[..end].to_string());
-            }
-        }
-    }
-    found
-}
-
-/// Text of markup html2text refused (it only fails on pathological input).
-fn strip_tags(markup: &str) -> String {
-    let mut out = String::with_capacity(markup.len());
-    let mut in_tag = false;
-    for c in markup.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' => in_tag = false,
-            c if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    out
-}
+mod text;
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn links_emphasis_and_lists_survive() {
-        let rich = render(
-            "<h1>Hi</h1><p>This is <b>bold</b>, <em>soft</em> and a \
-             <a href=\"https://example.test/x\">link</a>.</p><ul><li>one</li><li>two</li></ul>",
-        );
-        let text = rich.plain();
-        assert!(text.contains("This is bold, soft and a link."), "{text}");
-        assert!(text.contains("• one\n• two"), "{text}");
-        assert!(rich.pieces.iter().any(|p| p.text.starts_with("Hi") && p.emphasis.strong), "{rich:?}");
-        assert!(!text.contains('#'), "{text}");
-        let link = rich.pieces.iter().find(|p| p.link.is_some()).unwrap();
-        assert_eq!((link.text.as_str(), link.link.as_deref()), ("link", Some("https://example.test/x")));
-        assert!(rich.pieces.iter().any(|p| p.text == "bold" && p.emphasis.strong));
-        assert!(rich.pieces.iter().any(|p| p.text == "soft" && p.emphasis.italic));
-        assert_eq!(rich.remote, 0);
-    }
-
-    #[test]
-    fn images_keep_their_source_and_remote_ones_are_counted_and_listed() {
-        let rich = render(
-            "<p>Look:</p><img src=\"https://track.example.test/p.gif\" width=1>\
-             <img src=\"http://cdn.example.test/a.png\" alt=\"Logo\">\
-             <img src=\"cid:part1\" alt=\"inline\">\
-             <div style=\"background: url('https://cdn.example.test/bg.png')\">x</div>\
-             <img src=\"https://track.example.test/p.gif\"><img src=\"//cdn.example.test/b.png\">",
-        );
-        assert_eq!(rich.remote, 4, "three remote images (one twice) and a CSS background");
-        assert_eq!(
-            rich.remote_images,
-            [
-                "https://track.example.test/p.gif",
-                "http://cdn.example.test/a.png",
-                "https://cdn.example.test/b.png"
-            ],
-            "the background is counted, never fetched"
-        );
-        let text = rich.plain();
-        assert!(text.contains("[Logo]") && text.contains("[inline]"), "{text:?}");
-        assert!(!text.contains(NO_ALT) && !text.contains("http"), "{text:?}");
-        let images: Vec<(&str, &str)> =
-            rich.pieces.iter().filter_map(|p| Some((p.image.as_deref()?, p.text.trim_end()))).collect();
-        assert_eq!(
-            images,
-            [
-                ("https://track.example.test/p.gif", ""),
-                ("http://cdn.example.test/a.png", "[Logo]"),
-                ("cid:part1", "[inline]"),
-                ("https://track.example.test/p.gif", ""),
-                ("https://cdn.example.test/b.png", ""),
-            ],
-            "each image a piece of its own, with or without alt text: {rich:?}"
-        );
-    }
-
-    #[test]
-    fn deep_nesting_is_cut_to_a_bound_and_keeps_its_text() {
-        let deep = format!(
-            "{}deep text{}<p>after</p>",
-            "<div><blockquote><b>".repeat(20_000),
-            "</b></blockquote></div>".repeat(20_000)
-        );
-        let rich = render(&deep);
-        let text = rich.plain();
-        assert!(text.contains("deep text") && text.contains("after"), "{text:?}");
-        assert!(rich.pieces.iter().any(|p| p.text.contains("deep text") && p.emphasis.strong), "{rich:?}");
-        // One "> " per quote level kept.
-        let line = text.lines().find(|l| l.contains("deep text")).unwrap();
-        assert_eq!(line.matches('>').count(), MAX_MARKED, "{line}");
-    }
-
-    #[test]
-    fn shallow_drops_only_tags_beyond_the_limits() {
-        let flat =
-            "<p>a<p>b<br><img src=x><li>c<td>d<div title=\"a>b\">e</div><!-- <div> --><style>div>p{}</style>";
-        assert_eq!(shallow(flat), flat, "nothing deep: the markup as it was");
-        let deep = format!("{}x{}", "<div>".repeat(MAX_NESTING + 5), "</div>".repeat(MAX_NESTING + 5));
-        let expected = format!("{}x{}", "<div>".repeat(MAX_NESTING), "</div>".repeat(MAX_NESTING));
-        assert_eq!(shallow(&deep), expected);
-        let quotes = format!(
-            "{}q{}",
-            "<BLOCKQUOTE type=cite>".repeat(MAX_MARKED + 1),
-            "</blockquote>".repeat(MAX_MARKED + 1)
-        );
-        let kept = shallow(&quotes);
-        assert_eq!(kept.matches("<BLOCKQUOTE").count(), MAX_MARKED);
-        assert_eq!(kept.matches("</blockquote>").count(), MAX_MARKED);
-        // Raw text and comments are not tags; an unfinished tag ends the scan.
-        let raw = format!("<script>{}</script><!--{}-->x<div", "<div>".repeat(100), "<div>".repeat(100));
-        assert_eq!(shallow(&raw), raw);
-    }
-
-    #[test]
-    fn large_markup_is_cut_and_strikes_are_not_multiplied() {
-        let big = format!("<p>start</p>{}", "<p>more text</p>".repeat(MAX_MARKUP / 10));
-        let rich = render(&big);
-        assert!(rich.cut && rich.plain().starts_with("start"));
-        assert!(rich.plain().len() < MAX_MARKUP, "{}", rich.plain().len());
-        assert!(!render("<p>x</p>").cut);
-        let struck = render(&format!("{}gone", "<s>".repeat(30)));
-        assert_eq!(struck.plain().trim_end(), "gone");
-        assert!(struck.pieces[0].emphasis.strike);
-    }
-}
+mod tests;
