@@ -22,6 +22,7 @@ pub mod limits;
 pub mod message;
 pub mod net;
 pub mod notify;
+pub mod oauth2;
 pub mod options;
 pub mod outbox;
 pub mod pass;
