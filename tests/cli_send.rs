@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use futures::TryStreamExt;
 use tidings_mail::account::Security;
+use tidings_mail::auth::Credential;
 use tidings_mail::check::SessionFacts;
 use tidings_mail::net::{Endpoint, Transcript, TrustAnchors};
 use tidings_testkit::{MailServers, User};
@@ -71,7 +72,9 @@ async fn fetch(s: &MailServers, user: &User, folder: &str) -> Vec<Vec<u8>> {
     let (t, mut facts) = (Transcript::new(), SessionFacts::default());
     let lc = tidings_mail::imap::open(&ep, &t, &mut facts).await.unwrap();
     let mut session =
-        tidings_mail::imap::login(lc, &ep, &user.login, &user.password, &mut facts).await.unwrap();
+        tidings_mail::imap::login(lc, &ep, &Credential::password(&user.login, &user.password), &mut facts)
+            .await
+            .unwrap();
     let mailbox = session.select(folder).await.unwrap();
     let mut out = Vec::new();
     if mailbox.exists > 0 {

@@ -23,7 +23,7 @@ use tidings::app::{App, Message, Screen};
 use tidings::screen::composer::{self, Composer, Field};
 use tidings::screen::{accounts, mailbox};
 use tidings_mail::account::{Account, AuthMethod, Identity, Incoming, SecretRole, Security, Server, Trust};
-use tidings_mail::check::Passwords;
+use tidings_mail::auth::Credentials;
 use tidings_mail::compose::{Address, Drafts, Original};
 use tidings_mail::config::Config;
 use tidings_mail::net::Transcript;
@@ -461,7 +461,7 @@ fn a_message_composed_in_the_window_reaches_bob_through_the_outbox() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let report = runtime.block_on(async {
         let store = StoreHandle::spawn(Store::open(composer::store_path(&profile)).unwrap()).unwrap();
-        let passwords = Passwords::lookup(&acc, &secrets).unwrap();
+        let passwords = Credentials::lookup(&acc, &secrets).await.unwrap();
         tidings_mail::send::flush_outbox(&store, &acc, &passwords, &Transcript::new(), &|_| {}).await.unwrap()
     });
     assert!(report.ok(), "{report:?}");

@@ -384,8 +384,11 @@ fn folders_switch_and_messages_open_in_the_reader() {
     // without a password: said plainly, with what to do.
     click(&mut app, &mailbox::id::row(38));
     let error = mailbox(&app).reader().error().expect("an error is shown").to_string();
-    assert_eq!(error, "no password is stored for the account \"Work\"");
-    assert!(shows(&app, "Cannot show this message: no password is stored for the account \"Work\"."));
+    assert_eq!(error, "no incoming password is stored for the account \"Work\"");
+    assert!(shows(
+        &app,
+        "Cannot show this message: no incoming password is stored for the account \"Work\"."
+    ));
     assert!(shows(&app, "Fix the account settings and try again."));
 }
 
@@ -628,6 +631,28 @@ fn sorting_by_sender_and_moving_with_the_keyboard() {
     // Enter opens the selection.
     key(&mut app, Named::Enter);
     assert_eq!(mailbox(&app).reader().opened().map(|o| o.row.uid), Some(after_page + 1));
+
+    // The arrows move the selection away from the message being read; actions still apply
+    // to what is read: Delete takes the opened message out, not the highlighted one.
+    let read = after_page + 1;
+    key(&mut app, Named::ArrowDown);
+    key(&mut app, Named::ArrowDown);
+    let highlighted = selected_uid(&app).unwrap();
+    assert_ne!(highlighted, read);
+    press(&mut app, Key::Named(Named::Delete), Modifiers::empty());
+    let left = uids(&app);
+    assert!(!left.contains(&read), "the message being read was deleted");
+    assert!(left.contains(&highlighted), "the highlighted one stays");
+    // Reply (Ctrl+R) answers the message in the reader, whatever is highlighted.
+    click(&mut app, &mailbox::id::row(NEWEST));
+    let now_read = mailbox(&app).reader().opened().unwrap().row.clone();
+    key(&mut app, Named::ArrowDown);
+    key(&mut app, Named::ArrowDown);
+    let other = mailbox(&app).list().selected().unwrap().clone();
+    assert_ne!(other.summary.subject, now_read.summary.subject);
+    press(&mut app, letter("r"), Modifiers::CTRL);
+    let composer = app.composer().expect("the composer is open");
+    assert_eq!(composer.subject(), format!("Re: {}", now_read.summary.subject.unwrap()));
 }
 
 #[test]

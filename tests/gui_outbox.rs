@@ -64,7 +64,8 @@ fn runtime() -> tokio::runtime::Runtime {
 }
 
 async fn flush(store: &StoreHandle, account: &Account, user: &User) -> FlushReport {
-    let passwords = Passwords { incoming: user.password.clone(), outgoing: user.password.clone() };
+    let passwords =
+        Passwords { incoming: user.password.clone(), outgoing: user.password.clone() }.credentials(account);
     flush_outbox(store, account, &passwords, &Transcript::new(), &|_| {}).await.unwrap()
 }
 

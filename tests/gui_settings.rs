@@ -22,6 +22,7 @@ use tidings::screen::settings::identities;
 use tidings::screen::settings::{self, Settings};
 use tidings::screen::{accounts, wizard};
 use tidings_mail::account::{Account, AuthMethod, Identity, Incoming, SecretRole, Security, Server, Trust};
+use tidings_mail::auth::Credential;
 use tidings_mail::config::Config;
 use tidings_mail::net::Transcript;
 use tidings_mail::options::{BodyFormat, IdleFolders, MinTls, Pop3Options, ReceiptPolicy};
@@ -451,7 +452,9 @@ fn pop3_preview_shows_each_server_message_with_what_and_why_and_changes_nothing(
     let (dir, profile, secrets, config) = dovecot_pop3(&s, alice);
     // An earlier receive pass downloaded those five (into the profile's store, as the app would).
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let target = Pop3Target::for_account(&config.accounts[0], alice.password.clone()).unwrap();
+    let target =
+        Pop3Target::for_account(&config.accounts[0], Credential::password(&alice.login, &alice.password))
+            .unwrap();
     runtime.block_on(async {
         let store =
             StoreHandle::spawn(Store::open(profile.data_dir().join("mail.sqlite3")).unwrap()).unwrap();

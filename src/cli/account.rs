@@ -6,8 +6,9 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand, ValueEnum};
 use tidings_mail::account::{
-    Account, AuthMethod, Identity, Incoming, Protocol, SecretRole, Security, Server, Trust,
+    Account, AuthMethod, Identity, Incoming, OAuth2Settings, Protocol, SecretRole, Security, Server, Trust,
 };
+use tidings_mail::auth::Credentials;
 use tidings_mail::check::{AccountCheck, Passwords, ServerCheck, check_account};
 use tidings_mail::config::Config;
 use tidings_mail::net::Fingerprint;
@@ -133,6 +134,23 @@ pub struct AddArgs {
     /// Check both servers before saving; save only if both work.
     #[arg(long)]
     test: bool,
+    /// Sign in with OAuth2 instead of a password: `microsoft` (Exchange Online, Outlook.com),
+    /// `google`, or a provider file (TOML). Both servers then log in with the token.
+    #[arg(long, value_name = "PROVIDER")]
+    oauth2: Option<String>,
+    /// The application (client) id registered with the provider (default: the provider
+    /// file's, or TIDINGS_OAUTH2_CLIENT_ID).
+    #[arg(long, value_name = "ID", requires = "oauth2")]
+    client_id: Option<String>,
+    /// Microsoft's tenant: its id or domain (default: common).
+    #[arg(long, value_name = "TENANT", requires = "oauth2")]
+    tenant: Option<String>,
+    /// Sign in with a code on any device instead of this machine's browser.
+    #[arg(long, requires = "oauth2")]
+    device_code: bool,
+    /// Only print the sign-in address; do not start a browser (a remote shell).
+    #[arg(long, requires = "oauth2")]
+    no_browser: bool,
 }
 
 pub fn run(cmd: AccountCmd, profile: &Profile, out: &Out) -> ExitCode {
@@ -211,6 +229,9 @@ fn build_account(a: &AddArgs) -> Result<Account, Error> {
 
 fn add(a: AddArgs, profile: &Profile, out: &Out) -> Result<ExitCode, Error> {
     let mut account = build_account(&a)?;
+    if a.oauth2.is_some() {
+        return add_oauth2(a, account, profile, out);
+    }
     if let Some(ca) = &a.ca_file
         && !ca.is_file()
     {
@@ -246,7 +267,7 @@ fn add(a: AddArgs, profile: &Profile, out: &Out) -> Result<ExitCode, Error> {
         let log = account.log_transcript.then(|| profile.transcript_log(&account.id));
         let rt = super::runtime()
             .map_err(|e| Error::new(Kind::Storage, "cannot start the runtime").with_source(e))?;
-        let check = rt.block_on(check_account(&account, &passwords, log.as_deref()))?;
+        let check = rt.block_on(check_account(&account, &passwords.credentials(&account), log.as_deref()))?;
         if !check.ok() {
             print_check(&check, out);
             return Err(Error::config(format!(
@@ -277,9 +298,57 @@ fn add(a: AddArgs, profile: &Profile, out: &Out) -> Result<ExitCode, Error> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `account add --oauth2`: no password; the sign-in's refresh token goes to the keyring, then
+/// the account is saved.
+fn add_oauth2(a: AddArgs, mut account: Account, profile: &Profile, out: &Out) -> Result<ExitCode, Error> {
+    if a.password_stdin || a.smtp_password_stdin {
+        return Err(Error::config("--oauth2 signs in with the provider: give no password"));
+    }
+    if a.test {
+        return Err(Error::config(
+            "--test is not available with --oauth2 yet; run `tidings account test` after adding",
+        ));
+    }
+    account.oauth2 = Some(OAuth2Settings {
+        provider: a.oauth2.clone().unwrap_or_default(),
+        client_id: a.client_id.clone(),
+        tenant: a.tenant.clone(),
+    });
+    account.incoming.auth = AuthMethod::OAuth2;
+    account.outgoing.auth = AuthMethod::OAuth2;
+    // The provider and its client id are checked before anyone is sent to sign in.
+    tidings_mail::oauth2::Provider::for_account(&account)?.require_client_id()?;
+    let mut config = Config::load(profile)?;
+    account = config.add_account(account)?.clone();
+    let secrets = Secrets::system();
+    let rt =
+        super::runtime().map_err(|e| Error::new(Kind::Storage, "cannot start the runtime").with_source(e))?;
+    let scope = rt.block_on(super::oauth2::sign_in(&account, &secrets, a.device_code, !a.no_browser))?;
+    config.save(profile)?;
+    if out.json {
+        out.print_json(&serde_json::json!({ "ok": true, "account": account, "granted_scope": scope }));
+    } else {
+        outln!(
+            "Added account \"{}\" (id {}), signed in; the sign-in is kept in the {}.",
+            account.name,
+            account.id,
+            secrets.backend_name()
+        );
+        outln!("  incoming: {}", describe(account.incoming_protocol.into(), &account.incoming));
+        outln!("  outgoing: {}", describe(Protocol::Smtp, &account.outgoing));
+        if let Some(scope) = scope {
+            outln!("  granted: {scope}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 fn describe(p: Protocol, s: &Server) -> String {
     let mut d =
         format!("{} {}:{} ({}) as {}", p.as_str().to_uppercase(), s.host, s.port, s.security.label(), s.user);
+    if s.auth == AuthMethod::OAuth2 {
+        d.push_str(", OAuth2");
+    }
     if let Some(pin) = &s.trust.pinned_sha256 {
         d.push_str(&format!(", certificate pinned {pin}"));
     }
@@ -307,17 +376,18 @@ fn test(name: &str, password_stdin: bool, profile: &Profile, out: &Out) -> Resul
     let account = config.account(name).ok_or_else(|| {
         Error::config(format!("there is no account \"{name}\" (see `tidings account list`)"))
     })?;
-    let passwords = if password_stdin {
+    let rt =
+        super::runtime().map_err(|e| Error::new(Kind::Storage, "cannot start the runtime").with_source(e))?;
+    let credentials = if password_stdin {
         let lines = read_stdin_lines(2)?;
         let first = lines.first().cloned().ok_or_else(|| Error::config("no password on standard input"))?;
         Passwords { outgoing: lines.get(1).cloned().unwrap_or_else(|| first.clone()), incoming: first }
+            .credentials(account)
     } else {
-        Passwords::lookup(account, &Secrets::system())?
+        rt.block_on(Credentials::lookup(account, &Secrets::system()))?
     };
     let log = account.log_transcript.then(|| profile.transcript_log(&account.id));
-    let rt =
-        super::runtime().map_err(|e| Error::new(Kind::Storage, "cannot start the runtime").with_source(e))?;
-    let check = rt.block_on(check_account(account, &passwords, log.as_deref()))?;
+    let check = rt.block_on(check_account(account, &credentials, log.as_deref()))?;
     print_check(&check, out);
     Ok(if check.ok() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_FAILED) })
 }

@@ -4,7 +4,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
-use tidings_mail::account::Protocol;
+use tidings_mail::account::{Protocol, SecretRole};
+use tidings_mail::auth;
 use tidings_mail::check::Passwords;
 use tidings_mail::config::Config;
 use tidings_mail::inspect::{Credentials, InspectOptions, Probe, Report, Target, inspect};
@@ -63,7 +64,11 @@ fn run_inner(args: InspectArgs, profile: &Profile, out: &Out) -> Result<ExitCode
         let account = config.account(name).ok_or_else(|| {
             Error::config(format!("there is no account \"{name}\" (see `tidings account list`)"))
         })?;
-        let pw = Passwords::lookup(account, &Secrets::system())?;
+        let secrets = Secrets::system();
+        let pw = Passwords {
+            incoming: auth::password(account, &secrets, SecretRole::Incoming)?.secret().to_string(),
+            outgoing: auth::password(account, &secrets, SecretRole::Outgoing)?.secret().to_string(),
+        };
         if args.probe {
             opts.probe = Some(Probe {
                 smtp: Endpoint::for_account(account, &account.outgoing)?,

@@ -171,14 +171,14 @@ fn fetch(
     row: &MessageRow,
     profile: &Profile,
 ) -> Result<Vec<u8>, Error> {
-    let password = super::sync::incoming_password(account, &Secrets::system())?;
-    let store = StoreHandle::spawn(store)?;
     let rt = super::sync::runtime()?;
+    let credential = super::sync::incoming_credential(account, &Secrets::system(), &rt)?;
+    let store = StoreHandle::spawn(store)?;
     match account.incoming_protocol {
         Incoming::Imap => {
             // Like `tidings sync`: no log file, which would hold the message.
             let transcript = Transcript::with_capacity(2_000);
-            let mut engine = Engine::new(account, password, store, transcript)?;
+            let mut engine = Engine::new(account, credential, store, transcript)?;
             rt.block_on(async {
                 let raw = engine.fetch_body(&folder.name, row.uid).await;
                 let _ = engine.logout().await;
@@ -186,7 +186,7 @@ fn fetch(
             })
         }
         Incoming::Pop3 => {
-            let target = Pop3Target::for_account(account, password)?;
+            let target = Pop3Target::for_account(account, credential)?;
             let transcript = super::sync::pass_transcript(account, profile);
             let raw = rt.block_on(pop3::fetch_rest(&target, &store, folder.id, row.uid, &transcript));
             transcript.flush();

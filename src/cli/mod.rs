@@ -10,6 +10,7 @@ mod account;
 mod discover;
 mod inspect;
 mod message;
+mod oauth2;
 mod output;
 mod render;
 mod send;

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use tidings_mail::account::Account;
-use tidings_mail::check::Passwords;
+use tidings_mail::auth::Credentials;
 use tidings_mail::compose::{self, Address, Attachment, NewMessage};
 use tidings_mail::config::Config;
 use tidings_mail::net::Transcript;
@@ -177,11 +177,11 @@ fn run_inner(args: SendArgs, profile: &Profile, out: &Out) -> Result<ExitCode, E
     let config = Config::load(profile)?;
     let account = pick_account(&config, args.account.as_deref())?;
     let msg = message(&args, account)?;
-    // Before queueing: without a password nothing could be sent, and nothing is queued.
-    let passwords = Passwords::lookup(account, &Secrets::system())?;
-    let store = store(profile)?;
     let rt =
         super::runtime().map_err(|e| Error::new(Kind::Storage, "cannot start the runtime").with_source(e))?;
+    // Before queueing: without a password nothing could be sent, and nothing is queued.
+    let credentials = rt.block_on(Credentials::lookup(account, &Secrets::system()))?;
+    let store = store(profile)?;
     let quiet = out.json;
     let show = move |p: &SendProgress| {
         // Large messages only: a line per ~10% (64 KiB pieces).
@@ -201,7 +201,7 @@ fn run_inner(args: SendArgs, profile: &Profile, out: &Out) -> Result<ExitCode, E
             None => None,
         };
         let report =
-            flush_outbox(&store, account, &passwords, &Transcript::with_capacity(2_000), &show).await?;
+            flush_outbox(&store, account, &credentials, &Transcript::with_capacity(2_000), &show).await?;
         Ok::<_, Error>((item, report))
     })?;
     Ok(print(out, account, item.as_ref(), &report))

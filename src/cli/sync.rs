@@ -9,7 +9,7 @@ use std::time::SystemTime;
 
 use serde::Serialize;
 use tidings_mail::account::{Account, Incoming, SecretRole};
-use tidings_mail::check::Passwords;
+use tidings_mail::auth::{self, Credential};
 use tidings_mail::config::Config;
 use tidings_mail::net::Transcript;
 use tidings_mail::pop3::{self, PlanItem, Pop3Plan, Pop3Progress, Pop3Report, Pop3Target};
@@ -151,9 +151,8 @@ fn sync_imap(
     rt: &tokio::runtime::Runtime,
     quiet: bool,
 ) -> Result<AccountReport, Error> {
-    let passwords = Passwords::lookup(account, secrets)?;
-    let mut engine =
-        Engine::new(account, passwords.incoming, store.clone(), Transcript::with_capacity(2_000))?;
+    let credential = incoming_credential(account, secrets, rt)?;
+    let mut engine = Engine::new(account, credential, store.clone(), Transcript::with_capacity(2_000))?;
     let show = move |p: &Progress| {
         if !quiet && p.total > 0 && (p.done == p.total || p.done.is_multiple_of(1000)) {
             errln!("  {} {:?}: {} of {}", p.folder, p.phase, p.done, p.total);
@@ -176,12 +175,13 @@ fn sync_imap(
     })
 }
 
-/// The incoming password only (a POP3 pass needs no SMTP password).
-pub(super) fn incoming_password(account: &Account, secrets: &Secrets) -> Result<String, Error> {
-    let role = account.secret_role_for(SecretRole::Incoming);
-    secrets.get(&account.id, role)?.ok_or_else(|| {
-        Error::config(format!("no {} password is stored for the account \"{}\"", role.as_str(), account.name))
-    })
+/// What the incoming server logs in with (a pass needs nothing for SMTP).
+pub(super) fn incoming_credential(
+    account: &Account,
+    secrets: &Secrets,
+    rt: &tokio::runtime::Runtime,
+) -> Result<Credential, Error> {
+    rt.block_on(auth::credential(account, secrets, SecretRole::Incoming))
 }
 
 /// The pass's transcript: message data shown as its size only (no mail in a log file),
@@ -206,7 +206,7 @@ fn receive_pop3(
     rt: &tokio::runtime::Runtime,
     quiet: bool,
 ) -> Result<Pop3Report, Error> {
-    let target = Pop3Target::for_account(account, incoming_password(account, secrets)?)?;
+    let target = Pop3Target::for_account(account, incoming_credential(account, secrets, rt)?)?;
     let transcript = pass_transcript(account, profile);
     let show = move |p: &Pop3Progress| {
         if !quiet && p.total > 0 && (p.done == p.total || p.done.is_multiple_of(1000)) {
@@ -337,8 +337,8 @@ fn dry_run(only: Option<String>, profile: &Profile, out: &Out) -> Result<ExitCod
         StoreHandle::spawn(if path.exists() { Store::open(path)? } else { Store::open_in_memory()? })?;
     let mut results = Vec::new();
     for account in accounts {
-        let result = incoming_password(account, &secrets)
-            .and_then(|password| Pop3Target::for_account(account, password))
+        let result = incoming_credential(account, &secrets, &rt)
+            .and_then(|credential| Pop3Target::for_account(account, credential))
             .and_then(|target| {
                 let transcript = pass_transcript(account, profile);
                 let options = account.options.pop3;

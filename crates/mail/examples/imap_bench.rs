@@ -11,6 +11,7 @@ use std::time::Instant;
 
 use futures::StreamExt;
 use tidings_mail::account::Security;
+use tidings_mail::auth::Credential;
 use tidings_mail::check::SessionFacts;
 use tidings_mail::imap;
 use tidings_mail::net::{Endpoint, Transcript, TrustAnchors};
@@ -42,7 +43,8 @@ async fn raw(job: &Job) -> Result<u64, BoxError> {
     t.elide_literals(true);
     let mut facts = SessionFacts::default();
     let lc = imap::open(&ep, &t, &mut facts).await?;
-    let mut session = imap::login(lc, &ep, &job.user, &job.password, &mut facts).await?;
+    let mut session =
+        imap::login(lc, &ep, &Credential::password(&job.user, &job.password), &mut facts).await?;
     session.select("INBOX").await?;
     let mut n = 0u64;
     {

@@ -20,6 +20,7 @@
 use std::time::{Duration, Instant};
 
 use tidings_mail::account::{Account, AuthMethod, Incoming, Security, Server, Trust};
+use tidings_mail::auth::Credential;
 use tidings_mail::check::{Passwords, SessionFacts};
 use tidings_mail::net::{Endpoint, Transcript, TrustAnchors};
 use tidings_mail::outbox::{self, Outgoing};
@@ -75,7 +76,8 @@ async fn raw(s: &MailServers, u: &User, msgs: &[Outgoing]) -> Result<Duration, B
     let transcript = Transcript::with_capacity(2_000);
     let mut facts = SessionFacts::default();
     let lc = tidings_mail::smtp::open(&smtp_ep, &transcript, &mut facts).await?;
-    let mut smtp = tidings_mail::smtp::login(lc, &smtp_ep, &u.login, &u.password).await?;
+    let mut smtp =
+        tidings_mail::smtp::login(lc, &smtp_ep, &Credential::password(&u.login, &u.password), &facts).await?;
     for m in msgs {
         let from = m.from.parse()?;
         let to = m.recipients.iter().map(|r| r.parse()).collect::<Result<Vec<_>, _>>()?;
@@ -87,7 +89,9 @@ async fn raw(s: &MailServers, u: &User, msgs: &[Outgoing]) -> Result<Duration, B
     let t = Transcript::with_capacity(2_000);
     t.elide_literals(true);
     let lc = tidings_mail::imap::open(&imap_ep, &t, &mut facts).await?;
-    let mut session = tidings_mail::imap::login(lc, &imap_ep, &u.login, &u.password, &mut facts).await?;
+    let mut session =
+        tidings_mail::imap::login(lc, &imap_ep, &Credential::password(&u.login, &u.password), &mut facts)
+            .await?;
     for m in msgs {
         session.append("Sent", Some("(\\Seen)"), None, &m.raw).await?;
     }
@@ -104,7 +108,8 @@ async fn tidings(s: &MailServers, u: &User, msgs: Vec<Outgoing>) -> Result<(Dura
         outbox::enqueue(&store, &account.id, m).await?;
     }
     let queued = t0.elapsed();
-    let passwords = Passwords { incoming: u.password.clone(), outgoing: u.password.clone() };
+    let passwords =
+        Passwords { incoming: u.password.clone(), outgoing: u.password.clone() }.credentials(&account);
     let progress = |_: &SendProgress| {};
     let t1 = Instant::now();
     let report =

@@ -4,7 +4,8 @@
 
 use serde::Serialize;
 
-use crate::account::{Account, Protocol, SecretRole, Security};
+use crate::account::{Account, Protocol, Security};
+use crate::auth::{Credential, Credentials};
 use crate::error::{Error, ErrorReport, Result};
 use crate::net::{Endpoint, Line, Stage, TlsSummary, Transcript};
 use crate::{imap, pop3, smtp};
@@ -27,6 +28,9 @@ pub struct SessionFacts {
     /// UTF-8 mode was turned on (IMAP ENABLE UTF8=ACCEPT, POP3 UTF8).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub utf8: bool,
+    /// The SASL mechanism an access token went with (OAuth2 log-ins only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sasl_mechanism: Option<crate::auth::sasl::Mechanism>,
 }
 
 /// The result of checking one server, ready for display or `--json`.
@@ -50,13 +54,12 @@ pub struct ServerCheck {
 pub async fn check_server(
     protocol: Protocol,
     ep: &Endpoint,
-    user: &str,
-    password: &str,
+    credential: &Credential,
     transcript: &Transcript,
 ) -> ServerCheck {
-    transcript.add_secret(password);
+    transcript.add_secret(credential.secret());
     let mut facts = SessionFacts::default();
-    let result = run(protocol, ep, user, password, transcript, &mut facts).await;
+    let result = run(protocol, ep, credential, transcript, &mut facts).await;
     transcript.flush();
     facts.alerts = transcript.alerts();
     ServerCheck {
@@ -76,26 +79,25 @@ pub async fn check_server(
 async fn run(
     protocol: Protocol,
     ep: &Endpoint,
-    user: &str,
-    password: &str,
+    credential: &Credential,
     transcript: &Transcript,
     facts: &mut SessionFacts,
 ) -> Result<()> {
     match protocol {
         Protocol::Imap => {
             let lc = imap::open(ep, transcript, facts).await?;
-            let session = imap::login(lc, ep, user, password, facts).await?;
+            let session = imap::login(lc, ep, credential, facts).await?;
             imap::logout(session, ep).await
         }
         Protocol::Pop3 => {
             let mut p = pop3::Pop3::open(ep, transcript, facts).await?;
-            p.login(user, password, facts).await?;
+            p.login(credential, facts).await?;
             p.stat().await?;
             p.quit().await
         }
         Protocol::Smtp => {
             let lc = smtp::open(ep, transcript, facts).await?;
-            let conn = smtp::login(lc, ep, user, password).await?;
+            let conn = smtp::login(lc, ep, credential, facts).await?;
             smtp::quit(conn, transcript).await;
             Ok(())
         }
@@ -116,25 +118,19 @@ impl AccountCheck {
     }
 }
 
-/// The passwords an account check needs.
+/// Passwords typed or piped in for an account (not yet in the keyring).
 pub struct Passwords {
     pub incoming: String,
     pub outgoing: String,
 }
 
 impl Passwords {
-    /// From the keyring (or this session's memory), following the account's password roles.
-    pub fn lookup(account: &Account, secrets: &crate::secret::Secrets) -> Result<Passwords> {
-        let get = |role: SecretRole| -> Result<String> {
-            let role = account.secret_role_for(role);
-            secrets.get(&account.id, role)?.ok_or_else(|| {
-                Error::new(
-                    crate::Kind::Config,
-                    format!("no {} password is stored for the account \"{}\"", role.as_str(), account.name),
-                )
-            })
-        };
-        Ok(Passwords { incoming: get(SecretRole::Incoming)?, outgoing: get(SecretRole::Outgoing)? })
+    /// As what each server logs in with, under the account's user names.
+    pub fn credentials(&self, account: &Account) -> Credentials {
+        Credentials {
+            incoming: Credential::password(&account.incoming.user, &self.incoming),
+            outgoing: Credential::password(&account.outgoing.user, &self.outgoing),
+        }
     }
 }
 
@@ -142,7 +138,7 @@ impl Passwords {
 /// account's log file too when it asks for one.
 pub async fn check_account(
     account: &Account,
-    passwords: &Passwords,
+    credentials: &Credentials,
     log: Option<&std::path::Path>,
 ) -> Result<AccountCheck> {
     let incoming_ep = Endpoint::for_account(account, &account.incoming)?;
@@ -155,14 +151,8 @@ pub async fn check_account(
         }
     }
     let (incoming, outgoing) = tokio::join!(
-        check_server(
-            account.incoming_protocol.into(),
-            &incoming_ep,
-            &account.incoming.user,
-            &passwords.incoming,
-            &t_in
-        ),
-        check_server(Protocol::Smtp, &outgoing_ep, &account.outgoing.user, &passwords.outgoing, &t_out),
+        check_server(account.incoming_protocol.into(), &incoming_ep, &credentials.incoming, &t_in),
+        check_server(Protocol::Smtp, &outgoing_ep, &credentials.outgoing, &t_out),
     );
     Ok(AccountCheck { account: account.name.clone(), incoming, outgoing })
 }

@@ -12,6 +12,7 @@ use async_imap::imap_proto::{MailboxDatum, Response};
 use serde::Serialize;
 use tokio::sync::mpsc::UnboundedSender;
 
+use crate::auth::Credential;
 use crate::check::SessionFacts;
 use crate::error::Result;
 use crate::imap;
@@ -95,8 +96,7 @@ pub fn backoff(cfg: &IdleConfig, failures: u32) -> Duration {
 /// Watches until the receiver of `events` is dropped (or the task is aborted).
 pub async fn watch(
     ep: Endpoint,
-    user: String,
-    password: String,
+    credential: Credential,
     cfg: IdleConfig,
     events: UnboundedSender<IdleEvent>,
 ) {
@@ -117,8 +117,7 @@ pub async fn watch(
             return;
         }
         let transcript = Transcript::with_capacity(2_000);
-        let result =
-            session(&ep, &user, &password, &cfg, &transcript, &events, &mut state, &mut failures).await;
+        let result = session(&ep, &credential, &cfg, &transcript, &events, &mut state, &mut failures).await;
         // A `* BYE [ALERT] …` ends the connection: said before the state that follows.
         alerts(&transcript, &events);
         state.last_server_line = transcript.last_server_line();
@@ -141,8 +140,7 @@ pub async fn watch(
 #[allow(clippy::too_many_arguments)]
 async fn session(
     ep: &Endpoint,
-    user: &str,
-    password: &str,
+    credential: &Credential,
     cfg: &IdleConfig,
     transcript: &Transcript,
     events: &UnboundedSender<IdleEvent>,
@@ -151,7 +149,7 @@ async fn session(
 ) -> Result<()> {
     let mut facts = SessionFacts::default();
     let lc = imap::open(ep, transcript, &mut facts).await?;
-    let mut session = imap::login(lc, ep, user, password, &mut facts).await?;
+    let mut session = imap::login(lc, ep, credential, &mut facts).await?;
     let map = |e| imap::map_error(ep, e, transcript.last_server_line());
     let mailbox = session.select(&cfg.folder).await.map_err(map)?;
     if !alerts(transcript, events) {

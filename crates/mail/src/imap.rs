@@ -1,10 +1,12 @@
 //! IMAP: the pre-login part (greeting, CAPABILITY, STARTTLS) spoken by us on the tapped line
-//! connection, then async-imap from LOGIN on. STARTTLS, when chosen, is required: a server
-//! that does not offer it gets no credentials.
+//! connection, then async-imap from LOGIN (or AUTHENTICATE with an access token) on.
+//! STARTTLS, when chosen, is required: a server that does not offer it gets no credentials.
 
 use async_imap::types::Capability;
 
 use crate::account::Security;
+use crate::auth::Credential;
+use crate::auth::sasl::{self, Mechanism};
 use crate::check::SessionFacts;
 use crate::error::{Error, Kind, Result};
 use crate::net::{Connection, Endpoint, LineConn, StageName, Transcript, connect};
@@ -62,28 +64,30 @@ pub async fn open(ep: &Endpoint, transcript: &Transcript, facts: &mut SessionFac
     Ok(lc)
 }
 
-/// Logs in with LOGIN (the password registered with the transcript so it can never show).
+/// Logs in: LOGIN with a password, AUTHENTICATE XOAUTH2 or OAUTHBEARER with an access token
+/// (the secret registered with the transcript so it can never show).
 pub async fn login(
     lc: LineConn,
     ep: &Endpoint,
-    user: &str,
-    password: &str,
+    credential: &Credential,
     facts: &mut SessionFacts,
 ) -> Result<Session> {
     let transcript = lc.connection().transcript().clone();
-    transcript.add_secret(password);
-    if has(&facts.capabilities, "LOGINDISABLED") {
+    transcript.add_secret(credential.secret());
+    if matches!(credential, Credential::Password { .. }) && has(&facts.capabilities, "LOGINDISABLED") {
         return Err(Error::new(
             Kind::RefusedByServer,
             format!("{} does not allow a password login on this connection (LOGINDISABLED)", ep.host),
         ));
     }
     let t = transcript.elapsed();
-    let client = async_imap::Client::new(lc.into_connection());
-    let mut session = match client.login(user, password).await {
+    let logged_in = match credential {
+        Credential::Password { user, password } => password_login(lc, ep, user, password).await,
+        Credential::Bearer { user, token } => bearer_login(lc, ep, user, token, facts).await,
+    };
+    let mut session = match logged_in {
         Ok(s) => s,
-        Err((e, _client)) => {
-            let err = login_error(ep, e, transcript.last_server_line());
+        Err(err) => {
             let err = crate::explain::unanswered_login(err, &ep.host, ep.timeouts.io);
             stage_failed(&transcript, StageName::Login, t, &err);
             return Err(err);
@@ -103,6 +107,79 @@ pub async fn login(
     }
     enable_utf8(&mut session, ep, &transcript, facts).await?;
     Ok(session)
+}
+
+async fn password_login(lc: LineConn, ep: &Endpoint, user: &str, password: &str) -> Result<Session> {
+    let transcript = lc.connection().transcript().clone();
+    let client = async_imap::Client::new(lc.into_connection());
+    client
+        .login(user, password)
+        .await
+        .map_err(|(e, _client)| login_error(ep, e, transcript.last_server_line()))
+}
+
+/// AUTHENTICATE with the access token: the response on the command line when the server
+/// offers SASL-IR, else after its `+`. A refused token first gets a challenge, answered so
+/// the final NO comes (with the challenge, it says why).
+async fn bearer_login(
+    lc: LineConn,
+    ep: &Endpoint,
+    user: &str,
+    token: &str,
+    facts: &mut SessionFacts,
+) -> Result<Session> {
+    let Some(mech) = Mechanism::choose(&facts.auth_mechanisms, None) else {
+        return Err(sasl::not_offered(&ep.host, "AUTH=XOAUTH2 or AUTH=OAUTHBEARER"));
+    };
+    facts.sasl_mechanism = Some(mech);
+    let transcript = lc.connection().transcript().clone();
+    transcript.note(format!("logging in with an OAuth2 access token (SASL {mech})"));
+    let response = mech.initial_response(user, token, &ep.host, ep.port);
+    transcript.add_secret(&sasl::encode(response.as_bytes()));
+    let mut auth = ImapSasl { mech, first: Some(response.into_bytes()), challenge: None };
+    let command = if has(&facts.capabilities, "SASL-IR") {
+        let first = auth.first.take().unwrap_or_default();
+        format!("{mech} {}", sasl::encode(&first))
+    } else {
+        mech.name().to_string()
+    };
+    let client = async_imap::Client::new(lc.into_connection());
+    match client.authenticate(command, &mut auth).await {
+        Ok(session) => Ok(session),
+        Err((e, _client)) => {
+            let words = transcript.last_server_line();
+            match e {
+                async_imap::error::Error::No(_) | async_imap::error::Error::Bad(_) => {
+                    Err(sasl::refused(&ep.host, auth.challenge.as_ref(), &words.unwrap_or_default(), token))
+                }
+                other => Err(map_error(ep, other, words)),
+            }
+        }
+    }
+}
+
+/// async-imap's side of AUTHENTICATE: the initial response when the server asks for it
+/// (no SASL-IR), and for anything else — a failure challenge — the answer that ends the
+/// exchange, keeping the challenge.
+struct ImapSasl {
+    mech: Mechanism,
+    first: Option<Vec<u8>>,
+    challenge: Option<sasl::Challenge>,
+}
+
+impl async_imap::Authenticator for &mut ImapSasl {
+    type Response = Vec<u8>;
+
+    fn process(&mut self, challenge: &[u8]) -> Vec<u8> {
+        if challenge.is_empty()
+            && let Some(first) = self.first.take()
+        {
+            return first;
+        }
+        self.first = None;
+        self.challenge = Some(sasl::Challenge::from_bytes(challenge));
+        self.mech.failure_answer().to_vec()
+    }
 }
 
 /// RFC 6855: a server offering UTF8=ACCEPT may hold back messages whose headers are raw UTF-8

@@ -13,6 +13,8 @@ use lettre::transport::smtp::extension::ClientId;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 use crate::account::Security;
+use crate::auth::Credential;
+use crate::auth::sasl::{self, Mechanism as SaslMechanism};
 use crate::check::SessionFacts;
 use crate::error::{Error, Kind, Result};
 use crate::imap::{has, no_starttls, stage_failed};
@@ -109,10 +111,17 @@ async fn ehlo(lc: &mut LineConn, transcript: &Transcript) -> Result<Vec<String>>
     Ok(caps)
 }
 
-/// Hands the connection to lettre and authenticates. lettre reads a greeting and sends EHLO
-/// itself, so it is given a local one (not from the server, not in the transcript).
-pub async fn login(lc: LineConn, ep: &Endpoint, user: &str, password: &str) -> Result<AsyncSmtpConnection> {
-    login_metered(lc, ep, user, password).await.map(|(smtp, _)| smtp)
+/// Hands the connection to lettre and authenticates: AUTH PLAIN or LOGIN with a password,
+/// XOAUTH2 or OAUTHBEARER with an access token (among the mechanisms EHLO listed in `facts`).
+/// lettre reads a greeting and sends EHLO itself, so it is given a local one (not from the
+/// server, not in the transcript).
+pub async fn login(
+    lc: LineConn,
+    ep: &Endpoint,
+    credential: &Credential,
+    facts: &SessionFacts,
+) -> Result<AsyncSmtpConnection> {
+    login_metered(lc, ep, credential, facts).await.map(|(smtp, _)| smtp)
 }
 
 /// Counts the bytes written on a handed-over connection: progress of a large message, and
@@ -131,11 +140,11 @@ impl Meter {
 pub async fn login_metered(
     lc: LineConn,
     ep: &Endpoint,
-    user: &str,
-    password: &str,
+    credential: &Credential,
+    facts: &SessionFacts,
 ) -> Result<(AsyncSmtpConnection, Meter)> {
     let transcript = lc.connection().transcript().clone();
-    transcript.add_secret(password);
+    transcript.add_secret(credential.secret());
     let meter = Meter::default();
     let handover = Handover {
         conn: lc.into_connection(),
@@ -148,19 +157,103 @@ pub async fn login_metered(
             .await
             .map_err(|e| map_error(ep, e, &transcript))?;
     let t = transcript.elapsed();
-    let creds = Credentials::new(user.to_string(), password.to_string());
-    match smtp.auth(&[Mechanism::Plain, Mechanism::Login], &creds).await {
-        Ok(_) => {
+    let result = match credential {
+        Credential::Password { user, password } => {
+            let creds = Credentials::new(user.to_string(), password.to_string());
+            smtp.auth(&[Mechanism::Plain, Mechanism::Login], &creds)
+                .await
+                .map(drop)
+                .map_err(|e| map_error(ep, e, &transcript))
+        }
+        Credential::Bearer { user, token } => {
+            bearer_auth(&mut smtp, ep, user, token, facts, &transcript).await
+        }
+    };
+    match result {
+        Ok(()) => {
             transcript.stage(StageName::Login, t, true, None);
             Ok((smtp, meter))
         }
         Err(e) => {
-            let err =
-                crate::explain::unanswered_login(map_error(ep, e, &transcript), &ep.host, ep.timeouts.io);
+            let err = crate::explain::unanswered_login(e, &ep.host, ep.timeouts.io);
             stage_failed(&transcript, StageName::Login, t, &err);
             Err(err)
         }
     }
+}
+
+/// AUTH with the access token. RFC 4954 4: the response goes on the AUTH line only while
+/// that stays within 512 octets, else after the server's `334` (Postfix cuts lines over 2048
+/// octets; Entra's tokens alone are often longer). A refused token gets a `334` challenge
+/// first, answered so the 535 comes.
+async fn bearer_auth(
+    smtp: &mut AsyncSmtpConnection,
+    ep: &Endpoint,
+    user: &str,
+    token: &str,
+    facts: &SessionFacts,
+    transcript: &Transcript,
+) -> Result<()> {
+    let Some(mech) = SaslMechanism::choose(&facts.auth_mechanisms, None) else {
+        return Err(sasl::not_offered(&ep.host, "AUTH XOAUTH2 or OAUTHBEARER"));
+    };
+    transcript.note(format!("logging in with an OAuth2 access token (SASL {mech})"));
+    let b64 = mech.encoded_response(user, token, &ep.host, ep.port);
+    transcript.add_secret(&b64);
+    let mut challenge = None;
+    let fail = |e: lettre::transport::smtp::Error, challenge: Option<&sasl::Challenge>| {
+        let refused = matches!(e.status().map(|c| c.to_string()).as_deref(), Some("535" | "534"));
+        let err = map_error(ep, e, transcript);
+        // A refusal of the token itself, not of SMTP AUTH as a whole (5.7.139).
+        if refused && err.kind() == Kind::Auth {
+            sasl::refused(&ep.host, challenge, err.server_words().unwrap_or(""), token)
+        } else {
+            err
+        }
+    };
+    let with_response = format!("AUTH {mech} {b64}");
+    let mut reply = if with_response.len() + 2 <= 512 {
+        smtp.command(Line(&with_response)).await.map_err(|e| fail(e, None))?
+    } else {
+        let prompt = smtp.command(Line(&format!("AUTH {mech}"))).await.map_err(|e| fail(e, None))?;
+        if !prompt.has_code(334) {
+            return Err(unexpected(ep, transcript));
+        }
+        smtp.command(Line(&b64)).await.map_err(|e| fail(e, None))?
+    };
+    if reply.has_code(334) {
+        challenge = sasl::Challenge::decode(reply.first_line().unwrap_or(""));
+        let answer = mech.encoded_failure_answer();
+        reply = smtp.command(Line(&answer)).await.map_err(|e| fail(e, challenge.as_ref()))?;
+    }
+    if reply.code().severity == lettre::transport::smtp::response::Severity::PositiveCompletion {
+        return Ok(());
+    }
+    // Positive but not done: a second challenge, which no mechanism here has.
+    Err(sasl::refused(
+        &ep.host,
+        challenge.as_ref(),
+        &transcript.last_server_line().unwrap_or_default(),
+        token,
+    ))
+}
+
+/// An SMTP line as lettre sends a command.
+struct Line<'a>(&'a str);
+
+impl std::fmt::Display for Line<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}\r\n", self.0)
+    }
+}
+
+fn unexpected(ep: &Endpoint, transcript: &Transcript) -> Error {
+    let mut err =
+        Error::new(Kind::Protocol, format!("{} answered AUTH in a way Tidings does not understand", ep.host));
+    if let Some(line) = transcript.last_server_line() {
+        err = err.with_server(line);
+    }
+    err
 }
 
 pub async fn quit(mut smtp: AsyncSmtpConnection, transcript: &Transcript) {

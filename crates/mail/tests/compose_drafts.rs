@@ -6,8 +6,9 @@
 #[path = "send_common/mod.rs"]
 mod send_common;
 
-use send_common::{account, fetch_folder, servers};
+use send_common::{account, credential, fetch_folder, servers};
 use tidings_mail::account::Security;
+use tidings_mail::auth::Credential;
 use tidings_mail::compose::{self, Address, Draft, Drafts};
 use tidings_mail::net::Transcript;
 
@@ -26,13 +27,13 @@ async fn saving_twice_keeps_one_copy_with_the_newest_text_and_removing_leaves_no
     draft.body = "first words\n".into();
     drafts.save(&mut draft).unwrap();
     let t = Transcript::new();
-    let folder = compose::save_to_server(&acc, &alice.password, &t, &draft).await.unwrap();
+    let folder = compose::save_to_server(&acc, &credential(&alice), &t, &draft).await.unwrap();
     assert_eq!(folder, "Drafts");
 
     draft.subject = "Plän, second version".into();
     draft.body = "first words\nand more\n".into();
     drafts.save(&mut draft).unwrap();
-    compose::save_to_server(&acc, &alice.password, &t, &draft).await.unwrap();
+    compose::save_to_server(&acc, &credential(&alice), &t, &draft).await.unwrap();
 
     let held = fetch_folder(&s, &alice, "Drafts").await;
     assert_eq!(held.len(), 1, "the previous copy was replaced");
@@ -50,7 +51,7 @@ async fn saving_twice_keeps_one_copy_with_the_newest_text_and_removing_leaves_no
     let again = Drafts::at(dir.path().join("drafts")).list().unwrap();
     assert_eq!(again.drafts, vec![draft.clone()]);
 
-    compose::remove_from_server(&acc, &alice.password, &t, &draft.id).await.unwrap();
+    compose::remove_from_server(&acc, &credential(&alice), &t, &draft.id).await.unwrap();
     assert!(fetch_folder(&s, &alice, "Drafts").await.is_empty());
     drafts.remove(&draft.id).unwrap();
     assert!(drafts.list().unwrap().drafts.is_empty());
@@ -66,7 +67,14 @@ async fn a_wrong_password_is_an_auth_error_and_the_local_draft_stays() {
     let mut draft = Draft::new(&acc.id, Address::email(&alice.email));
     draft.body = "keep me".into();
     drafts.save(&mut draft).unwrap();
-    let e = compose::save_to_server(&acc, "wrong", &Transcript::new(), &draft).await.unwrap_err();
+    let e = compose::save_to_server(
+        &acc,
+        &Credential::password(&alice.login, "wrong"),
+        &Transcript::new(),
+        &draft,
+    )
+    .await
+    .unwrap_err();
     assert_eq!(e.kind(), tidings_mail::Kind::Auth, "{e}");
     assert!(e.server_words().is_some(), "the server's words are kept: {e}");
     assert_eq!(drafts.load(&draft.id).unwrap().body, "keep me");
@@ -91,18 +99,18 @@ async fn a_save_under_way_when_the_draft_ends_leaves_no_copy_in_the_drafts_folde
     )];
 
     let save = {
-        let (gate, acc, password, draft) = (gate.clone(), acc.clone(), alice.password.clone(), draft.clone());
-        tokio::spawn(async move { gate.save_to_server(&acc, &password, &Transcript::new(), &draft).await })
+        let (gate, acc, credential, draft) = (gate.clone(), acc.clone(), credential(&alice), draft.clone());
+        tokio::spawn(async move { gate.save_to_server(&acc, &credential, &Transcript::new(), &draft).await })
     };
     while !gate.server_busy() {
         assert!(!save.is_finished(), "the save finished before it was seen under way");
         tokio::task::yield_now().await;
     }
-    gate.remove_from_server(&acc, &alice.password, &Transcript::new(), &draft.id).await.unwrap();
+    gate.remove_from_server(&acc, &credential(&alice), &Transcript::new(), &draft.id).await.unwrap();
     assert_eq!(save.await.unwrap().unwrap().as_deref(), Some("Drafts"), "the save under way was stored");
     assert!(fetch_folder(&s, &alice, "Drafts").await.is_empty(), "its copy was removed after it landed");
 
-    let later = gate.save_to_server(&acc, &alice.password, &Transcript::new(), &draft).await.unwrap();
+    let later = gate.save_to_server(&acc, &credential(&alice), &Transcript::new(), &draft).await.unwrap();
     assert_eq!(later, None, "a save after the end stores nothing");
     assert!(fetch_folder(&s, &alice, "Drafts").await.is_empty());
 }

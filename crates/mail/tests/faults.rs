@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use tidings_mail::Kind;
 use tidings_mail::account::{Protocol, Security};
+use tidings_mail::auth::Credential;
 use tidings_mail::check::check_server;
 use tidings_mail::net::{Dir, Endpoint, Transcript};
 use tidings_testkit::fault::{FaultServer, Proto};
@@ -26,7 +27,13 @@ async fn required_starttls_not_offered_fails_before_any_credential() {
     {
         let server = FaultServer::no_starttls(proto).await.unwrap();
         let t = Transcript::new();
-        let c = check_server(protocol, &ep(server.port(), Security::StartTls), "alice", PASSWORD, &t).await;
+        let c = check_server(
+            protocol,
+            &ep(server.port(), Security::StartTls),
+            &Credential::password("alice", PASSWORD),
+            &t,
+        )
+        .await;
         let e = c.error_value.expect("must fail");
         println!("{protocol:?}: {e}\n{}", t.render());
         assert_eq!(e.kind(), Kind::Tls, "{protocol:?}: {e}");
@@ -52,9 +59,13 @@ async fn a_cut_connection_is_a_network_error() {
         [(Proto::Imap, Protocol::Imap), (Proto::Pop3, Protocol::Pop3), (Proto::Smtp, Protocol::Smtp)]
     {
         let server = FaultServer::drop_after(proto, 10).await.unwrap();
-        let c =
-            check_server(protocol, &ep(server.port(), Security::None), "alice", PASSWORD, &Transcript::new())
-                .await;
+        let c = check_server(
+            protocol,
+            &ep(server.port(), Security::None),
+            &Credential::password("alice", PASSWORD),
+            &Transcript::new(),
+        )
+        .await;
         let e = c.error_value.expect("must fail");
         assert_eq!(e.kind(), Kind::Network, "{protocol:?}: {e}");
     }
@@ -66,16 +77,26 @@ async fn garbage_is_a_protocol_error_and_silence_times_out() {
         [(Proto::Imap, Protocol::Imap), (Proto::Pop3, Protocol::Pop3), (Proto::Smtp, Protocol::Smtp)]
     {
         let server = FaultServer::garbage(proto).await.unwrap();
-        let c =
-            check_server(protocol, &ep(server.port(), Security::None), "alice", PASSWORD, &Transcript::new())
-                .await;
+        let c = check_server(
+            protocol,
+            &ep(server.port(), Security::None),
+            &Credential::password("alice", PASSWORD),
+            &Transcript::new(),
+        )
+        .await;
         let e = c.error_value.expect("must fail");
         assert_eq!(e.kind(), Kind::Protocol, "{protocol:?}: {e}");
     }
     let server = FaultServer::silent().await.unwrap();
     let t = Transcript::new();
     let started = std::time::Instant::now();
-    let c = check_server(Protocol::Imap, &ep(server.port(), Security::None), "alice", PASSWORD, &t).await;
+    let c = check_server(
+        Protocol::Imap,
+        &ep(server.port(), Security::None),
+        &Credential::password("alice", PASSWORD),
+        &t,
+    )
+    .await;
     let e = c.error_value.expect("must time out");
     assert_eq!(e.kind(), Kind::Network, "{e}");
     assert!(e.message().contains("stopped answering"), "{e}");
@@ -88,8 +109,7 @@ async fn implicit_tls_against_a_plain_port_explains_itself() {
     let c = check_server(
         Protocol::Imap,
         &ep(server.port(), Security::Implicit),
-        "alice",
-        PASSWORD,
+        &Credential::password("alice", PASSWORD),
         &Transcript::new(),
     )
     .await;
@@ -104,9 +124,13 @@ async fn a_closed_port_is_a_network_error() {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap().port()
     };
-    let c =
-        check_server(Protocol::Imap, &ep(port, Security::Implicit), "alice", PASSWORD, &Transcript::new())
-            .await;
+    let c = check_server(
+        Protocol::Imap,
+        &ep(port, Security::Implicit),
+        &Credential::password("alice", PASSWORD),
+        &Transcript::new(),
+    )
+    .await;
     let e = c.error_value.expect("must fail");
     assert_eq!(e.kind(), Kind::Network);
     assert!(e.message().contains("connection refused"), "{e}");

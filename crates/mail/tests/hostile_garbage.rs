@@ -606,7 +606,7 @@ async fn smtp_child(ep: Endpoint, dir: &Path) {
     let raw = "From: alice@example.test\r\nTo: bob@example.test\r\nSubject: note\r\n\r\nhello\r\n";
     let message = Outgoing::from_message(raw.as_bytes(), "alice@example.test").unwrap();
     outbox::enqueue(&st, &account.id, message).await.unwrap();
-    let pw = Passwords { incoming: PASSWORD.into(), outgoing: PASSWORD.into() };
+    let pw = Passwords { incoming: PASSWORD.into(), outgoing: PASSWORD.into() }.credentials(&account);
     let progress = |_: &send::SendProgress| {};
     let r = send::flush_outbox(&st, &account, &pw, &Transcript::new(), &progress).await.unwrap();
     hostile::child_say("sent", r.sent.len());

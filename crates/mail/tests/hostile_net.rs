@@ -6,6 +6,7 @@
 use std::time::{Duration, Instant};
 
 use tidings_mail::account::Security;
+use tidings_mail::auth::Credential;
 use tidings_mail::check::SessionFacts;
 use tidings_mail::net::{Endpoint, Transcript};
 use tidings_mail::{Kind, imap, smtp};
@@ -55,7 +56,9 @@ fn child() {
         match what.as_str() {
             "imap" => {
                 let lc = imap::open(&ep, &t, &mut facts).await?;
-                let mut session = imap::login(lc, &ep, "user", "secret-password", &mut facts).await?;
+                let mut session =
+                    imap::login(lc, &ep, &Credential::password("user", "secret-password"), &mut facts)
+                        .await?;
                 use futures::TryStreamExt;
                 let names: Vec<_> = session
                     .list(None, Some("*"))
@@ -151,7 +154,8 @@ async fn a_server_that_trickles_runs_out_of_time() {
         let t = Transcript::new();
         let mut facts = SessionFacts::default();
         let lc = imap::open(&ep, &t, &mut facts).await?;
-        let mut session = imap::login(lc, &ep, "user", "secret-password", &mut facts).await?;
+        let mut session =
+            imap::login(lc, &ep, &Credential::password("user", "secret-password"), &mut facts).await?;
         session.select("INBOX").await.map_err(|e| imap::map_error(&ep, e, None))
     };
     let e = tokio::time::timeout(Duration::from_secs(60), run).await.expect("never gave up").unwrap_err();

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use lettre::address::Envelope;
 use tidings_mail::account::Security;
+use tidings_mail::auth::Credential;
 use tidings_mail::check::SessionFacts;
 use tidings_mail::idle::{IdleConfig, IdleEvent, Mode, watch};
 use tidings_mail::net::{Endpoint, Transcript};
@@ -38,8 +39,12 @@ async fn mail_submitted_through_postfix_is_announced_while_idling() {
     let (alice, bob) = (s.user("alice"), s.user("bob"));
     let ep = common::endpoint(&s, s.imaps_port(), Security::Implicit);
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let watcher =
-        tokio::spawn(watch(ep, alice.login.clone(), alice.password.clone(), IdleConfig::default(), tx));
+    let watcher = tokio::spawn(watch(
+        ep,
+        Credential::password(alice.login.clone(), alice.password.clone()),
+        IdleConfig::default(),
+        tx,
+    ));
     next_matching(&mut rx, Duration::from_secs(15), |e| matches!(e, IdleEvent::Exists(0))).await;
     next_matching(
         &mut rx,
@@ -51,8 +56,10 @@ async fn mail_submitted_through_postfix_is_announced_while_idling() {
     // bob submits a message to alice through Postfix (STARTTLS + AUTH), with our own client.
     let sub = common::endpoint(&s, s.submission_port(), Security::StartTls);
     let t = Transcript::new();
-    let lc = smtp::open(&sub, &t, &mut SessionFacts::default()).await.unwrap();
-    let mut conn = smtp::login(lc, &sub, &bob.login, &bob.password).await.unwrap();
+    let mut facts = SessionFacts::default();
+    let lc = smtp::open(&sub, &t, &mut facts).await.unwrap();
+    let credential = Credential::password(&bob.login, &bob.password);
+    let mut conn = smtp::login(lc, &sub, &credential, &facts).await.unwrap();
     let envelope =
         Envelope::new(Some(bob.email.parse().unwrap()), vec![alice.email.parse().unwrap()]).unwrap();
     let raw = format!(
@@ -75,7 +82,8 @@ async fn with_idle_off_the_folder_is_polled() {
     let ep = common::endpoint(&s, s.imap_port(), Security::StartTls);
     let cfg = IdleConfig { use_idle: false, poll_every: Duration::from_millis(200), ..Default::default() };
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let watcher = tokio::spawn(watch(ep, alice.login.clone(), alice.password.clone(), cfg, tx));
+    let watcher =
+        tokio::spawn(watch(ep, Credential::password(alice.login.clone(), alice.password.clone()), cfg, tx));
     next_matching(
         &mut rx,
         Duration::from_secs(15),
@@ -98,7 +106,7 @@ async fn a_dropped_connection_is_retried_with_exponential_backoff() {
         ..Default::default()
     };
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let watcher = tokio::spawn(watch(ep, "alice".into(), "pw".into(), cfg, tx));
+    let watcher = tokio::spawn(watch(ep, Credential::password("alice", "pw"), cfg, tx));
     let mut waits = Vec::new();
     while waits.len() < 4 {
         if let IdleEvent::State(st) = next_matching(

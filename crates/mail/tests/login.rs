@@ -6,6 +6,7 @@ mod common;
 
 use tidings_mail::Kind;
 use tidings_mail::account::{Protocol, Security};
+use tidings_mail::auth::Credential;
 use tidings_mail::check::check_server;
 use tidings_mail::net::{StageName, Transcript};
 
@@ -24,7 +25,7 @@ async fn every_protocol_logs_in_over_implicit_tls_and_starttls() {
     for (protocol, port, security) in cases {
         let ep = common::endpoint(&s, port, security);
         let t = Transcript::new();
-        let c = check_server(protocol, &ep, &alice.login, &alice.password, &t).await;
+        let c = check_server(protocol, &ep, &Credential::password(&alice.login, &alice.password), &t).await;
         let rendered = t.render();
         println!("--- {protocol:?} {security:?} port {port}\n{rendered}");
         assert!(c.ok, "{protocol:?} {security:?}: {:?}\n{rendered}", c.error);
@@ -68,7 +69,7 @@ async fn wrong_password_is_an_auth_error_with_the_servers_words() {
     ] {
         let ep = common::endpoint(&s, port, security);
         let t = Transcript::new();
-        let c = check_server(protocol, &ep, &alice.login, &wrong, &t).await;
+        let c = check_server(protocol, &ep, &Credential::password(&alice.login, &wrong), &t).await;
         let e = c.error_value.expect("a wrong password must fail");
         println!("{protocol:?}: {e} [{}]", e.kind());
         assert_eq!(e.kind(), Kind::Auth, "{protocol:?}: {e}");
@@ -97,7 +98,9 @@ async fn the_transcript_log_file_never_holds_the_password() {
         let ep = common::endpoint(&s, port, security);
         let t = Transcript::new();
         t.log_to(&log).unwrap();
-        assert!(check_server(protocol, &ep, &alice.login, &alice.password, &t).await.ok);
+        assert!(
+            check_server(protocol, &ep, &Credential::password(&alice.login, &alice.password), &t).await.ok
+        );
     }
     let text = std::fs::read_to_string(&log).unwrap();
     assert!(text.contains("LOGIN <redacted>"), "{text}");

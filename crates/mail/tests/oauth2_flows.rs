@@ -8,7 +8,9 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use tidings_mail::account::{Account, AuthMethod, Incoming, OAuth2Settings, SecretRole, Security, Server, Trust};
+use tidings_mail::account::{
+    Account, AuthMethod, Incoming, OAuth2Settings, SecretRole, Security, Server, Trust,
+};
 use tidings_mail::auth::Credential;
 use tidings_mail::error::Kind;
 use tidings_mail::oauth2::{self, Provider, Reach, flow};
@@ -81,14 +83,22 @@ async fn the_browser_sign_in_uses_pkce_and_the_loopback_redirect() {
     let provider = Provider::for_account(&account).unwrap();
     let sign_in = flow::start_browser(&provider).await.unwrap();
     assert!(sign_in.redirect().starts_with("http://127.0.0.1:"));
-    for part in ["code_challenge_method=S256", "code_challenge=", "state=", "client_id=tidings-test", "offline_access"] {
+    for part in [
+        "code_challenge_method=S256",
+        "code_challenge=",
+        "state=",
+        "client_id=tidings-test",
+        "offline_access",
+    ] {
         assert!(sign_in.url.contains(part), "{part} is not in {}", sign_in.url);
     }
     let (url, redirect) = (sign_in.url.clone(), sign_in.redirect().to_string());
     let browser = tokio::spawn(async move { play_browser(&url, &redirect).await });
     let tokens = sign_in.finish(&Reach::default(), Duration::from_secs(30)).await.unwrap();
     browser.await.unwrap();
-    assert!(tokens.access.starts_with("at_") && tokens.refresh.as_deref().is_some_and(|r| r.starts_with("rt_")));
+    assert!(
+        tokens.access.starts_with("at_") && tokens.refresh.as_deref().is_some_and(|r| r.starts_with("rt_"))
+    );
     assert!(tokens.scope.as_deref().unwrap_or("").contains("mail"), "{tokens:?}");
     assert!(tokens.expires_at.is_some());
     // The token request carried the PKCE verifier (the provider checks it against the
@@ -154,7 +164,10 @@ async fn access_tokens_are_refreshed_rotations_kept_and_revocations_explained() 
     // A fresh access token comes from memory: nothing asked.
     let before = idp.count(Endpoint::Token);
     let first = oauth2::bearer_for(&account, &secrets, SecretRole::Incoming, &reach).await.unwrap();
-    assert_eq!(first, Credential::Bearer { user: "alice@example.test".into(), token: tokens.access_token.clone() });
+    assert_eq!(
+        first,
+        Credential::Bearer { user: "alice@example.test".into(), token: tokens.access_token.clone() }
+    );
     assert_eq!(idp.count(Endpoint::Token), before);
 
     // Refused by a server: the next log-in refreshes, and a rotated refresh token is kept.

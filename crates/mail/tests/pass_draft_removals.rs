@@ -7,6 +7,7 @@ mod pass_common;
 
 use pass_common::{account, new_store, servers, start_on};
 use tidings_mail::account::{Incoming, SecretRole};
+use tidings_mail::auth::Credential;
 use tidings_mail::compose::{Address, Draft, save_to_server};
 use tidings_mail::net::Transcript;
 use tidings_mail::pass::RunSettings;
@@ -28,7 +29,9 @@ async fn a_draft_copy_left_on_the_server_is_removed_by_the_next_pass() {
     };
     let (gone, kept) = (draft("sent while offline"), draft("still being written"));
     for d in [&gone, &kept] {
-        save_to_server(&account, &alice.password, &Transcript::new(), d).await.unwrap();
+        save_to_server(&account, &Credential::password(&alice.login, &alice.password), &Transcript::new(), d)
+            .await
+            .unwrap();
     }
     assert_eq!(s.message_count(alice, "Drafts").unwrap(), 2);
 

@@ -11,6 +11,7 @@ use std::io::Write;
 
 use pop3_common::*;
 use tidings_mail::account::Security;
+use tidings_mail::auth::Credential;
 use tidings_mail::check::SessionFacts;
 use tidings_mail::net::Transcript;
 use tidings_mail::options::Pop3Options;
@@ -101,7 +102,7 @@ async fn session(s: &MailServers, u: &User, security: Security) -> Pop3 {
     let t = target(s, u, security);
     let mut facts = SessionFacts::default();
     let mut p = Pop3::open(&t.endpoint, &Transcript::new(), &mut facts).await.unwrap();
-    p.login(&u.login, &u.password, &facts).await.unwrap();
+    p.login(&Credential::password(&u.login, &u.password), &facts).await.unwrap();
     p
 }
 

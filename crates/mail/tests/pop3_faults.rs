@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use pop3_script::{Script, Server, message};
 use tidings_mail::Kind;
 use tidings_mail::account::Security;
+use tidings_mail::auth::Credential;
 use tidings_mail::net::{Endpoint, Transcript};
 use tidings_mail::options::Pop3Options;
 use tidings_mail::pop3::{self, Pop3Report, Pop3Target, no_progress};
@@ -78,7 +79,7 @@ async fn a_wrong_password_on_dovecot() {
     let s = tidings_testkit::MailServers::start().unwrap();
     let u = s.user("alice");
     let mut t = pop3_common::target(&s, u, Security::Implicit);
-    t.password = "not-the-password".into();
+    t.credential = Credential::password(&u.login, "not-the-password");
     let st = memory_store();
     let e = pop3::receive(
         &t,

@@ -7,6 +7,7 @@ mod pop3_common;
 
 use pop3_common::*;
 use tidings_mail::account::Security;
+use tidings_mail::auth::Credential;
 use tidings_mail::check::SessionFacts;
 use tidings_mail::net::{Dir, Transcript};
 use tidings_mail::options::Pop3Options;
@@ -55,7 +56,7 @@ async fn a_receive_pass_shows_message_data_as_its_size_only() {
     let transcript = Transcript::new();
     let mut facts = SessionFacts::default();
     let mut p = Pop3::open(&t.endpoint, &transcript, &mut facts).await.unwrap();
-    p.login(&u.login, &u.password, &facts).await.unwrap();
+    p.login(&Credential::password(&u.login, &u.password), &facts).await.unwrap();
     let raw = p.retr(1).await.unwrap();
     p.quit().await.unwrap();
     assert!(!raw.is_empty());

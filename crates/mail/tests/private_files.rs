@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use pop3_script::{Script, Server};
 use tidings_mail::account::Security;
+use tidings_mail::auth::Credential;
 use tidings_mail::check::SessionFacts;
 use tidings_mail::compose::{Address, Draft, Drafts};
 use tidings_mail::config::Config;
@@ -148,7 +149,7 @@ fn in_child() {
         let mut facts = SessionFacts::default();
         let ep = Endpoint::new("127.0.0.1", server.port, Security::None);
         let mut p = Pop3::open(&ep, &Transcript::new(), &mut facts).await.unwrap();
-        p.login("user", "secret-password", &facts).await.unwrap();
+        p.login(&Credential::password("user", "secret-password"), &facts).await.unwrap();
         let saved = data.join("saved.eml");
         p.retr_to_file(1, 0, &saved).await.unwrap();
         p.quit().await.unwrap();

@@ -14,6 +14,7 @@ use std::sync::Mutex;
 use send_common::*;
 use tidings_mail::Kind;
 use tidings_mail::account::{Incoming, Security};
+use tidings_mail::auth::Credential;
 use tidings_mail::net::Transcript;
 use tidings_mail::outbox::{OutboxState, OutboxStatus};
 use tidings_mail::send::{SendProgress, flush_outbox};
@@ -86,7 +87,7 @@ async fn a_wrong_password_keeps_the_message_with_the_535_and_the_fixed_one_deliv
     enqueue(&st, &account, m).await;
 
     let mut wrong = passwords(alice);
-    wrong.outgoing = "not-the-password".into();
+    wrong.outgoing = Credential::password(&alice.login, "not-the-password");
     let report = flush(&st, &account, &wrong).await;
     assert!(report.sent.is_empty());
     assert_eq!(report.failed.len(), 1);

@@ -13,7 +13,8 @@ use std::time::Duration;
 use send_common::*;
 use tidings_mail::Kind;
 use tidings_mail::account::{Account, AuthMethod, Incoming, Security, Server, Trust};
-use tidings_mail::check::{Passwords, SessionFacts};
+use tidings_mail::auth::{Credential, Credentials};
+use tidings_mail::check::SessionFacts;
 use tidings_mail::net::Transcript;
 use tidings_mail::outbox::{self, OutboxState, OutboxStatus, Outgoing};
 use tidings_mail::send::FlushReport;
@@ -42,8 +43,9 @@ fn plain_account(port: u16, security: Security) -> Account {
     )
 }
 
-fn pw() -> Passwords {
-    Passwords { incoming: "secret-pw".into(), outgoing: "secret-pw".into() }
+fn pw() -> Credentials {
+    let alice = Credential::password("alice", "secret-pw");
+    Credentials { incoming: alice.clone(), outgoing: alice }
 }
 
 fn note(size: usize) -> Outgoing {
@@ -58,7 +60,7 @@ fn note(size: usize) -> Outgoing {
 async fn send_one(
     account: &Account,
     m: Outgoing,
-    passwords: &Passwords,
+    passwords: &Credentials,
 ) -> (FlushReport, Vec<outbox::OutboxItem>, StoreHandle, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let st = store(dir.path());

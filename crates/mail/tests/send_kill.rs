@@ -35,7 +35,7 @@ async fn child_flushes_until_killed() {
     let (db, account_json, password) = (a[0], a[1], a[2]);
     let account: tidings_mail::account::Account = serde_json::from_str(account_json).unwrap();
     let store = StoreHandle::spawn(Store::open(db).unwrap()).unwrap();
-    let passwords = Passwords { incoming: password.into(), outgoing: password.into() };
+    let passwords = Passwords { incoming: password.into(), outgoing: password.into() }.credentials(&account);
     let progress = |p: &SendProgress| {
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "progress {} {} {}", p.outbox_id, p.bytes_sent, p.bytes_total);

@@ -15,6 +15,7 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 
 use tidings_mail::account::{Account, AuthMethod, Incoming, Protocol, SecretRole, Security, Server, Trust};
+use tidings_mail::auth::Credential;
 use tidings_mail::check::{SessionFacts, check_server};
 use tidings_mail::error::Kind;
 use tidings_mail::idle::{IdleConfig, IdleEvent, watch};
@@ -41,9 +42,13 @@ async fn alerts_of_the_greeting_and_a_refused_login_reach_the_check_and_are_the_
     )
     .await
     .unwrap();
-    let check =
-        check_server(Protocol::Imap, &endpoint(server.port()), "alice", "pw-secret", &Transcript::new())
-            .await;
+    let check = check_server(
+        Protocol::Imap,
+        &endpoint(server.port()),
+        &Credential::password("alice", "pw-secret"),
+        &Transcript::new(),
+    )
+    .await;
     assert!(!check.ok);
     assert_eq!(check.facts.alerts, ["Maintenance tonight", "Account locked"]);
     let e = check.error_value.expect("the login was refused");
@@ -129,8 +134,14 @@ async fn a_server_refusing_enable_still_syncs_and_one_without_utf8_accept_is_not
     let transcript = Transcript::new();
     let mut facts = SessionFacts::default();
     let lc = tidings_mail::imap::open(&endpoint(plain.port), &transcript, &mut facts).await.unwrap();
-    let session =
-        tidings_mail::imap::login(lc, &endpoint(plain.port), "alice", "pw", &mut facts).await.unwrap();
+    let session = tidings_mail::imap::login(
+        lc,
+        &endpoint(plain.port),
+        &Credential::password("alice", "pw"),
+        &mut facts,
+    )
+    .await
+    .unwrap();
     tidings_mail::imap::logout(session, &endpoint(plain.port)).await.unwrap();
     assert!(!facts.utf8);
     assert!(!plain.commands().iter().any(|c| c.contains("ENABLE")), "{:?}", plain.commands());
@@ -144,8 +155,12 @@ async fn an_alert_while_idling_is_reported_when_it_comes() {
     })
     .await;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let watcher =
-        tokio::spawn(watch(endpoint(server.port), "alice".into(), "pw".into(), IdleConfig::default(), tx));
+    let watcher = tokio::spawn(watch(
+        endpoint(server.port),
+        Credential::password("alice", "pw"),
+        IdleConfig::default(),
+        tx,
+    ));
     let alert = tokio::time::timeout(Duration::from_secs(20), async {
         while let Some(e) = rx.recv().await {
             if let IdleEvent::Alert(text) = e {
@@ -208,7 +223,7 @@ async fn pop3_sends_utf8_before_logging_in_and_gets_the_real_header() {
     let transcript = Transcript::new();
     let mut facts = SessionFacts::default();
     let mut p = Pop3::open(&endpoint(port), &transcript, &mut facts).await.unwrap();
-    p.login("alice", "pw-secret", &facts).await.unwrap();
+    p.login(&Credential::password("alice", "pw-secret"), &facts).await.unwrap();
     let message = p.retr(1).await.unwrap();
     p.quit().await.unwrap();
     let commands = commands.lock().unwrap().clone();
@@ -226,7 +241,7 @@ async fn pop3_goes_on_when_the_server_refuses_utf8() {
     let transcript = Transcript::new();
     let mut facts = SessionFacts::default();
     let mut p = Pop3::open(&endpoint(port), &transcript, &mut facts).await.unwrap();
-    p.login("alice", "pw-secret", &facts).await.unwrap();
+    p.login(&Credential::password("alice", "pw-secret"), &facts).await.unwrap();
     let message = p.retr(1).await.unwrap();
     p.quit().await.unwrap();
     assert!(!facts.utf8);

@@ -7,6 +7,7 @@ mod common;
 
 use futures::StreamExt;
 use tidings_mail::account::Security;
+use tidings_mail::auth::Credential;
 use tidings_mail::check::SessionFacts;
 use tidings_mail::imap;
 use tidings_mail::net::{Dir, Transcript};
@@ -78,8 +79,14 @@ impl Setup {
         let ep = common::endpoint(s, s.imaps_port(), Security::Implicit);
         let mut facts = SessionFacts::default();
         let lc = imap::open(&ep, &Transcript::new(), &mut facts).await.unwrap();
-        let mut session =
-            imap::login(lc, &ep, &self.alice().login, &self.alice().password, &mut facts).await.unwrap();
+        let mut session = imap::login(
+            lc,
+            &ep,
+            &Credential::password(&self.alice().login, &self.alice().password),
+            &mut facts,
+        )
+        .await
+        .unwrap();
         session.select("INBOX").await.unwrap();
         session
     }

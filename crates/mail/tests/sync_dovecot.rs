@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use futures::StreamExt;
 use tidings_mail::account::Security;
+use tidings_mail::auth::Credential;
 use tidings_mail::check::SessionFacts;
 use tidings_mail::imap;
 use tidings_mail::net::{Dir, Transcript};
@@ -34,7 +35,8 @@ async fn other_client(s: &MailServers, user: &User) -> imap::Session {
     let ep = common::endpoint(s, s.imaps_port(), Security::Implicit);
     let mut facts = SessionFacts::default();
     let lc = imap::open(&ep, &Transcript::new(), &mut facts).await.unwrap();
-    let mut session = imap::login(lc, &ep, &user.login, &user.password, &mut facts).await.unwrap();
+    let mut session =
+        imap::login(lc, &ep, &Credential::password(&user.login, &user.password), &mut facts).await.unwrap();
     session.select("INBOX").await.unwrap();
     session
 }

@@ -9,6 +9,7 @@ mod common;
 use std::time::Duration;
 
 use tidings_mail::account::Security;
+use tidings_mail::auth::Credential;
 use tidings_mail::error::Kind;
 use tidings_mail::idle::IdleConfig;
 use tidings_mail::net::Transcript;
@@ -64,8 +65,7 @@ async fn a_local_account_is_refused_by_every_way_into_sync() {
     let run = push_account(
         engine(),
         ep.clone(),
-        user.clone(),
-        password.clone(),
+        Credential::password(user.clone(), password.clone()),
         cfg.clone(),
         IdleFolders::Special,
         tx,
@@ -77,7 +77,7 @@ async fn a_local_account_is_refused_by_every_way_into_sync() {
     }
     // Single-folder push: the same, before its watcher connects.
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let run = push(engine(), ep, user, password, cfg, tx);
+    let run = push(engine(), ep, Credential::password(user, password), cfg, tx);
     tokio::time::timeout(Duration::from_secs(10), run).await.expect("push ended");
     match rx.recv().await {
         Some(PushEvent::Failed(m)) => assert!(m.contains("local folders"), "{m}"),

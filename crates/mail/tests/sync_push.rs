@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use lettre::address::Envelope;
 use tidings_mail::account::Security;
+use tidings_mail::auth::Credential;
 use tidings_mail::check::SessionFacts;
 use tidings_mail::idle::IdleConfig;
 use tidings_mail::net::Transcript;
@@ -41,8 +42,7 @@ async fn mail_delivered_while_idling_reaches_the_store_without_a_command() {
     let task = tokio::spawn(push(
         engine,
         ep,
-        alice.login.clone(),
-        alice.password.clone(),
+        Credential::password(alice.login.clone(), alice.password.clone()),
         IdleConfig::default(),
         tx,
     ));
@@ -56,8 +56,10 @@ async fn mail_delivered_while_idling_reaches_the_store_without_a_command() {
 
     let sub = common::endpoint(&s, s.submission_port(), Security::StartTls);
     let t = Transcript::new();
-    let lc = smtp::open(&sub, &t, &mut SessionFacts::default()).await.unwrap();
-    let mut conn = smtp::login(lc, &sub, &bob.login, &bob.password).await.unwrap();
+    let mut facts = SessionFacts::default();
+    let lc = smtp::open(&sub, &t, &mut facts).await.unwrap();
+    let credential = Credential::password(&bob.login, &bob.password);
+    let mut conn = smtp::login(lc, &sub, &credential, &facts).await.unwrap();
     let envelope =
         Envelope::new(Some(bob.email.parse().unwrap()), vec![alice.email.parse().unwrap()]).unwrap();
     let raw = format!(

@@ -11,6 +11,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use tidings_mail::account::Security;
+use tidings_mail::auth::Credential;
 use tidings_mail::idle::{IdleConfig, Mode};
 use tidings_mail::net::Transcript;
 use tidings_mail::options::IdleFolders;
@@ -68,7 +69,14 @@ async fn start(which: IdleFolders, reissue: Duration) -> Setup {
     assert!(engine.sync_account(&no_progress).await.unwrap().ok());
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let cfg = IdleConfig { reissue, ..IdleConfig::default() };
-    let task = tokio::spawn(push_account(engine, ep, alice.login, alice.password, cfg, which, tx));
+    let task = tokio::spawn(push_account(
+        engine,
+        ep,
+        Credential::password(alice.login, alice.password),
+        cfg,
+        which,
+        tx,
+    ));
     Setup { servers: s, path, _dir: dir, events: rx, task }
 }
 

@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use tidings_mail::account::{Protocol, Security};
+use tidings_mail::auth::Credential;
 use tidings_mail::check::check_server;
 use tidings_mail::error::ErrorReport;
 use tidings_mail::explain::explain;
@@ -20,8 +21,13 @@ fn endpoint(server: &Hostile, io: Duration) -> Endpoint {
 }
 
 async fn check_error(protocol: Protocol, server: &Hostile, io: Duration) -> Error {
-    let check =
-        check_server(protocol, &endpoint(server, io), "alice", "pw-for-hostile", &Transcript::new()).await;
+    let check = check_server(
+        protocol,
+        &endpoint(server, io),
+        &Credential::password("alice", "pw-for-hostile"),
+        &Transcript::new(),
+    )
+    .await;
     assert!(!check.ok, "{:?}", check.stages);
     check.error_value.expect("the check failed with an error")
 }

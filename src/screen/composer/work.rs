@@ -7,8 +7,8 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use tidings_mail::account::{Account, Incoming};
-use tidings_mail::check::Passwords;
+use tidings_mail::account::{Account, Incoming, SecretRole};
+use tidings_mail::auth;
 use tidings_mail::compose::{
     self, Attachment, Draft, DraftGate, DraftList, Drafts, NewMessage, Original, ReplyKind,
 };
@@ -101,11 +101,8 @@ pub async fn save_to_server(
     if account.incoming_protocol != Incoming::Imap || gate.is_ended() {
         return Ok(None);
     }
-    let passwords = {
-        let (account, secrets) = (account.clone(), secrets.clone());
-        blocking(move || Passwords::lookup(&account, &secrets)).await?
-    };
-    gate.save_to_server(&account, &passwords.incoming, &Transcript::new(), &draft).await
+    let credential = auth::credential(&account, &secrets, SecretRole::Incoming).await?;
+    gate.save_to_server(&account, &credential, &Transcript::new(), &draft).await
 }
 
 /// Removes every copy of the draft from the Drafts folder (after sending or discarding it),
@@ -124,11 +121,8 @@ pub async fn remove_from_server(
         return Ok(());
     }
     let result = async {
-        let passwords = {
-            let (account, secrets) = (account.clone(), secrets.clone());
-            blocking(move || Passwords::lookup(&account, &secrets)).await?
-        };
-        gate.remove_from_server(&account, &passwords.incoming, &Transcript::new(), &id).await
+        let credential = auth::credential(&account, &secrets, SecretRole::Incoming).await?;
+        gate.remove_from_server(&account, &credential, &Transcript::new(), &id).await
     }
     .await;
     if let Err(e) = &result {

@@ -17,6 +17,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::Mutex;
 
 use tidings_mail::account::{Account, SecretRole};
+use tidings_mail::auth::{self, Credential};
 use tidings_mail::error::{Error, Kind, Result};
 use tidings_mail::net::Transcript;
 use tidings_mail::pop3::{self, Pop3Target};
@@ -64,29 +65,25 @@ impl Remote {
         Ok((self.new_engine().await?, false))
     }
 
-    /// A new engine: password from the keyring, CA file read, on `spawn_blocking`.
+    /// A new engine: its credential (the keyring read on a blocking thread), CA file read,
+    /// on `spawn_blocking`.
     async fn new_engine(&self) -> Result<Engine> {
         let (account, store) = (self.account.clone(), self.store.clone());
-        self.with_password(move |password, transcript| Engine::new(&account, password, store, transcript))
-            .await
+        self.with_credential(move |credential, transcript| {
+            Engine::new(&account, credential, store, transcript)
+        })
+        .await
     }
 
-    /// Runs `f` on `spawn_blocking` with the incoming password (from the keyring) and the
-    /// account's transcript.
-    async fn with_password<T: Send + 'static>(
+    /// Runs `f` on `spawn_blocking` with the incoming server's credential and the account's
+    /// transcript.
+    async fn with_credential<T: Send + 'static>(
         &self,
-        f: impl FnOnce(String, Transcript) -> Result<T> + Send + 'static,
+        f: impl FnOnce(Credential, Transcript) -> Result<T> + Send + 'static,
     ) -> Result<T> {
-        let (account, secrets, log) = (self.account.clone(), self.secrets.clone(), self.log.clone());
-        let received = self.received.clone();
+        let credential = auth::credential(&self.account, &self.secrets, SecretRole::Incoming).await?;
+        let (log, received) = (self.log.clone(), self.received.clone());
         tokio::task::spawn_blocking(move || {
-            let role = account.secret_role_for(SecretRole::Incoming);
-            let password = secrets.get(&account.id, role)?.ok_or_else(|| {
-                Error::new(
-                    Kind::Config,
-                    format!("no password is stored for the account \"{}\"", account.name),
-                )
-            })?;
             let transcript = Transcript::new();
             transcript.count_received(received);
             if let Some(path) = &log {
@@ -94,7 +91,7 @@ impl Remote {
                     .log_to(path)
                     .map_err(|e| Error::storage(format!("cannot write the log {}", path.display()), e))?;
             }
-            f(password, transcript)
+            f(credential, transcript)
         })
         .await
         .map_err(|e| {
@@ -107,8 +104,8 @@ impl Remote {
     pub async fn rest(&self, folder: FolderId, uid: u32) -> Result<Vec<u8>> {
         let account = self.account.clone();
         let (target, transcript) = self
-            .with_password(move |password, transcript| {
-                Ok((Pop3Target::for_account(&account, password)?, transcript))
+            .with_credential(move |credential, transcript| {
+                Ok((Pop3Target::for_account(&account, credential)?, transcript))
             })
             .await?;
         pop3::fetch_rest(&target, &self.store, folder, uid, &transcript).await

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::time::SystemTime;
 
 use tidings_mail::account::{Account, SecretRole};
+use tidings_mail::auth::{self, Credential};
 use tidings_mail::error::{Error, Kind};
 use tidings_mail::net::Transcript;
 use tidings_mail::pop3::{self, PlanItem, Pop3Plan, Pop3Target, Reason};
@@ -44,22 +45,24 @@ pub async fn run(profile: Profile, secrets: Secrets, request: Request) -> Outcom
 
 async fn plan(profile: Profile, secrets: Secrets, request: Request) -> Result<Pop3Plan, Error> {
     let Request { account, password } = request;
-    let id = account.id.clone();
-    let role = account.secret_role_for(SecretRole::Incoming);
-    let path = profile.store_path();
-    let (password, store) = blocking(move || {
-        let password = match password {
-            Some(p) => p,
-            None => secrets.get(&id, role)?.ok_or_else(|| {
+    let credential = match password {
+        Some(p) => Credential::password(&account.incoming.user, p),
+        None => auth::credential(&account, &secrets, SecretRole::Incoming).await.map_err(|e| {
+            if e.kind() == Kind::Config {
                 Error::config("no password is stored for this account; type it in the password field")
-            })?,
-        };
+            } else {
+                e
+            }
+        })?,
+    };
+    let path = profile.store_path();
+    let store = blocking(move || {
         // Only read: without a store nothing was downloaded yet.
         let store = if path.exists() { Store::open(&path)? } else { Store::open_in_memory()? };
-        Ok((password, StoreHandle::spawn(store)?))
+        StoreHandle::spawn(store)
     })
     .await?;
-    let target = Pop3Target::for_account(&account, password)?;
+    let target = Pop3Target::for_account(&account, credential)?;
     let transcript = Transcript::with_capacity(500);
     transcript.elide_pop3_data(true);
     pop3::plan(&target, &account.options.pop3, &store, SystemTime::now(), &transcript).await

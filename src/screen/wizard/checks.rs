@@ -14,6 +14,7 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use tokio::task::JoinHandle;
 
 use tidings_mail::account::{Account, Protocol, Security, Server};
+use tidings_mail::auth::Credential;
 use tidings_mail::check::{ServerCheck, SessionFacts, check_server};
 use tidings_mail::error::{Error, ErrorReport};
 use tidings_mail::net::{CertInfo, Endpoint, Event, Stage, StageName, Transcript};
@@ -310,7 +311,10 @@ async fn side(
     let endpoint = Endpoint::for_account(&account, &server);
     let check = async {
         match &endpoint {
-            Ok(endpoint) => check_server(protocol, endpoint, &server.user, &password, &transcript).await,
+            Ok(endpoint) => {
+                check_server(protocol, endpoint, &Credential::password(&server.user, &password), &transcript)
+                    .await
+            }
             Err(error) => not_started(protocol, &server, error.clone()),
         }
     };

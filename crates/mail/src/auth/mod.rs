@@ -3,6 +3,10 @@
 
 pub mod sasl;
 
+use crate::account::{Account, AuthMethod, SecretRole};
+use crate::error::{Error, Kind, Result};
+use crate::secret::Secrets;
+
 /// What a protocol's log-in sends. Debug output never shows the secret.
 #[derive(Clone, PartialEq, Eq)]
 pub enum Credential {
@@ -14,6 +18,10 @@ pub enum Credential {
 }
 
 impl Credential {
+    pub fn password(user: impl Into<String>, password: impl Into<String>) -> Credential {
+        Credential::Password { user: user.into(), password: password.into() }
+    }
+
     pub fn user(&self) -> &str {
         match self {
             Credential::Password { user, .. } | Credential::Bearer { user, .. } => user,
@@ -36,4 +44,74 @@ impl std::fmt::Debug for Credential {
             Credential::Bearer { user, .. } => write!(f, "Bearer({user}, <redacted>)"),
         }
     }
+}
+
+/// What an account's two servers log in with.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    pub incoming: Credential,
+    pub outgoing: Credential,
+}
+
+impl Credentials {
+    /// Both servers' credentials ([`credential`]).
+    pub async fn lookup(account: &Account, secrets: &Secrets) -> Result<Credentials> {
+        Ok(Credentials {
+            incoming: credential(account, secrets, SecretRole::Incoming).await?,
+            outgoing: credential(account, secrets, SecretRole::Outgoing).await?,
+        })
+    }
+}
+
+/// What `role`'s server of `account` is logged in with: its password from the keyring (or
+/// this session's memory), or for a server that signs in with OAuth2 an access token.
+/// `role` is [`SecretRole::Incoming`] or [`SecretRole::Outgoing`]. The keyring is read on a
+/// blocking thread.
+pub async fn credential(account: &Account, secrets: &Secrets, role: SecretRole) -> Result<Credential> {
+    let server = match role {
+        SecretRole::Outgoing => &account.outgoing,
+        _ => &account.incoming,
+    };
+    match server.auth {
+        AuthMethod::Password => {
+            let (account, secrets) = (account.clone(), secrets.clone());
+            tokio::task::spawn_blocking(move || password(&account, &secrets, role)).await.unwrap_or_else(
+                |e| {
+                    Err(Error::new(Kind::Storage, format!("cannot read the password from the keyring ({e})")))
+                },
+            )
+        }
+        AuthMethod::OAuth2 => {
+            crate::oauth2::bearer_for(account, secrets, role, &crate::oauth2::Reach::default()).await
+        }
+    }
+}
+
+/// The password credential of `role`'s server, following the account's password roles
+/// (SMTP may share the incoming password). Blocks on the keyring: call it from a worker
+/// thread, or use [`credential`].
+pub fn password(account: &Account, secrets: &Secrets, role: SecretRole) -> Result<Credential> {
+    let (server, role) = match role {
+        SecretRole::Outgoing => (&account.outgoing, account.secret_role_for(SecretRole::Outgoing)),
+        SecretRole::Incoming => (&account.incoming, account.secret_role_for(SecretRole::Incoming)),
+        SecretRole::OAuth2Refresh => {
+            return Err(Error::new(
+                Kind::Config,
+                "the OAuth2 refresh token is not a password to log in with",
+            ));
+        }
+    };
+    if server.auth == AuthMethod::OAuth2 {
+        return Err(Error::new(
+            Kind::Config,
+            format!("the account \"{}\" signs in with OAuth2 there, not with a password", account.name),
+        ));
+    }
+    let password = secrets.get(&account.id, role)?.ok_or_else(|| {
+        Error::new(
+            Kind::Config,
+            format!("no {} password is stored for the account \"{}\"", role.as_str(), account.name),
+        )
+    })?;
+    Ok(Credential::Password { user: server.user.clone(), password })
 }

@@ -15,6 +15,7 @@ use tokio::sync::Mutex;
 
 use super::draft::{Draft, Drafts};
 use crate::account::Account;
+use crate::auth::Credential;
 use crate::error::{Error, Kind, Result};
 use crate::net::Transcript;
 
@@ -67,7 +68,7 @@ impl DraftGate {
     pub async fn save_to_server(
         &self,
         account: &Account,
-        password: &str,
+        credential: &Credential,
         transcript: &Transcript,
         draft: &Draft,
     ) -> Result<Option<String>> {
@@ -75,7 +76,7 @@ impl DraftGate {
         if self.is_ended() {
             return Ok(None);
         }
-        super::save_to_server(account, password, transcript, draft).await.map(Some)
+        super::save_to_server(account, credential, transcript, draft).await.map(Some)
     }
 
     /// Ends the draft and, once a save to the Drafts folder under way has finished, removes
@@ -83,13 +84,13 @@ impl DraftGate {
     pub async fn remove_from_server(
         &self,
         account: &Account,
-        password: &str,
+        credential: &Credential,
         transcript: &Transcript,
         draft_id: &str,
     ) -> Result<()> {
         self.end();
         let _held = self.server.lock().await;
-        super::remove_from_server(account, password, transcript, draft_id).await
+        super::remove_from_server(account, credential, transcript, draft_id).await
     }
 }
 

@@ -12,6 +12,7 @@ use futures::TryStreamExt;
 use super::DRAFT_HEADER;
 use super::draft::Draft;
 use crate::account::Account;
+use crate::auth::Credential;
 use crate::check::SessionFacts;
 use crate::error::{Error, Kind, Result};
 use crate::imap::{self, Session};
@@ -21,7 +22,7 @@ use crate::net::{Endpoint, Transcript};
 /// the folder's name. Runs inside a time limit scaled by the draft's size.
 pub async fn save_to_server(
     account: &Account,
-    password: &str,
+    credential: &Credential,
     transcript: &Transcript,
     draft: &Draft,
 ) -> Result<String> {
@@ -29,7 +30,7 @@ pub async fn save_to_server(
     let limit = crate::send::send_timeout(built.bytes.len() as u64);
     let ep = Endpoint::for_account(account, &account.incoming)?;
     let work = async {
-        let (mut session, facts) = open(&ep, account, password, transcript).await?;
+        let (mut session, facts) = open(&ep, credential, transcript).await?;
         let folder = drafts_folder(&mut session, &ep).await?;
         select(&mut session, &ep, &folder).await?;
         let old = copies(&mut session, &ep, &draft.id).await?;
@@ -49,13 +50,13 @@ pub async fn save_to_server(
 /// discarded). Nothing there is fine.
 pub async fn remove_from_server(
     account: &Account,
-    password: &str,
+    credential: &Credential,
     transcript: &Transcript,
     draft_id: &str,
 ) -> Result<()> {
     let ep = Endpoint::for_account(account, &account.incoming)?;
     let work = async {
-        let (mut session, facts) = open(&ep, account, password, transcript).await?;
+        let (mut session, facts) = open(&ep, credential, transcript).await?;
         let folder = drafts_folder(&mut session, &ep).await?;
         select(&mut session, &ep, &folder).await?;
         let old = copies(&mut session, &ep, draft_id).await?;
@@ -78,15 +79,14 @@ async fn within<T>(
 
 async fn open(
     ep: &Endpoint,
-    account: &Account,
-    password: &str,
+    credential: &Credential,
     transcript: &Transcript,
 ) -> Result<(Session, SessionFacts)> {
     // The draft's text stays out of the transcript (and the log file): only its size shows.
     transcript.elide_literals(true);
     let mut facts = SessionFacts::default();
     let lc = imap::open(ep, transcript, &mut facts).await?;
-    let session = imap::login(lc, ep, &account.incoming.user, password, &mut facts).await?;
+    let session = imap::login(lc, ep, credential, &mut facts).await?;
     Ok((session, facts))
 }
 

@@ -8,6 +8,7 @@ use lettre::address::Envelope;
 use tokio::time::Instant;
 
 use super::{Check, Credentials, Verdict};
+use crate::auth::Credential;
 use crate::check::SessionFacts;
 use crate::error::{Error, Kind, Result};
 use crate::idle::{IdleConfig, IdleEvent, Mode, watch};
@@ -105,8 +106,7 @@ async fn run(ep: &Endpoint, creds: &Credentials, probe: &Probe, wait: Duration) 
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let watcher = tokio::spawn(watch(
         ep.clone(),
-        creds.user.clone(),
-        creds.password.clone(),
+        Credential::password(&creds.user, &creds.password),
         IdleConfig::default(),
         tx,
     ));
@@ -181,8 +181,10 @@ impl Drop for AbortOnDrop {
 /// Submits the probe; returns when the server accepted it.
 async fn submit(probe: &Probe, id: &str) -> Result<Instant> {
     let t = Transcript::new();
-    let lc = smtp::open(&probe.smtp, &t, &mut SessionFacts::default()).await?;
-    let mut conn = smtp::login(lc, &probe.smtp, &probe.smtp_user, &probe.smtp_password).await?;
+    let mut facts = SessionFacts::default();
+    let lc = smtp::open(&probe.smtp, &t, &mut facts).await?;
+    let credential = Credential::password(&probe.smtp_user, &probe.smtp_password);
+    let mut conn = smtp::login(lc, &probe.smtp, &credential, &facts).await?;
     let addr: lettre::Address = probe
         .address
         .parse()
@@ -211,7 +213,7 @@ async fn cleanup(ep: &Endpoint, creds: &Credentials, id: &str) -> Result<String>
     let t = Transcript::new();
     let mut facts = SessionFacts::default();
     let lc = imap::open(ep, &t, &mut facts).await?;
-    let mut s = imap::login(lc, ep, &creds.user, &creds.password, &mut facts).await?;
+    let mut s = imap::login(lc, ep, &Credential::password(&creds.user, &creds.password), &mut facts).await?;
     let map = |e| imap::map_error(ep, e, None);
     s.select("INBOX").await.map_err(map)?;
     let uids = s.uid_search(format!("HEADER Message-ID \"{id}\"")).await.map_err(map)?;

@@ -9,6 +9,7 @@ use lettre::transport::smtp::commands::{Mail, Rset};
 use super::checks;
 use super::{Capabilities, Check, Credentials, InspectOptions, Report, Target, TlsReport, Verdict};
 use crate::account::{Protocol, Security};
+use crate::auth::Credential;
 use crate::check::SessionFacts;
 use crate::error::{Error, ErrorReport, Kind, Result};
 use crate::net::{Endpoint, LineConn, StageName, Transcript, TrustAnchors};
@@ -153,7 +154,7 @@ async fn imap_flow(
         found.imap_id = imap_id(&mut lc, t).await?;
     }
     let Some(c) = creds else { return Ok(()) };
-    let mut session = imap::login(lc, ep, &c.user, &c.password, facts).await?;
+    let mut session = imap::login(lc, ep, &Credential::password(&c.user, &c.password), facts).await?;
     let t0 = t.elapsed();
     let mailbox = match session.select("INBOX").await {
         Ok(m) => m,
@@ -227,7 +228,7 @@ async fn pop3_flow(
 ) -> Result<()> {
     let mut p = pop3::Pop3::open(ep, t, facts).await?;
     let Some(c) = creds else { return p.quit().await };
-    p.login(&c.user, &c.password, facts).await?;
+    p.login(&Credential::password(&c.user, &c.password), facts).await?;
     let t0 = t.elapsed();
     let (count, size) =
         p.stat().await.inspect_err(|e| t.stage(StageName::Mailbox, t0, false, Some(e.to_string())))?;
@@ -268,7 +269,7 @@ async fn leave_on_server(ep: &Endpoint, c: &Credentials, retrieved: Option<Strin
     let mut facts = SessionFacts::default();
     let second = async {
         let mut p = pop3::Pop3::open(ep, &t, &mut facts).await?;
-        p.login(&c.user, &c.password, &facts).await?;
+        p.login(&Credential::password(&c.user, &c.password), &facts).await?;
         let uids = p.uidl().await?;
         p.quit().await?;
         Ok::<_, Error>(uids)
@@ -308,7 +309,7 @@ async fn smtp_flow(
         lc.send_line("QUIT").await?;
         return Ok(());
     };
-    let mut conn = smtp::login(lc, ep, &c.user, &c.password).await?;
+    let mut conn = smtp::login(lc, ep, &Credential::password(&c.user, &c.password), facts).await?;
     let t0 = t.elapsed();
     match c.user.parse::<lettre::Address>() {
         Ok(from) => {

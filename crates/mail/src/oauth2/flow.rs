@@ -11,8 +11,7 @@ use oauth2::basic::{BasicClient, BasicTokenResponse};
 use oauth2::{
     AuthType, AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, DeviceAuthorizationUrl,
     HttpRequest, HttpResponse, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RefreshToken,
-    RequestTokenError, Scope, StandardDeviceAuthorizationResponse, TokenResponse,
-    TokenUrl,
+    RequestTokenError, Scope, StandardDeviceAuthorizationResponse, TokenResponse, TokenUrl,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
@@ -106,7 +105,14 @@ pub async fn start_browser(provider: &Provider) -> Result<BrowserSignIn> {
         .add_scopes(provider.scopes.iter().cloned().map(Scope::new))
         .set_pkce_challenge(challenge)
         .url();
-    Ok(BrowserSignIn { url: url.to_string(), listener, state, verifier, redirect, provider: provider.clone() })
+    Ok(BrowserSignIn {
+        url: url.to_string(),
+        listener,
+        state,
+        verifier,
+        redirect,
+        provider: provider.clone(),
+    })
 }
 
 impl BrowserSignIn {
@@ -118,9 +124,8 @@ impl BrowserSignIn {
     /// Waits (at most `wait`) for the browser to come back with a code for this sign-in,
     /// then exchanges it for tokens.
     pub async fn finish(self, reach: &Reach, wait: Duration) -> Result<Tokens> {
-        let code = tokio::time::timeout(wait, answer(&self.listener, self.state.secret()))
-            .await
-            .map_err(|_| {
+        let code = tokio::time::timeout(wait, answer(&self.listener, self.state.secret())).await.map_err(
+            |_| {
                 Error::new(
                     Kind::Auth,
                     format!(
@@ -129,7 +134,8 @@ impl BrowserSignIn {
                         humantime::format_duration(wait)
                     ),
                 )
-            })??;
+            },
+        )??;
         drop(self.listener);
         let client = token_client(&self.provider)?.set_redirect_uri(redirect_url(&self.redirect)?);
         let http = http_client(reach);
@@ -147,8 +153,10 @@ impl BrowserSignIn {
 /// from the provider ends the sign-in.
 async fn answer(listener: &TcpListener, state: &str) -> Result<String> {
     loop {
-        let (mut stream, _) =
-            listener.accept().await.map_err(|e| Error::network("the sign-in's answer could not be read", e))?;
+        let (mut stream, _) = listener
+            .accept()
+            .await
+            .map_err(|e| Error::network("the sign-in's answer could not be read", e))?;
         let mut head = Vec::new();
         let mut buf = [0u8; 2048];
         // A browser sends its whole head at once; one that dawdles or floods is dropped.
@@ -172,7 +180,8 @@ async fn answer(listener: &TcpListener, state: &str) -> Result<String> {
             let _ = respond(&mut stream, "404 Not Found", "Not found.").await;
             continue;
         }
-        let params: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes()).into_owned().collect();
+        let params: Vec<(String, String)> =
+            url::form_urlencoded::parse(query.as_bytes()).into_owned().collect();
         let get = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
         if get("state").as_deref() != Some(state) {
             let _ = respond(
@@ -188,13 +197,20 @@ async fn answer(listener: &TcpListener, state: &str) -> Result<String> {
                 Some(d) => format!("{error}: {d}"),
                 None => error,
             };
-            let _ = respond(&mut stream, "200 OK", "The sign-in did not succeed. You can return to Tidings.").await;
-            return Err(Error::new(Kind::Auth, "the provider did not let the sign-in through").with_server(words));
+            let _ = respond(&mut stream, "200 OK", "The sign-in did not succeed. You can return to Tidings.")
+                .await;
+            return Err(
+                Error::new(Kind::Auth, "the provider did not let the sign-in through").with_server(words)
+            );
         }
         match get("code") {
             Some(code) => {
-                let _ = respond(&mut stream, "200 OK", "You are signed in. You can close this page and return to Tidings.")
-                    .await;
+                let _ = respond(
+                    &mut stream,
+                    "200 OK",
+                    "You are signed in. You can close this page and return to Tidings.",
+                )
+                .await;
                 return Ok(code);
             }
             None => {
@@ -222,7 +238,10 @@ async fn respond(stream: &mut tokio::net::TcpStream, status: &str, words: &str) 
 /// Starts a device-code sign-in.
 pub async fn start_device(provider: &Provider, reach: &Reach) -> Result<DeviceSignIn> {
     let device_url = provider.device_authorization_url.as_deref().ok_or_else(|| {
-        Error::new(Kind::Config, format!("{} offers no device-code sign-in; sign in with the browser", provider.name))
+        Error::new(
+            Kind::Config,
+            format!("{} offers no device-code sign-in; sign in with the browser", provider.name),
+        )
     })?;
     let client = token_client(provider)?.set_device_authorization_url(
         DeviceAuthorizationUrl::new(device_url.to_string())
@@ -263,8 +282,10 @@ impl DeviceSignIn {
 pub async fn refresh(provider: &Provider, refresh_token: &str, reach: &Reach) -> Result<Tokens> {
     let client = token_client(provider)?;
     let http = http_client(reach);
-    let answer =
-        client.exchange_refresh_token(&RefreshToken::new(refresh_token.to_string())).request_async(&http).await;
+    let answer = client
+        .exchange_refresh_token(&RefreshToken::new(refresh_token.to_string()))
+        .request_async(&http)
+        .await;
     tokens(provider, answer)
 }
 
@@ -281,10 +302,9 @@ type TokenClient = BasicClient<
 fn token_client(provider: &Provider) -> Result<TokenClient> {
     let mut client = BasicClient::new(ClientId::new(provider.require_client_id()?.to_string()))
         .set_auth_type(AuthType::RequestBody)
-        .set_token_uri(
-            TokenUrl::new(provider.token_url.clone())
-                .map_err(|e| Error::new(Kind::Config, format!("{} is not an address: {e}", provider.token_url)))?,
-        );
+        .set_token_uri(TokenUrl::new(provider.token_url.clone()).map_err(|e| {
+            Error::new(Kind::Config, format!("{} is not an address: {e}", provider.token_url))
+        })?);
     if let Some(secret) = &provider.client_secret {
         client = client.set_client_secret(ClientSecret::new(secret.clone()));
     }
@@ -292,11 +312,13 @@ fn token_client(provider: &Provider) -> Result<TokenClient> {
 }
 
 fn auth_url(url: &str) -> Result<AuthUrl> {
-    AuthUrl::new(url.to_string()).map_err(|e| Error::new(Kind::Config, format!("{url} is not an address: {e}")))
+    AuthUrl::new(url.to_string())
+        .map_err(|e| Error::new(Kind::Config, format!("{url} is not an address: {e}")))
 }
 
 fn redirect_url(url: &str) -> Result<RedirectUrl> {
-    RedirectUrl::new(url.to_string()).map_err(|e| Error::new(Kind::Config, format!("{url} is not an address: {e}")))
+    RedirectUrl::new(url.to_string())
+        .map_err(|e| Error::new(Kind::Config, format!("{url} is not an address: {e}")))
 }
 
 fn tokens<T: oauth2::ErrorResponse + 'static>(
@@ -308,15 +330,16 @@ fn tokens<T: oauth2::ErrorResponse + 'static>(
         access: answer.access_token().secret().to_string(),
         refresh: answer.refresh_token().map(|r| r.secret().to_string()),
         expires_at: answer.expires_in().map(|d| SystemTime::now() + d),
-        scope: answer
-            .scopes()
-            .map(|s| s.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(" ")),
+        scope: answer.scopes().map(|s| s.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(" ")),
     })
 }
 
 /// The provider's refusal in the person's terms: `invalid_grant` means the sign-in has
 /// expired or was revoked (sign in again); the provider's own words are kept.
-fn request_error<T: oauth2::ErrorResponse + 'static>(provider: &Provider, e: RequestTokenError<Error, T>) -> Error {
+fn request_error<T: oauth2::ErrorResponse + 'static>(
+    provider: &Provider,
+    e: RequestTokenError<Error, T>,
+) -> Error {
     let name = &provider.name;
     match e {
         RequestTokenError::ServerResponse(answer) => {
@@ -332,25 +355,32 @@ fn request_error<T: oauth2::ErrorResponse + 'static>(provider: &Provider, e: Req
                 "access_denied" => (Kind::Auth, format!("the sign-in with {name} was declined")),
                 "invalid_client" | "unauthorized_client" => (
                     Kind::Config,
-                    format!("{name} does not accept the application (client) id; check the id registered for Tidings"),
+                    format!(
+                        "{name} does not accept the application (client) id; check the id registered for Tidings"
+                    ),
                 ),
-                "invalid_scope" => (Kind::Config, format!("{name} refused the mail permissions Tidings asks for")),
+                "invalid_scope" => {
+                    (Kind::Config, format!("{name} refused the mail permissions Tidings asks for"))
+                }
                 _ => (Kind::Auth, format!("{name} refused the sign-in")),
             };
             Error::new(kind, what).with_server(words)
         }
         RequestTokenError::Request(e) => e,
-        RequestTokenError::Parse(e, body) => Error::new(
-            Kind::Protocol,
-            format!("{name}'s token answer could not be read ({e})"),
-        )
-        .with_server(String::from_utf8_lossy(&body[..body.len().min(500)]).into_owned()),
-        RequestTokenError::Other(words) => Error::new(Kind::Protocol, format!("{name}'s answer was unexpected: {words}")),
+        RequestTokenError::Parse(e, body) => {
+            Error::new(Kind::Protocol, format!("{name}'s token answer could not be read ({e})"))
+                .with_server(String::from_utf8_lossy(&body[..body.len().min(500)]).into_owned())
+        }
+        RequestTokenError::Other(words) => {
+            Error::new(Kind::Protocol, format!("{name}'s answer was unexpected: {words}"))
+        }
     }
 }
 
 /// The `oauth2` crate's HTTP client: the core's own, JSON only, no redirects followed.
-fn http_client(reach: &Reach) -> impl Fn(HttpRequest) -> std::pin::Pin<Box<dyn Future<Output = Result<HttpResponse>> + Send>> {
+fn http_client(
+    reach: &Reach,
+) -> impl Fn(HttpRequest) -> std::pin::Pin<Box<dyn Future<Output = Result<HttpResponse>> + Send>> {
     let mut client = Client::new(MAX_TOKEN_ANSWER, REQUEST_TIME, reach.trust.clone());
     client.accept = "application/json";
     move |request: HttpRequest| {
@@ -361,7 +391,8 @@ fn http_client(reach: &Reach) -> impl Fn(HttpRequest) -> std::pin::Pin<Box<dyn F
 
 async fn send(client: &Client, request: HttpRequest) -> Result<HttpResponse> {
     let uri = request.uri().to_string();
-    let url = Url::parse(&uri).ok_or_else(|| Error::new(Kind::Config, format!("{uri} is not an http(s) address")))?;
+    let url = Url::parse(&uri)
+        .ok_or_else(|| Error::new(Kind::Config, format!("{uri} is not an http(s) address")))?;
     let answer = match *request.method() {
         http_types::Method::GET => client.get(&url).await?,
         http_types::Method::POST => {

@@ -99,7 +99,10 @@ impl Provider {
             Ok(url)
         };
         if file.scopes.is_empty() {
-            return Err(Error::new(Kind::Config, format!("the OAuth2 provider {} names no scopes", file.name)));
+            return Err(Error::new(
+                Kind::Config,
+                format!("the OAuth2 provider {} names no scopes", file.name),
+            ));
         }
         let clean = |v: Option<String>| v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
         Ok(Provider {
@@ -131,8 +134,9 @@ impl Provider {
 
 /// HTTPS, or plain HTTP on a loopback address only.
 fn check_endpoint(provider: &str, url: &str) -> Result<()> {
-    let parsed = Url::parse(url)
-        .ok_or_else(|| Error::new(Kind::Config, format!("{provider}: \"{url}\" is not an http(s) address")))?;
+    let parsed = Url::parse(url).ok_or_else(|| {
+        Error::new(Kind::Config, format!("{provider}: \"{url}\" is not an http(s) address"))
+    })?;
     let loopback = parsed.host == "localhost"
         || parsed.host.trim_matches(['[', ']']).parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
     if !parsed.https && !loopback {
@@ -156,7 +160,10 @@ mod tests {
         assert!(ms.scopes.contains(&"https://outlook.office.com/IMAP.AccessAsUser.All".to_string()));
         assert!(ms.scopes.contains(&"offline_access".to_string()));
         let ms = Provider::load("Microsoft", Some("contoso.onmicrosoft.com"), Some("x")).unwrap();
-        assert_eq!(ms.token_url, "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token");
+        assert_eq!(
+            ms.token_url,
+            "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token"
+        );
         assert!(Provider::load("microsoft", Some("a/../b"), None).is_err());
         let google = Provider::load("google", None, Some("id")).unwrap();
         assert_eq!(google.scopes, ["https://mail.google.com/"]);

@@ -46,7 +46,8 @@ pub async fn signed_in(account_id: &str, secrets: &Secrets, tokens: &Tokens) -> 
         )
     })?;
     store_refresh(account_id, secrets, refresh).await?;
-    *slot(account_id).lock().await = Some(Access { token: tokens.access.clone(), expires_at: tokens.expires_at });
+    *slot(account_id).lock().await =
+        Some(Access { token: tokens.access.clone(), expires_at: tokens.expires_at });
     Ok(())
 }
 
@@ -58,7 +59,12 @@ pub async fn bearer(account: &Account, secrets: &Secrets) -> Result<Credential> 
 
 /// The access token for the server `role` names, fresh enough to log in with: from memory,
 /// else refreshed with the keyring's refresh token.
-pub async fn bearer_for(account: &Account, secrets: &Secrets, role: SecretRole, reach: &Reach) -> Result<Credential> {
+pub async fn bearer_for(
+    account: &Account,
+    secrets: &Secrets,
+    role: SecretRole,
+    reach: &Reach,
+) -> Result<Credential> {
     let user = match role {
         SecretRole::Outgoing => account.outgoing.user.clone(),
         _ => account.incoming.user.clone(),
@@ -70,7 +76,10 @@ pub async fn bearer_for(account: &Account, secrets: &Secrets, role: SecretRole, 
     }
     let provider = Provider::for_account(account)?;
     let refresh = read_refresh(&account.id, secrets).await?.ok_or_else(|| {
-        Error::new(Kind::Auth, format!("the account \"{}\" is not signed in with {}; sign in", account.name, provider.name))
+        Error::new(
+            Kind::Auth,
+            format!("the account \"{}\" is not signed in with {}; sign in", account.name, provider.name),
+        )
     })?;
     let tokens = flow::refresh(&provider, &refresh, reach).await?;
     // A rotated refresh token replaces the old one at once: the old one may be dead already.

@@ -9,8 +9,9 @@
 //! arrivals in the Inbox: mail read elsewhere never notifies), and "the store changed".
 //!
 //! [`run_account`] runs the scheduler with an [`AccountPass`], plus IDLE push for IMAP
-//! accounts that use it, until its command channel closes. Passwords are read from the
-//! keyring on a blocking thread, never on the caller's.
+//! accounts that use it, until its command channel closes. Credentials come from
+//! [`crate::auth::credential`]: passwords read from the keyring on a blocking thread, never
+//! on the caller's.
 
 mod news;
 mod outbox;
@@ -25,6 +26,7 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::account::{Account, Incoming, SecretRole};
+use crate::auth::Credential;
 use crate::error::{Error, Kind, Result};
 use crate::idle::IdleState;
 use crate::net::Transcript;
@@ -255,19 +257,10 @@ impl AccountPass {
         }
     }
 
-    /// A password from the keyring (or this session's memory), on a blocking thread.
-    async fn password(&self, role: SecretRole) -> Result<String> {
-        let (account, secrets) = (self.account.clone(), self.secrets.clone());
-        blocking(move || {
-            let role = account.secret_role_for(role);
-            secrets.get(&account.id, role)?.ok_or_else(|| {
-                Error::new(
-                    Kind::Config,
-                    format!("no {} password is stored for the account \"{}\"", role.as_str(), account.name),
-                )
-            })
-        })
-        .await
+    /// What the server of `role` logs in with: a password (keyring, or this session's
+    /// memory), or an access token.
+    async fn credential(&self, role: SecretRole) -> Result<Credential> {
+        crate::auth::credential(&self.account, &self.secrets, role).await
     }
 
     /// A transcript that also goes to the account's log file when it keeps one.
@@ -282,11 +275,11 @@ impl AccountPass {
     }
 
     async fn new_engine(&self) -> Result<Engine> {
-        let password = self.password(SecretRole::Incoming).await?;
+        let credential = self.credential(SecretRole::Incoming).await?;
         let account = self.account.clone();
         let (store, transcript) = (self.store.clone(), self.transcript()?);
         // Reads the CA file, if the account has one.
-        blocking(move || Engine::new(&account, password, store, transcript)).await
+        blocking(move || Engine::new(&account, credential, store, transcript)).await
     }
 
     /// The IMAP sync of every folder; true when the store changed.
@@ -326,9 +319,9 @@ impl AccountPass {
 
     /// The POP3 receive pass into the local Inbox; true when the store changed.
     async fn receive_pop3(&mut self) -> Result<bool> {
-        let password = self.password(SecretRole::Incoming).await?;
+        let credential = self.credential(SecretRole::Incoming).await?;
         let account = self.account.clone();
-        let target = blocking(move || Pop3Target::for_account(&account, password)).await?;
+        let target = blocking(move || Pop3Target::for_account(&account, credential)).await?;
         let transcript = self.transcript()?;
         let options = self.shared.options().pop3;
         let report =

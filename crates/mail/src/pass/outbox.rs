@@ -1,12 +1,12 @@
 //! The send half of a pass: the account's Outbox flushed ([`crate::send::flush_outbox`]),
 //! its progress reported as [`AccountEvent::Sending`]. Nothing waiting, nothing done: no
-//! password lookup, no connection.
+//! credential lookup, no connection.
 
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::{AccountEvent, blocking};
-use crate::account::Account;
-use crate::check::Passwords;
+use super::AccountEvent;
+use crate::account::{Account, SecretRole};
+use crate::auth::Credentials;
 use crate::error::{Error, Kind, Result};
 use crate::net::Transcript;
 use crate::outbox::{OutboxItem, OutboxState};
@@ -37,17 +37,14 @@ pub(super) async fn flush(
         let refused: Vec<_> = items.iter().filter(|i| i.state == OutboxState::Refused).collect();
         return waiting_for_user(&held, &refused).map_or(Ok(()), Err);
     }
-    let passwords = {
-        let (account, secrets) = (account.clone(), secrets.clone());
-        blocking(move || Passwords::lookup(&account, &secrets)).await?
-    };
+    let credentials = Credentials::lookup(account, secrets).await?;
     let transcript = transcript()?;
     let _ = events.send(AccountEvent::Sending { done: 0, total: waiting });
     let on_progress = |p: &SendProgress| {
         let done = if p.bytes_sent >= p.bytes_total { p.index + 1 } else { p.index };
         let _ = events.send(AccountEvent::Sending { done, total: p.count });
     };
-    let report = flush_outbox(store, account, &passwords, &transcript, &on_progress).await?;
+    let report = flush_outbox(store, account, &credentials, &transcript, &on_progress).await?;
     let _ = events.send(AccountEvent::Sending { done: report.sent.len(), total: waiting });
     if report.filed > 0 {
         // Copies in Sent (and the Outbox emptied): lists should refresh.
@@ -79,14 +76,11 @@ pub(super) async fn retry_draft_removals(
     if ids.is_empty() {
         return Ok(0);
     }
-    let passwords = {
-        let (account, secrets) = (account.clone(), secrets.clone());
-        blocking(move || Passwords::lookup(&account, &secrets)).await?
-    };
+    let credential = crate::auth::credential(account, secrets, SecretRole::Incoming).await?;
     let transcript = transcript()?;
     let mut removed = 0;
     for id in ids {
-        let result = crate::compose::remove_from_server(account, &passwords.incoming, &transcript, &id).await;
+        let result = crate::compose::remove_from_server(account, &credential, &transcript, &id).await;
         let (key, done) = (account.id.clone(), id.clone());
         match result {
             Ok(()) => {

@@ -191,13 +191,13 @@ async fn run_push(helper: AccountPass, cfg: IdleConfig, which: IdleFolders) {
     let events = helper.events.clone();
     let prepared = async {
         let engine = helper.new_engine().await?;
-        let password = helper.password(SecretRole::Incoming).await?;
+        let credential = helper.credential(SecretRole::Incoming).await?;
         let account = helper.account.clone();
         // Reads the CA file, if the account has one.
         let ep = super::blocking(move || Endpoint::for_account(&account, &account.incoming)).await?;
-        crate::Result::Ok((engine, password, ep))
+        crate::Result::Ok((engine, credential, ep))
     };
-    let (engine, password, ep) = match prepared.await {
+    let (engine, credential, ep) = match prepared.await {
         Ok(p) => p,
         Err(e) => {
             let e: crate::Error = e;
@@ -206,8 +206,7 @@ async fn run_push(helper: AccountPass, cfg: IdleConfig, which: IdleFolders) {
         }
     };
     let (tx, mut rx) = unbounded_channel();
-    let user = helper.account.incoming.user.clone();
-    let _task = AbortOnDrop(tokio::spawn(push_account(engine, ep, user, password, cfg, which, tx)));
+    let _task = AbortOnDrop(tokio::spawn(push_account(engine, ep, credential, cfg, which, tx)));
     while let Some(event) = rx.recv().await {
         let sent = match event {
             PushEvent::State(s) => events.send(AccountEvent::Idle(s)),

@@ -1,9 +1,10 @@
 //! The POP3 session (RFC 1939, 2449, 2595, 5034): greeting, CAPA, STLS, USER/PASS or AUTH
-//! PLAIN with an initial response, STAT, LIST, UIDL, RETR and TOP (into memory or streamed
-//! into any writer), DELE, RSET, NOOP, QUIT, and pipelined commands when CAPA offers
-//! PIPELINING. Each answer has a deadline on top of the connection's no-progress timeout:
-//! long enough for the expected size at a slow but steady rate, so a big RETR never trips
-//! it while bytes flow, and a server that trickles forever does.
+//! PLAIN with an initial response (an access token: AUTH XOAUTH2 or OAUTHBEARER), STAT,
+//! LIST, UIDL, RETR and TOP (into memory or streamed into any writer), DELE, RSET, NOOP,
+//! QUIT, and pipelined commands when CAPA offers PIPELINING. Each answer has a deadline on
+//! top of the connection's no-progress timeout: long enough for the expected size at a slow
+//! but steady rate, so a big RETR never trips it while bytes flow, and a server that
+//! trickles forever does.
 
 use std::io::Write;
 use std::time::Duration;
@@ -13,6 +14,8 @@ use base64::Engine;
 use super::errors::refused;
 use super::wire::Wire;
 use crate::account::Security;
+use crate::auth::Credential;
+use crate::auth::sasl::{self, Mechanism};
 use crate::check::SessionFacts;
 use crate::error::{Error, Kind, Result};
 use crate::imap::{has, no_starttls, stage_failed};
@@ -84,6 +87,7 @@ const MIN_RATE: u64 = 512;
 pub struct Pop3 {
     pub(crate) wire: Wire,
     host: String,
+    port: u16,
     caps: Vec<String>,
     /// The connection's no-progress timeout: the base of every answer's deadline.
     io: Duration,
@@ -102,8 +106,13 @@ impl Pop3 {
         // Also lets a certificate refused behind STLS be fetched for the person to see.
         conn.set_protocol(crate::account::Protocol::Pop3);
         facts.tls = conn.tls().cloned();
-        let mut p =
-            Pop3 { wire: Wire::new(conn), host: ep.host.clone(), caps: Vec::new(), io: ep.timeouts.io };
+        let mut p = Pop3 {
+            wire: Wire::new(conn),
+            host: ep.host.clone(),
+            port: ep.port,
+            caps: Vec::new(),
+            io: ep.timeouts.io,
+        };
         let t = transcript.elapsed();
         let line =
             p.read_line().await.inspect_err(|e| stage_failed(transcript, StageName::Greeting, t, e))?;
@@ -310,32 +319,99 @@ impl Pop3 {
         self.wire.send(&bytes).await
     }
 
-    /// USER/PASS, or AUTH PLAIN when the server offers SASL PLAIN but not USER.
-    pub async fn login(&mut self, user: &str, password: &str, facts: &SessionFacts) -> Result<()> {
+    /// Logs in: with a password USER/PASS, or AUTH PLAIN when the server offers SASL PLAIN
+    /// but not USER; with an access token AUTH XOAUTH2 or OAUTHBEARER (RFC 5034). The secret
+    /// is registered with the transcript so it can never show.
+    pub async fn login(&mut self, credential: &Credential, facts: &SessionFacts) -> Result<()> {
         let transcript = self.transcript().clone();
-        transcript.add_secret(password);
+        transcript.add_secret(credential.secret());
         let t = transcript.elapsed();
+        let (host, io) = (self.host.clone(), self.io);
+        let result = match credential {
+            Credential::Password { user, password } => self.password_login(user, password, facts).await,
+            Credential::Bearer { user, token } => self.bearer_login(user, token, facts).await,
+        };
+        match result.map_err(|e| crate::explain::unanswered_login(e, &host, io)) {
+            Ok(()) => {
+                transcript.stage(StageName::Login, t, true, None);
+                Ok(())
+            }
+            Err(err) => {
+                stage_failed(&transcript, StageName::Login, t, &err);
+                Err(err)
+            }
+        }
+    }
+
+    async fn password_login(&mut self, user: &str, password: &str, facts: &SessionFacts) -> Result<()> {
         let use_sasl = !facts.capabilities.is_empty()
             && !has(&facts.capabilities, "USER")
             && facts.auth_mechanisms.iter().any(|m| m.eq_ignore_ascii_case("PLAIN"));
-        let (host, io) = (self.host.clone(), self.io);
-        let unanswered = |e| crate::explain::unanswered_login(e, &host, io);
         let reply = if use_sasl {
             let raw = format!("\0{user}\0{password}");
             let b64 = base64::engine::general_purpose::STANDARD.encode(raw.as_bytes());
-            transcript.add_secret(&b64);
-            self.command(&format!("AUTH PLAIN {b64}")).await.map_err(unanswered)?
+            self.transcript().add_secret(&b64);
+            self.command(&format!("AUTH PLAIN {b64}")).await?
         } else {
-            let r = self.command(&format!("USER {user}")).await.map_err(&unanswered)?;
-            if r.ok { self.command(&format!("PASS {password}")).await.map_err(unanswered)? } else { r }
+            let r = self.command(&format!("USER {user}")).await?;
+            if r.ok { self.command(&format!("PASS {password}")).await? } else { r }
         };
         if reply.ok {
-            transcript.stage(StageName::Login, t, true, None);
             return Ok(());
         }
-        let err = refused(&self.host, "did not accept the login", reply, true);
-        stage_failed(&transcript, StageName::Login, t, &err);
-        Err(err)
+        Err(refused(&self.host, "did not accept the login", reply, true))
+    }
+
+    /// AUTH with the access token. RFC 5034 4: the response goes on the command line only
+    /// while that stays within 255 octets, else after the server's `+` (real tokens are
+    /// longer). A refused token gets a challenge first, answered so the -ERR comes.
+    async fn bearer_login(&mut self, user: &str, token: &str, facts: &SessionFacts) -> Result<()> {
+        let Some(mech) = Mechanism::choose(&facts.auth_mechanisms, None) else {
+            return Err(sasl::not_offered(&self.host, "SASL XOAUTH2 or OAUTHBEARER"));
+        };
+        self.transcript().note(format!("logging in with an OAuth2 access token (SASL {mech})"));
+        let b64 = mech.encoded_response(user, token, &self.host, self.port);
+        self.transcript().add_secret(&b64);
+        let with_response = format!("AUTH {mech} {b64}");
+        let mut line = if with_response.len() + 2 <= 255 {
+            self.sasl_step(&with_response).await?
+        } else {
+            let prompt = self.sasl_step(&format!("AUTH {mech}")).await?;
+            if is_continuation(&prompt) { self.sasl_step(&b64).await? } else { prompt }
+        };
+        let mut challenge = None;
+        if is_continuation(&line) {
+            challenge = sasl::Challenge::decode(&line[1..]);
+            line = self.sasl_step(&mech.encoded_failure_answer()).await?;
+        }
+        let reply = Reply::parse(&line).ok_or_else(|| {
+            Error::new(
+                Kind::Protocol,
+                format!("{} answered AUTH {mech} with something that is not POP3", self.host),
+            )
+            .with_server(line.clone())
+        })?;
+        if reply.ok {
+            return Ok(());
+        }
+        match reply.code.as_deref() {
+            // The token was taken; the mailbox cannot be opened now.
+            Some("IN-USE" | "LOGIN-DELAY" | "SYS/PERM") => {
+                Err(refused(&self.host, "did not accept the login", reply, true))
+            }
+            _ => Err(sasl::refused(&self.host, challenge.as_ref(), &reply.line, token)),
+        }
+    }
+
+    /// One line of a SASL exchange sent, and the server's next line (a status line or a
+    /// `+` continuation) read within the command timeout.
+    async fn sasl_step(&mut self, line: &str) -> Result<String> {
+        self.wire.send(format!("{line}\r\n").as_bytes()).await?;
+        let limit = self.deadline(0);
+        match tokio::time::timeout(limit, self.read_line()).await {
+            Ok(r) => r,
+            Err(_) => Err(self.too_slow(limit)),
+        }
     }
 
     /// Message count and total size.
@@ -539,6 +615,11 @@ impl Pop3 {
             )),
         }
     }
+}
+
+/// A SASL continuation: `+`, or `+ ` and a challenge (not `+OK`).
+fn is_continuation(line: &str) -> bool {
+    line == "+" || line.starts_with("+ ")
 }
 
 #[cfg(test)]

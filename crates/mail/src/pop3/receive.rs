@@ -11,6 +11,7 @@ use super::client::OddLine;
 use super::download::{self, Ctx};
 use super::plan::{Listed, PlanItem, Pop3Plan, decide};
 use crate::account::{Account, Incoming};
+use crate::auth::Credential;
 use crate::check::SessionFacts;
 use crate::error::{Error, ErrorReport, Kind, Result};
 use crate::net::{Endpoint, Transcript};
@@ -60,8 +61,7 @@ pub struct Pop3Target {
     /// The account's config id: its key in the store.
     pub account_key: String,
     pub endpoint: Endpoint,
-    pub user: String,
-    pub password: String,
+    pub credential: Credential,
     /// For downloads too big for memory; default: `pop3-spool/<account>` beside the store
     /// file (the temp dir for an in-memory store).
     pub spool_dir: Option<PathBuf>,
@@ -70,34 +70,50 @@ pub struct Pop3Target {
 
 impl std::fmt::Debug for Pop3Target {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Pop3Target({} as {} at {})", self.account_key, self.user, self.endpoint.address())
+        write!(
+            f,
+            "Pop3Target({} as {} at {})",
+            self.account_key,
+            self.credential.user(),
+            self.endpoint.address()
+        )
     }
 }
 
 impl Pop3Target {
+    /// With a password (tests; the inspector).
     pub fn new(
         account_key: impl Into<String>,
         endpoint: Endpoint,
         user: impl Into<String>,
         password: impl Into<String>,
     ) -> Pop3Target {
+        Pop3Target::with_credential(account_key, endpoint, Credential::password(user, password))
+    }
+
+    /// With any credential (an access token too).
+    pub fn with_credential(
+        account_key: impl Into<String>,
+        endpoint: Endpoint,
+        credential: Credential,
+    ) -> Pop3Target {
         Pop3Target {
             account_key: account_key.into(),
             endpoint,
-            user: user.into(),
-            password: password.into(),
+            credential,
             spool_dir: None,
             tuning: Tuning::default(),
         }
     }
 
-    /// A POP3 account of the config; `password` is its incoming password.
-    pub fn for_account(account: &Account, password: impl Into<String>) -> Result<Pop3Target> {
+    /// A POP3 account of the config; `credential` is what its incoming server logs in with
+    /// ([`crate::auth::credential`]).
+    pub fn for_account(account: &Account, credential: Credential) -> Result<Pop3Target> {
         if account.incoming_protocol != Incoming::Pop3 {
             return Err(Error::config(format!("the account \"{}\" does not use POP3", account.name)));
         }
         let ep = Endpoint::for_account(account, &account.incoming)?;
-        Ok(Pop3Target::new(account.id.clone(), ep, account.incoming.user.clone(), password))
+        Ok(Pop3Target::with_credential(account.id.clone(), ep, credential))
     }
 }
 
@@ -198,7 +214,7 @@ fn unix(t: SystemTime) -> i64 {
 async fn connect(target: &Pop3Target, transcript: &Transcript) -> Result<Pop3> {
     let mut facts = SessionFacts::default();
     let mut p = Pop3::open(&target.endpoint, transcript, &mut facts).await?;
-    p.login(&target.user, &target.password, &facts).await?;
+    p.login(&target.credential, &facts).await?;
     Ok(p)
 }
 

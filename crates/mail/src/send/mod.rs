@@ -19,7 +19,8 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::account::Account;
-use crate::check::{Passwords, SessionFacts};
+use crate::auth::{Credential, Credentials};
+use crate::check::SessionFacts;
 use crate::error::{Error, ErrorReport, Result};
 use crate::net::{Endpoint, Transcript};
 use crate::outbox::{OutboxItem, OutboxState};
@@ -112,7 +113,7 @@ pub fn send_timeout(size: u64) -> Duration {
 pub async fn flush_outbox(
     store: &StoreHandle,
     account: &Account,
-    passwords: &Passwords,
+    credentials: &Credentials,
     transcript: &Transcript,
     progress: &(dyn Fn(&SendProgress) + Send + Sync),
 ) -> Result<FlushReport> {
@@ -130,7 +131,7 @@ pub async fn flush_outbox(
         }
     }
     if !queued.is_empty() {
-        submit::send_queued(store, account, passwords, transcript, &queued, progress, &mut report).await?;
+        submit::send_queued(store, account, credentials, transcript, &queued, progress, &mut report).await?;
     }
     let key = account.id.clone();
     let accepted: Vec<OutboxItem> = store
@@ -140,7 +141,7 @@ pub async fn flush_outbox(
         .filter(|i| i.state == OutboxState::Accepted)
         .collect();
     if !accepted.is_empty() {
-        sent_copy::file_accepted(store, account, passwords, transcript, &accepted, &mut report).await?;
+        sent_copy::file_accepted(store, account, credentials, transcript, &accepted, &mut report).await?;
     }
     Ok(report)
 }
@@ -153,7 +154,7 @@ fn outgoing_endpoint(account: &Account) -> Result<Endpoint> {
 /// Opens and logs in to the outgoing server.
 async fn smtp_session(
     account: &Account,
-    password: &str,
+    credential: &Credential,
     transcript: &Transcript,
 ) -> Result<(lettre::transport::smtp::client::AsyncSmtpConnection, crate::smtp::Meter, SessionFacts, Endpoint)>
 {
@@ -175,6 +176,6 @@ async fn smtp_session(
         )
         .with_server(facts.capabilities.join(" / ")));
     }
-    let (smtp, meter) = crate::smtp::login_metered(lc, &ep, &account.outgoing.user, password).await?;
+    let (smtp, meter) = crate::smtp::login_metered(lc, &ep, credential, &facts).await?;
     Ok((smtp, meter, facts, ep))
 }

@@ -12,7 +12,8 @@ use futures::TryStreamExt;
 
 use super::{FailedMessage, FlushReport, send_timeout};
 use crate::account::{Account, Incoming};
-use crate::check::{Passwords, SessionFacts};
+use crate::auth::{Credential, Credentials};
+use crate::check::SessionFacts;
 use crate::error::{Error, Kind, Result};
 use crate::imap::{self, Session};
 use crate::net::{Endpoint, Transcript};
@@ -22,7 +23,7 @@ use crate::store::{Role, StoreHandle};
 pub(super) async fn file_accepted(
     store: &StoreHandle,
     account: &Account,
-    passwords: &Passwords,
+    credentials: &Credentials,
     transcript: &Transcript,
     accepted: &[OutboxItem],
     report: &mut FlushReport,
@@ -40,7 +41,7 @@ pub(super) async fn file_accepted(
     let ep = Endpoint::for_account(account, &account.incoming)?;
     // Message text stays out of the transcript (and the log file): only its size shows.
     transcript.elide_literals(true);
-    let mut session = match open(&ep, account, &passwords.incoming, transcript).await {
+    let mut session = match open(&ep, &credentials.incoming, transcript).await {
         Ok(s) => s,
         Err(e) => return filing_failed_all(store, accepted, &e, report).await,
     };
@@ -157,10 +158,10 @@ async fn filing_failed_all(
     Ok(())
 }
 
-async fn open(ep: &Endpoint, account: &Account, password: &str, transcript: &Transcript) -> Result<Session> {
+async fn open(ep: &Endpoint, credential: &Credential, transcript: &Transcript) -> Result<Session> {
     let mut facts = SessionFacts::default();
     let lc = imap::open(ep, transcript, &mut facts).await?;
-    imap::login(lc, ep, &account.incoming.user, password, &mut facts).await
+    imap::login(lc, ep, credential, &mut facts).await
 }
 
 fn drain(session: &mut Session) {

@@ -10,7 +10,8 @@ use lettre::transport::smtp::extension::{MailBodyParameter, MailParameter};
 
 use super::{FailedMessage, FlushReport, SendProgress, SentMessage, send_timeout};
 use crate::account::Account;
-use crate::check::{Passwords, SessionFacts};
+use crate::auth::Credentials;
+use crate::check::SessionFacts;
 use crate::error::{Error, Kind, Result};
 use crate::net::{Endpoint, Transcript};
 use crate::outbox::OutboxItem;
@@ -69,13 +70,13 @@ impl Track {
 pub(super) async fn send_queued(
     store: &StoreHandle,
     account: &Account,
-    passwords: &Passwords,
+    credentials: &Credentials,
     transcript: &Transcript,
     queued: &[OutboxItem],
     progress: &(dyn Fn(&SendProgress) + Send + Sync),
     report: &mut FlushReport,
 ) -> Result<()> {
-    let session = super::smtp_session(account, &passwords.outgoing, transcript).await;
+    let session = super::smtp_session(account, &credentials.outgoing, transcript).await;
     let (mut smtp, meter, facts, ep) = match session {
         Ok(s) => s,
         Err(e) => return not_attempted(store, queued, &e, report).await,

@@ -44,6 +44,7 @@ pub use poll::FolderStatus;
 pub use report::{AccountReport, Phase, Progress, ProgressFn, SyncReport, no_progress};
 
 use crate::account::{Account, Incoming};
+use crate::auth::Credential;
 use crate::check::SessionFacts;
 use crate::error::{Error, ErrorReport, Kind, Result};
 use crate::imap::{self, Session, is_parse_error, parse_error_excerpt};
@@ -116,8 +117,7 @@ struct Selected {
 pub struct Engine {
     account_key: String,
     ep: Endpoint,
-    user: String,
-    password: String,
+    credential: Credential,
     transcript: Transcript,
     store: StoreHandle,
     options: SyncOptions,
@@ -133,10 +133,11 @@ impl std::fmt::Debug for Engine {
 }
 
 impl Engine {
-    /// For an IMAP account of the config; `password` is its incoming password.
+    /// For an IMAP account of the config; `credential` is what its incoming server logs in
+    /// with ([`crate::auth::credential`]).
     pub fn new(
         account: &Account,
-        password: impl Into<String>,
+        credential: Credential,
         store: StoreHandle,
         transcript: Transcript,
     ) -> Result<Engine> {
@@ -144,18 +145,11 @@ impl Engine {
             return Err(Error::config(format!("the account \"{}\" does not use IMAP", account.name)));
         }
         let ep = Endpoint::for_account(account, &account.incoming)?;
-        Ok(Engine::with_endpoint(
-            account.id.clone(),
-            ep,
-            account.incoming.user.clone(),
-            password,
-            store,
-            transcript,
-        ))
+        Ok(Engine::with_credential(account.id.clone(), ep, credential, store, transcript))
     }
 
-    /// For an explicit endpoint (tests, the inspector). `account_key` names the account in
-    /// the store.
+    /// For an explicit endpoint and a password (tests, the inspector). `account_key` names
+    /// the account in the store.
     pub fn with_endpoint(
         account_key: impl Into<String>,
         ep: Endpoint,
@@ -164,15 +158,25 @@ impl Engine {
         store: StoreHandle,
         transcript: Transcript,
     ) -> Engine {
-        let password = password.into();
-        transcript.add_secret(&password);
+        let credential = Credential::password(user, password);
+        Engine::with_credential(account_key, ep, credential, store, transcript)
+    }
+
+    /// [`Engine::with_endpoint`] with any credential (an access token too).
+    pub fn with_credential(
+        account_key: impl Into<String>,
+        ep: Endpoint,
+        credential: Credential,
+        store: StoreHandle,
+        transcript: Transcript,
+    ) -> Engine {
+        transcript.add_secret(credential.secret());
         // A sync's transcript shows the protocol, not the mail it carries.
         transcript.elide_literals(true);
         Engine {
             account_key: account_key.into(),
             ep,
-            user: user.into(),
-            password,
+            credential,
             transcript,
             store,
             options: SyncOptions::default(),
@@ -313,7 +317,7 @@ impl Engine {
         if self.conn.is_none() {
             let mut facts = SessionFacts::default();
             let lc = imap::open(&self.ep, &self.transcript, &mut facts).await?;
-            let session = imap::login(lc, &self.ep, &self.user, &self.password, &mut facts).await?;
+            let session = imap::login(lc, &self.ep, &self.credential, &mut facts).await?;
             let caps = if facts.capabilities_after_login.is_empty() {
                 &facts.capabilities
             } else {

@@ -17,6 +17,7 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use tokio::task::JoinHandle;
 
 use super::{Engine, SyncReport, no_progress};
+use crate::auth::Credential;
 use crate::error::Kind;
 use crate::idle::{IdleConfig, IdleEvent, IdleState, Mode, watch};
 use crate::net::Endpoint;
@@ -102,13 +103,12 @@ pub fn plan(folders: &[Folder], which: IdleFolders, subscribed_only: bool) -> Pl
 pub async fn push(
     engine: Engine,
     ep: Endpoint,
-    user: String,
-    password: String,
+    credential: Credential,
     cfg: IdleConfig,
     events: UnboundedSender<PushEvent>,
 ) {
     let plan = Plan { first: cfg.folder.clone(), extra: Vec::new(), polled: Vec::new() };
-    run(engine, ep, user, password, cfg, plan, events).await;
+    run(engine, ep, credential, cfg, plan, events).await;
 }
 
 /// Push for a whole account (see the module docs): `which` folders idled, the others polled.
@@ -118,8 +118,7 @@ pub async fn push(
 pub async fn push_account(
     mut engine: Engine,
     ep: Endpoint,
-    user: String,
-    password: String,
+    credential: Credential,
     cfg: IdleConfig,
     which: IdleFolders,
     events: UnboundedSender<PushEvent>,
@@ -142,14 +141,13 @@ pub async fn push_account(
         }
     };
     let plan = plan(&folders, which, engine.options.subscribed_only);
-    run(engine, ep, user, password, cfg, plan, events).await;
+    run(engine, ep, credential, cfg, plan, events).await;
 }
 
 async fn run(
     mut engine: Engine,
     ep: Endpoint,
-    user: String,
-    password: String,
+    credential: Credential,
     cfg: IdleConfig,
     plan: Plan,
     events: UnboundedSender<PushEvent>,
@@ -164,8 +162,7 @@ async fn run(
     let mut r = Runner {
         engine,
         ep,
-        user,
-        password,
+        credential,
         cfg,
         events,
         tx,
@@ -211,8 +208,7 @@ async fn run(
 struct Runner {
     engine: Engine,
     ep: Endpoint,
-    user: String,
-    password: String,
+    credential: Credential,
     cfg: IdleConfig,
     events: UnboundedSender<PushEvent>,
     tx: UnboundedSender<(String, IdleEvent)>,
@@ -237,7 +233,7 @@ impl Runner {
     fn spawn_watcher(&mut self, folder: String) {
         let (wtx, mut wrx) = unbounded_channel();
         let cfg = IdleConfig { folder: folder.clone(), ..self.cfg.clone() };
-        let watcher = watch(self.ep.clone(), self.user.clone(), self.password.clone(), cfg, wtx);
+        let watcher = watch(self.ep.clone(), self.credential.clone(), cfg, wtx);
         self.tasks.push(tokio::spawn(watcher));
         let tx = self.tx.clone();
         self.tasks.push(tokio::spawn(async move {

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use lettre::address::Envelope;
 use tidings_mail::account::{Account, AuthMethod, Incoming, SecretRole, Security, Server, Trust};
+use tidings_mail::auth::Credential;
 use tidings_mail::check::SessionFacts;
 use tidings_mail::net::{Endpoint, Transcript, TrustAnchors};
 use tidings_mail::pass::{AccountEvent, RunSettings, run_account};
@@ -180,8 +181,10 @@ pub async fn send_through_postfix(s: &MailServers, from: &User, to: &User, subje
     let mut ep = Endpoint::new(s.host(), s.submission_port(), Security::StartTls);
     ep.trust = TrustAnchors { extra_ca_pem: vec![s.ca_pem().to_vec()], pin: None };
     let t = Transcript::new();
-    let lc = smtp::open(&ep, &t, &mut SessionFacts::default()).await.unwrap();
-    let mut conn = smtp::login(lc, &ep, &from.login, &from.password).await.unwrap();
+    let mut facts = SessionFacts::default();
+    let lc = smtp::open(&ep, &t, &mut facts).await.unwrap();
+    let credential = Credential::password(&from.login, &from.password);
+    let mut conn = smtp::login(lc, &ep, &credential, &facts).await.unwrap();
     let envelope = Envelope::new(Some(from.email.parse().unwrap()), vec![to.email.parse().unwrap()]).unwrap();
     let raw = format!(
         "From: {} <{}>\r\nTo: <{}>\r\nSubject: {subject}\r\nMessage-ID: <{}@example.test>\r\n\r\nhello\r\n",

@@ -6,6 +6,7 @@ use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use tidings_mail::account::Security;
+use tidings_mail::auth::Credential;
 use tidings_mail::check::SessionFacts;
 use tidings_mail::net::{Endpoint, Transcript, TrustAnchors};
 use tidings_mail::pop3::{Pop3, Pop3Report, Pop3Target, no_progress};
@@ -86,7 +87,7 @@ pub async fn server_uids(s: &MailServers, user: &User) -> Vec<String> {
     let ep = endpoint(s, s.pop3s_port(), Security::Implicit);
     let mut facts = SessionFacts::default();
     let mut p = Pop3::open(&ep, &Transcript::new(), &mut facts).await.unwrap();
-    p.login(&user.login, &user.password, &facts).await.unwrap();
+    p.login(&Credential::password(&user.login, &user.password), &facts).await.unwrap();
     let uids = p.uidl().await.unwrap().into_iter().map(|(_, u)| u).collect();
     p.quit().await.unwrap();
     uids

@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 
 use futures::TryStreamExt;
 use tidings_mail::account::{Account, AuthMethod, Incoming, Security, Server, Trust};
-use tidings_mail::check::{Passwords, SessionFacts};
+use tidings_mail::auth::{Credential, Credentials};
+use tidings_mail::check::SessionFacts;
 use tidings_mail::net::{Endpoint, Transcript, TrustAnchors};
 use tidings_mail::outbox::{self, OutboxItem, Outgoing};
 use tidings_mail::send::{FlushReport, SendProgress, flush_outbox};
@@ -44,8 +45,12 @@ pub fn account(s: &MailServers, user: &User, security: Security) -> Account {
     )
 }
 
-pub fn passwords(user: &User) -> Passwords {
-    Passwords { incoming: user.password.clone(), outgoing: user.password.clone() }
+pub fn passwords(user: &User) -> Credentials {
+    Credentials { incoming: credential(user), outgoing: credential(user) }
+}
+
+pub fn credential(user: &User) -> Credential {
+    Credential::password(&user.login, &user.password)
 }
 
 pub fn store(dir: &Path) -> StoreHandle {
@@ -98,7 +103,7 @@ pub async fn enqueue(st: &StoreHandle, account: &Account, m: Outgoing) -> Outbox
     outbox::enqueue(st, &account.id, m).await.unwrap()
 }
 
-pub async fn flush(st: &StoreHandle, account: &Account, passwords: &Passwords) -> FlushReport {
+pub async fn flush(st: &StoreHandle, account: &Account, passwords: &Credentials) -> FlushReport {
     let progress = |_: &SendProgress| {};
     flush_outbox(st, account, passwords, &Transcript::new(), &progress).await.unwrap()
 }
@@ -113,8 +118,7 @@ pub async fn fetch_folder(s: &MailServers, user: &User, folder: &str) -> Vec<(Ve
     let t = Transcript::new();
     let mut facts = SessionFacts::default();
     let lc = tidings_mail::imap::open(&ep, &t, &mut facts).await.unwrap();
-    let mut session =
-        tidings_mail::imap::login(lc, &ep, &user.login, &user.password, &mut facts).await.unwrap();
+    let mut session = tidings_mail::imap::login(lc, &ep, &credential(user), &mut facts).await.unwrap();
     let mailbox = session.select(folder).await.unwrap();
     let mut out = Vec::new();
     if mailbox.exists > 0 {
