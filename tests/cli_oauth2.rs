@@ -95,7 +95,7 @@ fn device_code_sign_in_adds_the_account_with_its_refresh_token_in_the_keyring() 
     let provider = provider_file(&idp, dir.path());
     let profile = dir.path().join("profile");
     let mut args = add_args("OAuth device", provider.to_str().unwrap());
-    args.extend(["--device-code", "--json"]);
+    args.extend(["--device-code", "--sasl", "oauthbearer", "--json"]);
     let out = cli_common::run(&profile, &args, None);
     assert!(out.status.success(), "{}", text(&out));
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -109,10 +109,18 @@ fn device_code_sign_in_adds_the_account_with_its_refresh_token_in_the_keyring() 
     let account = config.account("oauth-device").unwrap();
     assert_eq!((account.incoming.auth, account.outgoing.auth), (AuthMethod::OAuth2, AuthMethod::OAuth2));
     assert_eq!(account.oauth2.as_ref().unwrap().provider, provider.to_str().unwrap());
+    assert_eq!(
+        account.oauth2.as_ref().unwrap().mechanism,
+        Some(tidings_mail::auth::sasl::Mechanism::OAuthBearer)
+    );
     let kept = Secrets::system().get("oauth-device", SecretRole::OAuth2Refresh).unwrap().unwrap();
     assert!(kept.starts_with("rt_"));
     for (path, bytes) in every_file(&profile) {
-        assert!(!String::from_utf8_lossy(&bytes).contains(&kept), "the refresh token is in {}", path.display());
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains(&kept),
+            "the refresh token is in {}",
+            path.display()
+        );
     }
     assert!(!text(&out).contains(&kept));
     assert_no_token_in(&profile, &idp, &text(&out));

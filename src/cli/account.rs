@@ -151,6 +151,15 @@ pub struct AddArgs {
     /// Only print the sign-in address; do not start a browser (a remote shell).
     #[arg(long, requires = "oauth2")]
     no_browser: bool,
+    /// The SASL mechanism for the token where a server offers both (default: XOAUTH2).
+    #[arg(long, value_enum, requires = "oauth2")]
+    sasl: Option<SaslArg>,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum SaslArg {
+    Xoauth2,
+    Oauthbearer,
 }
 
 pub fn run(cmd: AccountCmd, profile: &Profile, out: &Out) -> ExitCode {
@@ -313,6 +322,10 @@ fn add_oauth2(a: AddArgs, mut account: Account, profile: &Profile, out: &Out) ->
         provider: a.oauth2.clone().unwrap_or_default(),
         client_id: a.client_id.clone(),
         tenant: a.tenant.clone(),
+        mechanism: a.sasl.map(|m| match m {
+            SaslArg::Xoauth2 => tidings_mail::auth::sasl::Mechanism::XOAuth2,
+            SaslArg::Oauthbearer => tidings_mail::auth::sasl::Mechanism::OAuthBearer,
+        }),
     });
     account.incoming.auth = AuthMethod::OAuth2;
     account.outgoing.auth = AuthMethod::OAuth2;

@@ -162,6 +162,10 @@ pub struct OAuth2Settings {
     /// Microsoft's tenant (an id or a domain); none: `common`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tenant: Option<String>,
+    /// The SASL mechanism to use when a server offers both (testers); none: XOAUTH2, as
+    /// Microsoft and Google document it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mechanism: Option<crate::auth::sasl::Mechanism>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -83,7 +83,7 @@ pub async fn login(
     let t = transcript.elapsed();
     let logged_in = match credential {
         Credential::Password { user, password } => password_login(lc, ep, user, password).await,
-        Credential::Bearer { user, token } => bearer_login(lc, ep, user, token, facts).await,
+        Credential::Bearer { .. } => bearer_login(lc, ep, credential, facts).await,
     };
     let mut session = match logged_in {
         Ok(s) => s,
@@ -118,42 +118,61 @@ async fn password_login(lc: LineConn, ep: &Endpoint, user: &str, password: &str)
         .map_err(|(e, _client)| login_error(ep, e, transcript.last_server_line()))
 }
 
-/// AUTHENTICATE with the access token: the response on the command line when the server
-/// offers SASL-IR, else after its `+`. A refused token first gets a challenge, answered so
-/// the final NO comes (with the challenge, it says why).
+/// AUTHENTICATE with the current access token: the response on the command line when the
+/// server offers SASL-IR, else after its `+`. A refused token first gets a challenge, answered
+/// so the final NO comes (with the challenge, it says why); then, once, a new token from the
+/// provider is tried on the same connection.
 async fn bearer_login(
     lc: LineConn,
     ep: &Endpoint,
-    user: &str,
-    token: &str,
+    credential: &Credential,
     facts: &mut SessionFacts,
 ) -> Result<Session> {
-    let Some(mech) = Mechanism::choose(&facts.auth_mechanisms, None) else {
+    let Credential::Bearer { mechanism: prefer, .. } = credential else {
+        return Err(Error::new(Kind::Config, "an access token was expected"));
+    };
+    let Some(mech) = Mechanism::choose(&facts.auth_mechanisms, *prefer) else {
         return Err(sasl::not_offered(&ep.host, "AUTH=XOAUTH2 or AUTH=OAUTHBEARER"));
     };
     facts.sasl_mechanism = Some(mech);
     let transcript = lc.connection().transcript().clone();
     transcript.note(format!("logging in with an OAuth2 access token (SASL {mech})"));
-    let response = mech.initial_response(user, token, &ep.host, ep.port);
-    transcript.add_secret(&sasl::encode(response.as_bytes()));
-    let mut auth = ImapSasl { mech, first: Some(response.into_bytes()), challenge: None };
-    let command = if has(&facts.capabilities, "SASL-IR") {
-        let first = auth.first.take().unwrap_or_default();
-        format!("{mech} {}", sasl::encode(&first))
-    } else {
-        mech.name().to_string()
-    };
-    let client = async_imap::Client::new(lc.into_connection());
-    match client.authenticate(command, &mut auth).await {
-        Ok(session) => Ok(session),
-        Err((e, _client)) => {
-            let words = transcript.last_server_line();
-            match e {
-                async_imap::error::Error::No(_) | async_imap::error::Error::Bad(_) => {
-                    Err(sasl::refused(&ep.host, auth.challenge.as_ref(), &words.unwrap_or_default(), token))
-                }
-                other => Err(map_error(ep, other, words)),
+    let mut client = async_imap::Client::new(lc.into_connection());
+    let mut current = credential.current().await?;
+    let mut retried = false;
+    loop {
+        let (user, token) = (current.user().to_string(), current.secret().to_string());
+        transcript.add_secret(&token);
+        let response = mech.initial_response(&user, &token, &ep.host, ep.port);
+        transcript.add_secret(&sasl::encode(response.as_bytes()));
+        let mut auth = ImapSasl { mech, first: Some(response.into_bytes()), challenge: None };
+        let command = if has(&facts.capabilities, "SASL-IR") {
+            let first = auth.first.take().unwrap_or_default();
+            format!("{mech} {}", sasl::encode(&first))
+        } else {
+            mech.name().to_string()
+        };
+        let (e, back) = match client.authenticate(command, &mut auth).await {
+            Ok(session) => return Ok(session),
+            Err(failed) => failed,
+        };
+        let words = transcript.last_server_line();
+        let err = match e {
+            async_imap::error::Error::No(_) | async_imap::error::Error::Bad(_) => {
+                sasl::refused(&ep.host, auth.challenge.as_ref(), &words.unwrap_or_default(), &token)
             }
+            other => return Err(map_error(ep, other, words)),
+        };
+        if retried || err.kind() != Kind::Auth {
+            return Err(err);
+        }
+        match current.renewed().await {
+            Some(Ok(next)) if next.secret() != token => {
+                transcript.note("the server refused the access token: trying once more with a new one");
+                (current, client, retried) = (next, back, true);
+            }
+            Some(Err(renewal)) => return Err(renewal),
+            _ => return Err(err),
         }
     }
 }

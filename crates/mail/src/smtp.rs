@@ -165,8 +165,8 @@ pub async fn login_metered(
                 .map(drop)
                 .map_err(|e| map_error(ep, e, &transcript))
         }
-        Credential::Bearer { user, token } => {
-            bearer_auth(&mut smtp, ep, user, token, facts, &transcript).await
+        Credential::Bearer { mechanism, .. } => {
+            bearer_auths(&mut smtp, ep, credential, *mechanism, facts, &transcript).await
         }
     };
     match result {
@@ -182,6 +182,34 @@ pub async fn login_metered(
     }
 }
 
+/// AUTH with the current access token; when the server refuses it, once more with a new one
+/// from the provider (SMTP allows another AUTH after a 535).
+async fn bearer_auths(
+    smtp: &mut AsyncSmtpConnection,
+    ep: &Endpoint,
+    credential: &Credential,
+    prefer: Option<SaslMechanism>,
+    facts: &SessionFacts,
+    transcript: &Transcript,
+) -> Result<()> {
+    let current = credential.current().await?;
+    let (user, token) = (current.user().to_string(), current.secret().to_string());
+    transcript.add_secret(&token);
+    let err = match bearer_auth(smtp, ep, &user, &token, prefer, facts, transcript).await {
+        Err(e) if e.kind() == Kind::Auth => e,
+        done => return done,
+    };
+    match current.renewed().await {
+        Some(Ok(next)) if next.secret() != token => {
+            transcript.add_secret(next.secret());
+            transcript.note("the server refused the access token: trying once more with a new one");
+            bearer_auth(smtp, ep, next.user(), next.secret(), prefer, facts, transcript).await
+        }
+        Some(Err(renewal)) => Err(renewal),
+        _ => Err(err),
+    }
+}
+
 /// AUTH with the access token. RFC 4954 4: the response goes on the AUTH line only while
 /// that stays within 512 octets, else after the server's `334` (Postfix cuts lines over 2048
 /// octets; Entra's tokens alone are often longer). A refused token gets a `334` challenge
@@ -191,10 +219,11 @@ async fn bearer_auth(
     ep: &Endpoint,
     user: &str,
     token: &str,
+    prefer: Option<SaslMechanism>,
     facts: &SessionFacts,
     transcript: &Transcript,
 ) -> Result<()> {
-    let Some(mech) = SaslMechanism::choose(&facts.auth_mechanisms, None) else {
+    let Some(mech) = SaslMechanism::choose(&facts.auth_mechanisms, prefer) else {
         return Err(sasl::not_offered(&ep.host, "AUTH XOAUTH2 or OAUTHBEARER"));
     };
     transcript.note(format!("logging in with an OAuth2 access token (SASL {mech})"));

@@ -23,7 +23,7 @@ async fn check(
     token: &str,
 ) -> ServerCheck {
     let alice = s.user("alice");
-    let credential = Credential::Bearer { user: alice.email.clone(), token: token.to_string() };
+    let credential = Credential::bearer(alice.email.clone(), token.to_string());
     check_server(protocol, &common::endpoint(s, port, security), &credential, &Transcript::new()).await
 }
 

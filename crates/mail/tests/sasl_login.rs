@@ -32,7 +32,7 @@ fn xoauth2(token: &str) -> String {
 }
 
 fn bearer(token: &str) -> Credential {
-    Credential::Bearer { user: USER.into(), token: token.into() }
+    Credential::bearer(USER, token)
 }
 
 async fn check(protocol: Protocol, server: &Hostile, credential: &Credential) -> ServerCheck {

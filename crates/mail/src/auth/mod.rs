@@ -13,13 +13,74 @@ pub enum Credential {
     /// A password for the protocol's plain log-in (IMAP LOGIN, POP3 USER/PASS, SMTP AUTH
     /// PLAIN/LOGIN).
     Password { user: String, password: String },
-    /// An OAuth2 access token, sent with SASL XOAUTH2 or OAUTHBEARER (RFC 7628).
-    Bearer { user: String, token: String },
+    /// An OAuth2 access token, sent with SASL XOAUTH2 or OAUTHBEARER (RFC 7628): the
+    /// mechanism the account prefers when a server offers both, and where a fresh token comes
+    /// from (none: this token only, as tests give one).
+    Bearer { user: String, token: String, mechanism: Option<sasl::Mechanism>, renew: Option<Renew> },
 }
+
+/// Where an account's access tokens come from ([`crate::oauth2`]'s token store): every log-in
+/// takes the current one, so a connection that logs in again after an hour (IDLE, a pass that
+/// reconnects) gets a new token, not the expired one.
+#[derive(Clone)]
+pub struct Renew {
+    account: std::sync::Arc<Account>,
+    secrets: Secrets,
+    role: SecretRole,
+}
+
+impl Renew {
+    pub fn new(account: &Account, secrets: &Secrets, role: SecretRole) -> Renew {
+        Renew { account: std::sync::Arc::new(account.clone()), secrets: secrets.clone(), role }
+    }
+}
+
+impl PartialEq for Renew {
+    fn eq(&self, other: &Renew) -> bool {
+        self.account.id == other.account.id && self.role == other.role
+    }
+}
+
+impl Eq for Renew {}
 
 impl Credential {
     pub fn password(user: impl Into<String>, password: impl Into<String>) -> Credential {
         Credential::Password { user: user.into(), password: password.into() }
+    }
+
+    /// An access token on its own (no store to renew it from).
+    pub fn bearer(user: impl Into<String>, token: impl Into<String>) -> Credential {
+        Credential::Bearer { user: user.into(), token: token.into(), mechanism: None, renew: None }
+    }
+
+    /// The credential to log in with now: a password as it is; an access token from the
+    /// account's token store (refreshed when it is about to expire).
+    pub async fn current(&self) -> Result<Credential> {
+        match self {
+            Credential::Bearer { renew: Some(renew), .. } => {
+                crate::oauth2::bearer_for(
+                    &renew.account,
+                    &renew.secrets,
+                    renew.role,
+                    &crate::oauth2::Reach::default(),
+                )
+                .await
+            }
+            other => Ok(other.clone()),
+        }
+    }
+
+    /// After a server refused this access token: a new one from the provider (the store
+    /// forgets the refused one first), when the credential can be renewed at all. A token
+    /// revoked early or a clock off is then survived with one more try.
+    pub async fn renewed(&self) -> Option<Result<Credential>> {
+        match self {
+            Credential::Bearer { renew: Some(renew), token, .. } => {
+                crate::oauth2::forget_token(&renew.account.id, token);
+                Some(self.current().await)
+            }
+            _ => None,
+        }
     }
 
     pub fn user(&self) -> &str {

@@ -9,4 +9,4 @@ pub mod tokens;
 
 pub use flow::{BrowserSignIn, DeviceSignIn, Reach, Tokens};
 pub use provider::Provider;
-pub use tokens::{bearer, bearer_for, forget_access, signed_in};
+pub use tokens::{bearer, bearer_for, forget_access, forget_token, signed_in};

@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime};
 use super::flow::{self, Reach, Tokens};
 use super::provider::Provider;
 use crate::account::{Account, SecretRole};
-use crate::auth::Credential;
+use crate::auth::{Credential, Renew};
 use crate::error::{Error, Kind, Result};
 use crate::secret::Secrets;
 
@@ -69,10 +69,12 @@ pub async fn bearer_for(
         SecretRole::Outgoing => account.outgoing.user.clone(),
         _ => account.incoming.user.clone(),
     };
+    let mechanism = account.oauth2.as_ref().and_then(|o| o.mechanism);
+    let renew = Some(Renew::new(account, secrets, role));
     let slot = slot(&account.id);
     let mut held = slot.lock().await;
     if let Some(access) = held.as_ref().filter(|a| fresh(a)) {
-        return Ok(Credential::Bearer { user, token: access.token.clone() });
+        return Ok(Credential::Bearer { user, token: access.token.clone(), mechanism, renew });
     }
     let provider = Provider::for_account(account)?;
     let refresh = read_refresh(&account.id, secrets).await?.ok_or_else(|| {
@@ -87,7 +89,7 @@ pub async fn bearer_for(
         store_refresh(&account.id, secrets, new).await?;
     }
     *held = Some(Access { token: tokens.access.clone(), expires_at: tokens.expires_at });
-    Ok(Credential::Bearer { user, token: tokens.access })
+    Ok(Credential::Bearer { user, token: tokens.access, mechanism, renew })
 }
 
 /// Drops the account's access token from memory (a server refused it): the next
@@ -98,6 +100,17 @@ pub fn forget_access(account_id: &str) {
         *held = None;
     } else {
         // A refresh is running: what it brings is new anyway.
+    }
+}
+
+/// Drops `token` from memory if it is still the account's current one (a server refused
+/// it); a newer token, fetched meanwhile by another connection, stays.
+pub fn forget_token(account_id: &str, token: &str) {
+    let slot = slot(account_id);
+    if let Ok(mut held) = slot.try_lock()
+        && held.as_ref().is_some_and(|a| a.token == token)
+    {
+        *held = None;
     }
 }
 

@@ -329,7 +329,7 @@ impl Pop3 {
         let (host, io) = (self.host.clone(), self.io);
         let result = match credential {
             Credential::Password { user, password } => self.password_login(user, password, facts).await,
-            Credential::Bearer { user, token } => self.bearer_login(user, token, facts).await,
+            Credential::Bearer { .. } => self.bearer_logins(credential, facts).await,
         };
         match result.map_err(|e| crate::explain::unanswered_login(e, &host, io)) {
             Ok(()) => {
@@ -362,11 +362,43 @@ impl Pop3 {
         Err(refused(&self.host, "did not accept the login", reply, true))
     }
 
+    /// AUTH with the current access token; when the server refuses it, once more with a new
+    /// one from the provider (a token revoked early, a clock off).
+    async fn bearer_logins(&mut self, credential: &Credential, facts: &SessionFacts) -> Result<()> {
+        let prefer = match credential {
+            Credential::Bearer { mechanism, .. } => *mechanism,
+            Credential::Password { .. } => None,
+        };
+        let current = credential.current().await?;
+        let (user, token) = (current.user().to_string(), current.secret().to_string());
+        self.transcript().add_secret(&token);
+        let err = match self.bearer_login(&user, &token, prefer, facts).await {
+            Err(e) if e.kind() == Kind::Auth => e,
+            done => return done,
+        };
+        match current.renewed().await {
+            Some(Ok(next)) if next.secret() != token => {
+                self.transcript().add_secret(next.secret());
+                self.transcript()
+                    .note("the server refused the access token: trying once more with a new one");
+                self.bearer_login(next.user(), next.secret(), prefer, facts).await
+            }
+            Some(Err(renewal)) => Err(renewal),
+            _ => Err(err),
+        }
+    }
+
     /// AUTH with the access token. RFC 5034 4: the response goes on the command line only
     /// while that stays within 255 octets, else after the server's `+` (real tokens are
     /// longer). A refused token gets a challenge first, answered so the -ERR comes.
-    async fn bearer_login(&mut self, user: &str, token: &str, facts: &SessionFacts) -> Result<()> {
-        let Some(mech) = Mechanism::choose(&facts.auth_mechanisms, None) else {
+    async fn bearer_login(
+        &mut self,
+        user: &str,
+        token: &str,
+        prefer: Option<Mechanism>,
+        facts: &SessionFacts,
+    ) -> Result<()> {
+        let Some(mech) = Mechanism::choose(&facts.auth_mechanisms, prefer) else {
             return Err(sasl::not_offered(&self.host, "SASL XOAUTH2 or OAUTHBEARER"));
         };
         self.transcript().note(format!("logging in with an OAuth2 access token (SASL {mech})"));
