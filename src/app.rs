@@ -17,7 +17,7 @@ use tidings_mail::secret::Secrets;
 
 use crate::passes::{self, Effect, Passes};
 use crate::screen::settings::{self, store::Stored};
-use crate::screen::wizard::save::{self, PasswordStore, SaveError, Saved};
+use crate::screen::wizard::save::{self, PasswordStore, SaveError, Saved, Secret};
 use crate::screen::{accounts, composer, inspector, loading, mailbox, welcome, wizard};
 use crate::theme;
 
@@ -546,9 +546,9 @@ impl App {
         match wizard.update(message) {
             wizard::Action::None => Task::none(),
             wizard::Action::Run(task) => task.map(Message::Wizard),
-            wizard::Action::Save { account, password } => self.save(account, password, PasswordStore::System),
-            wizard::Action::SaveForSession { account, password } => {
-                self.save(account, password, PasswordStore::SessionOnly)
+            wizard::Action::Save { account, secret } => self.save(account, secret, PasswordStore::System),
+            wizard::Action::SaveForSession { account, secret } => {
+                self.save(account, secret, PasswordStore::SessionOnly)
             }
             wizard::Action::Cancel => {
                 self.screen = self.home();
@@ -560,7 +560,7 @@ impl App {
     fn save(
         &self,
         account: tidings_mail::account::Account,
-        password: String,
+        secret: Secret,
         store: PasswordStore,
     ) -> Task<Message> {
         Task::perform(
@@ -569,7 +569,7 @@ impl App {
                 self.secrets.clone(),
                 self.config.clone(),
                 account,
-                password,
+                secret,
                 store,
             ),
             Message::Saved,

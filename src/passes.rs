@@ -308,7 +308,10 @@ impl Passes {
             }
             What::Failed(e) => {
                 entry.failed = true;
-                entry.status.apply(Update::Finished { error: Some(e.to_string()), next: None }, at);
+                entry.status.apply(
+                    Update::Finished { error: Some(e.to_string()), kind: Some(e.kind()), next: None },
+                    at,
+                );
                 Effect::None
             }
             What::Account(event) => entry.account_event(event, at),
@@ -398,8 +401,8 @@ impl Entry {
                     (Some(Update::Started), Effect::None)
                 }
                 schedule::Event::Merged => (None, Effect::None),
-                schedule::Event::PassFinished { error, next, .. } => {
-                    (Some(Update::Finished { error, next }), Effect::News(News::Finished))
+                schedule::Event::PassFinished { error, kind, next, .. } => {
+                    (Some(Update::Finished { error, kind, next }), Effect::News(News::Finished))
                 }
                 schedule::Event::Offline { reason, retry_in } => {
                     (Some(Update::Offline { reason, retry_in }), Effect::News(News::Finished))

@@ -261,8 +261,12 @@ fn the_status_bar_says_what_each_account_is_doing() {
     report(&mut app, "work", 1, AccountEvent::Sending { done: 1, total: 3 });
     assert_shows(&app, "Sending 2 of 3…");
 
-    let finished =
-        schedule::Event::PassFinished { ok: true, error: None, next: Some(Duration::from_secs(600)) };
+    let finished = schedule::Event::PassFinished {
+        ok: true,
+        error: None,
+        kind: None,
+        next: Some(Duration::from_secs(600)),
+    };
     report(&mut app, "work", 2, AccountEvent::Schedule(finished));
     assert_shows(&app, "Checked 14:02 · next at 14:12 (UTC)");
     assert_shows(&app, "Get mail");
@@ -305,6 +309,7 @@ fn the_status_bar_says_what_each_account_is_doing() {
     let failed = schedule::Event::PassFinished {
         ok: false,
         error: Some("the server refused the login".into()),
+        kind: Some(tidings_mail::Kind::Auth),
         next: None,
     };
     report(&mut app, "work", 14, AccountEvent::Schedule(failed));

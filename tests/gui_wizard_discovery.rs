@@ -264,7 +264,7 @@ fn snapshots_of_the_found_settings() {
     let run = wizard(&app).run_id();
     let _ = app.update(Message::Wizard(wizard::Message::Discovered(run, Box::new(fixed_discovery()))));
     assert_eq!(wizard(&app).step_name(), "found");
-    assert!(shows(&app, "Only OAuth2 sign-in, which Tidings does not support yet."));
+    assert!(shows(&app, "Only OAuth2 sign-in: name the provider on the next page."));
     assert!(shows(&app, "Its certificate is not trusted: the test will show it, and you may pin it."));
     assert_snapshot(&mut sized(&app, 1500.0), &app.theme(), "wizard-found-light");
     let _ = app.update(Message::SystemTheme(iced::theme::Mode::Dark));

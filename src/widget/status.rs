@@ -49,7 +49,7 @@ pub enum Update {
     Started,
     Checking(Progress),
     Sending { done: u64, total: u64 },
-    Finished { error: Option<String>, next: Option<Duration> },
+    Finished { error: Option<String>, kind: Option<tidings_mail::Kind>, next: Option<Duration> },
     Offline { reason: String, retry_in: Option<Duration> },
     Idle(Idle),
     Alert(String),
@@ -82,6 +82,8 @@ pub struct Status {
     idle_since: Option<SystemTime>,
     /// Why the last pass failed (other than the network: that is "offline").
     failed: Option<String>,
+    /// The server refused the log-in in the last pass (an OAuth2 account signs in again).
+    auth_failed: bool,
     /// The server's last alert and when it came.
     alert: Option<(String, SystemTime)>,
     now: Option<SystemTime>,
@@ -95,9 +97,10 @@ impl Status {
             Update::Started => self.activity = Activity::Checking(Progress::default()),
             Update::Checking(progress) => self.activity = Activity::Checking(progress),
             Update::Sending { done, total } => self.activity = Activity::Sending { done, total },
-            Update::Finished { error, next } => {
+            Update::Finished { error, kind, next } => {
                 self.activity = Activity::Waiting;
                 self.last_check = Some(at);
+                self.auth_failed = error.is_some() && kind == Some(tidings_mail::Kind::Auth);
                 self.failed = error;
                 self.next_check = next.map(|d| at + d);
             }
@@ -136,6 +139,11 @@ impl Status {
 
     pub fn is_offline(&self) -> bool {
         matches!(self.activity, Activity::Offline { .. })
+    }
+
+    /// The last check failed because the server refused the log-in.
+    pub fn auth_failed(&self) -> bool {
+        self.auth_failed && matches!(self.activity, Activity::Waiting)
     }
 
     /// Something went wrong (offline, or the last check failed).
@@ -339,7 +347,10 @@ mod tests {
         assert_eq!(s.line(), "Checking INBOX · folder 1 of 5 · messages 400 of 1,000 · 1.2 MB");
         s.apply(Update::Sending { done: 0, total: 3 }, at(14, 1));
         assert_eq!(s.line(), "Sending 1 of 3…");
-        s.apply(Update::Finished { error: None, next: Some(Duration::from_secs(600)) }, at(14, 2));
+        s.apply(
+            Update::Finished { error: None, kind: None, next: Some(Duration::from_secs(600)) },
+            at(14, 2),
+        );
         assert_eq!(s.line(), "Checked 14:02 · next at 14:12 (UTC)");
         s.apply(Update::Idle(Idle::Active(at(14, 2))), at(14, 2));
         assert_eq!(s.line(), "Checked 14:02 · IDLE active since 14:02 · next at 14:12 (UTC)");
@@ -353,7 +364,14 @@ mod tests {
         assert_eq!(s.line(), "Offline: Cannot connect — retrying in 1 min · last checked 14:02 (UTC)");
         s.tick(at(14, 15));
         assert!(s.line().contains("retrying now"), "{}", s.line());
-        s.apply(Update::Finished { error: Some("the server said no".into()), next: None }, at(14, 15));
+        s.apply(
+            Update::Finished {
+                error: Some("the server said no".into()),
+                kind: Some(tidings_mail::Kind::Auth),
+                next: None,
+            },
+            at(14, 15),
+        );
         assert_eq!(s.line(), "Check at 14:15 failed: The server said no · IDLE active since 14:02 (UTC)");
         s.apply(Update::Idle(Idle::Inactive), at(14, 16));
         assert_eq!(s.line(), "Check at 14:15 failed: The server said no · checks when you ask (F5) (UTC)");

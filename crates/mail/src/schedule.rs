@@ -115,6 +115,9 @@ pub enum Event {
     PassFinished {
         ok: bool,
         error: Option<String>,
+        /// The failure's kind (an OAuth2 account refused with [`Kind::Auth`] must sign in
+        /// again).
+        kind: Option<Kind>,
         next: Option<Duration>,
     },
     /// A network failure: offline, the next attempt in `retry_in`.
@@ -244,6 +247,7 @@ pub async fn run_scaled(
                 next = timer(&schedule, minute, &mut jitter, now);
                 let _ = events.send(Event::PassFinished {
                     ok: other.is_ok(),
+                    kind: other.as_ref().err().map(|e| e.kind()),
                     error: other.err().map(|e| e.to_string()),
                     next: next.map(|(at, _)| at - now),
                 });

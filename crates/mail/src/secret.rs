@@ -147,7 +147,7 @@ impl Secrets {
             map.retain(|(id, _), _| id != account_id);
         }
         let Some(store) = self.store()? else { return Ok(()) };
-        for role in [SecretRole::Incoming, SecretRole::Outgoing] {
+        for role in [SecretRole::Incoming, SecretRole::Outgoing, SecretRole::OAuth2Refresh] {
             match Self::entry(&store, account_id, role)?.delete_credential() {
                 Ok(()) | Err(keyring_core::Error::NoEntry) => {}
                 Err(e) => return Err(map_err("cannot remove the password from the keyring", e)),

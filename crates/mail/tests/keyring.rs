@@ -15,12 +15,15 @@ fn real_secret_service_round_trip() {
     let id = format!("keyring-test-{}", std::process::id());
     secrets.set(&id, SecretRole::Incoming, "pw-in").unwrap_or_else(|e| panic!("{e}"));
     secrets.set(&id, SecretRole::Outgoing, "pw-out").unwrap();
+    secrets.set(&id, SecretRole::OAuth2Refresh, "rt-1").unwrap();
     // A fresh handle reads it back from the daemon, not from memory.
     let again = Secrets::system();
     assert_eq!(again.get(&id, SecretRole::Incoming).unwrap().as_deref(), Some("pw-in"));
     assert_eq!(again.get(&id, SecretRole::Outgoing).unwrap().as_deref(), Some("pw-out"));
     again.delete_account(&id).unwrap();
     assert_eq!(Secrets::system().get(&id, SecretRole::Incoming).unwrap(), None);
+    // Removing the account removes its OAuth2 sign-in too.
+    assert_eq!(Secrets::system().get(&id, SecretRole::OAuth2Refresh).unwrap(), None);
 }
 
 #[test]

@@ -35,6 +35,7 @@ mod message;
 mod outbox;
 mod reader;
 mod remote;
+mod signin;
 mod view;
 
 use std::path::PathBuf;
@@ -61,6 +62,7 @@ pub use list::{List, ROW_HEIGHT, Step};
 pub use message::{Attachment, Body, DisplayMessage, RecipientStatus, Report};
 pub use outbox::{Act as OutboxAct, id as outbox_id};
 pub use reader::{Loaded, Opened, Reader};
+pub use signin::Msg as SignInMsg;
 
 use remote::Remote;
 
@@ -91,6 +93,8 @@ pub mod id {
     pub const OPEN_LINK: &str = "mailbox-open-link";
     pub const COPY_LINK: &str = "mailbox-copy-link";
     pub const CLOSE_LINK: &str = "mailbox-close-link";
+    pub const SIGN_IN_AGAIN: &str = "mailbox-sign-in-again";
+    pub const COPY_SIGN_IN: &str = "mailbox-copy-sign-in";
 
     /// An attachment's buttons, by its number among all the opened message's attachments.
     pub fn save_attachment(n: usize) -> String {
@@ -129,6 +133,8 @@ pub struct Setup {
     pub remote_policy: RemotePolicy,
     /// Senders whose remote images show without asking (the account's list).
     pub remote_from: Vec<String>,
+    /// An OAuth2 account's sign-in, offered again when its server refuses the log-in.
+    pub sign_in: Option<signin::SignIn>,
 }
 
 pub struct Server {
@@ -150,6 +156,7 @@ impl Setup {
             open_copies: profile.open_copies(),
             remote_policy: RemotePolicy::default(),
             remote_from: account.remote_content_from.clone(),
+            sign_in: signin::SignIn::for_account(account, &secrets),
             server: Some(Server {
                 account: account.clone(),
                 secrets,
@@ -169,6 +176,7 @@ impl Setup {
             store_path,
             remote_policy: RemotePolicy::default(),
             remote_from: Vec::new(),
+            sign_in: None,
             server: None,
         }
     }
@@ -221,6 +229,8 @@ pub enum Message {
     MoveTo(FolderId),
     Acted(Result<(), Error>),
     LinkClicked(String),
+    /// Signing an OAuth2 account in again.
+    SignIn(signin::Msg),
     /// Time to show how much of the body being loaded has come.
     Progress,
     /// Attachments, links and remote content of the message in the reader.
@@ -302,6 +312,7 @@ pub struct Mailbox {
     open_copies: PathBuf,
     remote_policy: RemotePolicy,
     remote_from: Vec<String>,
+    sign_in: Option<signin::SignIn>,
 }
 
 impl Mailbox {
@@ -317,6 +328,7 @@ impl Mailbox {
             open_copies,
             remote_policy,
             remote_from,
+            sign_in,
         } = setup;
         let open = open_store(account_key.clone(), store_path, local);
         let mailbox = Mailbox {
@@ -342,6 +354,7 @@ impl Mailbox {
             open_copies,
             remote_policy,
             remote_from,
+            sign_in,
         };
         (mailbox, open)
     }
@@ -414,6 +427,7 @@ impl Mailbox {
             Message::Acted(result) => self.acted(result),
             Message::LinkClicked(url) => return self.content(content::Msg::Link(url)),
             Message::Content(msg) => return self.content(msg),
+            Message::SignIn(msg) => return self.sign_in(msg),
             Message::Progress => {
                 if let Some(remote) = &self.remote {
                     self.reader.progress(remote.received());

@@ -40,8 +40,8 @@ impl Mailbox {
         column![self.toolbar(status), panes, self.status_line(status)].into()
     }
 
-    fn status_line(&self, status: &Status) -> Element<'_, Message> {
-        let status = status.view();
+    fn status_line<'a>(&'a self, status_of: &Status) -> Element<'a, Message> {
+        let status = status_of.view();
         let counts = self.list.counts();
         let counts = (self.list.folder().is_some()).then(|| {
             text(format!("{} messages, {} unread", format::count(counts.total), format::count(counts.unread)))
@@ -55,7 +55,8 @@ impl Mailbox {
                 crate::theme::text::success
             })
         });
-        container(row![status, space::horizontal()].push(notice).push(counts).spacing(16))
+        let sign_in = self.sign_in_view(status_of);
+        container(row![status].push(sign_in).push(space::horizontal()).push(notice).push(counts).spacing(16))
             .padding([5, 12])
             .width(Length::Fill)
             .style(crate::theme::mailbox::status)

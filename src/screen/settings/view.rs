@@ -62,6 +62,8 @@ impl Settings {
             name: Message::Name,
             email: Message::Email,
             password: Message::Password,
+            sign_in: None,
+            oauth2: None,
             submit: Message::Save,
         };
         let account =
@@ -70,6 +72,7 @@ impl Settings {
             "Incoming mail",
             Some(protocol_choice(form.incoming_protocol, Message::IncomingProtocol)),
             &form.incoming,
+            form.sign_in,
             &errors.incoming,
             &ServerIds::INCOMING,
             "imap.example.com",
@@ -81,6 +84,7 @@ impl Settings {
             "Outgoing mail (SMTP)",
             None,
             &form.outgoing,
+            form.sign_in,
             &errors.outgoing,
             &ServerIds::OUTGOING,
             "smtp.example.com",

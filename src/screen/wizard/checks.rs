@@ -14,7 +14,7 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use tokio::task::JoinHandle;
 
 use tidings_mail::account::{Account, Protocol, Security, Server};
-use tidings_mail::auth::Credential;
+use tidings_mail::auth::{Credential, Credentials};
 use tidings_mail::check::{ServerCheck, SessionFacts, check_server};
 use tidings_mail::error::{Error, ErrorReport};
 use tidings_mail::net::{CertInfo, Endpoint, Event, Stage, StageName, Transcript};
@@ -244,22 +244,17 @@ impl Checks {
     }
 }
 
-/// The checks of both servers of `account`, as progress.
-pub fn run(account: Account, password: String) -> impl Stream<Item = Progress> + Send + 'static {
-    stream::unfold(State::Start(Box::new(account), password), |state| async move {
+/// The checks of both servers of `account`, logging in with `credentials`, as progress.
+pub fn run(account: Account, credentials: Credentials) -> impl Stream<Item = Progress> + Send + 'static {
+    stream::unfold(State::Start(Box::new(account), Box::new(credentials)), |state| async move {
         match state {
-            State::Start(account, password) => {
+            State::Start(account, credentials) => {
                 let (tx, rx) = unbounded_channel();
                 let protocol = account.incoming_protocol.into();
+                let Credentials { incoming, outgoing } = *credentials;
                 let workers = Workers(vec![
-                    tokio::spawn(side(
-                        Side::Incoming,
-                        protocol,
-                        (*account).clone(),
-                        password.clone(),
-                        tx.clone(),
-                    )),
-                    tokio::spawn(side(Side::Outgoing, Protocol::Smtp, *account, password, tx)),
+                    tokio::spawn(side(Side::Incoming, protocol, (*account).clone(), incoming, tx.clone())),
+                    tokio::spawn(side(Side::Outgoing, Protocol::Smtp, *account, outgoing, tx)),
                 ]);
                 next(rx, workers, 2).await
             }
@@ -270,7 +265,7 @@ pub fn run(account: Account, password: String) -> impl Stream<Item = Progress> +
 }
 
 enum State {
-    Start(Box<Account>, String),
+    Start(Box<Account>, Box<Credentials>),
     Running { rx: UnboundedReceiver<Progress>, workers: Workers, left: u8 },
     Done,
 }
@@ -298,7 +293,7 @@ async fn side(
     side: Side,
     protocol: Protocol,
     account: Account,
-    password: String,
+    credential: Credential,
     tx: UnboundedSender<Progress>,
 ) {
     let server = match side {
@@ -311,10 +306,7 @@ async fn side(
     let endpoint = Endpoint::for_account(&account, &server);
     let check = async {
         match &endpoint {
-            Ok(endpoint) => {
-                check_server(protocol, endpoint, &Credential::password(&server.user, &password), &transcript)
-                    .await
-            }
+            Ok(endpoint) => check_server(protocol, endpoint, &credential, &transcript).await,
             Err(error) => not_started(protocol, &server, error.clone()),
         }
     };

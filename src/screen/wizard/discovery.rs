@@ -8,11 +8,11 @@ use iced::{Alignment, Element, Length, widget};
 
 use tidings_mail::account::{Incoming, Protocol};
 use tidings_mail::discover::{
-    Candidate, Discovery, NeedsConfirmation, Prefill, SourceKind, SourceReport, SourceStatus,
+    Candidate, Discovery, NeedsConfirmation, Prefill, Source, SourceKind, SourceReport, SourceStatus,
 };
 use tidings_mail::error::Error;
 
-use super::{Message, Side, id, sentence};
+use super::{Message, ProviderChoice, Side, id, sentence};
 use crate::theme::{self, Tone};
 use crate::widget::form::section;
 
@@ -113,16 +113,30 @@ impl Found {
         Prefill { incoming, outgoing: self.chosen(Side::Outgoing).map(|c| c.to_server(email)) }
     }
 
-    /// A word for the form when a chosen server says it takes only OAuth2.
-    pub(super) fn notice(&self) -> Option<String> {
-        let oauth = [Side::Incoming, Side::Outgoing]
+    /// How the chosen settings sign in when a server offers OAuth2: with the provider Tidings
+    /// knows for it (Microsoft, Google), or — only OAuth2, and an issuer Tidings does not
+    /// know — with a provider file.
+    pub fn sign_in(&self) -> Option<ProviderChoice> {
+        let chosen: Vec<&Candidate> =
+            [Side::Incoming, Side::Outgoing].iter().filter_map(|s| self.chosen(*s)).collect();
+        chosen
             .iter()
-            .filter_map(|s| self.chosen(*s))
-            .any(Candidate::needs_oauth2);
-        oauth.then(|| {
-            "The provider says its servers accept only OAuth2 sign-in, which Tidings does not support yet: \
-             a password may be refused (some providers offer app passwords)."
-                .to_string()
+            .find_map(|c| oauth2_provider(c))
+            .or_else(|| chosen.iter().any(|c| c.needs_oauth2()).then_some(ProviderChoice::File))
+    }
+
+    /// A word for the form when the chosen servers sign in with OAuth2.
+    pub(super) fn notice(&self) -> Option<String> {
+        self.sign_in().map(|provider| match provider {
+            ProviderChoice::File => {
+                "The provider says its servers accept only OAuth2 sign-in: name its provider \
+                 file below. Testing the settings opens its sign-in page."
+                    .to_string()
+            }
+            known => format!(
+                "These servers sign in with {}: testing the settings opens its sign-in page in your browser.",
+                known.label()
+            ),
         })
     }
 
@@ -149,10 +163,14 @@ impl Found {
         }
         content = content.push(sources(&d.sources));
 
-        let use_found =
-            button(text("Use these settings")).padding([8, 20]).style(theme::button::primary).on_press_maybe(
-                (self.incoming.is_some() || self.outgoing.is_some()).then_some(Message::UseFound),
-            );
+        let label = match self.sign_in() {
+            Some(ProviderChoice::Microsoft) => "Sign in with Microsoft",
+            Some(ProviderChoice::Google) => "Sign in with Google",
+            _ => "Use these settings",
+        };
+        let use_found = button(text(label)).padding([8, 20]).style(theme::button::primary).on_press_maybe(
+            (self.incoming.is_some() || self.outgoing.is_some()).then_some(Message::UseFound),
+        );
         content
             .push(buttons(vec![
                 action("Cancel", id::CANCEL, Message::Cancel),
@@ -241,7 +259,7 @@ fn candidate(index: usize, c: &Candidate, chosen: bool, side: Side) -> Element<'
     let mut notes = Column::new().spacing(2);
     for note in [
         c.note.clone(),
-        c.needs_oauth2().then(|| "Only OAuth2 sign-in, which Tidings does not support yet.".to_string()),
+        oauth2_note(c),
         c.untrusted_certificate.as_ref().map(|_| {
             "Its certificate is not trusted: the test will show it, and you may pin it.".to_string()
         }),
@@ -322,6 +340,42 @@ fn sources(reports: &[SourceReport]) -> Element<'_, Message> {
             .into()
         });
     section("Where Tidings looked", Column::with_children(lines).spacing(2))
+}
+
+/// The OAuth2 provider Tidings knows for a candidate that offers OAuth2: by the preset it
+/// came from, else by its host (Thunderbird's ISPDB names Microsoft's and Google's servers).
+fn oauth2_provider(c: &Candidate) -> Option<ProviderChoice> {
+    if !c.auth.iter().any(|a| a.eq_ignore_ascii_case("oauth2")) {
+        return None;
+    }
+    let by_preset = match &c.source {
+        Source::Preset { id, .. } => match id.as_str() {
+            "office365" | "outlook" => Some(ProviderChoice::Microsoft),
+            "gmail" => Some(ProviderChoice::Google),
+            _ => None,
+        },
+        _ => None,
+    };
+    let within = |domain: &str| c.host == domain || c.host.ends_with(&format!(".{domain}"));
+    by_preset.or_else(|| {
+        if within("office365.com") || within("outlook.com") {
+            Some(ProviderChoice::Microsoft)
+        } else if within("gmail.com") || within("googlemail.com") {
+            Some(ProviderChoice::Google)
+        } else {
+            None
+        }
+    })
+}
+
+/// How a candidate that offers OAuth2 signs in.
+fn oauth2_note(c: &Candidate) -> Option<String> {
+    match oauth2_provider(c) {
+        Some(provider) => Some(format!("Signs in with {} (OAuth2).", provider.label())),
+        None => {
+            c.needs_oauth2().then(|| "Only OAuth2 sign-in: name the provider on the next page.".to_string())
+        }
+    }
 }
 
 /// The progress card while discovery runs.

@@ -1,7 +1,8 @@
 //! The account form's pieces, shared by the wizard's review step and the account settings
-//! screen: the account card (your name, email, password, the account's name) and a server card (protocol, host, port,
-//! encryption, user name, authentication, extra CA, pinned certificate). Generic over the
-//! screen's message type; the widget ids are the wizard's ([`super::id`]) on both screens.
+//! screen: the account card (your name, email, how the account signs in — a password, or
+//! OAuth2 with its provider and application id —, the account's name) and a server card
+//! (protocol, host, port, encryption, user name, extra CA, pinned certificate). Generic over
+//! the screen's message type; the widget ids are the wizard's ([`super::id`]) on both screens.
 
 use iced::widget::{button, column, container, row, text, text_input};
 use iced::{Alignment, Element, Font, widget};
@@ -9,7 +10,10 @@ use iced::{Alignment, Element, Font, widget};
 use tidings_mail::account::{Incoming, Security};
 use tidings_mail::net::Fingerprint;
 
-use super::{Errors, Form, ServerEdit, ServerErrors, ServerFields, UNENCRYPTED_WARNING, id};
+use super::{
+    Errors, Form, OAuth2Edit, OAuth2Fields, ProviderChoice, ServerEdit, ServerErrors, ServerFields, SignIn,
+    UNENCRYPTED_WARNING, id,
+};
 use crate::theme;
 use crate::widget::choice::{Choice, segmented};
 use crate::widget::form::{field, section};
@@ -18,6 +22,22 @@ const PROTOCOLS: [Choice<Incoming>; 2] = [
     Choice { value: Incoming::Imap, label: "IMAP", id: id::INCOMING_IMAP },
     Choice { value: Incoming::Pop3, label: "POP3", id: id::INCOMING_POP3 },
 ];
+
+const SIGN_IN: [Choice<SignIn>; 2] = [
+    Choice { value: SignIn::Password, label: "Password", id: id::SIGN_IN_PASSWORD },
+    Choice { value: SignIn::OAuth2, label: "OAuth2 (provider's page)", id: id::SIGN_IN_OAUTH2 },
+];
+
+const PROVIDERS: [Choice<ProviderChoice>; 3] = [
+    Choice { value: ProviderChoice::Microsoft, label: "Microsoft", id: id::OAUTH2_MICROSOFT },
+    Choice { value: ProviderChoice::Google, label: "Google", id: id::OAUTH2_GOOGLE },
+    Choice { value: ProviderChoice::File, label: "Provider file", id: id::OAUTH2_FILE },
+];
+
+/// Under the application id: where one comes from.
+pub const CLIENT_ID_HINT: &str = "Tidings does not borrow another program's application id: register your own \
+     once with the provider (a public client with the redirect http://127.0.0.1) — see “Signing in with OAuth2” \
+     in the README.";
 
 /// The ids of one server card's controls.
 pub struct ServerIds {
@@ -64,6 +84,10 @@ pub struct AccountMessages<M> {
     pub name: fn(String) -> M,
     pub email: fn(String) -> M,
     pub password: fn(String) -> M,
+    /// Choosing how the account signs in, and the OAuth2 fields; `None`: shown, not editable
+    /// (the settings screen: an account keeps its way of signing in).
+    pub sign_in: Option<fn(SignIn) -> M>,
+    pub oauth2: Option<fn(OAuth2Edit) -> M>,
     /// Enter in any field.
     pub submit: M,
 }
@@ -85,26 +109,119 @@ pub fn account_section<'a, M: Clone + 'a>(
             .size(14)
             .style(theme::text_input::field)
     };
-    section(
-        "Account",
-        column![
-            field(
-                "Your name",
-                input(id::SENDER_NAME, "Alice Example", &form.sender_name, messages.sender_name),
-                None
-            ),
-            field("Email", input(id::EMAIL, "alice@example.com", &form.email, messages.email), errors.email),
-            field(
+    let mut fields = column![
+        field(
+            "Your name",
+            input(id::SENDER_NAME, "Alice Example", &form.sender_name, messages.sender_name),
+            None
+        ),
+        field("Email", input(id::EMAIL, "alice@example.com", &form.email, messages.email), errors.email),
+    ];
+    if let Some(on_select) = messages.sign_in {
+        fields = fields.push(field("Sign in with", segmented(&SIGN_IN, form.sign_in, on_select), None));
+    }
+    match (form.sign_in, messages.oauth2) {
+        (SignIn::Password, _) => {
+            fields = fields.push(field(
                 "Password",
                 input(id::PASSWORD, password_hint, &form.password, messages.password).secure(true),
                 errors.password,
-            ),
+            ));
+        }
+        (SignIn::OAuth2, Some(edit)) => {
+            fields = fields.extend(oauth2_fields(&form.oauth2, errors, edit, &messages.submit))
+        }
+        (SignIn::OAuth2, None) => {
+            fields = fields.push(field(
+                "Sign-in",
+                text(format!(
+                    "OAuth2 with {}: the sign-in is kept in your desktop's secret service.",
+                    oauth2_provider_label(&form.oauth2)
+                ))
+                .size(14),
+                None,
+            ));
+        }
+    }
+    section(
+        "Account",
+        fields.extend([
             field("Account name", input(id::NAME, "Work", &form.name, messages.name), errors.name),
             text("Your name is what people see in From; the account's name is only for you, here.")
                 .size(12)
-                .style(theme::text::muted),
-        ],
+                .style(theme::text::muted)
+                .into(),
+        ]),
     )
+}
+
+/// "Microsoft", "Google", or the provider file's path.
+fn oauth2_provider_label(fields: &OAuth2Fields) -> &str {
+    match fields.provider {
+        ProviderChoice::File => &fields.file,
+        known => known.label(),
+    }
+}
+
+/// The provider, its file, the application id (required when none is known elsewhere) and
+/// Microsoft's tenant.
+fn oauth2_fields<'a, M: Clone + 'a>(
+    fields: &'a OAuth2Fields,
+    errors: &Errors,
+    edit: fn(OAuth2Edit) -> M,
+    submit: &M,
+) -> Vec<Element<'a, M>> {
+    let input =
+        |widget: &'static str, placeholder: &str, value: &'a str, to_edit: fn(String) -> OAuth2Edit| {
+            text_input(placeholder, value)
+                .id(widget::Id::new(widget))
+                .on_input(move |value| edit(to_edit(value)))
+                .on_submit(submit.clone())
+                .padding(7)
+                .size(14)
+                .style(theme::text_input::field)
+        };
+    let mut out = vec![field(
+        "Provider",
+        segmented(&PROVIDERS, fields.provider, move |p| edit(OAuth2Edit::Provider(p))),
+        None,
+    )];
+    if fields.provider == ProviderChoice::File {
+        out.push(field(
+            "Provider file",
+            input(id::OAUTH2_PROVIDER_FILE, "/path/to/provider.toml", &fields.file, OAuth2Edit::File),
+            errors.provider_file,
+        ));
+    }
+    let placeholder = match OAuth2Fields::client_id_from_env() {
+        Some(from_env) => format!("{from_env} (from {})", tidings_mail::oauth2::provider::CLIENT_ID_VAR),
+        None if fields.provider == ProviderChoice::File => {
+            "From the provider file, unless given here".to_string()
+        }
+        None => "Required".to_string(),
+    };
+    out.push(field(
+        "Application id",
+        column![
+            input(id::OAUTH2_CLIENT_ID, &placeholder, &fields.client_id, OAuth2Edit::ClientId),
+            text(CLIENT_ID_HINT).size(12).style(theme::text::muted),
+        ]
+        .spacing(4),
+        errors.client_id,
+    ));
+    if fields.provider == ProviderChoice::Microsoft {
+        out.push(field(
+            "Tenant",
+            input(
+                id::OAUTH2_TENANT,
+                "common (optional: your tenant's id or domain)",
+                &fields.tenant,
+                OAuth2Edit::Tenant,
+            ),
+            errors.tenant,
+        ));
+    }
+    out
 }
 
 /// The incoming protocol choice (IMAP or POP3), for the incoming card.
@@ -122,6 +239,7 @@ pub fn server_section<'a, M: Clone + 'a>(
     title: &'a str,
     protocol: Option<Element<'a, M>>,
     fields: &'a ServerFields,
+    sign_in: SignIn,
     errors: &ServerErrors,
     ids: &ServerIds,
     host_placeholder: &'a str,
@@ -149,12 +267,17 @@ pub fn server_section<'a, M: Clone + 'a>(
     let security = column![segmented(&choices, fields.security, move |s| edit(ServerEdit::Security(s)))]
         .push(warning)
         .spacing(6);
-    // Password is the one method today: shown chosen, nothing else to choose yet.
-    let auth = row![
-        container(button(text("Password").size(14)).padding([5, 12]).style(theme::button::choice(true)))
-            .id(widget::Id::new(ids.auth_password)),
-        text("OAuth2 comes in a later version.").size(12).style(theme::text::muted),
-    ]
+    // Chosen for the whole account, in its card: both servers sign in the same way.
+    let auth = match sign_in {
+        SignIn::Password => row![
+            container(button(text("Password").size(14)).padding([5, 12]).style(theme::button::choice(true)))
+                .id(widget::Id::new(ids.auth_password)),
+        ],
+        SignIn::OAuth2 => row![
+            container(button(text("OAuth2").size(14)).padding([5, 12]).style(theme::button::choice(true))),
+            text("An access token from the provider's sign-in.").size(12).style(theme::text::muted),
+        ],
+    }
     .spacing(10)
     .align_y(Alignment::Center);
 

@@ -2,12 +2,18 @@
 //! follow protocol and encryption, user names that follow the email), prefilling from
 //! discovery or an existing account, and validation into an [`Account`]. No iced here: it is
 //! plain data, tested on its own. The settings screen edits accounts with the same form.
+//!
+//! The account signs in with a password or with OAuth2 (the provider's own page): the choice
+//! is the whole account's, both servers log in the same way.
 
 use std::path::PathBuf;
 
-use tidings_mail::account::{Account, AuthMethod, Incoming, Protocol, Security, Server, Trust, slug};
+use tidings_mail::account::{
+    Account, AuthMethod, Incoming, OAuth2Settings, Protocol, Security, Server, Trust, slug,
+};
 use tidings_mail::discover::Prefill;
 use tidings_mail::net::Fingerprint;
+use tidings_mail::oauth2::provider::CLIENT_ID_VAR;
 
 /// The fields of one server (incoming or outgoing).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,6 +105,83 @@ pub enum ServerEdit {
     Pin(Option<String>),
 }
 
+/// How the account signs in to both servers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SignIn {
+    #[default]
+    Password,
+    /// With the provider's page; the servers get an access token.
+    OAuth2,
+}
+
+/// The OAuth2 provider: one Tidings knows, or a provider file (any other issuer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ProviderChoice {
+    #[default]
+    Microsoft,
+    Google,
+    File,
+}
+
+impl ProviderChoice {
+    /// "Microsoft", "Google", or "your provider" for a file (its name is inside it).
+    pub fn label(self) -> &'static str {
+        match self {
+            ProviderChoice::Microsoft => "Microsoft",
+            ProviderChoice::Google => "Google",
+            ProviderChoice::File => "your provider",
+        }
+    }
+}
+
+/// The OAuth2 fields, as typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OAuth2Fields {
+    pub provider: ProviderChoice,
+    /// The provider file's path (with [`ProviderChoice::File`]).
+    pub file: String,
+    /// The application (client) id; empty: the environment's or the provider file's.
+    pub client_id: String,
+    /// Microsoft's tenant (an id or a domain); empty: `common`.
+    pub tenant: String,
+}
+
+impl OAuth2Fields {
+    fn load(settings: &OAuth2Settings) -> OAuth2Fields {
+        let provider = match settings.provider.to_ascii_lowercase().as_str() {
+            "microsoft" => ProviderChoice::Microsoft,
+            "google" => ProviderChoice::Google,
+            _ => ProviderChoice::File,
+        };
+        OAuth2Fields {
+            provider,
+            file: if provider == ProviderChoice::File { settings.provider.clone() } else { String::new() },
+            client_id: settings.client_id.clone().unwrap_or_default(),
+            tenant: settings.tenant.clone().unwrap_or_default(),
+        }
+    }
+
+    /// The application id from the environment, when one is set there.
+    pub fn client_id_from_env() -> Option<String> {
+        std::env::var(CLIENT_ID_VAR).ok().map(|id| id.trim().to_string()).filter(|id| !id.is_empty())
+    }
+
+    /// Whether an application id is known without the field: the environment's, or (maybe)
+    /// the provider file's, which is read when signing in.
+    pub fn client_id_elsewhere(&self) -> bool {
+        self.provider == ProviderChoice::File || OAuth2Fields::client_id_from_env().is_some()
+    }
+}
+
+/// A change to the OAuth2 fields.
+#[derive(Debug, Clone)]
+pub enum OAuth2Edit {
+    Provider(ProviderChoice),
+    File(String),
+    ClientId(String),
+    Tenant(String),
+}
+
 /// The whole form.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Form {
@@ -108,6 +191,8 @@ pub struct Form {
     pub name: String,
     pub email: String,
     pub password: String,
+    pub sign_in: SignIn,
+    pub oauth2: OAuth2Fields,
     pub incoming_protocol: Incoming,
     pub incoming: ServerFields,
     pub outgoing: ServerFields,
@@ -121,6 +206,8 @@ impl Default for Form {
             name: String::new(),
             email: String::new(),
             password: String::new(),
+            sign_in: SignIn::Password,
+            oauth2: OAuth2Fields::default(),
             incoming_protocol: Incoming::Imap,
             incoming: ServerFields::new(Protocol::Imap, Security::Implicit),
             outgoing: ServerFields::new(Protocol::Smtp, Security::StartTls),
@@ -139,6 +226,12 @@ impl Form {
             incoming_protocol: account.incoming_protocol,
             ..Form::default()
         };
+        if account.incoming.auth == AuthMethod::OAuth2 || account.outgoing.auth == AuthMethod::OAuth2 {
+            form.sign_in = SignIn::OAuth2;
+        }
+        if let Some(settings) = &account.oauth2 {
+            form.oauth2 = OAuth2Fields::load(settings);
+        }
         form.incoming.load(account.incoming_protocol.into(), &account.incoming, &account.email);
         form.outgoing.load(Protocol::Smtp, &account.outgoing, &account.incoming.user);
         form
@@ -161,6 +254,22 @@ impl Form {
             self.incoming.user = self.email.trim().to_string();
         }
         self.outgoing_user_follows();
+    }
+
+    /// Signs in with OAuth2 and this provider (discovery found one of its servers).
+    pub fn sign_in_with(&mut self, provider: ProviderChoice) {
+        self.sign_in = SignIn::OAuth2;
+        self.oauth2.provider = provider;
+    }
+
+    pub fn edit_oauth2(&mut self, edit: OAuth2Edit) {
+        let fields = &mut self.oauth2;
+        match edit {
+            OAuth2Edit::Provider(provider) => fields.provider = provider,
+            OAuth2Edit::File(path) => fields.file = path,
+            OAuth2Edit::ClientId(id) => fields.client_id = id,
+            OAuth2Edit::Tenant(tenant) => fields.tenant = tenant,
+        }
     }
 
     pub fn set_incoming_protocol(&mut self, protocol: Incoming) {
@@ -205,7 +314,10 @@ impl Form {
         // Edited on their own card of the settings: kept as they are otherwise.
         account.identities = base.identities.clone();
         account.remote_content_from = base.remote_content_from.clone();
+        // The way of signing in is not edited there: an OAuth2 account stays one.
         account.oauth2 = base.oauth2.clone();
+        account.incoming.auth = base.incoming.auth;
+        account.outgoing.auth = base.outgoing.auth;
         Ok((account, password))
     }
 
@@ -214,20 +326,29 @@ impl Form {
             name: self.name.trim().is_empty().then_some("Give the account a name, e.g. Work."),
             email: (!looks_like_email(self.email.trim()))
                 .then_some("Enter an email address like alice@example.com."),
-            password: (password_required && self.password.is_empty()).then_some("Enter the password."),
+            password: (password_required && self.needs_password()).then_some("Enter the password."),
             ..Errors::default()
+        };
+        let oauth2 = if password_required && self.sign_in == SignIn::OAuth2 {
+            self.oauth2_settings(&mut errors)
+        } else {
+            None
         };
         let incoming = server(&self.incoming, &mut errors.incoming);
         let outgoing = server(&self.outgoing, &mut errors.outgoing);
         match (incoming, outgoing) {
-            (Some(incoming), Some(outgoing)) if errors.is_empty() => {
+            (Some(mut incoming), Some(mut outgoing)) if errors.is_empty() => {
+                if oauth2.is_some() {
+                    incoming.auth = AuthMethod::OAuth2;
+                    outgoing.auth = AuthMethod::OAuth2;
+                }
                 let name = self.name.trim().to_string();
                 let sender_name = Some(self.sender_name.trim().to_string()).filter(|n| !n.is_empty());
                 let account = Account {
                     sender_name,
                     identities: Vec::new(),
                     remote_content_from: Vec::new(),
-                    oauth2: None,
+                    oauth2,
                     id: slug(&name),
                     name,
                     email: self.email.trim().to_string(),
@@ -238,7 +359,8 @@ impl Form {
                     log_transcript: false,
                     options: Default::default(),
                 };
-                let password = (!self.password.is_empty()).then(|| self.password.clone());
+                let password = (self.sign_in == SignIn::Password && !self.password.is_empty())
+                    .then(|| self.password.clone());
                 Ok((account, password))
             }
             _ => Err(Box::new(errors)),
@@ -251,10 +373,49 @@ impl Form {
             name: self.name.trim().is_empty().then_some("Give the account a name, e.g. Work."),
             email: (!looks_like_email(self.email.trim()))
                 .then_some("Enter an email address like alice@example.com."),
-            password: self.password.is_empty().then_some("Enter the password."),
+            password: self.needs_password().then_some("Enter the password."),
             ..Errors::default()
         };
         if errors.is_empty() { Ok(()) } else { Err(Box::new(errors)) }
+    }
+
+    /// A password is asked for only when the account signs in with one.
+    fn needs_password(&self) -> bool {
+        self.sign_in == SignIn::Password && self.password.is_empty()
+    }
+
+    /// The account's OAuth2 settings, or what is missing: a provider file's path, an
+    /// application id when none is known elsewhere, a tenant that cannot be one.
+    fn oauth2_settings(&self, errors: &mut Errors) -> Option<OAuth2Settings> {
+        let fields = &self.oauth2;
+        let file = fields.file.trim();
+        let client_id = fields.client_id.trim();
+        let tenant = fields.tenant.trim();
+        if fields.provider == ProviderChoice::File && file.is_empty() {
+            errors.provider_file = Some("Enter the path of the provider file (TOML).");
+        }
+        if client_id.is_empty() && !fields.client_id_elsewhere() {
+            errors.client_id = Some(
+                "Enter the application (client) id registered for Tidings with the provider: see                  “Signing in with OAuth2” in the README.",
+            );
+        }
+        if fields.provider == ProviderChoice::Microsoft
+            && !tenant.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'))
+        {
+            errors.tenant = Some("Enter a tenant id or domain (e.g. contoso.com), or leave it empty.");
+        }
+        let provider = match fields.provider {
+            ProviderChoice::Microsoft => "microsoft".to_string(),
+            ProviderChoice::Google => "google".to_string(),
+            ProviderChoice::File => file.to_string(),
+        };
+        let some = |text: &str| (!text.is_empty()).then(|| text.to_string());
+        Some(OAuth2Settings {
+            provider,
+            client_id: some(client_id),
+            tenant: if fields.provider == ProviderChoice::Microsoft { some(tenant) } else { None },
+            mechanism: None,
+        })
     }
 }
 
@@ -323,6 +484,9 @@ pub struct Errors {
     pub name: Option<&'static str>,
     pub email: Option<&'static str>,
     pub password: Option<&'static str>,
+    pub provider_file: Option<&'static str>,
+    pub client_id: Option<&'static str>,
+    pub tenant: Option<&'static str>,
     pub incoming: ServerErrors,
     pub outgoing: ServerErrors,
 }

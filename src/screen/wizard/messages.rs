@@ -7,8 +7,11 @@ use iced::Task;
 use tidings_mail::account::{Account, Incoming};
 use tidings_mail::discover::{Candidate, Discovery};
 use tidings_mail::error::Error;
+use tidings_mail::oauth2::Tokens;
 
-use super::{Progress, ServerEdit, Side};
+use super::save::Secret;
+use super::sign_in::SignInPage;
+use super::{OAuth2Edit, Progress, ServerEdit, Side, SignIn};
 
 #[derive(Clone)]
 pub enum Message {
@@ -16,6 +19,9 @@ pub enum Message {
     Name(String),
     Email(String),
     Password(String),
+    /// Sign in with a password or with OAuth2.
+    SignIn(SignIn),
+    OAuth2(OAuth2Edit),
     IncomingProtocol(Incoming),
     Incoming(ServerEdit),
     Outgoing(ServerEdit),
@@ -38,6 +44,16 @@ pub enum Message {
     Back,
     /// Check both servers with the form's settings.
     Test,
+    /// The sign-in of test `run` is waiting for the browser at this page (or could not start).
+    SignInStarted(u64, Result<SignInPage, Error>),
+    /// The sign-in of test `run` ended.
+    SignedIn(u64, Result<Box<Tokens>, Error>),
+    /// Copy the sign-in page's address.
+    CopySignInAddress,
+    /// Hand the sign-in page to the browser again.
+    OpenSignInPage,
+    /// The browser was asked to open the page (whether one did is not known).
+    BrowserAsked,
     /// Progress of test `run`.
     Check(u64, Progress),
     StopTest,
@@ -63,15 +79,16 @@ pub enum Action {
     None,
     /// Run this task (discovery, following a redirect, the checks).
     Run(Task<Message>),
-    /// Store the password in the secret service and the account in the config.
+    /// Store the secret (a password, or the sign-in's refresh token) in the secret service
+    /// and the account in the config.
     Save {
         account: Account,
-        password: String,
+        secret: Secret,
     },
-    /// Keep the password in memory for this session and the account in the config.
+    /// Keep the secret in memory for this session and the account in the config.
     SaveForSession {
         account: Account,
-        password: String,
+        secret: Secret,
     },
     Cancel,
 }
@@ -84,6 +101,8 @@ impl fmt::Debug for Message {
             Message::Name(name) => f.debug_tuple("Name").field(name).finish(),
             Message::Email(email) => f.debug_tuple("Email").field(email).finish(),
             Message::Password(_) => f.write_str("Password(<redacted>)"),
+            Message::SignIn(way) => f.debug_tuple("SignIn").field(way).finish(),
+            Message::OAuth2(edit) => f.debug_tuple("OAuth2").field(edit).finish(),
             Message::IncomingProtocol(p) => f.debug_tuple("IncomingProtocol").field(p).finish(),
             Message::Incoming(edit) => f.debug_tuple("Incoming").field(edit).finish(),
             Message::Outgoing(edit) => f.debug_tuple("Outgoing").field(edit).finish(),
@@ -104,6 +123,16 @@ impl fmt::Debug for Message {
             Message::Manual => f.write_str("Manual"),
             Message::Back => f.write_str("Back"),
             Message::Test => f.write_str("Test"),
+            Message::SignInStarted(run, page) => f
+                .debug_tuple("SignInStarted")
+                .field(run)
+                .field(&page.as_ref().map(|page| page.provider.as_str()))
+                .finish(),
+            // Tokens' own Debug output hides them.
+            Message::SignedIn(run, tokens) => f.debug_tuple("SignedIn").field(run).field(tokens).finish(),
+            Message::CopySignInAddress => f.write_str("CopySignInAddress"),
+            Message::OpenSignInPage => f.write_str("OpenSignInPage"),
+            Message::BrowserAsked => f.write_str("BrowserAsked"),
             // Stages and transcripts are already redacted by the core.
             Message::Check(run, progress) => f.debug_tuple("Check").field(run).field(progress).finish(),
             Message::StopTest => f.write_str("StopTest"),

@@ -1,7 +1,8 @@
 //! The account wizard: name, email and password → discovery of the server settings → review
 //! (the manual form, prefilled) → a live test of both servers → save. "Set up manually" leads
 //! to the form from every step before it; the test must pass, or the person must choose "Save
-//! anyway", before anything is saved.
+//! anyway", before anything is saved. An account that signs in with OAuth2 signs in first
+//! ([`sign_in`]): the test's checks log in with the sign-in's access token.
 //!
 //! State moves forward in one [`Form`]: discovery writes the chosen settings into it, review
 //! edits it, the test checks the [`Account`] built from it and saving writes exactly that
@@ -17,6 +18,7 @@ pub mod fields;
 mod form;
 mod messages;
 pub mod save;
+mod sign_in;
 mod steps;
 mod test_view;
 mod view;
@@ -29,8 +31,11 @@ use tidings_mail::error::Error;
 
 pub use checks::{Checks, Progress, RowState, ServerTest, Side};
 pub use discovery::Found;
-pub use form::{Errors, Form, ServerEdit, ServerErrors, ServerFields};
+pub use form::{
+    Errors, Form, OAuth2Edit, OAuth2Fields, ProviderChoice, ServerEdit, ServerErrors, ServerFields, SignIn,
+};
 pub use messages::{Action, Message};
+pub use sign_in::SignInPage;
 
 /// Widget ids, so tests (and later keyboard shortcuts) can reach each control.
 pub mod id {
@@ -38,6 +43,15 @@ pub mod id {
     pub const NAME: &str = "wizard-name";
     pub const EMAIL: &str = "wizard-email";
     pub const PASSWORD: &str = "wizard-password";
+    /// Sign in with a password, or with OAuth2.
+    pub const SIGN_IN_PASSWORD: &str = "wizard-sign-in-password";
+    pub const SIGN_IN_OAUTH2: &str = "wizard-sign-in-oauth2";
+    pub const OAUTH2_MICROSOFT: &str = "wizard-oauth2-microsoft";
+    pub const OAUTH2_GOOGLE: &str = "wizard-oauth2-google";
+    pub const OAUTH2_FILE: &str = "wizard-oauth2-file";
+    pub const OAUTH2_PROVIDER_FILE: &str = "wizard-oauth2-provider-file";
+    pub const OAUTH2_CLIENT_ID: &str = "wizard-oauth2-client-id";
+    pub const OAUTH2_TENANT: &str = "wizard-oauth2-tenant";
     pub const INCOMING_IMAP: &str = "wizard-incoming-imap";
     pub const INCOMING_POP3: &str = "wizard-incoming-pop3";
     pub const INCOMING_HOST: &str = "wizard-incoming-host";
@@ -69,6 +83,11 @@ pub mod id {
     /// "Test settings" on the form.
     pub const TEST: &str = "wizard-test";
     pub const STOP_TEST: &str = "wizard-stop-test";
+    /// Copy the sign-in page's address; open it in the browser again.
+    pub const SIGN_IN_COPY: &str = "wizard-sign-in-copy";
+    pub const SIGN_IN_OPEN: &str = "wizard-sign-in-open";
+    /// "Try again" after a failed sign-in.
+    pub const TRY_AGAIN: &str = "wizard-try-again";
     pub const RUN_AGAIN: &str = "wizard-run-again";
     pub const CHANGE_SETTINGS: &str = "wizard-change-settings";
     pub const TRUST_INCOMING: &str = "wizard-trust-incoming";
@@ -109,6 +128,8 @@ enum Step {
     Found(Box<Found>),
     /// The form, prefilled or empty, every field editable.
     Review,
+    /// An OAuth2 account signs in before its test; dropping the handle stops the sign-in.
+    SigningIn { state: Box<sign_in::SigningIn>, handle: Option<Handle> },
     /// Both servers checked; dropping the handle stops the checks.
     Testing { checks: Box<Checks>, handle: Option<Handle> },
     /// The app is saving `account`.
@@ -133,6 +154,8 @@ pub struct Wizard {
     /// Numbers each run of discovery or of the test, so late answers of an abandoned run
     /// are recognised and dropped.
     run: u64,
+    /// The last sign-in's tokens (OAuth2 accounts), kept for saving.
+    signed_in: Option<sign_in::SignedIn>,
 }
 
 impl Default for Wizard {
@@ -153,6 +176,7 @@ impl Wizard {
             options,
             found: None,
             run: 0,
+            signed_in: None,
         }
     }
 
@@ -183,14 +207,15 @@ impl Wizard {
         }
     }
 
-    /// The step's name: "account", "discovering", "found", "review", "testing", "saving" or
-    /// "no-secret-service" (for tests and the window title).
+    /// The step's name: "account", "discovering", "found", "review", "signing-in", "testing",
+    /// "saving" or "no-secret-service" (for tests and the window title).
     pub fn step_name(&self) -> &'static str {
         match self.step {
             Step::Account => "account",
             Step::Discovering { .. } => "discovering",
             Step::Found(_) => "found",
             Step::Review => "review",
+            Step::SigningIn { .. } => "signing-in",
             Step::Testing { .. } => "testing",
             Step::Saving { .. } => "saving",
             Step::NoSecretService { .. } => "no-secret-service",
@@ -247,6 +272,8 @@ impl Wizard {
             Message::Name(name) => self.edit(|form| form.name = name),
             Message::Email(email) => self.edit(|form| form.set_email(email)),
             Message::Password(password) => self.edit(|form| form.password = password),
+            Message::SignIn(way) => self.edit(|form| form.sign_in = way),
+            Message::OAuth2(edit) => self.edit(|form| form.edit_oauth2(edit)),
             Message::IncomingProtocol(protocol) => self.edit(|form| form.set_incoming_protocol(protocol)),
             Message::Incoming(edit) => self.edit(|form| form.edit_incoming(edit)),
             Message::Outgoing(edit) => self.edit(|form| form.edit_outgoing(edit)),
@@ -260,6 +287,11 @@ impl Wizard {
             Message::Manual => self.manual(),
             Message::Back => self.back(),
             Message::Test => self.test(),
+            Message::SignInStarted(run, page) => self.sign_in_started(run, page),
+            Message::SignedIn(run, tokens) => self.signed_in(run, tokens),
+            Message::CopySignInAddress => self.copy_sign_in_address(),
+            Message::OpenSignInPage => self.open_sign_in_page(),
+            Message::BrowserAsked => Action::None,
             Message::Check(run, progress) => self.check_progress(run, progress),
             Message::StopTest => self.stop_test(),
             Message::RunAgain => self.test(),
@@ -288,9 +320,10 @@ impl Wizard {
         Action::None
     }
 
-    /// From the test back to the form; leaving the step stops a test still running.
+    /// From the test (or the sign-in) back to the form; leaving the step stops a test or a
+    /// sign-in still running.
     fn change_settings(&mut self) -> Action {
-        if matches!(self.step, Step::Testing { .. }) {
+        if matches!(self.step, Step::Testing { .. } | Step::SigningIn { .. }) {
             self.step = Step::Review;
         }
         Action::None
@@ -321,6 +354,7 @@ impl Wizard {
                 }
             }
             Step::Found(_) | Step::Discovering { .. } => self.step = Step::Account,
+            Step::SigningIn { .. } => self.step = Step::Review,
             _ => return Action::None,
         }
         self.errors = None;
@@ -333,22 +367,30 @@ impl Wizard {
         if !(checks.passed() || anyway && checks.failed()) {
             return Action::None;
         }
+        let Some(secret) = self.secret(&checks.account) else { return Action::None };
         let checks = checks.clone();
         let account = checks.account.clone();
         self.failure = None;
         self.step = Step::Saving { checks };
-        Action::Save { account, password: self.form.password.clone() }
+        Action::Save { account, secret }
+    }
+
+    /// What the tested account logs in with: the password typed, or the sign-in's tokens.
+    fn secret(&self, account: &tidings_mail::account::Account) -> Option<save::Secret> {
+        if account.oauth2.is_some() {
+            self.tokens().map(|tokens| save::Secret::OAuth2(Box::new(tokens.clone())))
+        } else {
+            Some(save::Secret::Password(self.form.password.clone()))
+        }
     }
 
     fn keep_for_session(&mut self) -> Action {
-        let step = std::mem::replace(&mut self.step, Step::Review);
-        let Step::NoSecretService { checks, .. } = step else {
-            self.step = step;
-            return Action::None;
-        };
+        let Step::NoSecretService { checks, .. } = &self.step else { return Action::None };
+        let Some(secret) = self.secret(&checks.account) else { return Action::None };
+        let checks = checks.clone();
         let account = checks.account.clone();
         self.step = Step::Saving { checks };
-        Action::SaveForSession { account, password: self.form.password.clone() }
+        Action::SaveForSession { account, secret }
     }
 
     /// "Cancel" on the no-secret-service question: back to the test's results.

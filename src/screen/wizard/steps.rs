@@ -4,6 +4,8 @@
 
 use iced::Task;
 
+use tidings_mail::account::Account;
+use tidings_mail::auth::{Credential, Credentials};
 use tidings_mail::discover::{Candidate, Discovery, discover, follow_confirmed};
 use tidings_mail::error::Error;
 
@@ -94,15 +96,19 @@ impl Wizard {
             return Action::None;
         };
         self.form.prefill(&found.prefill());
+        if let Some(provider) = found.sign_in() {
+            self.form.sign_in_with(provider);
+        }
         self.notice = found.notice();
         self.errors = None;
         self.found = Some(found);
         Action::None
     }
 
-    /// Checks both servers with the form's settings (from the form, or again from the test).
+    /// Checks both servers with the form's settings (from the form, or again from the test or
+    /// a failed sign-in); an OAuth2 account signs in first.
     pub(super) fn test(&mut self) -> Action {
-        if !matches!(self.step, Step::Review | Step::Testing { .. }) {
+        if !matches!(self.step, Step::Review | Step::Testing { .. } | Step::SigningIn { .. }) {
             return Action::None;
         }
         let (account, password) = match self.form.validate() {
@@ -115,10 +121,23 @@ impl Wizard {
         };
         self.errors = None;
         self.failure = None;
+        if account.oauth2.is_some() {
+            return self.sign_in_and_check(account);
+        }
+        let credentials = Credentials {
+            incoming: Credential::password(&account.incoming.user, &password),
+            outgoing: Credential::password(&account.outgoing.user, &password),
+        };
+        self.start_checks(account, credentials)
+    }
+
+    /// The test step, checking both servers with `credentials`.
+    pub(super) fn start_checks(&mut self, account: Account, credentials: Credentials) -> Action {
         let run = self.next_run();
-        let (task, handle) =
-            Task::run(checks::run(account.clone(), password), move |progress| Message::Check(run, progress))
-                .abortable();
+        let (task, handle) = Task::run(checks::run(account.clone(), credentials), move |progress| {
+            Message::Check(run, progress)
+        })
+        .abortable();
         self.step =
             Step::Testing { checks: Box::new(Checks::new(account)), handle: Some(handle.abort_on_drop()) };
         Action::Run(task)

@@ -137,3 +137,18 @@ fn saving_needs_a_passed_test_or_save_anyway_and_locks_the_form() {
     assert_eq!(wizard.step_name(), "review");
     assert!(wizard.failure.as_deref().is_some_and(|f| f.starts_with("An account named")));
 }
+
+#[test]
+fn debug_output_hides_the_sign_ins_tokens() {
+    let tokens = tidings_mail::oauth2::Tokens {
+        access: "at_secret".into(),
+        refresh: Some("rt_secret".into()),
+        expires_at: None,
+        scope: None,
+    };
+    let message = format!("{:?}", Message::SignedIn(1, Ok(Box::new(tokens.clone()))));
+    let secret = format!("{:?}", save::Secret::OAuth2(Box::new(tokens)));
+    for text in [message, secret] {
+        assert!(!text.contains("_secret"), "{text}");
+    }
+}

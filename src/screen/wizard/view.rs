@@ -5,7 +5,7 @@ use iced::{Alignment, Element, Length, widget};
 
 use super::discovery::{self, action, buttons};
 use super::fields::{AccountMessages, ServerIds, account_section, protocol_choice, server_section};
-use super::{Message, Step, Wizard, id, test_view};
+use super::{Message, Step, Wizard, id, sign_in, test_view};
 use crate::theme::{self, Tone};
 
 /// Wide enough for both server cards side by side; narrower windows scroll.
@@ -21,6 +21,7 @@ impl Wizard {
             Step::Discovering { domain, seconds, .. } => (1, discovery::progress(domain, *seconds)),
             Step::Found(found) => (1, found.view()),
             Step::Review => (2, self.review()),
+            Step::SigningIn { state, .. } => (3, sign_in::view(state)),
             Step::Testing { checks, .. } | Step::Saving { checks } => {
                 (3, test_view::view(checks, self.is_saving(), self.failure.as_deref()))
             }
@@ -35,6 +36,8 @@ impl Wizard {
             name: Message::Name,
             email: Message::Email,
             password: Message::Password,
+            sign_in: Some(Message::SignIn),
+            oauth2: Some(Message::OAuth2),
             submit,
         }
     }
@@ -81,6 +84,7 @@ impl Wizard {
             "Incoming mail",
             Some(protocol_choice(form.incoming_protocol, Message::IncomingProtocol)),
             &form.incoming,
+            form.sign_in,
             &errors.incoming,
             &ServerIds::INCOMING,
             "imap.example.com",
@@ -92,6 +96,7 @@ impl Wizard {
             "Outgoing mail (SMTP)",
             None,
             &form.outgoing,
+            form.sign_in,
             &errors.outgoing,
             &ServerIds::OUTGOING,
             "smtp.example.com",

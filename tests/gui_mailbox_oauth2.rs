@@ -1,0 +1,188 @@
+//! An OAuth2 account in the window, against real Dovecot and the testkit's identity provider:
+//! its passes log in with tokens; when the provider revokes the sign-in, the status line
+//! offers "Sign in again", the provider's page is shown (the test is the browser), and the
+//! account gets its mail again with nothing lost.
+//!
+//! `ICED_TEST_BACKEND=tiny-skia cargo test -p tidings --test gui_mailbox_oauth2`
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+mod gui_mailbox_helpers;
+
+use std::path::Path;
+use std::time::Duration;
+
+use common::settle;
+use gui_mailbox_helpers::Worker;
+use iced_test::Simulator;
+use iced_test::selector::id;
+
+use tidings::app::{App, Message, Screen};
+use tidings::passes;
+use tidings::screen::accounts;
+use tidings::screen::mailbox::{self, Mailbox};
+use tidings_mail::account::{
+    Account, AuthMethod, Incoming, OAuth2Settings, SecretRole, Security, Server, Trust,
+};
+use tidings_mail::config::Config;
+use tidings_mail::oauth2::{self, Tokens};
+use tidings_mail::profile::Profile;
+use tidings_mail::secret::Secrets;
+use tidings_testkit::MailServers;
+use tidings_testkit::idp::{Idp, IdpConfig};
+
+fn provider_file(idp: &Idp, dir: &Path) -> String {
+    let path = dir.join("provider.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "name = \"Test identity provider\"\nauthorization_url = \"{}\"\ntoken_url = \"{}\"\n\
+             scopes = [\"openid\", \"email\", \"offline_access\", \"mail\"]\nclient_id = \"{}\"\n",
+            idp.authorization_url(),
+            idp.token_url(),
+            idp.client_id()
+        ),
+    )
+    .unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+fn account(s: &MailServers, provider: &str) -> Account {
+    let server = |port| Server {
+        host: s.host().to_string(),
+        port,
+        security: Security::Implicit,
+        user: "alice@example.test".into(),
+        auth: AuthMethod::OAuth2,
+        trust: Trust { ca_file: Some(s.ca_path().to_path_buf()), pinned_sha256: None },
+    };
+    let mut a = Account::new(
+        "work".into(),
+        "Work".into(),
+        "alice@example.test".into(),
+        Incoming::Imap,
+        server(s.imaps_port()),
+        server(s.submissions_port()),
+    );
+    a.options.idle = false;
+    a.oauth2 = Some(OAuth2Settings { provider: provider.into(), ..OAuth2Settings::default() });
+    a
+}
+
+fn window(app: &App) -> Simulator<'_, Message> {
+    Simulator::with_size(iced_test::core::Settings::default(), (1280.0, 900.0), app.view())
+}
+
+fn click(app: &mut App, widget: &str) {
+    let mut ui = window(app);
+    ui.click(id(widget.to_string())).unwrap_or_else(|e| panic!("cannot click {widget}: {e}"));
+    let messages = ui.into_messages().collect();
+    settle(app, messages);
+}
+
+fn mailbox(app: &App) -> &Mailbox {
+    match app.screen() {
+        Screen::Mailbox(m) => m,
+        _ => panic!("the mailbox is not shown"),
+    }
+}
+
+/// Runs a task to its end on `runtime` and returns what it produced.
+fn run_on(runtime: &tokio::runtime::Runtime, task: iced::Task<Message>) -> Vec<Message> {
+    use iced_test::futures::futures::StreamExt;
+    let Some(stream) = iced_test::runtime::task::into_stream(task) else { return Vec::new() };
+    runtime.block_on(
+        stream
+            .filter_map(|action| async move {
+                match action {
+                    iced_test::runtime::Action::Output(message) => Some(message),
+                    _ => None,
+                }
+            })
+            .collect(),
+    )
+}
+
+fn texts(app: &App) -> Vec<String> {
+    common::texts(window(app))
+}
+
+#[test]
+fn a_revoked_sign_in_is_offered_again_in_the_status_line_and_mail_comes_back() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let idp = runtime.block_on(Idp::start(IdpConfig::default())).unwrap();
+    let s = MailServers::start_with_oauth2(&idp).unwrap_or_else(|e| panic!("{e}"));
+    let alice = s.user("alice");
+    s.seed(alice, 3).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let profile = Profile::at(dir.path().join("profile"));
+    let provider = provider_file(&idp, dir.path());
+    let mut config = Config::default();
+    config.add_account(account(&s, &provider)).unwrap();
+    let account = config.account("work").unwrap().clone();
+    let secrets = Secrets::in_memory();
+    // Signed in once (the wizard's work): then the provider revokes it.
+    let issued = idp.issue("alice").unwrap();
+    let tokens = Tokens {
+        access: issued.access_token,
+        refresh: issued.refresh_token,
+        expires_at: Some(std::time::SystemTime::now() + Duration::from_secs(3600)),
+        scope: None,
+    };
+    runtime.block_on(oauth2::signed_in(&account.id, &secrets, &tokens)).unwrap();
+    idp.revoke_refresh_tokens();
+    idp.expire_access_tokens();
+    oauth2::forget_access(&account.id);
+
+    let key = passes::Key::for_account(&profile, &account, secrets.clone()).without_notifications();
+    let mut app = App::with_config(profile, secrets.clone(), config);
+    click(&mut app, &accounts::open_mailbox_id("work"));
+    let worker = Worker::start(key);
+    worker.until(
+        &mut app,
+        Duration::from_secs(30),
+        "the offer to sign in again",
+        |app| texts(app).iter().any(|t| t == "Sign in again"),
+        |app| format!("{:?}", texts(app)),
+    );
+    assert!(
+        texts(&app).iter().any(|t| t.contains("sign in again")),
+        "the failure says so: {:?}",
+        texts(&app)
+    );
+
+    // "Sign in again": the sign-in starts and its address shows (it also goes to the
+    // browser). The steps are run one by one, as the runtime would, so the test can be the
+    // browser while the app waits for it.
+    let mut ui = window(&app);
+    ui.click(id(mailbox::id::SIGN_IN_AGAIN.to_string())).unwrap();
+    let clicked: Vec<Message> = ui.into_messages().collect();
+    // One runtime for both steps, as in the app: the loopback listener lives on it.
+    let start = clicked.into_iter().map(|m| app.update(m)).collect::<Vec<_>>();
+    let started: Vec<Message> = start.into_iter().flat_map(|t| run_on(&runtime, t)).collect();
+    let waiting_tasks: Vec<_> = started.into_iter().map(|m| app.update(m)).collect();
+    let waiting =
+        texts(&app).into_iter().find(|t| t.starts_with("Waiting for the sign-in")).expect("waiting");
+    let url = waiting.split(": ").nth(1).unwrap().to_string();
+    assert!(url.starts_with(idp.url()), "{url}");
+    let browser = std::thread::spawn(move || {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async {
+            let answer = tidings_testkit::idp::get(&url, None).await.unwrap();
+            tidings_testkit::idp::get(answer.location().unwrap(), None).await.unwrap().text()
+        })
+    });
+    let done: Vec<Message> = waiting_tasks.into_iter().flat_map(|t| run_on(&runtime, t)).collect();
+    assert!(browser.join().unwrap().contains("return to Tidings"));
+    settle(&mut app, done);
+    assert_eq!(mailbox(&app).notice(), Some("Signed in again; getting mail…"));
+    assert!(secrets.get("work", SecretRole::OAuth2Refresh).unwrap().is_some());
+    worker.until(
+        &mut app,
+        Duration::from_secs(30),
+        "the mail",
+        |app| mailbox(app).list().counts().total == 3,
+        |app| format!("{:?}", texts(app)),
+    );
+    assert!(!texts(&app).iter().any(|t| t == "Sign in again"));
+}
