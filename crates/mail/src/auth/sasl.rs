@@ -187,11 +187,35 @@ pub fn refused(host: &str, challenge: Option<&Challenge>, refusal: &str, token: 
         )
     } else {
         let why = challenge.map(|c| format!(": {}", c.meaning())).unwrap_or_default();
-        Error::new(Kind::Auth, format!("{host} did not accept the OAuth2 access token{why}")).with_advice(
-            "Sign in with the provider again. If the server keeps refusing, the account's application may lack the mail scope for this protocol, or the mailbox may not allow this protocol.",
-        )
+        Error::new(Kind::Auth, format!("{host} did not accept the OAuth2 access token{why}"))
+            .with_advice(advice(challenge, &words))
     };
     if words.is_empty() { err } else { err.with_server(words) }
+}
+
+/// What to do about a refused token, with the causes Exchange Online and Gmail are known for.
+fn advice(challenge: Option<&Challenge>, words: &str) -> &'static str {
+    let lower = words.to_ascii_lowercase();
+    if lower.contains("5.7.139") || lower.contains("smtpclientauthentication is disabled") {
+        return "SMTP AUTH (authenticated submission) is disabled for this mailbox or for the whole tenant: an \
+                Exchange Online administrator must enable it (Set-CASMailbox -SmtpClientAuthenticationDisabled \
+                $false), whatever the token.";
+    }
+    if lower.contains("authenticate failed") || lower.contains("5.7.3 authentication unsuccessful") {
+        return "Exchange Online refused the token. The usual causes: the token is for another resource (it must \
+                be for https://outlook.office.com with IMAP.AccessAsUser.All, POP.AccessAsUser.All or SMTP.Send, \
+                not for https://graph.microsoft.com); the mailbox does not allow this protocol \
+                (Set-CASMailbox -ImapEnabled / -PopEnabled $true); a conditional-access policy of the organisation \
+                blocks the sign-in; or the user name is not the mailbox's address. Sign in again after the \
+                administrator changed any of these.";
+    }
+    if challenge.and_then(|c| c.scope.as_deref()).is_some_and(|s| s.contains("mail.google.com")) {
+        return "Google refused the token: it must grant https://mail.google.com/ (the only scope Gmail's IMAP, \
+                POP and SMTP take), and the user name must be the Google account's address. Sign in again; a \
+                Workspace administrator may also have turned IMAP or POP off for the organisation.";
+    }
+    "Sign in with the provider again. If the server keeps refusing, the account's application may lack the mail \
+     scope for this protocol, or the mailbox may not allow this protocol."
 }
 
 /// The error for a server that offers neither mechanism. `how` names what it would
@@ -397,5 +421,33 @@ mod tests {
         let e = not_offered("imap.example.test", "AUTH=XOAUTH2 or AUTH=OAUTHBEARER");
         assert_eq!(e.kind(), Kind::Config);
         assert!(e.to_string().contains("offers no OAuth2 log-in (AUTH=XOAUTH2 or AUTH=OAUTHBEARER)"), "{e}");
+    }
+
+    #[test]
+    fn exchange_and_gmail_refusals_say_what_usually_causes_them() {
+        let advice = |e: Error| e.own_advice().unwrap_or_default().to_string();
+        let e = refused("outlook.office365.com", None, "A0001 NO AUTHENTICATE failed.", "tok");
+        let said = advice(e);
+        assert!(said.contains("https://graph.microsoft.com") && said.contains("Set-CASMailbox"), "{said}");
+        let e = refused(
+            "smtp.office365.com",
+            None,
+            "535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant.",
+            "tok",
+        );
+        assert!(advice(e).contains("SmtpClientAuthenticationDisabled"));
+        let gmail = Challenge::from_bytes(
+            br#"{"status":"400","schemes":"Bearer","scope":"https://mail.google.com/"}"#,
+        );
+        let e = refused(
+            "imap.gmail.com",
+            Some(&gmail),
+            "A1 NO [AUTHENTICATIONFAILED] Invalid credentials (Failure)",
+            "tok",
+        );
+        assert!(advice(e).contains("https://mail.google.com/"));
+        let e =
+            refused("mail.example.org", None, "A1 NO [AUTHENTICATIONFAILED] Authentication failed.", "tok");
+        assert!(advice(e).starts_with("Sign in with the provider again"));
     }
 }
