@@ -17,22 +17,8 @@ use tidings_mail::profile::Profile;
 use tidings_mail::secret::Secrets;
 use tidings_testkit::idp::{Idp, IdpConfig};
 
-fn provider_file(idp: &Idp, dir: &Path) -> PathBuf {
-    let path = dir.join("provider.toml");
-    std::fs::write(
-        &path,
-        format!(
-            "name = \"Test identity provider\"\nauthorization_url = \"{}\"\ntoken_url = \"{}\"\n\
-             device_authorization_url = \"{}\"\nscopes = [\"openid\", \"email\", \"offline_access\", \"mail\"]\n\
-             client_id = \"{}\"\n",
-            idp.authorization_url(),
-            idp.token_url(),
-            idp.device_authorization_url(),
-            idp.client_id()
-        ),
-    )
-    .unwrap();
-    path
+fn provider_file(idp: &Idp, dir: &std::path::Path) -> std::path::PathBuf {
+    idp.provider_file(dir).unwrap()
 }
 
 fn add_args<'a>(name: &'a str, provider: &'a str) -> Vec<&'a str> {

@@ -9,7 +9,6 @@
 mod common;
 mod gui_mailbox_helpers;
 
-use std::path::Path;
 use std::time::Duration;
 
 use common::settle;
@@ -31,20 +30,8 @@ use tidings_mail::secret::Secrets;
 use tidings_testkit::MailServers;
 use tidings_testkit::idp::{Idp, IdpConfig};
 
-fn provider_file(idp: &Idp, dir: &Path) -> String {
-    let path = dir.join("provider.toml");
-    std::fs::write(
-        &path,
-        format!(
-            "name = \"Test identity provider\"\nauthorization_url = \"{}\"\ntoken_url = \"{}\"\n\
-             scopes = [\"openid\", \"email\", \"offline_access\", \"mail\"]\nclient_id = \"{}\"\n",
-            idp.authorization_url(),
-            idp.token_url(),
-            idp.client_id()
-        ),
-    )
-    .unwrap();
-    path.to_string_lossy().into_owned()
+fn provider_file(idp: &Idp, dir: &std::path::Path) -> String {
+    idp.provider_file(dir).unwrap().to_string_lossy().into_owned()
 }
 
 fn account(s: &MailServers, provider: &str) -> Account {

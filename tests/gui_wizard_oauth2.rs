@@ -31,20 +31,8 @@ use tidings_mail::secret::Secrets;
 use tidings_testkit::MailServers;
 use tidings_testkit::idp::{Idp, IdpConfig};
 
-fn provider_file(idp: &Idp, dir: &Path) -> PathBuf {
-    let path = dir.join("provider.toml");
-    std::fs::write(
-        &path,
-        format!(
-            "name = \"Test identity provider\"\nauthorization_url = \"{}\"\ntoken_url = \"{}\"\n\
-             scopes = [\"openid\", \"email\", \"offline_access\", \"mail\"]\nclient_id = \"{}\"\n",
-            idp.authorization_url(),
-            idp.token_url(),
-            idp.client_id()
-        ),
-    )
-    .unwrap();
-    path
+fn provider_file(idp: &Idp, dir: &std::path::Path) -> std::path::PathBuf {
+    idp.provider_file(dir).unwrap()
 }
 
 /// The form for alice, signing in with OAuth2 through `provider` (a file): IMAP over SSL/TLS

@@ -5,7 +5,6 @@
 //! "sign in again".
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use tidings_mail::account::{
@@ -16,23 +15,8 @@ use tidings_mail::oauth2::{self, Provider, Reach, flow};
 use tidings_mail::secret::Secrets;
 use tidings_testkit::idp::{Endpoint, Idp, IdpConfig};
 
-/// A provider file naming the identity provider (plain HTTP: loopback).
-fn provider_file(idp: &Idp, dir: &std::path::Path) -> PathBuf {
-    let path = dir.join("provider.toml");
-    std::fs::write(
-        &path,
-        format!(
-            "name = \"Test identity provider\"\nauthorization_url = \"{}\"\ntoken_url = \"{}\"\n\
-             device_authorization_url = \"{}\"\nscopes = [\"openid\", \"email\", \"offline_access\", \"mail\"]\n\
-             client_id = \"{}\"\n",
-            idp.authorization_url(),
-            idp.token_url(),
-            idp.device_authorization_url(),
-            idp.client_id()
-        ),
-    )
-    .unwrap();
-    path
+fn provider_file(idp: &Idp, dir: &std::path::Path) -> std::path::PathBuf {
+    idp.provider_file(dir).unwrap()
 }
 
 fn account(provider: &std::path::Path) -> Account {

@@ -8,7 +8,6 @@
 
 mod pass_common;
 
-use std::path::Path;
 use std::time::Duration;
 
 use lettre::address::Envelope;
@@ -24,20 +23,8 @@ use tidings_mail::smtp;
 use tidings_testkit::MailServers;
 use tidings_testkit::idp::{Endpoint as IdpEndpoint, Idp, IdpConfig};
 
-fn provider_file(idp: &Idp, dir: &Path) -> String {
-    let path = dir.join("provider.toml");
-    std::fs::write(
-        &path,
-        format!(
-            "name = \"Test identity provider\"\nauthorization_url = \"{}\"\ntoken_url = \"{}\"\n\
-             scopes = [\"openid\", \"email\", \"offline_access\", \"mail\"]\nclient_id = \"{}\"\n",
-            idp.authorization_url(),
-            idp.token_url(),
-            idp.client_id()
-        ),
-    )
-    .unwrap();
-    path.to_string_lossy().into_owned()
+fn provider_file(idp: &Idp, dir: &std::path::Path) -> String {
+    idp.provider_file(dir).unwrap().to_string_lossy().into_owned()
 }
 
 /// The testkit's account for `login`, signing in with OAuth2 on both servers.

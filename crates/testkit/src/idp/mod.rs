@@ -349,6 +349,23 @@ impl Idp {
     pub fn ca_pem(&self) -> Option<&[u8]> {
         self.tls.as_ref().map(|(c, _)| c.ca_pem.as_slice())
     }
+    /// Writes a provider file (the TOML `tidings account add --oauth2 FILE` and an account's
+    /// `oauth2.provider` take) naming this identity provider into `dir`, and returns its path.
+    pub fn provider_file(&self, dir: &std::path::Path) -> io::Result<std::path::PathBuf> {
+        let path = dir.join("provider.toml");
+        let text = format!(
+            "name = \"Test identity provider\"\nauthorization_url = \"{}\"\ntoken_url = \"{}\"\n\
+             device_authorization_url = \"{}\"\nscopes = [\"openid\", \"email\", \"offline_access\", \"mail\"]\n\
+             client_id = \"{}\"\n",
+            self.authorization_url(),
+            self.token_url(),
+            self.device_authorization_url(),
+            self.client_id()
+        );
+        std::fs::write(&path, text)?;
+        Ok(path)
+    }
+
     pub fn client_id(&self) -> String {
         self.lock().client_id.clone()
     }
