@@ -172,3 +172,52 @@ fn without_an_application_id_nobody_is_sent_to_sign_in() {
     assert!(said.contains("no application (client) id is set for Google"), "{said}");
     assert!(!profile.join("config/config.toml").exists(), "nothing saved");
 }
+
+/// The inspector of an OAuth2 account logs in with its token and says how; the report and
+/// its transcript hold no token.
+#[test]
+fn inspecting_an_oauth2_account_logs_in_with_its_token() {
+    need_keyring();
+    let idp = Idp::start_blocking(IdpConfig::default()).unwrap();
+    let s = tidings_testkit::MailServers::start_with_oauth2(&idp).unwrap_or_else(|e| panic!("{e}"));
+    let dir = tempfile::tempdir().unwrap();
+    let provider = provider_file(&idp, dir.path());
+    let profile = dir.path().join("profile");
+    let (imaps, submission) = (s.imaps_port().to_string(), s.submission_port().to_string());
+    let ca = s.ca_path().to_str().unwrap().to_string();
+    let args = [
+        "account",
+        "add",
+        "--name",
+        "OAuth inspect",
+        "--email",
+        "alice@example.test",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        &imaps,
+        "--smtp-port",
+        &submission,
+        "--ca-file",
+        &ca,
+        "--oauth2",
+        provider.to_str().unwrap(),
+        "--device-code",
+    ];
+    let out = cli_common::run(&profile, &args, None);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = cli_common::run(&profile, &["inspect", "--account", "oauth-inspect", "--json"], None);
+    let said = text(&out);
+    assert!(out.status.success(), "{said}");
+    let reports = json(&out);
+    let reports = reports["reports"].as_array().unwrap();
+    assert_eq!(reports.len(), 2);
+    for r in reports {
+        assert_eq!(r["ok"], true, "{r}");
+        assert_eq!(r["login"], "OAuth2 access token (SASL XOAUTH2)", "{r}");
+    }
+    for token in idp.access_tokens() {
+        assert!(!said.contains(&token), "a token is in the report");
+    }
+    Secrets::system().delete_account("oauth-inspect").unwrap();
+}

@@ -395,6 +395,7 @@ fn fixed_report() -> Report {
         port: 993,
         security: Security::Implicit,
         started: "2026-03-02T10:15:30.123Z".into(),
+        login: Some("password".into()),
         alerts: Vec::new(),
         utf8: false,
         ok: true,

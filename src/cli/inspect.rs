@@ -4,9 +4,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
-use tidings_mail::account::{Protocol, SecretRole};
+use tidings_mail::account::Protocol;
 use tidings_mail::auth;
-use tidings_mail::check::Passwords;
 use tidings_mail::config::Config;
 use tidings_mail::inspect::{Credentials, InspectOptions, Probe, Report, Target, inspect};
 use tidings_mail::net::{Endpoint, Fingerprint, Transcript, TrustAnchors};
@@ -65,26 +64,25 @@ fn run_inner(args: InspectArgs, profile: &Profile, out: &Out) -> Result<ExitCode
             Error::config(format!("there is no account \"{name}\" (see `tidings account list`)"))
         })?;
         let secrets = Secrets::system();
-        let pw = Passwords {
-            incoming: auth::password(account, &secrets, SecretRole::Incoming)?.secret().to_string(),
-            outgoing: auth::password(account, &secrets, SecretRole::Outgoing)?.secret().to_string(),
-        };
+        // Passwords from the keyring; an OAuth2 account's access token from its sign-in.
+        let rt = super::runtime()
+            .map_err(|e| Error::new(Kind::Storage, "cannot start the runtime").with_source(e))?;
+        let creds = rt.block_on(auth::Credentials::lookup(account, &secrets))?;
         if args.probe {
             opts.probe = Some(Probe {
                 smtp: Endpoint::for_account(account, &account.outgoing)?,
-                smtp_user: account.outgoing.user.clone(),
-                smtp_password: pw.outgoing.clone(),
+                smtp_credential: creds.outgoing.clone(),
                 address: account.email.clone(),
             });
         }
-        for (protocol, server, password) in [
-            (Protocol::from(account.incoming_protocol), &account.incoming, pw.incoming),
-            (Protocol::Smtp, &account.outgoing, pw.outgoing),
+        for (protocol, server, credential) in [
+            (Protocol::from(account.incoming_protocol), &account.incoming, creds.incoming),
+            (Protocol::Smtp, &account.outgoing, creds.outgoing),
         ] {
             let ep = Endpoint::for_account(account, server)?;
             let target =
                 Target { protocol, security: server.security, host: server.host.clone(), port: server.port };
-            jobs.push((target, ep.trust, Some(Credentials { user: server.user.clone(), password })));
+            jobs.push((target, ep.trust, Some(credential)));
         }
     } else {
         let target = Target::parse(args.target.as_deref().unwrap_or(""))?;
@@ -103,10 +101,7 @@ fn run_inner(args: InspectArgs, profile: &Profile, out: &Out) -> Result<ExitCode
                 std::io::stdin().read_line(&mut line).map_err(|e| {
                     Error::new(Kind::Config, "cannot read the password from standard input").with_source(e)
                 })?;
-                Some(Credentials {
-                    user: user.clone(),
-                    password: line.trim_end_matches(['\r', '\n']).to_string(),
-                })
+                Some(Credentials::password(user.clone(), line.trim_end_matches(['\r', '\n'])))
             }
             (None, true) => return Err(Error::config("--password-stdin needs --user")),
             _ => None,

@@ -27,7 +27,7 @@ async fn every_url_form_gives_a_full_report_without_the_password() {
     ];
     for (scheme, port) in forms {
         let target = Target::parse(&format!("{scheme}://127.0.0.1:{port}")).unwrap();
-        let creds = Credentials { user: alice.email.clone(), password: alice.password.clone() };
+        let creds = Credentials::password(alice.email.clone(), alice.password.clone());
         let r = inspect(&target, trust.clone(), Some(creds), &InspectOptions::default(), &Transcript::new())
             .await;
         let json = serde_json::to_string(&r).unwrap();
@@ -99,7 +99,7 @@ async fn without_credentials_the_report_stops_after_the_capabilities() {
 async fn a_server_without_starttls_and_an_untrusted_certificate_are_reported() {
     let plain = FaultServer::no_starttls(Proto::Smtp).await.unwrap();
     let target = Target::parse(&format!("smtp://127.0.0.1:{}", plain.port())).unwrap();
-    let creds = Credentials { user: "alice@example.test".into(), password: "never-sent-42".into() };
+    let creds = Credentials::password("alice@example.test", "never-sent-42");
     let r = inspect(
         &target,
         TrustAnchors::default(),
@@ -132,7 +132,7 @@ async fn sizes_that_differ_from_the_bytes_sent_are_flagged_estimated() {
         // The fault server has no TLS: inspect it as a plain server (Security::None).
         let mut target = Target::parse(&format!("{scheme}://127.0.0.1:{}", server.port())).unwrap();
         target.security = Security::None;
-        let creds = Credentials { user: "alice".into(), password: "pw-for-fault".into() };
+        let creds = Credentials::password("alice", "pw-for-fault");
         let r = inspect(
             &target,
             TrustAnchors::default(),
@@ -149,7 +149,7 @@ async fn sizes_that_differ_from_the_bytes_sent_are_flagged_estimated() {
         let exact = FaultServer::no_starttls(proto).await.unwrap();
         let mut target = Target::parse(&format!("{scheme}://127.0.0.1:{}", exact.port())).unwrap();
         target.security = Security::None;
-        let creds = Credentials { user: "alice".into(), password: "pw-for-fault".into() };
+        let creds = Credentials::password("alice", "pw-for-fault");
         let r = inspect(
             &target,
             TrustAnchors::default(),
@@ -170,13 +170,15 @@ async fn the_idle_latency_probe_is_timed_and_cleaned_up() {
     let trust = TrustAnchors { extra_ca_pem: vec![s.ca_pem().to_vec()], pin: None };
     let probe = tidings_mail::inspect::Probe {
         smtp: common::endpoint(&s, s.submission_port(), Security::StartTls),
-        smtp_user: alice.login.clone(),
-        smtp_password: alice.password.clone(),
+        smtp_credential: tidings_mail::auth::Credential::password(
+            alice.login.clone(),
+            alice.password.clone(),
+        ),
         address: alice.email.clone(),
     };
     let opts = InspectOptions { probe: Some(probe), ..Default::default() };
     let target = Target::parse(&format!("imaps://127.0.0.1:{}", s.imaps_port())).unwrap();
-    let creds = Credentials { user: alice.login.clone(), password: alice.password.clone() };
+    let creds = Credentials::password(alice.login.clone(), alice.password.clone());
     let r = inspect(&target, trust, Some(creds), &opts, &Transcript::new()).await;
     let check = r.checks.iter().find(|c| c.name == "IDLE latency").expect("the probe ran");
     println!("{}: {}", check.summary, check.evidence.join("; "));
@@ -190,8 +192,7 @@ fn opts_debug() -> InspectOptions {
     InspectOptions {
         probe: Some(tidings_mail::inspect::Probe {
             smtp: tidings_mail::net::Endpoint::new("h", 1, Security::Implicit),
-            smtp_user: "u".into(),
-            smtp_password: "secret".into(),
+            smtp_credential: tidings_mail::auth::Credential::password("u", "secret"),
             address: "u@example.test".into(),
         }),
         ..Default::default()
@@ -227,7 +228,7 @@ fn plain_target(scheme: &str, port: u16) -> Target {
 }
 
 fn fault_creds() -> Credentials {
-    Credentials { user: "alice".into(), password: "pw-for-hostile".into() }
+    Credentials::password("alice", "pw-for-hostile")
 }
 
 /// A POP3 mailbox of three whose LIST sizes are given; RETR answers from `bodies`.
@@ -348,8 +349,7 @@ async fn probe_check(imap: &Hostile, wait: std::time::Duration) -> tidings_mail:
     let smtp = SmtpScriptServer::start(SmtpScript::default()).await.unwrap();
     let probe = tidings_mail::inspect::Probe {
         smtp: tidings_mail::net::Endpoint::new("127.0.0.1", smtp.port(), Security::None),
-        smtp_user: "alice@example.test".into(),
-        smtp_password: "pw-for-hostile".into(),
+        smtp_credential: tidings_mail::auth::Credential::password("alice@example.test", "pw-for-hostile"),
         address: "alice@example.test".into(),
     };
     let opts = InspectOptions { probe: Some(probe), probe_wait: wait, ..Default::default() };

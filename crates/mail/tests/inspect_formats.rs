@@ -23,7 +23,7 @@ async fn the_format_check_names_every_format_the_mailbox_holds() {
     let opts = InspectOptions { sample: 20, ..InspectOptions::default() };
     for (scheme, port) in [("imaps", s.imaps_port()), ("pop3s", s.pop3s_port())] {
         let target = Target::parse(&format!("{scheme}://127.0.0.1:{port}")).unwrap();
-        let creds = Credentials { user: alice.email.clone(), password: alice.password.clone() };
+        let creds = Credentials::password(alice.email.clone(), alice.password.clone());
         let r = inspect(&target, trust.clone(), Some(creds), &opts, &Transcript::new()).await;
         let md = r.to_markdown();
         assert!(r.ok, "{scheme}: {md}");

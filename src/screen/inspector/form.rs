@@ -91,9 +91,7 @@ impl Form {
                 self.user_error = Some(USER_MISSING);
                 None
             }
-            (user, false) => {
-                Some(Some(Credentials { user: user.to_string(), password: self.password.clone() }))
-            }
+            (user, false) => Some(Some(Credentials::password(user, self.password.clone()))),
         };
         let ca_file = Some(self.ca_file.trim()).filter(|p| !p.is_empty()).map(PathBuf::from);
         Some(Job { target: target?, ca_file, pin: pin?, creds: creds? })
@@ -228,7 +226,7 @@ mod tests {
     fn credentials_only_with_a_password_and_a_user_for_it() {
         let job = form("imaps://h", "alice", "").submit().map(|j| j.creds.is_none());
         assert_eq!(job, Some(true), "no password: no login");
-        let job = form("imaps://h", "alice", "pw").submit().map(|j| j.creds.map(|c| c.user));
+        let job = form("imaps://h", "alice", "pw").submit().map(|j| j.creds.map(|c| c.user().to_string()));
         assert_eq!(job, Some(Some("alice".to_string())));
         let mut f = form("imaps://h", "", "pw");
         assert!(f.submit().is_none());

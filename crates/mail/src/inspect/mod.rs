@@ -159,6 +159,9 @@ pub struct Report {
     pub imap_id: Option<BTreeMap<String, String>>,
     pub capabilities: Capabilities,
     pub auth_mechanisms: Vec<String>,
+    /// How the inspection logged in: "password", or "OAuth2 access token (SASL XOAUTH2)".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub login: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mailbox: Option<String>,
     pub checks: Vec<Check>,
@@ -175,13 +178,9 @@ impl Report {
     }
 }
 
-/// Credentials for the stages after the greeting; without them the inspection stops after
-/// the capabilities (and says so).
-#[derive(Clone)]
-pub struct Credentials {
-    pub user: String,
-    pub password: String,
-}
+/// Credentials for the stages after the greeting (a password, or an OAuth2 access token);
+/// without them the inspection stops after the capabilities (and says so).
+pub type Credentials = crate::auth::Credential;
 
 /// What an inspection may do beyond reading.
 #[derive(Debug, Clone)]

@@ -19,15 +19,15 @@ use crate::{imap, smtp};
 #[derive(Clone)]
 pub struct Probe {
     pub smtp: Endpoint,
-    pub smtp_user: String,
-    pub smtp_password: String,
+    /// The log-in for submitting it (a password or an access token).
+    pub smtp_credential: Credential,
     /// The mailbox's own address: the probe goes from it to it.
     pub address: String,
 }
 
 impl std::fmt::Debug for Probe {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Probe({} via {} as {})", self.address, self.smtp.address(), self.smtp_user)
+        write!(f, "Probe({} via {} as {})", self.address, self.smtp.address(), self.smtp_credential.user())
     }
 }
 
@@ -104,12 +104,7 @@ fn interval(latency: Duration) -> u64 {
 
 async fn run(ep: &Endpoint, creds: &Credentials, probe: &Probe, wait: Duration) -> Result<(Seen, String)> {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let watcher = tokio::spawn(watch(
-        ep.clone(),
-        Credential::password(&creds.user, &creds.password),
-        IdleConfig::default(),
-        tx,
-    ));
+    let watcher = tokio::spawn(watch(ep.clone(), creds.clone(), IdleConfig::default(), tx));
     let _abort = AbortOnDrop(watcher);
     let mut exists = None;
     let idling = tokio::time::timeout(WAIT_IDLE, async {
@@ -183,8 +178,8 @@ async fn submit(probe: &Probe, id: &str) -> Result<Instant> {
     let t = Transcript::new();
     let mut facts = SessionFacts::default();
     let lc = smtp::open(&probe.smtp, &t, &mut facts).await?;
-    let credential = Credential::password(&probe.smtp_user, &probe.smtp_password);
-    let mut conn = smtp::login(lc, &probe.smtp, &credential, &facts).await?;
+    t.add_secret(probe.smtp_credential.secret());
+    let mut conn = smtp::login(lc, &probe.smtp, &probe.smtp_credential, &facts).await?;
     let addr: lettre::Address = probe
         .address
         .parse()
@@ -213,7 +208,7 @@ async fn cleanup(ep: &Endpoint, creds: &Credentials, id: &str) -> Result<String>
     let t = Transcript::new();
     let mut facts = SessionFacts::default();
     let lc = imap::open(ep, &t, &mut facts).await?;
-    let mut s = imap::login(lc, ep, &Credential::password(&creds.user, &creds.password), &mut facts).await?;
+    let mut s = imap::login(lc, ep, creds, &mut facts).await?;
     let map = |e| imap::map_error(ep, e, None);
     s.select("INBOX").await.map_err(map)?;
     let uids = s.uid_search(format!("HEADER Message-ID \"{id}\"")).await.map_err(map)?;

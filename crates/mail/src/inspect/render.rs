@@ -77,6 +77,9 @@ pub fn markdown(r: &Report) -> String {
         "- authentication mechanisms: {}",
         if r.auth_mechanisms.is_empty() { "none offered".into() } else { r.auth_mechanisms.join(" ") }
     );
+    if let Some(login) = &r.login {
+        let _ = writeln!(o, "- logged in with: {login}");
+    }
     let c = &r.capabilities;
     let _ = writeln!(o, "\n## Capabilities\n");
     if !c.before_tls.is_empty() {

@@ -9,7 +9,6 @@ use lettre::transport::smtp::commands::{Mail, Rset};
 use super::checks;
 use super::{Capabilities, Check, Credentials, InspectOptions, Report, Target, TlsReport, Verdict};
 use crate::account::{Protocol, Security};
-use crate::auth::Credential;
 use crate::check::SessionFacts;
 use crate::error::{Error, ErrorReport, Kind, Result};
 use crate::net::{Endpoint, LineConn, StageName, Transcript, TrustAnchors};
@@ -34,7 +33,7 @@ pub async fn inspect(
     let mut ep = Endpoint::new(target.host.clone(), target.port, target.security);
     ep.trust = trust;
     if let Some(c) = &creds {
-        transcript.add_secret(&c.password);
+        transcript.add_secret(c.secret());
     }
     let mut facts = SessionFacts::default();
     let mut found = Found::default();
@@ -86,6 +85,7 @@ pub async fn inspect(
         utf8: facts.utf8,
         imap_id: found.imap_id,
         capabilities: caps,
+        login: creds.as_ref().map(|c| login_words(c, &facts)),
         auth_mechanisms: facts.auth_mechanisms.clone(),
         mailbox: found.mailbox,
         checks: found.checks,
@@ -93,6 +93,23 @@ pub async fn inspect(
         error: err.as_ref().map(ErrorReport::from),
         stages,
         transcript: transcript.lines(),
+    }
+}
+
+/// How the log-in was made, in the words of the report: the mechanism a token goes with is
+/// the one the log-in chose from what the server offered.
+fn login_words(credential: &Credentials, facts: &SessionFacts) -> String {
+    match credential {
+        Credentials::Password { .. } => "password".into(),
+        Credentials::Bearer { mechanism, .. } => {
+            match facts
+                .sasl_mechanism
+                .or_else(|| crate::auth::sasl::Mechanism::choose(&facts.auth_mechanisms, *mechanism))
+            {
+                Some(m) => format!("OAuth2 access token (SASL {m})"),
+                None => "OAuth2 access token (the server offers no OAuth2 mechanism)".into(),
+            }
+        }
     }
 }
 
@@ -154,7 +171,7 @@ async fn imap_flow(
         found.imap_id = imap_id(&mut lc, t).await?;
     }
     let Some(c) = creds else { return Ok(()) };
-    let mut session = imap::login(lc, ep, &Credential::password(&c.user, &c.password), facts).await?;
+    let mut session = imap::login(lc, ep, c, facts).await?;
     let t0 = t.elapsed();
     let mailbox = match session.select("INBOX").await {
         Ok(m) => m,
@@ -228,7 +245,7 @@ async fn pop3_flow(
 ) -> Result<()> {
     let mut p = pop3::Pop3::open(ep, t, facts).await?;
     let Some(c) = creds else { return p.quit().await };
-    p.login(&Credential::password(&c.user, &c.password), facts).await?;
+    p.login(c, facts).await?;
     let t0 = t.elapsed();
     let (count, size) =
         p.stat().await.inspect_err(|e| t.stage(StageName::Mailbox, t0, false, Some(e.to_string())))?;
@@ -265,11 +282,11 @@ async fn leave_on_server(ep: &Endpoint, c: &Credentials, retrieved: Option<Strin
         };
     };
     let t = Transcript::new();
-    t.add_secret(&c.password);
+    t.add_secret(c.secret());
     let mut facts = SessionFacts::default();
     let second = async {
         let mut p = pop3::Pop3::open(ep, &t, &mut facts).await?;
-        p.login(&Credential::password(&c.user, &c.password), &facts).await?;
+        p.login(c, &facts).await?;
         let uids = p.uidl().await?;
         p.quit().await?;
         Ok::<_, Error>(uids)
@@ -309,16 +326,16 @@ async fn smtp_flow(
         lc.send_line("QUIT").await?;
         return Ok(());
     };
-    let mut conn = smtp::login(lc, ep, &Credential::password(&c.user, &c.password), facts).await?;
+    let mut conn = smtp::login(lc, ep, c, facts).await?;
     let t0 = t.elapsed();
-    match c.user.parse::<lettre::Address>() {
+    match c.user().parse::<lettre::Address>() {
         Ok(from) => {
             let r = conn.command(Mail::new(Some(from), vec![])).await;
             match r {
                 Ok(reply) => {
                     let summary = format!(
                         "MAIL FROM:<{}> accepted ({}), then RSET: nothing sent",
-                        c.user,
+                        c.user(),
                         reply.code()
                     );
                     t.stage(StageName::Mailbox, t0, true, Some(summary.clone()));
@@ -334,7 +351,7 @@ async fn smtp_flow(
         }
         Err(_) => {
             found.mailbox =
-                Some(format!("MAIL FROM not tried: the user name \"{}\" is not an address", c.user))
+                Some(format!("MAIL FROM not tried: the user name \"{}\" is not an address", c.user()))
         }
     }
     smtp::quit(conn, t).await;
