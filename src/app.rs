@@ -280,6 +280,12 @@ impl App {
             accounts::Action::InspectAccount(id) => self.inspect_account(&id),
             accounts::Action::OpenSettings(id) => self.open_settings(&id),
             accounts::Action::OpenMailbox(id) => self.open_mailbox(&id),
+            // The mailbox runs the sign-in and shows where it stands.
+            accounts::Action::SignInAgain(id) => {
+                let open = self.open_mailbox(&id);
+                let sign_in = self.mailbox(mailbox::Message::SignIn(mailbox::SignInMsg::SignIn));
+                Task::batch([open, sign_in])
+            }
             accounts::Action::GetAllMail => {
                 self.passes.run_all(self.config.accounts.iter().map(|a| a.id.as_str()));
                 Task::none()

@@ -19,7 +19,7 @@ use iced_test::selector::id;
 use tidings::app::{App, Message, Screen};
 use tidings::passes;
 use tidings::screen::accounts;
-use tidings::screen::mailbox::{self, Mailbox};
+use tidings::screen::mailbox::Mailbox;
 use tidings_mail::account::{
     Account, AuthMethod, Incoming, OAuth2Settings, SecretRole, Security, Server, Trust,
 };
@@ -123,12 +123,12 @@ fn a_revoked_sign_in_is_offered_again_in_the_status_line_and_mail_comes_back() {
 
     let key = passes::Key::for_account(&profile, &account, secrets.clone()).without_notifications();
     let mut app = App::with_config(profile, secrets.clone(), config);
-    click(&mut app, &accounts::open_mailbox_id("work"));
     let worker = Worker::start(key);
+    // The overview offers it first…
     worker.until(
         &mut app,
         Duration::from_secs(30),
-        "the offer to sign in again",
+        "the offer to sign in again on the overview",
         |app| texts(app).iter().any(|t| t == "Sign in again"),
         |app| format!("{:?}", texts(app)),
     );
@@ -137,12 +137,19 @@ fn a_revoked_sign_in_is_offered_again_in_the_status_line_and_mail_comes_back() {
         "the failure says so: {:?}",
         texts(&app)
     );
+    // …and the mailbox's status line too.
+    click(&mut app, &accounts::open_mailbox_id("work"));
+    assert!(
+        texts(&app).iter().any(|t| t == "Sign in again with your identity provider" || t == "Sign in again")
+    );
+    click(&mut app, tidings::screen::mailbox::id::BACK);
 
     // "Sign in again": the sign-in starts and its address shows (it also goes to the
     // browser). The steps are run one by one, as the runtime would, so the test can be the
     // browser while the app waits for it.
+    // From the overview: its mailbox opens with the sign-in under way.
     let mut ui = window(&app);
-    ui.click(id(mailbox::id::SIGN_IN_AGAIN.to_string())).unwrap();
+    ui.click(id(accounts::sign_in_again_id("work"))).unwrap();
     let clicked: Vec<Message> = ui.into_messages().collect();
     // One runtime for both steps, as in the app: the loopback listener lives on it.
     let start = clicked.into_iter().map(|m| app.update(m)).collect::<Vec<_>>();

@@ -6,7 +6,7 @@
 use iced::widget::{Column, button, column, container, row, scrollable, space, text};
 use iced::{Element, Length, widget};
 
-use tidings_mail::account::{Account, Protocol, Server};
+use tidings_mail::account::{Account, AuthMethod, Protocol, Server};
 use tidings_mail::config::Config;
 use tidings_mail::error::{Error, Kind};
 use tidings_mail::profile::Profile;
@@ -35,6 +35,11 @@ pub fn open_mailbox_id(account_id: &str) -> String {
     format!("accounts-open-mailbox-{account_id}")
 }
 
+/// "Sign in again" of an OAuth2 account whose server refused the log-in.
+pub fn sign_in_again_id(account_id: &str) -> String {
+    format!("accounts-sign-in-again-{account_id}")
+}
+
 /// Widget id of an account's "Settings" button.
 pub fn settings_id(account_id: &str) -> String {
     format!("accounts-settings-{account_id}")
@@ -50,6 +55,8 @@ pub enum Message {
     OpenSettings(String),
     /// Open this account's mailbox (by account id).
     OpenMailbox(String),
+    /// Sign this OAuth2 account in again (its server refused the last log-in).
+    SignInAgain(String),
     /// Send and receive now, for every account.
     GetAllMail,
     /// Desktop notifications of new mail on or off, for all accounts.
@@ -64,6 +71,7 @@ pub enum Action {
     InspectAccount(String),
     OpenSettings(String),
     OpenMailbox(String),
+    SignInAgain(String),
     GetAllMail,
     /// Write the notifications switch to the config; the notifier follows it at once.
     SetNotifications(bool),
@@ -103,6 +111,7 @@ impl Accounts {
             Message::InspectAccount(id) => Action::InspectAccount(id),
             Message::OpenSettings(id) => Action::OpenSettings(id),
             Message::OpenMailbox(id) => Action::OpenMailbox(id),
+            Message::SignInAgain(id) => Action::SignInAgain(id),
             Message::GetAllMail => Action::GetAllMail,
             Message::Notifications(_) if self.writing => Action::None,
             Message::Notifications(on) => {
@@ -204,16 +213,35 @@ fn card<'a>(account: &'a Account, passes: &'a Passes) -> Element<'a, Message> {
             server_line("Incoming", account.incoming_protocol.into(), &account.incoming),
             server_line("Outgoing", Protocol::Smtp, &account.outgoing),
             passes.status(&account.id).view(),
+        ]
+        .push(sign_in_again(account, passes))
+        .push(
             text(format!("Check it from a terminal: tidings account test {}", account.id))
                 .size(13)
                 .style(theme::text::muted),
-        ]
+        )
         .spacing(6),
     )
     .padding(16)
     .width(Length::Fill)
     .style(theme::container::card)
     .into()
+}
+
+/// An OAuth2 account whose server refused the last log-in: "Sign in again" (its mailbox opens
+/// and the provider's page with it).
+fn sign_in_again<'a>(account: &Account, passes: &Passes) -> Option<Element<'a, Message>> {
+    let oauth2 = account.incoming.auth == AuthMethod::OAuth2 || account.outgoing.auth == AuthMethod::OAuth2;
+    (oauth2 && passes.status(&account.id).auth_failed()).then(|| {
+        container(
+            button(text("Sign in again").size(13))
+                .padding([4, 12])
+                .style(theme::button::primary)
+                .on_press(Message::SignInAgain(account.id.clone())),
+        )
+        .id(widget::Id::from(sign_in_again_id(&account.id)))
+        .into()
+    })
 }
 
 /// "Incoming   IMAP  imap.example.com:993  SSL/TLS"
