@@ -518,7 +518,7 @@ impl App {
     /// The inspector, prefilled with an account's incoming server (not its password).
     fn inspect_account(&mut self, id: &str) -> Task<Message> {
         let Some(account) = self.config.account(id) else { return Task::none() };
-        let inspector = inspector::Inspector::for_server(account.incoming_protocol.into(), &account.incoming);
+        let inspector = inspector::Inspector::for_account(account, &self.secrets);
         self.open_inspector(inspector)
     }
 

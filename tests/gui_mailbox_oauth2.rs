@@ -180,3 +180,49 @@ fn a_revoked_sign_in_is_offered_again_in_the_status_line_and_mail_comes_back() {
     );
     assert!(!texts(&app).iter().any(|t| t == "Sign in again"));
 }
+
+/// "Inspect" on an OAuth2 account logs in with its token: no password asked, and the report
+/// says so.
+#[test]
+fn the_inspector_of_an_oauth2_account_logs_in_with_its_token() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let idp = runtime.block_on(Idp::start(IdpConfig::default())).unwrap();
+    let s = MailServers::start_with_oauth2(&idp).unwrap_or_else(|e| panic!("{e}"));
+    let dir = tempfile::tempdir().unwrap();
+    let profile = Profile::at(dir.path().join("profile"));
+    let provider = provider_file(&idp, dir.path());
+    let mut config = Config::default();
+    config.add_account(account(&s, &provider)).unwrap();
+    let account = config.account("work").unwrap().clone();
+    let secrets = Secrets::in_memory();
+    let issued = idp.issue("alice").unwrap();
+    let tokens = Tokens {
+        access: issued.access_token,
+        refresh: issued.refresh_token,
+        expires_at: Some(std::time::SystemTime::now() + Duration::from_secs(3600)),
+        scope: None,
+    };
+    runtime.block_on(oauth2::signed_in(&account.id, &secrets, &tokens)).unwrap();
+    let mut app = App::with_config(profile, secrets, config);
+    click(&mut app, &accounts::inspect_account_id("work"));
+    let shown = texts(&app);
+    assert!(shown.iter().any(|t| t.starts_with("The account's OAuth2 sign-in")), "{shown:?}");
+    assert!(!shown.iter().any(|t| t == "Password"), "{shown:?}");
+
+    let mut ui = window(&app);
+    ui.click(id(tidings::screen::inspector::id::RUN.to_string())).unwrap();
+    let clicked: Vec<Message> = ui.into_messages().collect();
+    let tasks: Vec<_> = clicked.into_iter().map(|m| app.update(m)).collect();
+    let progress: Vec<Message> = tasks.into_iter().flat_map(|t| run_on(&runtime, t)).collect();
+    for message in progress {
+        let task = app.update(message);
+        let _ = run_on(&runtime, task);
+    }
+    let Screen::Inspector(inspector) = app.screen() else { panic!("not the inspector") };
+    let report = inspector.report().expect("a report").clone();
+    assert!(report.ok, "{}", report.to_markdown());
+    assert_eq!(report.login.as_deref(), Some("OAuth2 access token (SASL XOAUTH2)"));
+    let markdown = report.to_markdown();
+    assert!(markdown.contains("- logged in with: OAuth2 access token (SASL XOAUTH2)"), "{markdown}");
+    assert!(!markdown.contains(&tokens.access), "the token is in the report");
+}

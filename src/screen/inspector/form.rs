@@ -8,8 +8,10 @@ use std::path::PathBuf;
 use iced::widget::{button, column, container, row, space, text, text_input};
 use iced::{Element, Length, widget};
 
+use tidings_mail::account::Account;
 use tidings_mail::inspect::{Credentials, Target};
 use tidings_mail::net::Fingerprint;
+use tidings_mail::secret::Secrets;
 
 use super::live::Job;
 use super::{Message, id, sentence};
@@ -38,10 +40,26 @@ pub struct Form {
     pub password: String,
     pub ca_file: String,
     pub pin: String,
+    /// A configured OAuth2 account's sign-in: the inspection logs in with its token, and no
+    /// password is asked for.
+    pub sign_in: Option<SignIn>,
     /// Why the URL does not parse (kept up to date as the user types).
     url_error: Option<String>,
     pin_error: Option<String>,
     user_error: Option<&'static str>,
+}
+
+/// Whose OAuth2 sign-in an inspection uses.
+#[derive(Clone)]
+pub struct SignIn {
+    pub account: Account,
+    pub secrets: Secrets,
+}
+
+impl fmt::Debug for SignIn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SignIn({})", self.account.id)
+    }
 }
 
 impl Form {
@@ -84,8 +102,10 @@ impl Form {
         } else {
             parse_pin(&self.pin).map(Some).map_err(|e| self.pin_error = Some(e)).ok()
         };
-        // An empty password means: inspect without logging in.
+        // An empty password means: inspect without logging in (unless the account's OAuth2
+        // sign-in logs in).
         let creds = match (self.user.trim(), self.password.is_empty()) {
+            _ if self.sign_in.is_some() => Some(None),
             (_, true) => Some(None),
             ("", false) => {
                 self.user_error = Some(USER_MISSING);
@@ -94,7 +114,7 @@ impl Form {
             (user, false) => Some(Some(Credentials::password(user, self.password.clone()))),
         };
         let ca_file = Some(self.ca_file.trim()).filter(|p| !p.is_empty()).map(PathBuf::from);
-        Some(Job { target: target?, ca_file, pin: pin?, creds: creds? })
+        Some(Job { target: target?, ca_file, pin: pin?, creds: creds?, sign_in: self.sign_in.clone() })
     }
 
     pub(super) fn view(&self, editable: bool, running: bool) -> Element<'_, Message> {
@@ -140,15 +160,22 @@ impl Form {
                     self.url_error.as_deref(),
                 ),
                 field("User", input(id::USER, "", &self.user, Edit::User), self.user_error),
-                field(
-                    "Password",
-                    column![
-                        input(id::PASSWORD, "", &self.password, Edit::Password).secure(true),
-                        hint("Leave empty to stop after the greeting and capabilities."),
-                    ]
-                    .spacing(4),
-                    None,
-                ),
+                match &self.sign_in {
+                    Some(_) => field(
+                        "Sign-in",
+                        hint("The account's OAuth2 sign-in: its access token logs in (no password)."),
+                        None,
+                    ),
+                    None => field(
+                        "Password",
+                        column![
+                            input(id::PASSWORD, "", &self.password, Edit::Password).secure(true),
+                            hint("Leave empty to stop after the greeting and capabilities."),
+                        ]
+                        .spacing(4),
+                        None,
+                    ),
+                },
                 field(
                     "CA file",
                     input(id::CA_FILE, "optional: a PEM file to trust", &self.ca_file, Edit::CaFile),

@@ -13,6 +13,7 @@ use iced::futures::{Stream, stream};
 use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::task::JoinHandle;
 
+use tidings_mail::account::{Protocol, SecretRole};
 use tidings_mail::inspect::{Credentials, InspectOptions, Report, Target, inspect};
 use tidings_mail::net::{Event, Fingerprint, Transcript, TrustAnchors};
 
@@ -25,6 +26,8 @@ pub struct Job {
     pub ca_file: Option<PathBuf>,
     pub pin: Option<Fingerprint>,
     pub creds: Option<Credentials>,
+    /// Log in with this account's OAuth2 token (fetched when the inspection starts).
+    pub sign_in: Option<super::form::SignIn>,
 }
 
 #[derive(Debug, Clone)]
@@ -39,9 +42,9 @@ pub enum Progress {
 
 /// The inspection of `job`, as progress.
 pub fn run(job: Job) -> impl Stream<Item = Progress> + Send + 'static {
-    stream::unfold(State::Start(job), |state| async move {
+    stream::unfold(State::Start(Box::new(job)), |state| async move {
         match state {
-            State::Start(job) => match start(job).await {
+            State::Start(job) => match start(*job).await {
                 Ok((events, worker)) => next(events, worker).await,
                 Err(why) => Some((Progress::Failed(why), State::Done)),
             },
@@ -52,7 +55,7 @@ pub fn run(job: Job) -> impl Stream<Item = Progress> + Send + 'static {
 }
 
 enum State {
-    Start(Job),
+    Start(Box<Job>),
     Running { events: UnboundedReceiver<Event>, worker: Worker },
     Done,
 }
@@ -76,7 +79,15 @@ async fn start(job: Job) -> Result<(UnboundedReceiver<Event>, Worker), String> {
     }
     let transcript = Transcript::new();
     let events = transcript.watch();
-    let Job { target, creds, .. } = job;
+    let Job { target, mut creds, sign_in, .. } = job;
+    if let Some(sign_in) = sign_in {
+        let role =
+            if target.protocol == Protocol::Smtp { SecretRole::Outgoing } else { SecretRole::Incoming };
+        let credential = tidings_mail::auth::credential(&sign_in.account, &sign_in.secrets, role)
+            .await
+            .map_err(|e| format!("Cannot sign in with the account's OAuth2 sign-in: {e}. {}", e.advice()))?;
+        creds = Some(credential);
+    }
     let worker =
         tokio::spawn(
             async move { inspect(&target, trust, creds, &InspectOptions::default(), &transcript).await },

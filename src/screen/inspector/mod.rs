@@ -136,6 +136,19 @@ impl Inspector {
         Inspector::with_form(form)
     }
 
+    /// The same for an account: one that signs in with OAuth2 logs in with its token.
+    pub fn for_account(
+        account: &tidings_mail::account::Account,
+        secrets: &tidings_mail::secret::Secrets,
+    ) -> Self {
+        let mut inspector = Inspector::for_server(account.incoming_protocol.into(), &account.incoming);
+        if account.incoming.auth == tidings_mail::account::AuthMethod::OAuth2 {
+            inspector.form.sign_in =
+                Some(form::SignIn { account: account.clone(), secrets: secrets.clone() });
+        }
+        inspector
+    }
+
     /// A finished inspection, e.g. one read back for a look (and the tests' fixed reports).
     pub fn with_report(report: Report) -> Self {
         let mut form = Form::default();
