@@ -13,13 +13,12 @@ use std::time::Duration;
 
 use common::settle;
 use gui_mailbox_helpers::Worker;
-use iced_test::Simulator;
+use gui_mailbox_helpers::fixture::{click, mailbox, texts, window};
 use iced_test::selector::id;
 
 use tidings::app::{App, Message, Screen};
 use tidings::passes;
 use tidings::screen::accounts;
-use tidings::screen::mailbox::Mailbox;
 use tidings_mail::account::{
     Account, AuthMethod, Incoming, OAuth2Settings, SecretRole, Security, Server, Trust,
 };
@@ -56,51 +55,26 @@ fn account(s: &MailServers, provider: &str) -> Account {
     a
 }
 
-fn window(app: &App) -> Simulator<'_, Message> {
-    Simulator::with_size(iced_test::core::Settings::default(), (1280.0, 900.0), app.view())
+/// The servers, the identity provider and an app whose "work" account signed in once (the
+/// wizard's work), with `runtime` to run the sign-in's tasks on.
+/// Keep every field bound while the test runs: the servers and the identity provider stop
+/// when dropped.
+struct Signed {
+    runtime: tokio::runtime::Runtime,
+    idp: Idp,
+    s: MailServers,
+    _dir: tempfile::TempDir,
+    profile: Profile,
+    config: Config,
+    account: Account,
+    secrets: Secrets,
+    tokens: Tokens,
 }
 
-fn click(app: &mut App, widget: &str) {
-    let mut ui = window(app);
-    ui.click(id(widget.to_string())).unwrap_or_else(|e| panic!("cannot click {widget}: {e}"));
-    let messages = ui.into_messages().collect();
-    settle(app, messages);
-}
-
-fn mailbox(app: &App) -> &Mailbox {
-    match app.screen() {
-        Screen::Mailbox(m) => m,
-        _ => panic!("the mailbox is not shown"),
-    }
-}
-
-/// Runs a task to its end on `runtime` and returns what it produced.
-fn run_on(runtime: &tokio::runtime::Runtime, task: iced::Task<Message>) -> Vec<Message> {
-    use iced_test::futures::futures::StreamExt;
-    let Some(stream) = iced_test::runtime::task::into_stream(task) else { return Vec::new() };
-    runtime.block_on(
-        stream
-            .filter_map(|action| async move {
-                match action {
-                    iced_test::runtime::Action::Output(message) => Some(message),
-                    _ => None,
-                }
-            })
-            .collect(),
-    )
-}
-
-fn texts(app: &App) -> Vec<String> {
-    common::texts(window(app))
-}
-
-#[test]
-fn a_revoked_sign_in_is_offered_again_in_the_status_line_and_mail_comes_back() {
+fn signed_in() -> Signed {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let idp = runtime.block_on(Idp::start(IdpConfig::default())).unwrap();
     let s = MailServers::start_with_oauth2(&idp).unwrap_or_else(|e| panic!("{e}"));
-    let alice = s.user("alice");
-    s.seed(alice, 3).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let profile = Profile::at(dir.path().join("profile"));
     let provider = provider_file(&idp, dir.path());
@@ -108,7 +82,6 @@ fn a_revoked_sign_in_is_offered_again_in_the_status_line_and_mail_comes_back() {
     config.add_account(account(&s, &provider)).unwrap();
     let account = config.account("work").unwrap().clone();
     let secrets = Secrets::in_memory();
-    // Signed in once (the wizard's work): then the provider revokes it.
     let issued = idp.issue("alice").unwrap();
     let tokens = Tokens {
         access: issued.access_token,
@@ -117,6 +90,14 @@ fn a_revoked_sign_in_is_offered_again_in_the_status_line_and_mail_comes_back() {
         scope: None,
     };
     runtime.block_on(oauth2::signed_in(&account.id, &secrets, &tokens)).unwrap();
+    Signed { runtime, idp, s, _dir: dir, profile, config, account, secrets, tokens }
+}
+
+#[test]
+fn a_revoked_sign_in_is_offered_again_in_the_status_line_and_mail_comes_back() {
+    let Signed { runtime, idp, s, _dir, profile, config, account, secrets, .. } = signed_in();
+    s.seed(s.user("alice"), 3).unwrap();
+    // Then the provider revokes the sign-in.
     idp.revoke_refresh_tokens();
     idp.expire_access_tokens();
     oauth2::forget_access(&account.id);
@@ -153,7 +134,7 @@ fn a_revoked_sign_in_is_offered_again_in_the_status_line_and_mail_comes_back() {
     let clicked: Vec<Message> = ui.into_messages().collect();
     // One runtime for both steps, as in the app: the loopback listener lives on it.
     let start = clicked.into_iter().map(|m| app.update(m)).collect::<Vec<_>>();
-    let started: Vec<Message> = start.into_iter().flat_map(|t| run_on(&runtime, t)).collect();
+    let started: Vec<Message> = start.into_iter().flat_map(|t| common::run_on(&runtime, t)).collect();
     let waiting_tasks: Vec<_> = started.into_iter().map(|m| app.update(m)).collect();
     let waiting =
         texts(&app).into_iter().find(|t| t.starts_with("Waiting for the sign-in")).expect("waiting");
@@ -166,7 +147,7 @@ fn a_revoked_sign_in_is_offered_again_in_the_status_line_and_mail_comes_back() {
             tidings_testkit::idp::get(answer.location().unwrap(), None).await.unwrap().text()
         })
     });
-    let done: Vec<Message> = waiting_tasks.into_iter().flat_map(|t| run_on(&runtime, t)).collect();
+    let done: Vec<Message> = waiting_tasks.into_iter().flat_map(|t| common::run_on(&runtime, t)).collect();
     assert!(browser.join().unwrap().contains("return to Tidings"));
     settle(&mut app, done);
     assert_eq!(mailbox(&app).notice(), Some("Signed in again; getting mail…"));
@@ -185,24 +166,7 @@ fn a_revoked_sign_in_is_offered_again_in_the_status_line_and_mail_comes_back() {
 /// says so.
 #[test]
 fn the_inspector_of_an_oauth2_account_logs_in_with_its_token() {
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let idp = runtime.block_on(Idp::start(IdpConfig::default())).unwrap();
-    let s = MailServers::start_with_oauth2(&idp).unwrap_or_else(|e| panic!("{e}"));
-    let dir = tempfile::tempdir().unwrap();
-    let profile = Profile::at(dir.path().join("profile"));
-    let provider = provider_file(&idp, dir.path());
-    let mut config = Config::default();
-    config.add_account(account(&s, &provider)).unwrap();
-    let account = config.account("work").unwrap().clone();
-    let secrets = Secrets::in_memory();
-    let issued = idp.issue("alice").unwrap();
-    let tokens = Tokens {
-        access: issued.access_token,
-        refresh: issued.refresh_token,
-        expires_at: Some(std::time::SystemTime::now() + Duration::from_secs(3600)),
-        scope: None,
-    };
-    runtime.block_on(oauth2::signed_in(&account.id, &secrets, &tokens)).unwrap();
+    let Signed { runtime, idp: _idp, s: _servers, _dir, profile, config, secrets, tokens, .. } = signed_in();
     let mut app = App::with_config(profile, secrets, config);
     click(&mut app, &accounts::inspect_account_id("work"));
     let shown = texts(&app);
@@ -213,10 +177,10 @@ fn the_inspector_of_an_oauth2_account_logs_in_with_its_token() {
     ui.click(id(tidings::screen::inspector::id::RUN.to_string())).unwrap();
     let clicked: Vec<Message> = ui.into_messages().collect();
     let tasks: Vec<_> = clicked.into_iter().map(|m| app.update(m)).collect();
-    let progress: Vec<Message> = tasks.into_iter().flat_map(|t| run_on(&runtime, t)).collect();
+    let progress: Vec<Message> = tasks.into_iter().flat_map(|t| common::run_on(&runtime, t)).collect();
     for message in progress {
         let task = app.update(message);
-        let _ = run_on(&runtime, task);
+        let _ = common::run_on(&runtime, task);
     }
     let Screen::Inspector(inspector) = app.screen() else { panic!("not the inspector") };
     let report = inspector.report().expect("a report").clone();

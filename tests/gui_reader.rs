@@ -12,6 +12,8 @@
 
 mod common;
 
+use common::run;
+
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
@@ -19,7 +21,6 @@ use iced::theme::Mode;
 use iced::widget::container;
 use iced::{Length, Task};
 use iced_test::Simulator;
-use iced_test::futures::futures::StreamExt;
 use iced_test::selector::id;
 
 use tidings::app::Message;
@@ -128,21 +129,6 @@ fn fixture(bodies: &[(u32, Vec<u8>)]) -> Fixture {
         store.save_body(folder, 7, *uid, raw).unwrap();
     }
     Fixture { _dir: dir, store_path }
-}
-
-/// Runs a task to its end on tokio and returns what it produced.
-fn run(task: Task<mailbox::Message>) -> Vec<mailbox::Message> {
-    let Some(stream) = iced_test::runtime::task::into_stream(task) else { return Vec::new() };
-    tokio::runtime::Runtime::new().unwrap().block_on(
-        stream
-            .filter_map(|action| async move {
-                match action {
-                    iced_test::runtime::Action::Output(message) => Some(message),
-                    _ => None,
-                }
-            })
-            .collect(),
-    )
 }
 
 /// Feeds messages to the mailbox, running the tasks they start; returns the other actions.

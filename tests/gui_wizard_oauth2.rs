@@ -17,7 +17,6 @@ use std::path::{Path, PathBuf};
 
 use common::{assert_snapshot, settle};
 use helpers::*;
-use iced_test::futures::futures::StreamExt;
 
 use tidings::app::{App, Message, Screen};
 use tidings::screen::wizard::fields::CLIENT_ID_HINT;
@@ -59,29 +58,13 @@ fn oauth2_form(profile: Profile, secrets: Secrets, s: &MailServers, provider: &P
     app
 }
 
-/// Runs a task to its end on `runtime`. The sign-in's tasks share one runtime, as in the app:
-/// the loopback listener the first one opens belongs to it.
-fn run(runtime: &tokio::runtime::Runtime, task: iced::Task<Message>) -> Vec<Message> {
-    let Some(stream) = iced_test::runtime::task::into_stream(task) else { return Vec::new() };
-    runtime.block_on(
-        stream
-            .filter_map(|action| async move {
-                match action {
-                    iced_test::runtime::Action::Output(message) => Some(message),
-                    _ => None,
-                }
-            })
-            .collect(),
-    )
-}
-
 /// Clicks Test (or `button`) and runs the task that starts the sign-in; hands back the tasks
 /// its answer started (the browser, and the wait for its return), not yet run.
 fn start_sign_in(app: &mut App, rt: &tokio::runtime::Runtime, button: &str) -> Vec<iced::Task<Message>> {
     let tasks: Vec<_> = click_only(app, button).into_iter().map(|m| app.update(m)).collect();
     assert_eq!(wizard(app).step_name(), "signing-in");
     assert!(wizard(app).sign_in_url().is_none(), "no address before the sign-in started");
-    let started: Vec<Message> = tasks.into_iter().flat_map(|t| run(rt, t)).collect();
+    let started: Vec<Message> = tasks.into_iter().flat_map(|t| common::run_on(rt, t)).collect();
     started.into_iter().map(|m| app.update(m)).collect()
 }
 
@@ -130,7 +113,7 @@ fn the_wizard_signs_in_tests_both_servers_with_the_token_and_keeps_the_refresh_t
     assert!(shows(&app, &url) && has(&app, wizard::id::SIGN_IN_COPY), "the address, with Copy");
 
     let browser = play_browser(url);
-    let answers: Vec<Message> = waiting.into_iter().flat_map(|t| run(&rt, t)).collect();
+    let answers: Vec<Message> = waiting.into_iter().flat_map(|t| common::run_on(&rt, t)).collect();
     assert!(browser.join().unwrap().contains("return to Tidings"));
     settle(&mut app, answers);
 
@@ -177,7 +160,7 @@ fn a_refused_sign_in_shows_the_providers_words_and_try_again() {
     let rt = runtime();
     let waiting = start_sign_in(&mut app, &rt, wizard::id::TEST);
     let browser = play_browser(wizard(&app).sign_in_url().unwrap().to_string());
-    let answers: Vec<Message> = waiting.into_iter().flat_map(|t| run(&rt, t)).collect();
+    let answers: Vec<Message> = waiting.into_iter().flat_map(|t| common::run_on(&rt, t)).collect();
     assert!(browser.join().unwrap().contains("did not succeed"));
     settle(&mut app, answers);
 
@@ -193,7 +176,7 @@ fn a_refused_sign_in_shows_the_providers_words_and_try_again() {
     let waiting = start_sign_in(&mut app, &rt, wizard::id::TRY_AGAIN);
     assert!(wizard(&app).sign_in_failure().is_none());
     let browser = play_browser(wizard(&app).sign_in_url().unwrap().to_string());
-    let answers: Vec<Message> = waiting.into_iter().flat_map(|t| run(&rt, t)).collect();
+    let answers: Vec<Message> = waiting.into_iter().flat_map(|t| common::run_on(&rt, t)).collect();
     browser.join().unwrap();
     settle(&mut app, answers);
     assert!(wizard(&app).checks().is_some_and(|c| c.passed()), "{:?}", texts(&app));
@@ -220,7 +203,7 @@ fn leaving_the_sign_in_stops_it() {
     click(&mut app, wizard::id::CHANGE_SETTINGS);
     assert_eq!(wizard(&app).step_name(), "review");
     // The wait for the browser was dropped with the step: it ends at once, with nothing.
-    let answers: Vec<Message> = waiting.into_iter().flat_map(|t| run(&rt, t)).collect();
+    let answers: Vec<Message> = waiting.into_iter().flat_map(|t| common::run_on(&rt, t)).collect();
     assert!(answers.iter().all(|m| !format!("{m:?}").contains("SignedIn")), "{answers:?}");
     // And nobody listens for the provider's answer any more.
     let redirect = url.split("redirect_uri=").nth(1).unwrap().split('&').next().unwrap();

@@ -117,7 +117,7 @@ fn list(args: ListArgs, profile: &Profile, out: &Out) -> Result<ExitCode, Error>
                 "{:>6} {} {} {:<24} {} ({})",
                 r.uid,
                 if r.unread { "*" } else { " " },
-                r.summary.date.map(day).unwrap_or_else(|| "          ".into()),
+                r.summary.date.map(tidings_mail::civil::day).unwrap_or_else(|| "          ".into()),
                 from,
                 r.summary.subject.as_deref().unwrap_or("(no subject)"),
                 limits::size(u64::from(r.size))
@@ -217,32 +217,4 @@ fn save(args: SaveArgs, profile: &Profile, out: &Out) -> Result<ExitCode, Error>
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Unix seconds as the day they fall on, UTC (`2026-12-06`).
-fn day(t: i64) -> String {
-    // Days since 1970-01-01 to a civil date (H. Hinnant's algorithm).
-    let z = t.div_euclid(86_400) + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::day;
-
-    #[test]
-    fn days_are_civil_dates() {
-        assert_eq!(day(0), "1970-01-01");
-        assert_eq!(day(951_782_400), "2000-02-29");
-        assert_eq!(day(1_796_515_200), "2026-12-06");
-        assert_eq!(day(-1), "1969-12-31");
-    }
 }

@@ -12,11 +12,16 @@ use iced_test::selector::Candidate;
 use tidings::app::{App, Message};
 
 /// Runs a task to its end (on tokio, like the app) and returns the messages it produced.
-pub fn run(task: iced::Task<Message>) -> Vec<Message> {
+pub fn run<M: Send + 'static>(task: iced::Task<M>) -> Vec<M> {
+    run_on(&tokio::runtime::Runtime::new().unwrap(), task)
+}
+
+/// The same on `runtime`: tasks that must share one (a loopback listener one task opens and
+/// the next waits on lives on the runtime that opened it).
+pub fn run_on<M: Send + 'static>(runtime: &tokio::runtime::Runtime, task: iced::Task<M>) -> Vec<M> {
     let Some(stream) = iced_test::runtime::task::into_stream(task) else {
         return Vec::new();
     };
-    let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(
         stream
             .filter_map(|action| async move {

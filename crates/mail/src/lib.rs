@@ -9,6 +9,7 @@
 pub mod account;
 pub mod auth;
 pub mod check;
+pub mod civil;
 pub mod compose;
 pub mod config;
 pub mod discover;

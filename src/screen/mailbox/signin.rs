@@ -87,9 +87,8 @@ impl Mailbox {
             Msg::Started(Ok((url, started))) => {
                 sign_in.url = Some(url.clone());
                 let (account_id, secrets) = (sign_in.account.id.clone(), sign_in.secrets.clone());
-                let open =
-                    Task::perform(crate::desktop::open_url(url), |_| Message::SignIn(Msg::Done(Ok(()))))
-                        .discard();
+                // The address is shown in any case: a browser that does not open is no failure.
+                let open = Task::future(crate::desktop::open_url(url)).discard();
                 let finish = Task::perform(
                     async move {
                         let started = started.0.lock().ok().and_then(|mut s| s.take()).ok_or_else(|| {

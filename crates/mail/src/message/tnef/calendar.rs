@@ -15,6 +15,7 @@ use sha2::{Digest, Sha256};
 
 use super::mapi::{self, List, Name, Value};
 use super::{Notes, TnefAttachment, codepage};
+use crate::civil::{civil_from_days, days_from_civil};
 
 /// A meeting message as an iCalendar object.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -557,27 +558,4 @@ fn nearest_day(secs: i64) -> i64 {
 fn date(days: i64) -> String {
     let (year, month, day) = civil_from_days(days);
     format!("{year:04}{month:02}{day:02}")
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's "days_from_civil").
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let yoe = year - era * 400;
-    let doy = (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// The inverse of [`days_from_civil`].
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(month <= 2), month, day)
 }
