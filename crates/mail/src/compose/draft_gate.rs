@@ -26,6 +26,8 @@ pub struct DraftGate {
     local: Mutex<()>,
     /// Held while the Drafts folder's copy is replaced or removed.
     server: Mutex<()>,
+    /// A save to the Drafts folder has passed its check and is storing its copy.
+    storing: AtomicBool,
 }
 
 impl DraftGate {
@@ -42,9 +44,10 @@ impl DraftGate {
         self.ended.load(Ordering::SeqCst)
     }
 
-    /// A copy is being stored in (or removed from) the Drafts folder right now.
+    /// A copy is being stored in the Drafts folder right now (past the point where ending the
+    /// draft could still stop it).
     pub fn server_busy(&self) -> bool {
-        self.server.try_lock().is_err()
+        self.storing.load(Ordering::SeqCst)
     }
 
     /// Saves the draft's file (sets `saved_at`); `Ok(None)` when the draft has ended.
@@ -76,6 +79,9 @@ impl DraftGate {
         if self.is_ended() {
             return Ok(None);
         }
+        self.storing.store(true, Ordering::SeqCst);
+        // Cleared however the save ends (an aborted task included).
+        let _storing = Cleared(&self.storing);
         super::save_to_server(account, credential, transcript, draft).await.map(Some)
     }
 
@@ -91,6 +97,15 @@ impl DraftGate {
         self.end();
         let _held = self.server.lock().await;
         super::remove_from_server(account, credential, transcript, draft_id).await
+    }
+}
+
+/// Clears its flag when dropped.
+struct Cleared<'a>(&'a AtomicBool);
+
+impl Drop for Cleared<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::SeqCst);
     }
 }
 
