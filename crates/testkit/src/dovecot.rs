@@ -36,6 +36,8 @@ pub(crate) struct OAuth2 {
     pub openid_configuration_url: String,
     /// The identity provider's CA when it serves HTTPS.
     pub ca_pem: Option<Vec<u8>>,
+    /// The SASL mechanisms offered for tokens, as Dovecot spells them ("xoauth2 oauthbearer").
+    pub mechanisms: String,
 }
 
 #[derive(Debug)]
@@ -155,7 +157,7 @@ const OAUTH2_PASSDB: &str = "\
 auth_cache_size = 0
 passdb {
   driver = oauth2
-  mechanisms = xoauth2 oauthbearer
+  mechanisms =@MECHANISMS@
   args = @ROOT@/dovecot/oauth2.conf.ext
 }
 ";
@@ -260,7 +262,8 @@ impl Dovecot {
         if let Some(oauth2) = setup.oauth2 {
             write_oauth2_conf(setup.root, oauth2)?;
         }
-        let oauth2 = setup.oauth2.is_some();
+        let mechanisms = setup.oauth2.map(|o| format!(" {}", o.mechanisms));
+        let oauth2 = mechanisms.is_some();
         let pick = |on: &str| if oauth2 { on.to_owned() } else { String::new() };
         let vars = [
             ("ROOT", setup.root.display().to_string()),
@@ -277,12 +280,14 @@ impl Dovecot {
         ];
         // First: the passdb text holds @ROOT@.
         let oauth2_vars = [
-            ("MECHANISMS", pick(" xoauth2 oauthbearer")),
             ("PASSWORD_MECHANISMS", pick("  mechanisms = plain login\n")),
             ("OAUTH2_PASSDB", pick(OAUTH2_PASSDB)),
         ];
+        // Then the mechanisms, which both the top and the OAuth2 passdb hold.
+        let mechanism_vars = [("MECHANISMS", mechanisms.unwrap_or_default())];
         let conf = conf_path(setup.root);
-        write(&conf, render(&render(CONF, &oauth2_vars), &vars).as_bytes())?;
+        let text = render(&render(&render(CONF, &oauth2_vars), &mechanism_vars), &vars);
+        write(&conf, text.as_bytes())?;
         let daemon =
             Daemon::spawn("dovecot", Command::new(program).arg("-F").arg("-c").arg(&conf), setup.log)?;
         Ok(Dovecot { daemon, children: Vec::new() })

@@ -74,11 +74,21 @@ impl MailServers {
     /// tokens and are never sent to `idp`. A refused token gets the JSON challenge; no per-IP
     /// penalty slows the logins after it. Keep `idp` alive as long as the servers.
     pub fn start_with_oauth2(idp: &crate::idp::Idp) -> Result<MailServers, TestkitError> {
+        Self::start_with_oauth2_mechanisms(idp, &["xoauth2", "oauthbearer"])
+    }
+
+    /// As [`MailServers::start_with_oauth2`], offering only these token mechanisms
+    /// (`["oauthbearer"]`: a server without XOAUTH2, so a client must speak RFC 7628).
+    pub fn start_with_oauth2_mechanisms(
+        idp: &crate::idp::Idp,
+        mechanisms: &[&str],
+    ) -> Result<MailServers, TestkitError> {
         let (scheme, rest) = idp.url().split_once("://").unwrap_or(("http", idp.url()));
         let oauth2 = dovecot::OAuth2 {
             introspection_url: format!("{scheme}://dovecot:{}@{rest}/introspect", idp.introspection_secret()),
             openid_configuration_url: idp.discovery_url(),
             ca_pem: idp.ca_pem().map(<[u8]>::to_vec),
+            mechanisms: mechanisms.join(" "),
         };
         Self::start_with(Some(&oauth2))
     }
