@@ -604,3 +604,78 @@ fn snapshots_of_the_three_panes() {
         assert_snapshot(&mut page(&mb, &theme), &theme, name);
     }
 }
+
+/// What the widget operations a flow started told scrollables to do: (the scrollable's id,
+/// the relative offset it was snapped to).
+#[derive(Default)]
+struct Snaps(Vec<(&'static str, Option<f32>)>);
+
+/// A scrollable that records what it is told.
+struct Recorder<'a>(&'a mut Vec<(&'static str, Option<f32>)>, &'static str);
+
+impl iced_test::core::widget::operation::Scrollable for Recorder<'_> {
+    fn snap_to(&mut self, offset: iced::widget::scrollable::RelativeOffset<Option<f32>>) {
+        self.0.push((self.1, offset.y));
+    }
+    fn scroll_to(&mut self, offset: iced::widget::scrollable::AbsoluteOffset<Option<f32>>) {
+        // An absolute scroll to the top is a snap to the start too.
+        self.0.push((self.1, offset.y.map(|y| if y == 0.0 { 0.0 } else { f32::NAN })));
+    }
+    fn scroll_by(
+        &mut self,
+        _: iced::widget::scrollable::AbsoluteOffset,
+        _: iced::Rectangle,
+        _: iced::Rectangle,
+    ) {
+    }
+}
+
+/// Like `settle`, also offering every widget operation to the reader's scrollable.
+fn settle_recording(app: &mut App, mut pending: Vec<Message>, snaps: &mut Snaps) {
+    use iced_test::futures::futures::StreamExt;
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    while !pending.is_empty() {
+        let tasks: Vec<_> = pending.drain(..).map(|message| app.update(message)).collect();
+        for task in tasks {
+            let Some(stream) = iced_test::runtime::task::into_stream(task) else { continue };
+            let actions: Vec<_> = runtime.block_on(stream.collect());
+            for action in actions {
+                match action {
+                    iced_test::runtime::Action::Output(message) => pending.push(message),
+                    iced_test::runtime::Action::Widget(mut operation) => {
+                        let reader = iced::widget::Id::new(mailbox::id::READER);
+                        let mut recorder = Recorder(&mut snaps.0, mailbox::id::READER);
+                        let area = iced::Rectangle::new(iced::Point::ORIGIN, iced::Size::new(600.0, 400.0));
+                        operation.scrollable(Some(&reader), area, area, iced::Vector::ZERO, &mut recorder);
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+}
+
+/// The reader's scrollable keeps its offset while the window lives (iced keeps widget state
+/// by position): each message must tell it to go back to the top, or the next one opens
+/// partway down.
+#[test]
+fn each_message_opens_at_the_top_of_the_reader() {
+    let fx = fixture();
+    let mut app = opened(&fx);
+    for uid in [NEWEST, PLAIN, NEWEST - 3] {
+        let mut snaps = Snaps::default();
+        let mut ui = window(&app);
+        ui.click(id(mailbox::id::row(uid))).unwrap();
+        let clicked: Vec<Message> = ui.into_messages().collect();
+        settle_recording(&mut app, clicked, &mut snaps);
+        assert_eq!(mailbox(&app).reader().opened().map(|o| o.row.uid), Some(uid));
+        assert!(snaps.0.contains(&(mailbox::id::READER, Some(0.0))), "uid {uid}: {:?}", snaps.0);
+    }
+    // Stepping with the keys opens the next message at its top too.
+    let mut snaps = Snaps::default();
+    let step = mailbox::keys::action(&Key::Named(Named::ArrowDown), Modifiers::empty()).unwrap();
+    settle_recording(&mut app, vec![Message::Mailbox(mailbox::Message::Key(step))], &mut snaps);
+    let open = mailbox::keys::action(&Key::Named(Named::Enter), Modifiers::empty()).unwrap();
+    settle_recording(&mut app, vec![Message::Mailbox(mailbox::Message::Key(open))], &mut snaps);
+    assert!(snaps.0.contains(&(mailbox::id::READER, Some(0.0))), "{:?}", snaps.0);
+}

@@ -157,7 +157,10 @@ impl Reader {
         self.opened = Some(opened);
         let task = self.start(job, State::Loading);
         self.download = start.map(|n| (n, n));
-        task
+        // The reader's scrollable keeps its offset from one message to the next: each one
+        // opens at its top.
+        let top = widget::operation::snap_to(id::READER, widget::scrollable::RelativeOffset::START);
+        Task::batch([top, task])
     }
 
     /// Downloads the rest of the opened headers-only message (POP3), off the UI thread.
