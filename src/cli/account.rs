@@ -1,4 +1,4 @@
-//! `tidings account add|list|test|remove`.
+//! `tidings account add|list|test|remove` (`edit` and `show`: their own modules).
 
 use std::io::BufRead;
 use std::path::PathBuf;
@@ -25,6 +25,10 @@ pub enum AccountCmd {
     Add(Box<AddArgs>),
     /// List the accounts.
     List,
+    /// Change an account's settings (every setting of its settings screen as a flag).
+    Edit(Box<super::account_edit::EditArgs>),
+    /// Show every setting of an account (no passwords: those stay in the keyring).
+    Show(super::account_show::ShowArgs),
     /// Check an account's servers: connect, TLS, greeting, capabilities, log in.
     Test {
         /// Account name or id.
@@ -166,6 +170,8 @@ pub fn run(cmd: AccountCmd, profile: &Profile, out: &Out) -> ExitCode {
     let result = match cmd {
         AccountCmd::Add(args) => add(*args, profile, out),
         AccountCmd::List => list(profile, out),
+        AccountCmd::Edit(args) => super::account_edit::edit(*args, profile, out),
+        AccountCmd::Show(args) => super::account_show::show(&args.name, profile, out),
         AccountCmd::Test { name, password_stdin } => test(&name, password_stdin, profile, out),
         AccountCmd::Remove { name, delete_data } => remove(&name, delete_data, profile, out),
     };

@@ -7,6 +7,8 @@
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 mod account;
+mod account_edit;
+mod account_show;
 mod discover;
 mod inspect;
 mod message;
@@ -45,7 +47,7 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Add, list, test or remove accounts.
+    /// Add, list, show, edit, test or remove accounts.
     #[command(subcommand)]
     Account(account::AccountCmd),
     /// Find an address's server settings (presets, autoconfig, Autodiscover, SRV, MX, probes).
