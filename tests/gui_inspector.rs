@@ -26,8 +26,9 @@ use tidings::screen::inspector::{self, Inspector};
 use tidings::screen::{accounts, welcome};
 use tidings_mail::account::{Account, AuthMethod, Incoming, Protocol, Security, Server, Trust};
 use tidings_mail::config::Config;
-use tidings_mail::inspect::{Capabilities, Check, Report, TlsReport, Verdict};
+use tidings_mail::inspect::{Capabilities, Check, Report, TlsReport, TokenReport, Verdict};
 use tidings_mail::net::{CertInfo, Dir, Line, Stage, StageName};
+use tidings_mail::oauth2::{Grant, Known};
 use tidings_mail::profile::Profile;
 use tidings_mail::secret::Secrets;
 
@@ -396,6 +397,7 @@ fn fixed_report() -> Report {
         security: Security::Implicit,
         started: "2026-03-02T10:15:30.123Z".into(),
         login: Some("password".into()),
+        token: None,
         alerts: Vec::new(),
         utf8: false,
         ok: true,
@@ -497,6 +499,41 @@ fn a_fixed_report_shows_every_section() {
         "~/tidings-inspection-mail.example.test-20260302-101530.md",
         "C: A0001 LOGIN <redacted>",
         "13 of 13 lines",
+    ] {
+        assert!(ui.find(shown).is_ok(), "{shown:?} is not shown");
+    }
+}
+
+#[test]
+fn an_oauth2_report_shows_the_tokens_audience_scopes_expiry_and_warnings() {
+    let mut report = fixed_report();
+    report.login = Some("OAuth2 access token (SASL XOAUTH2)".into());
+    // A JWT whose payload names Microsoft Graph as its audience.
+    let jwt = "eyJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJodHRwczovL2dyYXBoLm1pY3Jvc29mdC5jb20ifQ.c2ln";
+    let grant = Grant::read(
+        jwt,
+        Some("https://outlook.office.com/SMTP.Send offline_access"),
+        None,
+        Some(Known::Microsoft),
+    );
+    let warnings = grant.warnings(Protocol::Imap);
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
+    report.token = Some(TokenReport {
+        mechanism: Some("XOAUTH2".into()),
+        grant,
+        expires: Some("expires in 57 min (14:03 UTC)".into()),
+        warnings: warnings.clone(),
+    });
+    let inspector = Inspector::with_report(report);
+    let mut ui = page(&inspector);
+    for shown in [
+        "OAuth2 access token",
+        "XOAUTH2",
+        "https://graph.microsoft.com",
+        "https://outlook.office.com/SMTP.Send offline_access",
+        "expires in 57 min (14:03 UTC)",
+        &warnings[0],
+        &warnings[1],
     ] {
         assert!(ui.find(shown).is_ok(), "{shown:?} is not shown");
     }

@@ -1,12 +1,12 @@
 //! The report, section by section: the result, the stages with their durations, TLS and the
-//! certificate, what the server says about itself, capabilities and their changes, and the
-//! behaviour checks.
+//! certificate, what the server says about itself, the OAuth2 token logged in with,
+//! capabilities and their changes, and the behaviour checks.
 
 use iced::widget::text::Wrapping;
 use iced::widget::{Column, column, container, row, text};
 use iced::{Alignment, Element, Font, Length};
 
-use tidings_mail::inspect::{Check, Report, TlsReport, Verdict};
+use tidings_mail::inspect::{Check, Report, TlsReport, TokenReport, Verdict};
 use tidings_mail::net::Stage;
 
 use super::{Message, sentence};
@@ -112,6 +112,9 @@ pub fn details(report: &Report) -> Vec<Element<'_, Message>> {
         out.push(tls_card(tls));
     }
     out.push(server_card(report));
+    if let Some(token) = &report.token {
+        out.push(token_card(token));
+    }
     out.push(capabilities_card(report));
     out.push(checks_card(&report.checks));
     out
@@ -160,6 +163,25 @@ fn server_card(report: &Report) -> Element<'_, Message> {
         rows = rows.push(kv("First mailbox command", mailbox));
     }
     card("Server", rows)
+}
+
+/// The access token logged in with: what would make the server refuse it first, then its
+/// mechanism, audience, scopes and expiry.
+fn token_card(token: &TokenReport) -> Element<'_, Message> {
+    let warnings = token.warnings.iter().map(|warning| {
+        container(text(warning.as_str()).size(13))
+            .padding(10)
+            .width(Length::Fill)
+            .style(theme::container::warning)
+            .into()
+    });
+    let rows = Column::with_children(warnings)
+        .push(kv("Mechanism", token.mechanism.as_deref().unwrap_or("none offered by the server")))
+        .push(kv_mono("Audience", token.grant.audience_words()))
+        .push(kv_mono("Scopes granted", token.grant.scope_words()))
+        .push(kv("Expiry", token.expires.as_deref().unwrap_or("not stated by the provider")))
+        .spacing(6);
+    card("OAuth2 access token", rows)
 }
 
 fn capabilities_card(report: &Report) -> Element<'_, Message> {

@@ -14,9 +14,16 @@ pub enum Credential {
     /// PLAIN/LOGIN).
     Password { user: String, password: String },
     /// An OAuth2 access token, sent with SASL XOAUTH2 or OAUTHBEARER (RFC 7628): the
-    /// mechanism the account prefers when a server offers both, and where a fresh token comes
-    /// from (none: this token only, as tests give one).
-    Bearer { user: String, token: String, mechanism: Option<sasl::Mechanism>, renew: Option<Renew> },
+    /// mechanism the account prefers when a server offers both, where a fresh token comes
+    /// from (none: this token only, as tests give one), and what the token was granted (for
+    /// the inspector; none when not known).
+    Bearer {
+        user: String,
+        token: String,
+        mechanism: Option<sasl::Mechanism>,
+        renew: Option<Renew>,
+        grant: Option<crate::oauth2::Grant>,
+    },
 }
 
 /// Where an account's access tokens come from ([`crate::oauth2`]'s token store): every log-in
@@ -50,7 +57,13 @@ impl Credential {
 
     /// An access token on its own (no store to renew it from).
     pub fn bearer(user: impl Into<String>, token: impl Into<String>) -> Credential {
-        Credential::Bearer { user: user.into(), token: token.into(), mechanism: None, renew: None }
+        Credential::Bearer {
+            user: user.into(),
+            token: token.into(),
+            mechanism: None,
+            renew: None,
+            grant: None,
+        }
     }
 
     /// The credential to log in with now: a password as it is; an access token from the

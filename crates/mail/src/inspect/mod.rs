@@ -18,6 +18,7 @@ use serde::Serialize;
 use crate::account::{Protocol, Security};
 use crate::error::{Error, ErrorReport, Result};
 use crate::net::{CertInfo, Line, Stage};
+use crate::oauth2::Grant;
 
 pub use checks::MAX_SAMPLE_BYTES;
 pub use probe::Probe;
@@ -133,6 +134,21 @@ pub struct Capabilities {
     pub removed_by_login: Vec<String>,
 }
 
+/// The access token an inspection logged in with: the SASL mechanism, the audience the token
+/// names, the scopes granted and the expiry, and what in them the server will refuse.
+#[derive(Debug, Clone, Serialize)]
+pub struct TokenReport {
+    /// "XOAUTH2" or "OAUTHBEARER"; none when the server offers neither.
+    pub mechanism: Option<String>,
+    #[serde(flatten)]
+    pub grant: Grant,
+    /// "expires in 57 min (14:03 UTC)", as of the inspection.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+    /// A wrong audience or a missing scope for the protocol, in plain words.
+    pub warnings: Vec<String>,
+}
+
 /// The report of one inspection.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
@@ -162,6 +178,9 @@ pub struct Report {
     /// How the inspection logged in: "password", or "OAuth2 access token (SASL XOAUTH2)".
     #[serde(skip_serializing_if = "Option::is_none")]
     pub login: Option<String>,
+    /// The OAuth2 access token logged in with: what it was granted (never the token).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<TokenReport>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mailbox: Option<String>,
     pub checks: Vec<Check>,

@@ -80,6 +80,17 @@ pub fn markdown(r: &Report) -> String {
     if let Some(login) = &r.login {
         let _ = writeln!(o, "- logged in with: {login}");
     }
+    if let Some(t) = &r.token {
+        let _ = writeln!(o, "\n## OAuth2 access token\n");
+        for warning in &t.warnings {
+            let _ = writeln!(o, "- **Warning: {warning}**");
+        }
+        let _ =
+            writeln!(o, "- mechanism: {}", t.mechanism.as_deref().unwrap_or("none offered by the server"));
+        let _ = writeln!(o, "- audience: {}", t.grant.audience_words());
+        let _ = writeln!(o, "- scopes granted: {}", t.grant.scope_words());
+        let _ = writeln!(o, "- expiry: {}", t.expires.as_deref().unwrap_or("not stated by the provider"));
+    }
     let c = &r.capabilities;
     let _ = writeln!(o, "\n## Capabilities\n");
     if !c.before_tls.is_empty() {

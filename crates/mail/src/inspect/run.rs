@@ -7,11 +7,14 @@ use std::collections::BTreeMap;
 use lettre::transport::smtp::commands::{Mail, Rset};
 
 use super::checks;
-use super::{Capabilities, Check, Credentials, InspectOptions, Report, Target, TlsReport, Verdict};
+use super::{
+    Capabilities, Check, Credentials, InspectOptions, Report, Target, TlsReport, TokenReport, Verdict,
+};
 use crate::account::{Protocol, Security};
 use crate::check::SessionFacts;
 use crate::error::{Error, ErrorReport, Kind, Result};
 use crate::net::{Endpoint, LineConn, StageName, Transcript, TrustAnchors};
+use crate::oauth2::Grant;
 use crate::{explain, imap, pop3, smtp};
 
 /// What the steps found besides the session facts.
@@ -86,6 +89,7 @@ pub async fn inspect(
         imap_id: found.imap_id,
         capabilities: caps,
         login: creds.as_ref().map(|c| login_words(c, &facts)),
+        token: creds.as_ref().and_then(|c| token_report(c, &facts, target.protocol)),
         auth_mechanisms: facts.auth_mechanisms.clone(),
         mailbox: found.mailbox,
         checks: found.checks,
@@ -96,21 +100,34 @@ pub async fn inspect(
     }
 }
 
-/// How the log-in was made, in the words of the report: the mechanism a token goes with is
-/// the one the log-in chose from what the server offered.
+/// How the log-in was made, in the words of the report.
 fn login_words(credential: &Credentials, facts: &SessionFacts) -> String {
     match credential {
         Credentials::Password { .. } => "password".into(),
-        Credentials::Bearer { mechanism, .. } => {
-            match facts
-                .sasl_mechanism
-                .or_else(|| crate::auth::sasl::Mechanism::choose(&facts.auth_mechanisms, *mechanism))
-            {
-                Some(m) => format!("OAuth2 access token (SASL {m})"),
-                None => "OAuth2 access token (the server offers no OAuth2 mechanism)".into(),
-            }
-        }
+        Credentials::Bearer { .. } => match bearer_mechanism(credential, facts) {
+            Some(m) => format!("OAuth2 access token (SASL {m})"),
+            None => "OAuth2 access token (the server offers no OAuth2 mechanism)".into(),
+        },
     }
+}
+
+/// The mechanism a token goes with: the one the log-in chose from what the server offered.
+fn bearer_mechanism(credential: &Credentials, facts: &SessionFacts) -> Option<crate::auth::sasl::Mechanism> {
+    let Credentials::Bearer { mechanism, .. } = credential else { return None };
+    facts.sasl_mechanism.or_else(|| crate::auth::sasl::Mechanism::choose(&facts.auth_mechanisms, *mechanism))
+}
+
+/// The token section: what the token store knew of the grant, else what the token itself
+/// says (a token given on its own).
+fn token_report(credential: &Credentials, facts: &SessionFacts, protocol: Protocol) -> Option<TokenReport> {
+    let Credentials::Bearer { token, grant, .. } = credential else { return None };
+    let grant = grant.clone().unwrap_or_else(|| Grant::read(token, None, None, None));
+    Some(TokenReport {
+        mechanism: bearer_mechanism(credential, facts).map(|m| m.to_string()),
+        expires: grant.expiry_words(std::time::SystemTime::now()),
+        warnings: grant.warnings(protocol),
+        grant,
+    })
 }
 
 fn tls_report(ep: &Endpoint, facts: &SessionFacts, err: Option<&Error>) -> Option<TlsReport> {

@@ -9,6 +9,7 @@ use std::sync::{Arc, LazyLock, Mutex};
 use std::time::{Duration, SystemTime};
 
 use super::flow::{self, Reach, Tokens};
+use super::grant::{Grant, Known};
 use super::provider::Provider;
 use crate::account::{Account, SecretRole};
 use crate::auth::{Credential, Renew};
@@ -22,6 +23,14 @@ const MARGIN: Duration = Duration::from_secs(60);
 struct Access {
     token: String,
     expires_at: Option<SystemTime>,
+    /// The scopes the provider said it granted (space-separated), for the inspector.
+    scope: Option<String>,
+}
+
+impl Access {
+    fn of(tokens: &Tokens) -> Access {
+        Access { token: tokens.access.clone(), expires_at: tokens.expires_at, scope: tokens.scope.clone() }
+    }
 }
 
 /// Access tokens by account id. One refresh at a time per account (the lock is held across
@@ -46,8 +55,7 @@ pub async fn signed_in(account_id: &str, secrets: &Secrets, tokens: &Tokens) -> 
         )
     })?;
     store_refresh(account_id, secrets, refresh).await?;
-    *slot(account_id).lock().await =
-        Some(Access { token: tokens.access.clone(), expires_at: tokens.expires_at });
+    *slot(account_id).lock().await = Some(Access::of(tokens));
     Ok(())
 }
 
@@ -71,10 +79,18 @@ pub async fn bearer_for(
     };
     let mechanism = account.oauth2.as_ref().and_then(|o| o.mechanism);
     let renew = Some(Renew::new(account, secrets, role));
+    let known = account.oauth2.as_ref().and_then(|o| Known::of(&o.provider));
+    let credential = |access: &Access| Credential::Bearer {
+        user,
+        token: access.token.clone(),
+        mechanism,
+        renew,
+        grant: Some(Grant::read(&access.token, access.scope.as_deref(), access.expires_at, known)),
+    };
     let slot = slot(&account.id);
     let mut held = slot.lock().await;
     if let Some(access) = held.as_ref().filter(|a| fresh(a)) {
-        return Ok(Credential::Bearer { user, token: access.token.clone(), mechanism, renew });
+        return Ok(credential(access));
     }
     let provider = Provider::for_account(account)?;
     let refresh = read_refresh(&account.id, secrets).await?.ok_or_else(|| {
@@ -88,8 +104,10 @@ pub async fn bearer_for(
     if let Some(new) = tokens.refresh.clone().filter(|r| *r != refresh) {
         store_refresh(&account.id, secrets, new).await?;
     }
-    *held = Some(Access { token: tokens.access.clone(), expires_at: tokens.expires_at });
-    Ok(Credential::Bearer { user, token: tokens.access, mechanism, renew })
+    let access = Access::of(&tokens);
+    let bearer = credential(&access);
+    *held = Some(access);
+    Ok(bearer)
 }
 
 /// Drops the account's access token from memory (a server refused it): the next
@@ -140,6 +158,7 @@ mod tests {
     fn an_access_token_is_fresh_until_a_minute_before_it_expires() {
         let at = |secs: i64| Access {
             token: "t".into(),
+            scope: None,
             expires_at: Some(if secs >= 0 {
                 SystemTime::now() + Duration::from_secs(secs as u64)
             } else {
@@ -149,7 +168,7 @@ mod tests {
         assert!(fresh(&at(3600)));
         assert!(!fresh(&at(30)));
         assert!(!fresh(&at(-10)));
-        assert!(fresh(&Access { token: "t".into(), expires_at: None }));
+        assert!(fresh(&Access { token: "t".into(), expires_at: None, scope: None }));
     }
 
     #[test]

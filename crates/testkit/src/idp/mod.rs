@@ -33,11 +33,13 @@
 //!   refresh token.
 //! - `GET /userinfo` (Bearer): `{"sub","email"}`, or 401.
 //!
-//! Tokens are random alphanumerics, opaque, with a readable prefix (`at_`, `rt_`). Switches a
-//! test flips at run time: [`Idp::set_access_token_lifetime`], [`Idp::expire_access_tokens`],
-//! [`Idp::revoke_access_tokens`], [`Idp::revoke_refresh_tokens`] (→ `invalid_grant`),
-//! [`Idp::set_rotate_refresh_tokens`], [`Idp::set_token_length`] (long tokens, as Entra's),
-//! [`Idp::set_scopes`] (what it grants), [`Idp::add_user`] / [`Idp::remove_user`],
+//! Tokens are random alphanumerics, opaque, with a readable prefix (`at_`, `rt_`); with
+//! [`Idp::set_jwt_audience`] access tokens are JWT-shaped instead, as Entra's (`iss`, `sub`,
+//! `aud`, `scp`, `iat`, `exp`; the signature is random bytes: nothing here checks it, Dovecot
+//! asks `/introspect`). Switches a test flips at run time: [`Idp::set_access_token_lifetime`],
+//! [`Idp::expire_access_tokens`], [`Idp::revoke_access_tokens`], [`Idp::revoke_refresh_tokens`]
+//! (→ `invalid_grant`), [`Idp::set_rotate_refresh_tokens`], [`Idp::set_token_length`] (long
+//! tokens, as Entra's), [`Idp::set_scopes`] (what it grants), [`Idp::add_user`] / [`Idp::remove_user`],
 //! [`Idp::set_introspection_down`] (503: Dovecot's temporary failure), [`Idp::slow_down_polls`],
 //! [`Idp::set_device_code_lifetime`]. [`Idp::requests`] is the log of every request and
 //! [`Idp::count`] counts them per endpoint.
@@ -226,6 +228,7 @@ struct State {
     access_lifetime: Duration,
     rotate_refresh: bool,
     token_length: Option<usize>,
+    jwt_audience: Option<Vec<String>>,
     introspection_down: bool,
     device_interval: u64,
     device_lifetime: Duration,
@@ -293,6 +296,7 @@ impl Idp {
             access_lifetime: config.access_token_lifetime,
             rotate_refresh: false,
             token_length: None,
+            jwt_audience: None,
             introspection_down: false,
             device_interval: config.device_interval,
             device_lifetime: Duration::from_secs(900),
@@ -417,6 +421,12 @@ impl Idp {
     /// `None`: 35 bytes.
     pub fn set_token_length(&self, length: Option<usize>) {
         self.lock().token_length = length;
+    }
+    /// Access tokens issued from now on are JWTs naming this audience (one: `aud` is a string;
+    /// more: an array), or opaque again with `None`. A length set with
+    /// [`Idp::set_token_length`] pads the signature.
+    pub fn set_jwt_audience(&self, audience: Option<&[&str]>) {
+        self.lock().jwt_audience = audience.map(|a| a.iter().map(|s| (*s).to_owned()).collect());
     }
     /// The scopes it grants from now on (of those asked for).
     pub fn set_scopes(&self, scopes: &[&str]) {
@@ -563,13 +573,16 @@ impl State {
     }
 
     fn issue(&mut self, grant: &Grant, with_refresh: bool) -> io::Result<Tokens> {
-        let mut access_token = format!("at_{}", random(TOKEN_RANDOM)?);
+        let issued = SystemTime::now();
+        let lifetime = self.access_lifetime;
+        let mut access_token = match &self.jwt_audience {
+            Some(audience) => self.jwt(grant, audience, issued, lifetime)?,
+            None => format!("at_{}", random(TOKEN_RANDOM)?),
+        };
         if let Some(length) = self.token_length {
             let pad = length.saturating_sub(access_token.len());
             access_token.push_str(&random(pad)?);
         }
-        let issued = SystemTime::now();
-        let lifetime = self.access_lifetime;
         self.access.insert(
             access_token.clone(),
             Access { grant: grant.clone(), issued, expires: issued + lifetime, revoked: false },
@@ -587,6 +600,37 @@ impl State {
             expires_in: lifetime.as_secs() + u64::from(lifetime.subsec_nanos() > 0),
             scope: grant.scopes.join(" "),
         })
+    }
+
+    /// A JWT-shaped access token: header, claims, and random bytes for a signature.
+    fn jwt(
+        &self,
+        grant: &Grant,
+        audience: &[String],
+        issued: SystemTime,
+        lifetime: Duration,
+    ) -> io::Result<String> {
+        use base64::Engine;
+        use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let iat = issued.duration_since(SystemTime::UNIX_EPOCH).map_err(io::Error::other)?.as_secs();
+        let aud = match audience {
+            [one] => serde_json::json!(one),
+            many => serde_json::json!(many),
+        };
+        let claims = serde_json::json!({
+            "iss": self.base,
+            "sub": grant.user.login,
+            "email": grant.user.email,
+            "aud": aud,
+            "scp": grant.scopes.join(" "),
+            "iat": iat,
+            "exp": iat + lifetime.as_secs(),
+            // Two tokens issued in the same second differ.
+            "jti": random(16)?,
+        });
+        let header = URL_SAFE_NO_PAD.encode(r#"{"alg":"RS256","typ":"JWT"}"#);
+        let payload = URL_SAFE_NO_PAD.encode(claims.to_string());
+        Ok(format!("{header}.{payload}.{}", random(TOKEN_RANDOM)?))
     }
 }
 
