@@ -2,12 +2,16 @@
 //! recipients, the subject and the quote; a draft is kept when closing asks, and restored by
 //! a new app on the same profile; a message composed in the window (typed, a file attached,
 //! Ctrl+Enter) goes into the Outbox and reaches bob through the testkit's Postfix and
-//! Dovecot, its draft copy in alice's Drafts folder removed.
+//! Dovecot, its draft copy in alice's Drafts folder removed. Typed at real speed (one key a
+//! frame, in a window that keeps its widget state: `live_window`), every field keeps what is
+//! typed into it while the completion row and the drafts from before come and go, and the
+//! completion row shows every suggestion whole in a small window.
 //!
 //! `ICED_TEST_BACKEND=tiny-skia cargo test -p tidings --test gui_composer`
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+mod live_window;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -18,6 +22,7 @@ use iced::keyboard::{Key, Modifiers};
 use iced::theme::Mode;
 use iced_test::Simulator;
 use iced_test::selector::id;
+use live_window::LiveWindow;
 
 use tidings::app::{App, Message, Screen};
 use tidings::screen::composer::{self, Composer, Field};
@@ -515,4 +520,94 @@ fn a_draft_save_under_way_when_sending_leaves_no_copy_anywhere() {
     settle(&mut app, common::run(folder_copy));
     assert!(maildir(&s, &alice, "Drafts").is_empty(), "no copy in the Drafts folder");
     assert!(Drafts::new(&profile).list().unwrap().drafts.is_empty(), "nor on this computer");
+}
+
+/// The mailbox of `work_app` in a window that keeps its widget state, with the composer open
+/// by a click on Write (its focus task applied, as the runtime does).
+fn live_composer(app: &mut App, size: (f32, f32)) -> LiveWindow {
+    open_mailbox(app, "work");
+    let mut live = LiveWindow::new(size);
+    live.click(app, mailbox::id::WRITE);
+    assert!(app.composer().is_some());
+    live
+}
+
+#[test]
+fn every_field_keeps_what_is_typed_at_real_speed_while_completion_comes_and_goes() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = profile_with_a_message(dir.path());
+    let mut app = work_app(&profile);
+    let mut live = live_composer(&mut app, (1024.0, 768.0));
+    assert!(live.has_focus(&app, composer::id::TO), "the cursor starts in To");
+
+    // Each key is its own frame: the completion row under To appears while typing there and
+    // goes away with the first key typed in Cc. The keys after it stay in Cc.
+    live.type_text(&mut app, "dave@example.com");
+    assert!(live.bounds(&app, &composer::id::suggestion(0)).is_some(), "completion under To");
+    live.click(&mut app, composer::id::CC);
+    live.type_text(&mut app, "erin@example.test");
+    assert!(live.bounds(&app, &composer::id::suggestion(0)).is_some(), "completion under Cc");
+    live.click(&mut app, composer::id::BCC);
+    live.type_text(&mut app, "frank@example.test");
+    live.click(&mut app, composer::id::SUBJECT);
+    live.type_text(&mut app, "Hello World");
+    {
+        let c = composer(&app);
+        assert_eq!(c.to(), "dave@example.com");
+        assert_eq!(c.cc(), "erin@example.test");
+        assert_eq!(c.bcc(), "frank@example.test");
+        assert_eq!(c.subject(), "Hello World");
+    }
+
+    // Back in To: a second address picked from the completion row, then a third typed; the
+    // pick puts the cursor back at the end of To.
+    live.click(&mut app, composer::id::TO);
+    live.type_text(&mut app, ", fr");
+    live.click(&mut app, &composer::id::suggestion(0));
+    assert!(live.has_focus(&app, composer::id::TO));
+    live.type_text(&mut app, "x@example.test");
+    live.click(&mut app, composer::id::BODY);
+    live.type_text(&mut app, "Hi all");
+    live.click(&mut app, composer::id::ATTACH_PATH);
+    live.type_text(&mut app, "/nowhere");
+
+    let c = composer(&app);
+    assert_eq!(c.to(), "dave@example.com, frank@example.test, x@example.test");
+    assert_eq!(c.cc(), "erin@example.test");
+    assert_eq!(c.bcc(), "frank@example.test");
+    assert_eq!(c.subject(), "Hello World");
+    assert_eq!(c.body().trim_end(), "Hi all");
+    assert_eq!(c.draft().to_message().map(|m| m.bcc.len()).ok(), Some(1), "one Bcc recipient");
+}
+
+#[test]
+fn the_cursor_stays_in_to_when_the_drafts_from_before_are_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = profile_with_a_message(dir.path());
+    let mut draft = tidings_mail::compose::Draft::new("work", Address::new(None, "work@example.test"));
+    draft.subject = "Left from before".into();
+    Drafts::new(&profile).save(&mut draft).unwrap();
+    let mut app = work_app(&profile);
+    // The list of drafts arrives after the focus was put in To, and shows above the form.
+    let mut live = live_composer(&mut app, (1024.0, 768.0));
+    assert_eq!(composer(&app).restorable().len(), 1);
+    assert!(live.has_focus(&app, composer::id::TO), "the cursor is still in To");
+    live.type_text(&mut app, "dave@example.com");
+    assert_eq!(composer(&app).to(), "dave@example.com");
+}
+
+#[test]
+fn every_suggestion_is_shown_whole_in_a_small_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = profile_with_a_message(dir.path());
+    let mut app = work_app(&profile);
+    let mut live = live_composer(&mut app, (800.0, 600.0));
+    // Four addresses seen match, wider together than the window: none is cut off or covered.
+    live.type_text(&mut app, "ex");
+    for i in 0..4 {
+        assert!(live.shown_whole(&app, &composer::id::suggestion(i)), "suggestion {i} is cut");
+    }
+    live.click(&mut app, &composer::id::suggestion(3));
+    assert!(composer(&app).to().ends_with(", "), "{}", composer(&app).to());
+    assert!(live.has_focus(&app, composer::id::TO));
 }

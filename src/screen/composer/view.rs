@@ -2,31 +2,26 @@
 //! on closing, the drafts left from before, the header fields with completion, the
 //! attachments, and the body.
 
-use iced::widget::{
-    button, column, container, pick_list, row, scrollable, space, text, text_editor, text_input,
-};
-use iced::{Alignment, Element, Length, widget};
+use iced::widget::{Row, button, column, container, pick_list, row, space, text, text_editor, text_input};
+use iced::{Alignment, Element, Length, padding, widget};
 
 use super::{Composer, Field, Message, id, size_text};
 use crate::theme;
 
 impl Composer {
     pub fn view(&self) -> Element<'_, Message> {
-        let mut page = column![self.toolbar()].spacing(0);
-        if self.asking {
-            page = page.push(self.question());
-        }
-        if !self.restorable.is_empty() {
-            page = page.push(self.drafts());
-        }
+        // Each child keeps its place whatever is shown: iced hands a child the widget state
+        // (the focus, the cursor) of the child that was at its position, and a column leaves
+        // out children of zero size. A row coming or going above a field gave that field's
+        // focus to the next one (keys typed in Cc went on in Bcc). What comes and goes is
+        // inside a column of its own.
+        let notices = column![].push(self.asking.then(|| self.question()));
+        let notices = notices.push((!self.restorable.is_empty()).then(|| self.drafts()));
         let form = column![
             self.sender_row(),
-            self.address_row("To", Field::To, id::TO),
-            self.suggestions_of(Field::To),
-            self.address_row("Cc", Field::Cc, id::CC),
-            self.suggestions_of(Field::Cc),
-            self.address_row("Bcc", Field::Bcc, id::BCC),
-            self.suggestions_of(Field::Bcc),
+            self.address_field("To", Field::To, id::TO),
+            self.address_field("Cc", Field::Cc, id::CC),
+            self.address_field("Bcc", Field::Bcc, id::BCC),
             labelled(
                 "Subject",
                 text_input("", &self.subject)
@@ -54,7 +49,7 @@ impl Composer {
         .spacing(8)
         .padding([12, 16])
         .height(Length::Fill);
-        page.push(form).height(Length::Fill).into()
+        column![self.toolbar(), notices, form].height(Length::Fill).into()
     }
 
     fn toolbar(&self) -> Element<'_, Message> {
@@ -161,13 +156,14 @@ impl Composer {
         )
     }
 
-    fn address_row(
+    /// An address field with, below it, the addresses seen that match what is typed.
+    fn address_field(
         &self,
         label: &'static str,
         field: Field,
         widget_id: &'static str,
     ) -> Element<'_, Message> {
-        labelled(
+        let input = labelled(
             label,
             text_input("", self.field(field))
                 .id(widget::Id::new(widget_id))
@@ -175,28 +171,29 @@ impl Composer {
                 .padding(6)
                 .style(theme::text_input::field)
                 .into(),
-        )
+        );
+        column![input].push(self.suggestions_of(field)).spacing(4).into()
     }
 
-    fn suggestions_of(&self, field: Field) -> Element<'_, Message> {
-        let Some((shown, found)) = &self.suggestions else { return space::vertical().height(0).into() };
+    /// The completion row; it wraps onto a second line rather than scroll (a scroll bar
+    /// would cover half of each suggestion).
+    fn suggestions_of(&self, field: Field) -> Option<Element<'_, Message>> {
+        let (shown, found) = self.suggestions.as_ref()?;
         if *shown != field {
-            return space::vertical().height(0).into();
+            return None;
         }
-        let mut list = row![space::horizontal().width(64)].spacing(6);
-        for (i, a) in found.iter().enumerate() {
+        let buttons = found.iter().enumerate().map(|(i, a)| {
             let display = a.display();
-            list = list.push(
-                container(
-                    button(text(display.clone()).size(13))
-                        .padding([3, 8])
-                        .style(theme::button::secondary)
-                        .on_press(Message::PickSuggestion(field, display)),
-                )
-                .id(widget::Id::from(id::suggestion(i))),
-            );
-        }
-        scrollable(list).direction(scrollable::Direction::Horizontal(Default::default())).into()
+            container(
+                button(text(display.clone()).size(13))
+                    .padding([3, 8])
+                    .style(theme::button::secondary)
+                    .on_press(Message::PickSuggestion(field, display)),
+            )
+            .id(widget::Id::from(id::suggestion(i)))
+            .into()
+        });
+        Some(container(Row::with_children(buttons).spacing(6).wrap()).padding(padding::left(64)).into())
     }
 
     fn attachments_view(&self) -> Element<'_, Message> {
