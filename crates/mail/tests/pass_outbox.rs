@@ -14,6 +14,7 @@ use tidings_mail::outbox::{self, Outgoing};
 use tidings_mail::pass::{AccountEvent, RunSettings};
 use tidings_mail::schedule::{Event, Reason};
 use tidings_mail::secret::Secrets;
+use tidings_mail::store::Role;
 
 #[tokio::test]
 async fn a_message_left_by_a_failed_send_goes_out_at_the_next_scheduled_pass() {
@@ -79,6 +80,56 @@ async fn a_message_left_by_a_failed_send_goes_out_at_the_next_scheduled_pass() {
     assert!(log.contains("AUTH") && !log.contains("not-the-password"), "{log}");
     // The message went through DATA and APPEND: only its size shows.
     assert!(log.contains("C: DATA") && !log.contains("sent by a scheduled pass"), "mail in the log: {log}");
+    drop(run.commands);
+    run.task.await.unwrap();
+}
+
+/// Subjects in the store's folder of this role.
+async fn subjects_in(store: &tidings_mail::store::StoreHandle, key: &str, role: Role) -> Vec<String> {
+    let key = key.to_string();
+    store
+        .call(move |s| {
+            let a = s.account(&key)?;
+            let Some(folder) = s.folders(a)?.into_iter().find(|f| f.role == Some(role)) else {
+                return Ok(Vec::new());
+            };
+            let rows = s.list(folder.id, tidings_mail::store::Sort::NEWEST, 0, 1_000)?;
+            Ok(rows.into_iter().filter_map(|r| r.summary.subject).collect())
+        })
+        .await
+        .unwrap()
+}
+
+/// The pass that sends a message shows its Sent copy: receiving ran before the copy was
+/// stored, and IDLE watches the Inbox only by default, so without a sync of that folder the
+/// copy would show only at the next pass.
+#[tokio::test]
+async fn the_sent_copy_is_in_the_sent_folder_when_the_pass_that_sent_it_ends() {
+    let s = servers();
+    let (alice, bob) = (s.user("alice"), s.user("bob"));
+    let mut account = account(&s, alice, Incoming::Imap, s.imaps_port());
+    account.options.schedule = tidings_mail::schedule::Schedule { at_start: true, every_minutes: None };
+    let secrets = Secrets::in_memory();
+    secrets.set(&account.id, SecretRole::Incoming, &alice.password).unwrap();
+    let st = new_store();
+    let raw = format!(
+        "From: Alice <{}>\r\nTo: <{}>\r\nSubject: copy at once\r\n\r\nfiled and shown\r\n",
+        alice.email, bob.email
+    );
+    outbox::enqueue(&st.store, &account.id, Outgoing::from_message(raw.as_bytes(), &alice.email).unwrap())
+        .await
+        .unwrap();
+    let mut run = start_on(st, account.clone(), secrets, RunSettings::default());
+    let mut seen = Vec::new();
+    run.next_pass_end(30, &mut seen).await.unwrap();
+    assert_eq!(s.message_count(alice, "Sent").unwrap(), 1, "the copy is on the server");
+    assert_eq!(subjects_in(&run.store, &account.id, Role::Sent).await, ["copy at once"], "and in the store");
+    let sending =
+        seen.iter().rposition(|e| matches!(e, AccountEvent::Sending { done: 1, total: 1 })).unwrap();
+    assert!(
+        seen[sending..].iter().any(|e| matches!(e, AccountEvent::Changed)),
+        "the lists are told to refresh after the copy: {seen:#?}"
+    );
     drop(run.commands);
     run.task.await.unwrap();
 }

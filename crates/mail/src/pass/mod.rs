@@ -238,7 +238,11 @@ impl AccountPass {
         if received.as_ref().is_ok_and(|changed| *changed) {
             let _ = self.events.send(AccountEvent::Changed);
         }
-        let sent = self.flush_outbox().await;
+        let mut filed_in = None;
+        let sent = self.flush_outbox(&mut filed_in).await;
+        if let Some(folder) = filed_in {
+            self.sync_sent(&folder).await;
+        }
         self.shared.announce(&self.account, &self.store, &self.events).await;
         let offline = [received.as_ref().err(), sent.as_ref().err()]
             .into_iter()
@@ -334,9 +338,24 @@ impl AccountPass {
     }
 
     /// Sends what waits in the account's Outbox.
-    async fn flush_outbox(&mut self) -> Result<()> {
+    async fn flush_outbox(&mut self, filed_in: &mut Option<String>) -> Result<()> {
         let transcript = || self.transcript();
-        outbox::flush(&self.account, &self.secrets, &self.store, transcript, &self.events).await
+        outbox::flush(&self.account, &self.secrets, &self.store, transcript, &self.events, filed_in).await
+    }
+
+    /// Syncs the folder the Sent copies just went to, so they show at once: the receive half
+    /// of this pass ran before them, and IDLE usually watches the Inbox only. Quiet: on any
+    /// failure the next pass brings them.
+    async fn sync_sent(&mut self, folder: &str) {
+        let Some(engine) = self.engine.as_mut() else { return };
+        match engine.sync_folder(folder, &crate::sync::no_progress).await {
+            Ok(report) if report.new + report.expunged + report.updated_flags > 0 => {
+                let _ = self.events.send(AccountEvent::Changed);
+            }
+            Ok(_) => {}
+            // The kept connection is not to be trusted after a failure.
+            Err(_) => self.engine = None,
+        }
     }
 }
 

@@ -19,12 +19,14 @@ use crate::store::StoreHandle;
 /// first such error (a network error puts the account offline, like a failed receive).
 /// Messages waiting for the user — held as "may already have been sent", or refused by the
 /// server — are reported at every pass until the user acts on them in the Outbox.
+/// `filed_in` gets the server folder that Sent copies went to (IMAP), to be synced.
 pub(super) async fn flush(
     account: &Account,
     secrets: &Secrets,
     store: &StoreHandle,
     transcript: impl FnOnce() -> Result<Transcript>,
     events: &UnboundedSender<AccountEvent>,
+    filed_in: &mut Option<String>,
 ) -> Result<()> {
     let key = account.id.clone();
     let items = store.call(move |s| s.outbox_list(Some(&key))).await?;
@@ -46,6 +48,7 @@ pub(super) async fn flush(
     };
     let report = flush_outbox(store, account, &credentials, &transcript, &on_progress).await?;
     let _ = events.send(AccountEvent::Sending { done: report.sent.len(), total: waiting });
+    filed_in.clone_from(&report.filed_in);
     if report.filed > 0 {
         // Copies in Sent (and the Outbox emptied): lists should refresh.
         let _ = events.send(AccountEvent::Changed);

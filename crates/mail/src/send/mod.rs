@@ -81,6 +81,8 @@ pub struct FlushReport {
     pub refused: Vec<OutboxItem>,
     /// Sent copies stored (of messages sent now or by an earlier, interrupted flush).
     pub filed: usize,
+    /// The server folder the copies went to (IMAP), so it can be synced at once.
+    pub filed_in: Option<String>,
     /// Accepted messages whose Sent copy could not be stored (tried again next time).
     pub filing_failed: Vec<FailedMessage>,
 }

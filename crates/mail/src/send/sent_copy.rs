@@ -82,6 +82,7 @@ pub(super) async fn file_accepted(
             Ok(()) => {
                 store.call(move |s| s.outbox_filed(id)).await?;
                 mark_filed(report, item);
+                report.filed_in = Some(folder.clone());
             }
             Err(e) => {
                 let err = e.clone();
