@@ -280,12 +280,7 @@ impl App {
             accounts::Action::InspectAccount(id) => self.inspect_account(&id),
             accounts::Action::OpenSettings(id) => self.open_settings(&id),
             accounts::Action::OpenMailbox(id) => self.open_mailbox(&id),
-            // The mailbox runs the sign-in and shows where it stands.
-            accounts::Action::SignInAgain(id) => {
-                let open = self.open_mailbox(&id);
-                let sign_in = self.mailbox(mailbox::Message::SignIn(mailbox::SignInMsg::SignIn));
-                Task::batch([open, sign_in])
-            }
+            accounts::Action::SignInAgain(id) => self.sign_in_again(&id),
             accounts::Action::GetAllMail => {
                 self.passes.run_all(self.config.accounts.iter().map(|a| a.id.as_str()));
                 Task::none()
@@ -314,6 +309,17 @@ impl App {
             accounts.written(result.as_ref().map(|_| ()));
         }
         Task::none()
+    }
+
+    /// An OAuth2 account's mailbox with its sign-in started (from the overview, or the
+    /// "sign in again" notification): the mailbox runs the sign-in and shows where it stands.
+    fn sign_in_again(&mut self, id: &str) -> Task<Message> {
+        let open = match &self.screen {
+            Screen::Mailbox(mailbox) if mailbox.account_key() == id => Task::none(),
+            _ => self.open_mailbox(id),
+        };
+        let sign_in = self.mailbox(mailbox::Message::SignIn(mailbox::SignInMsg::SignIn));
+        Task::batch([open, sign_in])
     }
 
     /// An account's mailbox: shows what the store holds and gets mail.
@@ -447,6 +453,7 @@ impl App {
                     }
                 }
             }
+            Effect::SignIn(account) => self.sign_in_again(&account),
         }
     }
 

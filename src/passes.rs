@@ -62,6 +62,8 @@ pub enum Effect {
     News(News),
     /// A new-mail notification was clicked: show that message.
     Reveal(MessageRef),
+    /// The account's "sign in again" notification was clicked: its mailbox, signing in.
+    SignIn(String),
 }
 
 /// How to start an account's task. Hashed by the account id (and the generation, which
@@ -293,6 +295,9 @@ impl Passes {
     /// Takes an event: the status bar changes, and says what else to do.
     pub fn apply(&mut self, event: Event) -> Effect {
         let Event { account, at, what } = event;
+        if let What::Account(AccountEvent::SignInClicked) = what {
+            return Effect::SignIn(account);
+        }
         let entry = self.accounts.entry(account).or_default();
         match what {
             What::Ready(commands) => {
@@ -430,6 +435,8 @@ impl Entry {
             AccountEvent::IdleStopped => (Some(Update::Idle(Idle::Inactive)), Effect::None),
             AccountEvent::NewMail(_) | AccountEvent::Changed => (None, Effect::News(News::Changed)),
             AccountEvent::NotificationClicked(message) => (None, Effect::Reveal(message)),
+            // Taken by `Passes::apply`, which knows the account.
+            AccountEvent::SignInClicked => (None, Effect::None),
             AccountEvent::ServerAlert(text) => (Some(Update::Alert(text)), Effect::None),
             // The status bar stays with the schedule's view; these retry by themselves.
             AccountEvent::PushFailed(_) | AccountEvent::NotificationFailed(_) => (None, Effect::None),

@@ -1,7 +1,9 @@
 //! An OAuth2 account in the window, against real Dovecot and the testkit's identity provider:
 //! its passes log in with tokens; when the provider revokes the sign-in, the status line
 //! offers "Sign in again", the provider's page is shown (the test is the browser), and the
-//! account gets its mail again with nothing lost.
+//! account gets its mail again with nothing lost. The "sign in again" notification's click
+//! opens the mailbox with the sign-in started; "Use a code instead" signs in with a device
+//! code the test approves at the provider.
 //!
 //! `ICED_TEST_BACKEND=tiny-skia cargo test -p tidings --test gui_mailbox_oauth2`
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -19,15 +21,18 @@ use iced_test::selector::id;
 use tidings::app::{App, Message, Screen};
 use tidings::passes;
 use tidings::screen::accounts;
+use tidings::screen::mailbox::{self, SignInMsg};
 use tidings_mail::account::{
     Account, AuthMethod, Incoming, OAuth2Settings, SecretRole, Security, Server, Trust,
 };
 use tidings_mail::config::Config;
+use tidings_mail::error::{Error, Kind};
 use tidings_mail::oauth2::{self, Tokens};
+use tidings_mail::pass::AccountEvent;
 use tidings_mail::profile::Profile;
 use tidings_mail::secret::Secrets;
 use tidings_testkit::MailServers;
-use tidings_testkit::idp::{Idp, IdpConfig};
+use tidings_testkit::idp::{DevicePolling, Idp, IdpConfig};
 
 fn provider_file(idp: &Idp, dir: &std::path::Path) -> String {
     idp.provider_file(dir).unwrap().to_string_lossy().into_owned()
@@ -189,4 +194,133 @@ fn the_inspector_of_an_oauth2_account_logs_in_with_its_token() {
     let markdown = report.to_markdown();
     assert!(markdown.contains("- logged in with: OAuth2 access token (SASL XOAUTH2)"), "{markdown}");
     assert!(!markdown.contains(&tokens.access), "the token is in the report");
+}
+
+/// Feeds `messages` to the app and runs the tasks they start on `runtime`; hands back what
+/// those tasks said, not yet fed.
+fn step(app: &mut App, runtime: &tokio::runtime::Runtime, messages: Vec<Message>) -> Vec<Message> {
+    let tasks: Vec<_> = messages.into_iter().map(|m| app.update(m)).collect();
+    tasks.into_iter().flat_map(|t| common::run_on(runtime, t)).collect()
+}
+
+/// Feeds `messages` to the app; the tasks they start are handed back, not run.
+fn feed(app: &mut App, messages: Vec<Message>) -> Vec<iced::Task<Message>> {
+    messages.into_iter().map(|m| app.update(m)).collect()
+}
+
+fn clicked(app: &App, widget: &str) -> Vec<Message> {
+    let mut ui = window(app);
+    ui.click(id(widget.to_string())).unwrap_or_else(|e| panic!("cannot click {widget}: {e}"));
+    ui.into_messages().collect()
+}
+
+/// The click on the "sign in again" notification, as the account's task reports it.
+fn notification_clicked() -> Message {
+    Message::Pass(passes::Event {
+        account: "work".into(),
+        at: std::time::SystemTime::now(),
+        what: passes::What::Account(AccountEvent::SignInClicked),
+    })
+}
+
+#[test]
+fn the_sign_in_notifications_click_opens_the_mailbox_with_the_sign_in_started() {
+    let Signed { runtime, idp, s: _servers, _dir, profile, config, secrets, .. } = signed_in();
+    let mut app = App::with_config(profile, secrets, config);
+    assert!(matches!(app.screen(), Screen::Accounts(_)));
+    let started = step(&mut app, &runtime, vec![notification_clicked()]);
+    // The browser's wait is not run: the test only looks at where the sign-in stands.
+    let _waiting = feed(&mut app, started);
+    assert_eq!(mailbox(&app).account_key(), "work");
+    let waiting = texts(&app).into_iter().find(|t| t.starts_with("Waiting for the sign-in"));
+    let waiting = waiting.unwrap_or_else(|| panic!("the sign-in is not under way: {:?}", texts(&app)));
+    assert!(waiting.contains(&idp.authorization_url()), "{waiting}");
+
+    // Clicked again while the mailbox signs in: the same sign-in goes on.
+    let again = step(&mut app, &runtime, vec![notification_clicked()]);
+    assert!(again.is_empty(), "no second sign-in: {again:?}");
+    assert!(texts(&app).contains(&waiting));
+}
+
+#[test]
+fn with_no_browser_the_mailbox_signs_in_with_a_code_approved_at_the_provider() {
+    let Signed { runtime, idp, s, _dir, profile, config, account, secrets, .. } = signed_in();
+    s.seed(s.user("alice"), 2).unwrap();
+    idp.revoke_refresh_tokens();
+    idp.expire_access_tokens();
+    oauth2::forget_access(&account.id);
+    idp.set_device_polling(DevicePolling::Manual);
+    let key = passes::Key::for_account(&profile, &account, secrets.clone()).without_notifications();
+    let mut app = App::with_config(profile, secrets.clone(), config);
+    let started = step(&mut app, &runtime, vec![notification_clicked()]);
+    let _browser_wait = feed(&mut app, started);
+    // The provider offers the device code: the status line does too.
+    assert!(texts(&app).iter().any(|t| t == "Use a code instead"), "{:?}", texts(&app));
+    assert!(!texts(&app).iter().any(|t| t.starts_with("No browser")));
+
+    // The desktop could not open a browser: the status line says so and offers the code.
+    let failed = Error::new(Kind::Config, "cannot ask the desktop to open it (xdg-open: not found)");
+    let _ = app.update(Message::Mailbox(mailbox::Message::SignIn(SignInMsg::BrowserFailed(failed))));
+    let shown = texts(&app);
+    assert!(
+        shown.iter().any(|t| t.starts_with("No browser could be opened (cannot ask the desktop")),
+        "{shown:?}"
+    );
+    let use_code = clicked(&app, mailbox::id::SIGN_IN_USE_CODE);
+    let code_started = step(&mut app, &runtime, use_code);
+    let waiting = feed(&mut app, code_started);
+    let shown = texts(&app);
+    assert!(shown.iter().any(|t| t == "Sign in to Test identity provider with a code"), "{shown:?}");
+    let code = shown
+        .iter()
+        .find(|t| {
+            t.len() == 9 && t.as_bytes()[4] == b'-' && t.chars().all(|c| c == '-' || c.is_ascii_uppercase())
+        })
+        .unwrap_or_else(|| panic!("no code shown: {shown:?}"))
+        .clone();
+    assert!(
+        !shown
+            .iter()
+            .any(|t| t.starts_with("Waiting for the sign-in with your identity provider in your browser"))
+    );
+
+    // The person enters the code at the provider and signs in.
+    idp.approve_devices(Some("alice"));
+    let done: Vec<Message> = waiting.into_iter().flat_map(|t| common::run_on(&runtime, t)).collect();
+    settle(&mut app, done);
+    assert_eq!(mailbox(&app).notice(), Some("Signed in again; getting mail…"));
+    assert!(!texts(&app).contains(&code), "the code is gone once signed in");
+    assert!(secrets.get("work", SecretRole::OAuth2Refresh).unwrap().is_some());
+    let worker = Worker::start(key);
+    worker.until(
+        &mut app,
+        Duration::from_secs(30),
+        "the mail",
+        |app| mailbox(app).list().counts().total == 2,
+        |app| format!("{:?}", texts(app)),
+    );
+}
+
+#[test]
+fn cancel_stops_waiting_for_the_code() {
+    let Signed { runtime, idp, s: _servers, _dir, profile, config, secrets, .. } = signed_in();
+    idp.set_device_polling(DevicePolling::Manual);
+    let mut app = App::with_config(profile, secrets, config);
+    let started = step(&mut app, &runtime, vec![notification_clicked()]);
+    let _browser_wait = feed(&mut app, started);
+    let use_code = clicked(&app, mailbox::id::SIGN_IN_USE_CODE);
+    let code_started = step(&mut app, &runtime, use_code);
+    let waiting = feed(&mut app, code_started);
+    assert!(texts(&app).iter().any(|t| t == "Sign in to Test identity provider with a code"));
+
+    let cancel = clicked(&app, mailbox::id::SIGN_IN_CODE_CANCEL);
+    let _ = feed(&mut app, cancel);
+    assert!(
+        !texts(&app).iter().any(|t| t.contains("with a code") || t.starts_with("Waiting")),
+        "{:?}",
+        texts(&app)
+    );
+    // The wait was dropped with it: it ends at once, with nothing (no poll runs for 10 minutes).
+    let answers: Vec<Message> = waiting.into_iter().flat_map(|t| common::run_on(&runtime, t)).collect();
+    assert!(answers.is_empty(), "{answers:?}");
 }

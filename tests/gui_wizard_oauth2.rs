@@ -4,7 +4,8 @@
 //! Dovecot and Postfix → Save keeps the refresh token in the keyring, never in a file; the
 //! Microsoft preset leads to "Sign in with Microsoft" and, without an application id, the form
 //! says what is missing; a refused sign-in shows the provider's words; the settings screen
-//! keeps an OAuth2 account one.
+//! keeps an OAuth2 account one. "Use a code instead" signs in with a device code the test
+//! approves at the provider, also when no browser could be opened.
 //!
 //! `ICED_TEST_BACKEND=tiny-skia cargo test -p tidings --test gui_wizard_oauth2`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -22,13 +23,15 @@ use tidings::app::{App, Message, Screen};
 use tidings::screen::wizard::fields::CLIENT_ID_HINT;
 use tidings::screen::wizard::{self, OAuth2Fields, ProviderChoice, SignIn, SignInPage};
 use tidings::screen::{accounts, settings};
+use tidings::widget::device_code::{Code, Started};
 use tidings_mail::account::{AuthMethod, Incoming, OAuth2Settings, SecretRole, Security, Server, Trust};
 use tidings_mail::config::Config;
 use tidings_mail::discover::{DiscoverOptions, Sources};
+use tidings_mail::error::{Error, Kind};
 use tidings_mail::profile::Profile;
 use tidings_mail::secret::Secrets;
 use tidings_testkit::MailServers;
-use tidings_testkit::idp::{Idp, IdpConfig};
+use tidings_testkit::idp::{DevicePolling, Idp, IdpConfig};
 
 fn provider_file(idp: &Idp, dir: &std::path::Path) -> std::path::PathBuf {
     idp.provider_file(dir).unwrap()
@@ -331,4 +334,99 @@ fn the_settings_keep_an_oauth2_account_one() {
     assert_eq!(account.name, "Office");
     assert_eq!((account.incoming.auth, account.outgoing.auth), (AuthMethod::OAuth2, AuthMethod::OAuth2));
     assert_eq!(account.oauth2.as_ref().unwrap().provider, "microsoft");
+}
+
+#[test]
+fn with_no_browser_the_wizard_signs_in_with_a_code_approved_at_the_provider() {
+    let idp = Idp::start_blocking(IdpConfig::default()).unwrap();
+    idp.set_device_polling(DevicePolling::Manual);
+    let s = MailServers::start_with_oauth2(&idp).unwrap_or_else(|e| panic!("{e}"));
+    let dir = tempfile::tempdir().unwrap();
+    let provider = provider_file(&idp, dir.path());
+    let mut app = oauth2_form(unused_profile(), Secrets::in_memory(), &s, &provider);
+    let rt = runtime();
+    // The browser's tasks are not run: the desktop says it has none.
+    let _browser = start_sign_in(&mut app, &rt, wizard::id::TEST);
+    assert!(has(&app, wizard::id::SIGN_IN_USE_CODE), "the provider offers the code: {:?}", texts(&app));
+    let failed = Error::new(Kind::Config, "cannot ask the desktop to open it (xdg-open: not found)");
+    let _ = app.update(Message::Wizard(wizard::Message::BrowserFailed(failed)));
+    let note = text_starting(&app, "No browser could be opened").expect("the failure is said");
+    assert!(note.contains("Cannot ask the desktop") && note.contains("or use a code instead"), "{note}");
+
+    let tasks: Vec<_> =
+        click_only(&app, wizard::id::SIGN_IN_USE_CODE).into_iter().map(|m| app.update(m)).collect();
+    assert!(shows(&app, "Asking Test identity provider for a code…"), "{:?}", texts(&app));
+    let started: Vec<Message> = tasks.into_iter().flat_map(|t| common::run_on(&rt, t)).collect();
+    let waiting: Vec<_> = started.into_iter().map(|m| app.update(m)).collect();
+    let code = wizard(&app).sign_in_code().expect("the code is shown").clone();
+    assert_eq!(code.address, format!("{}/device", idp.url()));
+    assert!(shows(&app, &code.user_code) && shows(&app, "Sign in to Test identity provider with a code"));
+    assert!(has(&app, wizard::id::SIGN_IN_CODE_ADDRESS) && has(&app, wizard::id::SIGN_IN_COPY));
+
+    // The person enters the code at the provider: the test goes on with the token.
+    idp.approve_devices(Some("alice"));
+    let answers: Vec<Message> = waiting.into_iter().flat_map(|t| common::run_on(&rt, t)).collect();
+    settle(&mut app, answers);
+    let checks = wizard(&app).checks().expect("the test step is shown");
+    assert!(checks.passed(), "{:?} / {:?}", checks.incoming.error(), checks.outgoing.error());
+}
+
+#[test]
+fn cancel_on_the_code_goes_back_to_the_form_and_stops_waiting() {
+    let idp = Idp::start_blocking(IdpConfig::default()).unwrap();
+    idp.set_device_polling(DevicePolling::Manual);
+    let dir = tempfile::tempdir().unwrap();
+    let provider = provider_file(&idp, dir.path());
+    let s = MailServers::start_with_oauth2(&idp).unwrap_or_else(|e| panic!("{e}"));
+    let mut app = oauth2_form(unused_profile(), Secrets::in_memory(), &s, &provider);
+    let rt = runtime();
+    let _browser = start_sign_in(&mut app, &rt, wizard::id::TEST);
+    let tasks: Vec<_> =
+        click_only(&app, wizard::id::SIGN_IN_USE_CODE).into_iter().map(|m| app.update(m)).collect();
+    let started: Vec<Message> = tasks.into_iter().flat_map(|t| common::run_on(&rt, t)).collect();
+    let waiting: Vec<_> = started.into_iter().map(|m| app.update(m)).collect();
+    assert!(wizard(&app).sign_in_code().is_some());
+    click(&mut app, wizard::id::SIGN_IN_CODE_CANCEL);
+    assert_eq!(wizard(&app).step_name(), "review");
+    // The wait was dropped with the step: it ends at once, with nothing.
+    let answers: Vec<Message> = waiting.into_iter().flat_map(|t| common::run_on(&rt, t)).collect();
+    assert!(answers.is_empty(), "{answers:?}");
+}
+
+#[test]
+fn snapshot_of_the_sign_in_code() {
+    let mut app = open_wizard(unused_profile(), Secrets::in_memory(), DiscoverOptions::default());
+    type_into(&mut app, wizard::id::NAME, 0, "Work");
+    type_into(&mut app, wizard::id::EMAIL, 0, "alice@contoso.com");
+    click(&mut app, wizard::id::SIGN_IN_OAUTH2);
+    click(&mut app, wizard::id::MANUAL);
+    click(&mut app, wizard::id::OAUTH2_MICROSOFT);
+    type_into(&mut app, wizard::id::OAUTH2_CLIENT_ID, 0, "11111111-2222-3333-4444-555555555555");
+    type_into(&mut app, wizard::id::INCOMING_HOST, 0, "outlook.office365.com");
+    type_into(&mut app, wizard::id::OUTGOING_HOST, 0, "smtp.office365.com");
+    // The sign-in's start is not run: fixed pages stand in (their addresses and code are random).
+    for message in click_only(&app, wizard::id::TEST) {
+        let _ = app.update(message);
+    }
+    let mut page = SignInPage::new(
+        "Microsoft".into(),
+        "https://login.microsoftonline.com/common/oauth2/v2.0/authorize?state=fixed".into(),
+        None,
+    );
+    page.device_code = true;
+    let run = wizard(&app).run_id();
+    let _ = app.update(Message::Wizard(wizard::Message::SignInStarted(run, Ok(page))));
+    for message in click_only(&app, wizard::id::SIGN_IN_USE_CODE) {
+        let _ = app.update(message);
+    }
+    let code = Code {
+        provider: "Microsoft".into(),
+        address: "https://microsoft.com/devicelogin".into(),
+        complete: None,
+        user_code: "KXQF-7TRM".into(),
+    };
+    let run = wizard(&app).run_id();
+    let _ = app.update(Message::Wizard(wizard::Message::CodeStarted(run, Ok(Started::for_display(code)))));
+    assert!(shows(&app, "KXQF-7TRM"), "{:?}", texts(&app));
+    assert_snapshot(&mut sized(&app, 640.0), &app.theme(), "wizard-sign-in-code-light");
 }

@@ -1,6 +1,7 @@
 //! Reusable pieces of interface shared by screens.
 
 pub mod choice;
+pub mod device_code;
 pub mod form;
 pub mod status;
 pub mod virtual_list;

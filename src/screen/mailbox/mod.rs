@@ -95,6 +95,10 @@ pub mod id {
     pub const CLOSE_LINK: &str = "mailbox-close-link";
     pub const SIGN_IN_AGAIN: &str = "mailbox-sign-in-again";
     pub const COPY_SIGN_IN: &str = "mailbox-copy-sign-in";
+    pub const SIGN_IN_USE_CODE: &str = "mailbox-sign-in-use-code";
+    pub const SIGN_IN_CODE_ADDRESS: &str = "mailbox-sign-in-code-address";
+    pub const SIGN_IN_CODE_OPEN: &str = "mailbox-sign-in-code-open";
+    pub const SIGN_IN_CODE_CANCEL: &str = "mailbox-sign-in-code-cancel";
 
     /// An attachment's buttons, by its number among all the opened message's attachments.
     pub fn save_attachment(n: usize) -> String {

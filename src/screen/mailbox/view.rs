@@ -37,7 +37,7 @@ impl Mailbox {
             container(right).width(Length::Fill),
         ]
         .height(Length::Fill);
-        column![self.toolbar(status), panes, self.status_line(status)].into()
+        column![self.toolbar(status), panes].push(self.sign_in_panel()).push(self.status_line(status)).into()
     }
 
     fn status_line<'a>(&'a self, status_of: &Status) -> Element<'a, Message> {

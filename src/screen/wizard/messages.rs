@@ -10,7 +10,7 @@ use tidings_mail::error::Error;
 use tidings_mail::oauth2::Tokens;
 
 use super::save::Secret;
-use super::sign_in::SignInPage;
+use super::sign_in::{CodePage, SignInPage};
 use super::{OAuth2Edit, Progress, ServerEdit, Side, SignIn};
 
 #[derive(Clone)]
@@ -52,8 +52,14 @@ pub enum Message {
     CopySignInAddress,
     /// Hand the sign-in page to the browser again.
     OpenSignInPage,
-    /// The browser was asked to open the page (whether one did is not known).
-    BrowserAsked,
+    /// The desktop could not be asked to open the page (no xdg-open, no browser).
+    BrowserFailed(Error),
+    /// "Use a code instead": the device-code sign-in.
+    UseCode,
+    /// The device code of test `run` (or why none came).
+    CodeStarted(u64, Result<CodePage, Error>),
+    /// Typed into the code's address, which is there to be selected only: ignored.
+    AddressTyped,
     /// Progress of test `run`.
     Check(u64, Progress),
     StopTest,
@@ -132,7 +138,10 @@ impl fmt::Debug for Message {
             Message::SignedIn(run, tokens) => f.debug_tuple("SignedIn").field(run).field(tokens).finish(),
             Message::CopySignInAddress => f.write_str("CopySignInAddress"),
             Message::OpenSignInPage => f.write_str("OpenSignInPage"),
-            Message::BrowserAsked => f.write_str("BrowserAsked"),
+            Message::BrowserFailed(e) => f.debug_tuple("BrowserFailed").field(e).finish(),
+            Message::UseCode => f.write_str("UseCode"),
+            Message::CodeStarted(run, page) => f.debug_tuple("CodeStarted").field(run).field(page).finish(),
+            Message::AddressTyped => f.write_str("AddressTyped"),
             // Stages and transcripts are already redacted by the core.
             Message::Check(run, progress) => f.debug_tuple("Check").field(run).field(progress).finish(),
             Message::StopTest => f.write_str("StopTest"),

@@ -35,7 +35,7 @@ pub use form::{
     Errors, Form, OAuth2Edit, OAuth2Fields, ProviderChoice, ServerEdit, ServerErrors, ServerFields, SignIn,
 };
 pub use messages::{Action, Message};
-pub use sign_in::SignInPage;
+pub use sign_in::{CodePage, SignInPage};
 
 /// Widget ids, so tests (and later keyboard shortcuts) can reach each control.
 pub mod id {
@@ -86,6 +86,10 @@ pub mod id {
     /// Copy the sign-in page's address; open it in the browser again.
     pub const SIGN_IN_COPY: &str = "wizard-sign-in-copy";
     pub const SIGN_IN_OPEN: &str = "wizard-sign-in-open";
+    /// "Use a code instead"; the code's address (selectable) and its Cancel.
+    pub const SIGN_IN_USE_CODE: &str = "wizard-sign-in-use-code";
+    pub const SIGN_IN_CODE_ADDRESS: &str = "wizard-sign-in-code-address";
+    pub const SIGN_IN_CODE_CANCEL: &str = "wizard-sign-in-code-cancel";
     /// "Try again" after a failed sign-in.
     pub const TRY_AGAIN: &str = "wizard-try-again";
     pub const RUN_AGAIN: &str = "wizard-run-again";
@@ -291,7 +295,10 @@ impl Wizard {
             Message::SignedIn(run, tokens) => self.signed_in(run, tokens),
             Message::CopySignInAddress => self.copy_sign_in_address(),
             Message::OpenSignInPage => self.open_sign_in_page(),
-            Message::BrowserAsked => Action::None,
+            Message::BrowserFailed(error) => self.browser_failed(error),
+            Message::UseCode => self.use_code(),
+            Message::CodeStarted(run, page) => self.code_started(run, page),
+            Message::AddressTyped => Action::None,
             Message::Check(run, progress) => self.check_progress(run, progress),
             Message::StopTest => self.stop_test(),
             Message::RunAgain => self.test(),

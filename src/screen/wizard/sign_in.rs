@@ -1,8 +1,10 @@
 //! The sign-in before an OAuth2 account's test: the core starts a browser sign-in (a loopback
 //! listener, PKCE), the page goes to the person's browser — and is shown with Copy, in case no
 //! browser opened — then a second task waits for the provider to send the browser back and
-//! exchanges the code for tokens. The tokens stay in the wizard (never in the form) until the
-//! account is saved; the checks log in with the access token.
+//! exchanges the code for tokens. When the provider offers it, "Use a code instead" runs the
+//! device-code sign-in (the address and the code shown; the person signs in on any device)
+//! — also the way out when no browser could be opened. The tokens stay in the wizard (never
+//! in the form) until the account is saved; the checks log in with the access token.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
@@ -20,6 +22,10 @@ use tidings_mail::oauth2::{BrowserSignIn, Provider, Reach, Tokens, flow};
 use super::discovery::{action, buttons};
 use super::{Action, Message, ProviderChoice, Step, Wizard, id, sentence};
 use crate::theme::{self, Tone};
+use crate::widget::device_code::{self, Code};
+
+/// A started device-code sign-in.
+pub use crate::widget::device_code::Started as CodePage;
 
 /// How long the person has to sign in in the browser.
 const SIGN_IN_TIME: Duration = Duration::from_secs(10 * 60);
@@ -34,21 +40,29 @@ pub struct SignInPage {
     pub provider: String,
     pub url: String,
     pub sign_in: Arc<Mutex<Option<BrowserSignIn>>>,
+    /// The provider offers the device code: "Use a code instead".
+    pub device_code: bool,
 }
 
 impl SignInPage {
     pub fn new(provider: String, url: String, sign_in: Option<BrowserSignIn>) -> SignInPage {
-        SignInPage { provider, url, sign_in: Arc::new(Mutex::new(sign_in)) }
+        SignInPage { provider, url, sign_in: Arc::new(Mutex::new(sign_in)), device_code: false }
     }
 }
 
-/// The sign-in step: waiting for the browser, or why the sign-in failed.
+/// The sign-in step: waiting for the browser (or the code), or why the sign-in failed.
 pub(super) struct SigningIn {
     /// The account being tested, as the form gave it.
     account: Account,
     provider: String,
     url: Option<String>,
     failure: Option<Error>,
+    /// The provider offers the device code.
+    device_code: bool,
+    /// The person chose the code: asking for one (`None`), or showing it.
+    code: Option<Option<Code>>,
+    /// Why the browser could not be asked to open the page.
+    browser_failed: Option<Error>,
 }
 
 /// What a sign-in gave, and for which settings (another provider or id needs another one).
@@ -62,6 +76,14 @@ impl Wizard {
     pub fn sign_in_url(&self) -> Option<&str> {
         match &self.step {
             Step::SigningIn { state, .. } => state.url.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The device code shown, once the provider gave one.
+    pub fn sign_in_code(&self) -> Option<&Code> {
+        match &self.step {
+            Step::SigningIn { state, .. } => state.code.as_ref().and_then(Option::as_ref),
             _ => None,
         }
     }
@@ -90,7 +112,15 @@ impl Wizard {
         let (task, handle) =
             Task::perform(start(account.clone()), move |page| Message::SignInStarted(run, page)).abortable();
         self.step = Step::SigningIn {
-            state: Box::new(SigningIn { account, provider, url: None, failure: None }),
+            state: Box::new(SigningIn {
+                account,
+                provider,
+                url: None,
+                failure: None,
+                device_code: false,
+                code: None,
+                browser_failed: None,
+            }),
             handle: Some(handle.abort_on_drop()),
         };
         Action::Run(task)
@@ -105,6 +135,7 @@ impl Wizard {
             Ok(page) => {
                 state.provider = page.provider.clone();
                 state.url = Some(page.url.clone());
+                state.device_code = page.device_code;
                 let (finish, finishing) = Task::perform(finish(page.sign_in), move |tokens| {
                     Message::SignedIn(run, tokens.map(Box::new))
                 })
@@ -133,6 +164,7 @@ impl Wizard {
                 self.start_checks(account, credentials)
             }
             Err(error) => {
+                state.code = None;
                 state.failure = Some(error);
                 *handle = None;
                 Action::None
@@ -141,16 +173,68 @@ impl Wizard {
     }
 
     pub(super) fn copy_sign_in_address(&self) -> Action {
-        match self.sign_in_url() {
-            Some(url) => Action::Run(iced::clipboard::write(url.to_string())),
-            None => Action::None,
+        match (self.sign_in_code(), self.sign_in_url()) {
+            (Some(code), _) => Action::Run(iced::clipboard::write(code.address.clone())),
+            (None, Some(url)) => Action::Run(iced::clipboard::write(url.to_string())),
+            (None, None) => Action::None,
         }
     }
 
     pub(super) fn open_sign_in_page(&self) -> Action {
-        match self.sign_in_url() {
-            Some(url) => Action::Run(open(url.to_string())),
-            None => Action::None,
+        match (self.sign_in_code(), self.sign_in_url()) {
+            (Some(code), _) => Action::Run(open(code.to_open().to_string())),
+            (None, Some(url)) => Action::Run(open(url.to_string())),
+            (None, None) => Action::None,
+        }
+    }
+
+    /// No browser could be asked to open the page: the step says why and offers the code.
+    pub(super) fn browser_failed(&mut self, error: Error) -> Action {
+        if let Step::SigningIn { state, .. } = &mut self.step {
+            state.browser_failed = Some(error);
+        }
+        Action::None
+    }
+
+    /// "Use a code instead": the wait for the browser stops and the provider is asked for a
+    /// device code (a new run: a late answer of the browser's is ignored).
+    pub(super) fn use_code(&mut self) -> Action {
+        let run = self.next_run();
+        let Step::SigningIn { state, handle } = &mut self.step else { return Action::None };
+        if !state.device_code || state.code.is_some() {
+            return Action::None;
+        }
+        state.code = Some(None);
+        state.failure = None;
+        let (task, starting) = Task::perform(CodePage::start(state.account.clone()), move |page| {
+            Message::CodeStarted(run, page)
+        })
+        .abortable();
+        *handle = Some(starting.abort_on_drop());
+        Action::Run(task)
+    }
+
+    /// The provider gave a code: it is shown, and a task waits for the person to sign in.
+    pub(super) fn code_started(&mut self, run: u64, page: Result<CodePage, Error>) -> Action {
+        let (true, Step::SigningIn { state, handle }) = (run == self.run, &mut self.step) else {
+            return Action::None;
+        };
+        match page {
+            Ok(page) => {
+                state.code = Some(Some(page.code.clone()));
+                let (finish, finishing) = Task::perform(page.finish(SIGN_IN_TIME), move |tokens| {
+                    Message::SignedIn(run, tokens.map(Box::new))
+                })
+                .abortable();
+                *handle = Some(finishing.abort_on_drop());
+                Action::Run(finish)
+            }
+            Err(error) => {
+                state.code = None;
+                state.failure = Some(error);
+                *handle = None;
+                Action::None
+            }
         }
     }
 
@@ -192,7 +276,9 @@ async fn start(account: Account) -> Result<SignInPage, Error> {
             Error::new(Kind::Config, format!("cannot read the OAuth2 provider (the task stopped: {e})"))
         })??;
     let sign_in = flow::start_browser(&provider).await?;
-    Ok(SignInPage::new(provider.name.clone(), sign_in.url.clone(), Some(sign_in)))
+    let mut page = SignInPage::new(provider.name.clone(), sign_in.url.clone(), Some(sign_in));
+    page.device_code = provider.device_authorization_url.is_some();
+    Ok(page)
 }
 
 async fn finish(sign_in: Arc<Mutex<Option<BrowserSignIn>>>) -> Result<Tokens, Error> {
@@ -204,20 +290,45 @@ async fn finish(sign_in: Arc<Mutex<Option<BrowserSignIn>>>) -> Result<Tokens, Er
 }
 
 /// Hands the page to the browser; whether one opened is not known (the page is shown with
-/// Copy for that), so failing is not an error here.
+/// Copy for that), but a desktop that could not even be asked says so, and the step offers
+/// the code.
 fn open(url: String) -> Task<Message> {
-    Task::perform(crate::desktop::open_url(url), |_| Message::BrowserAsked)
+    Task::future(crate::desktop::open_url(url)).then(|opened| match opened {
+        Ok(()) => Task::none(),
+        Err(e) => Task::done(Message::BrowserFailed(e)),
+    })
 }
 
-/// The step: waiting for the browser, or the failure with "Try again".
+/// The step: waiting for the browser or the code, or the failure with "Try again".
 pub(super) fn view(state: &SigningIn) -> Element<'_, Message> {
     let mut content = column![].spacing(16);
     let mut list = vec![
         action("Cancel", id::CANCEL, Message::Cancel),
         action("Change settings", id::CHANGE_SETTINGS, Message::ChangeSettings),
     ];
-    match &state.failure {
-        None => {
+    let use_code = state.device_code.then(|| {
+        container(
+            button(text("Use a code instead"))
+                .padding([8, 20])
+                .style(theme::button::secondary)
+                .on_press(Message::UseCode),
+        )
+        .id(widget::Id::new(id::SIGN_IN_USE_CODE))
+        .into()
+    });
+    match (&state.failure, &state.code) {
+        // The code card has its own Cancel (back to the form): the step's buttons would repeat it.
+        (None, Some(code)) => {
+            content = content.push(text(format!("Signing in with {}…", state.provider)).size(18));
+            return match code {
+                Some(code) => content.push(code_view(code)).into(),
+                None => content
+                    .push(text(format!("Asking {} for a code…", state.provider)).size(14))
+                    .push(buttons(list))
+                    .into(),
+            };
+        }
+        (None, None) => {
             content = content.push(text(format!("Signing in with {}…", state.provider)).size(18)).push(
                 text(format!(
                     "Sign in on {}'s page in your browser. When it sends you back, Tidings tests both servers \
@@ -227,12 +338,24 @@ pub(super) fn view(state: &SigningIn) -> Element<'_, Message> {
                 .size(14)
                 .style(theme::text::muted),
             );
+            if let Some(error) = &state.browser_failed {
+                content = content.push(
+                    text(format!(
+                        "No browser could be opened: {} Open the address below yourself{}.",
+                        sentence(error.message()),
+                        if state.device_code { ", or use a code instead" } else { "" }
+                    ))
+                    .size(14)
+                    .style(theme::text::tone(Tone::Info)),
+                );
+            }
             if let Some(url) = &state.url {
                 content = content.push(address(url));
                 list.push(action("Open the page again", id::SIGN_IN_OPEN, Message::OpenSignInPage));
             }
+            list.extend(use_code);
         }
-        Some(error) => {
+        (Some(error), _) => {
             content = content
                 .push(text("The sign-in did not succeed.").size(18).style(theme::text::tone(Tone::Danger)))
                 .push(failure(error));
@@ -246,9 +369,27 @@ pub(super) fn view(state: &SigningIn) -> Element<'_, Message> {
                 .id(widget::Id::new(id::TRY_AGAIN))
                 .into(),
             );
+            list.extend(use_code);
         }
     }
     content.push(buttons(list)).into()
+}
+
+/// The device code, its address, and Cancel (back to the form).
+fn code_view(code: &Code) -> Element<'_, Message> {
+    let ids = device_code::Ids {
+        address: id::SIGN_IN_CODE_ADDRESS,
+        copy: id::SIGN_IN_COPY,
+        open: id::SIGN_IN_OPEN,
+        cancel: id::SIGN_IN_CODE_CANCEL,
+    };
+    let on = device_code::On {
+        ignore: |_| Message::AddressTyped,
+        copy: Message::CopySignInAddress,
+        open: Message::OpenSignInPage,
+        cancel: Message::ChangeSettings,
+    };
+    device_code::view(code, &ids, on)
 }
 
 /// The page's address, for a browser that did not open by itself.

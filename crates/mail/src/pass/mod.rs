@@ -91,6 +91,9 @@ pub enum AccountEvent {
     NotificationFailed(String),
     /// The user clicked a new-mail notification of this account: open that message.
     NotificationClicked(MessageRef),
+    /// The user clicked this OAuth2 account's "sign in again" notification: open its
+    /// mailbox and start the sign-in.
+    SignInClicked,
     /// The store changed: lists and counts should refresh.
     Changed,
     /// The server asked for this text to be shown to the person (IMAP `[ALERT]`, RFC 3501
@@ -125,6 +128,28 @@ impl Shared {
     fn clicked(&self, id: u32) -> Option<MessageRef> {
         let shown = self.shown.lock().unwrap_or_else(|p| p.into_inner());
         shown.iter().find(|(i, _)| *i == id).map(|(_, m)| m.clone())
+    }
+
+    /// After a pass, or IDLE's start, of an OAuth2 account: a sign-in no longer valid (the
+    /// refresh token revoked, the server refusing the token) asks once for a new one with a
+    /// desktop notification; working again withdraws it. Other failures change nothing.
+    async fn sign_in_outcome(
+        &self,
+        account: &Account,
+        failure: Option<&Error>,
+        events: &UnboundedSender<AccountEvent>,
+    ) {
+        let Some(notifier) = self.notifier.as_ref().filter(|_| account.oauth2.is_some()) else { return };
+        match failure {
+            None => notifier.signed_in_again(&account.id).await,
+            Some(e) if e.kind() == Kind::Auth => {
+                let text = crate::notify::sign_in_again(&account.name, e.message());
+                if let Err(e) = notifier.ask_sign_in(&account.id, &text).await {
+                    let _ = events.send(AccountEvent::NotificationFailed(e.to_string()));
+                }
+            }
+            Some(_) => {}
+        }
     }
 
     /// Looks for unread arrivals in the Inbox; reports them and shows the notification.
@@ -253,12 +278,14 @@ impl AccountPass {
             let transcript = || self.transcript();
             let _ = outbox::retry_draft_removals(&self.account, &self.secrets, &self.store, transcript).await;
         }
-        match (received, sent) {
+        let result = match (received, sent) {
             (Err(e), _) if e.kind() == Kind::Network => Err(e),
             (_, Err(e)) if e.kind() == Kind::Network => Err(e),
             (Err(e), _) | (_, Err(e)) => Err(e),
             (Ok(_), Ok(())) => Ok(()),
-        }
+        };
+        self.shared.sign_in_outcome(&self.account, result.as_ref().err(), &self.events).await;
+        result
     }
 
     /// What the server of `role` logs in with: a password (keyring, or this session's

@@ -1,5 +1,5 @@
 //! An account's task: the scheduler with an [`AccountPass`], IDLE push for IMAP accounts
-//! that use it (INBOX and the folders the account chose), and the clicks on this account's new-mail notifications — all reporting
+//! that use it (INBOX and the folders the account chose), and the clicks on this account's notifications (new mail, "sign in again") — all reporting
 //! through one channel of [`AccountEvent`]s, all stopped when the command channel closes.
 
 use std::hash::{Hash, Hasher};
@@ -84,7 +84,7 @@ pub async fn run_account(
     };
     let _clicks = settings.notifier.clone().map(|n| {
         let (shared, events) = (shared.clone(), events.clone());
-        AbortOnDrop(tokio::spawn(follow_clicks(n, shared, events)))
+        AbortOnDrop(tokio::spawn(follow_clicks(n, account.id.clone(), shared, events)))
     });
     let push_parts = PushParts { account, secrets, store, log, idle: settings.idle, shared: shared.clone() };
     let control = async move {
@@ -142,13 +142,23 @@ impl Drop for AbortOnDrop {
     }
 }
 
-/// Reports clicks on notifications this account showed.
-async fn follow_clicks(notifier: Notifier, shared: Shared, events: UnboundedSender<AccountEvent>) {
+/// Reports clicks on notifications this account showed: new mail, or "sign in again".
+async fn follow_clicks(
+    notifier: Notifier,
+    account: String,
+    shared: Shared,
+    events: UnboundedSender<AccountEvent>,
+) {
     let Ok(mut clicks) = notifier.clicks().await else { return };
     while let Some(id) = clicks.next().await {
-        if let Some(at) = shared.clicked(id)
-            && events.send(AccountEvent::NotificationClicked(at)).is_err()
-        {
+        let event = match shared.clicked(id) {
+            Some(at) => AccountEvent::NotificationClicked(at),
+            None if notifier.sign_in_notification(id).is_some_and(|a| a == account) => {
+                AccountEvent::SignInClicked
+            }
+            None => continue,
+        };
+        if events.send(event).is_err() {
             return;
         }
     }
@@ -201,6 +211,7 @@ async fn run_push(helper: AccountPass, cfg: IdleConfig, which: IdleFolders) {
         Ok(p) => p,
         Err(e) => {
             let e: crate::Error = e;
+            helper.shared.sign_in_outcome(&helper.account, Some(&e), &events).await;
             let _ = events.send(AccountEvent::PushFailed(e.to_string()));
             return;
         }
