@@ -284,12 +284,16 @@ fn pop3_options_show_only_for_pop3_and_are_saved() {
     assert!(pop3.leave_on_server && pop3.delete_when_deleted_locally && pop3.headers_only);
     assert_eq!((pop3.delete_after_days, pop3.skip_larger_than_kb), (Some(14), Some(500)));
 
-    // Not leaving a copy makes deleting "after N days" meaningless: it cannot be changed then.
+    // Not leaving a copy makes deleting "after N days" meaningless: it cannot be changed then,
+    // and the hint says what happens instead.
     click(&mut app, accounts::settings_id("home"));
+    assert!(shows(&app, "Messages are deleted from the server that many days after they were downloaded."));
     click(&mut app, settings::id::LEAVE_ON_SERVER);
     let before = settings(&app).options().options.pop3.delete_after_days;
     click(&mut app, settings::id::DELETE_AFTER);
     assert_eq!(settings(&app).options().options.pop3.delete_after_days, before);
+    assert!(shows(&app, "Each message is deleted from the server once it is downloaded."));
+    assert!(!texts(&app).iter().any(|t| t.contains("stay on the server")), "{:?}", texts(&app));
 }
 
 #[test]
@@ -315,6 +319,40 @@ fn a_new_password_goes_to_the_keyring_and_bad_fields_are_refused() {
     assert_eq!(secrets.get("home", SecretRole::Incoming).unwrap().as_deref(), Some("old password"));
     let text = std::fs::read_to_string(profile.config_file()).unwrap();
     assert!(!text.contains("new password"), "{text}");
+}
+
+/// Back (or Cancel) with changes not saved asks first: keep editing, discard, or save. With
+/// nothing changed it leaves at once.
+#[test]
+fn leaving_with_unsaved_changes_asks_first() {
+    let (_dir, profile, secrets, config) = profile_with(vec![account("Work", Incoming::Pop3)]);
+    let mut app = open(profile.clone(), secrets, config.clone(), "work");
+    assert!(!settings(&app).has_changes(), "an account as opened has no changes");
+    click(&mut app, settings::id::BACK);
+    assert!(matches!(app.screen(), Screen::Accounts(_)), "nothing changed: straight back");
+
+    click(&mut app, accounts::settings_id("work"));
+    replace(&mut app, wizard::id::NAME, "Office");
+    click(&mut app, settings::id::LEAVE_ON_SERVER);
+    click(&mut app, settings::id::BACK);
+    assert!(matches!(app.screen(), Screen::Settings(_)), "not left");
+    assert!(shows(&app, "Save the changes to “Work”?"), "{:?}", texts(&app));
+    click(&mut app, settings::id::KEEP_EDITING);
+    assert_eq!(settings(&app).form().name, "Office", "the edits are still there");
+    assert!(!settings(&app).options().options.pop3.leave_on_server);
+
+    click(&mut app, settings::id::BACK);
+    click(&mut app, settings::id::DISCARD_CHANGES);
+    assert!(matches!(app.screen(), Screen::Accounts(_)));
+    assert_eq!(Config::load(&profile).unwrap().accounts[0], config.accounts[0], "nothing written");
+
+    click(&mut app, accounts::settings_id("work"));
+    assert_eq!(settings(&app).form().name, "Work", "discarded");
+    replace(&mut app, wizard::id::NAME, "Office");
+    click(&mut app, settings::id::BACK);
+    click(&mut app, settings::id::SAVE_AND_LEAVE);
+    assert!(matches!(app.screen(), Screen::Accounts(_)), "saved and left");
+    assert_eq!(Config::load(&profile).unwrap().accounts[0].name, "Office");
 }
 
 #[test]

@@ -34,6 +34,10 @@ pub mod id {
     pub const REMOVE: &str = "settings-remove";
     pub const CONFIRM_REMOVE: &str = "settings-confirm-remove";
     pub const KEEP_ACCOUNT: &str = "settings-keep-account";
+    /// The question when leaving with unsaved changes.
+    pub const SAVE_AND_LEAVE: &str = "settings-save-and-leave";
+    pub const DISCARD_CHANGES: &str = "settings-discard-changes";
+    pub const KEEP_EDITING: &str = "settings-keep-editing";
     pub const AT_START: &str = "settings-at-start";
     pub const EVERY: &str = "settings-every";
     pub const ONLY_WHEN_ASKED: &str = "settings-only-when-asked";
@@ -92,6 +96,9 @@ pub enum Message {
     ForgetRemoteSender(usize),
     Save,
     Back,
+    /// Leave without saving what was changed (asked by [`Message::Back`]).
+    DiscardChanges,
+    KeepEditing,
     /// Ask whether to remove the account.
     Remove,
     ConfirmRemove,
@@ -124,6 +131,8 @@ type AllErrors = (Box<Errors>, OptionErrors, IdentityErrors);
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Stage {
     Editing,
+    /// Back was pressed with changes not saved: asking whether to save them.
+    ConfirmLeave,
     Saving,
     ConfirmRemove,
     Removing,
@@ -230,8 +239,18 @@ impl Settings {
                 }
             }),
             Message::Save => self.save(),
+            Message::Back if self.stage == Stage::Editing && self.has_changes() => {
+                self.stage = Stage::ConfirmLeave;
+                Action::None
+            }
             Message::Back if !self.is_busy() => Action::Back,
             Message::Back => Action::None,
+            Message::DiscardChanges if self.stage == Stage::ConfirmLeave => Action::Back,
+            Message::KeepEditing if self.stage == Stage::ConfirmLeave => {
+                self.stage = Stage::Editing;
+                Action::None
+            }
+            Message::DiscardChanges | Message::KeepEditing => Action::None,
             Message::Remove => self.ask_remove(),
             Message::ConfirmRemove => self.remove(),
             Message::KeepAccount => {
@@ -306,10 +325,21 @@ impl Settings {
         }
     }
 
+    /// Whether anything differs from the account as it was opened (a typed password, or
+    /// fields that do not even check: those are changes too).
+    pub fn has_changes(&self) -> bool {
+        !self.form.password.is_empty()
+            || match self.check() {
+                Ok((account, _)) => account != self.account,
+                Err(_) => true,
+            }
+    }
+
     fn save(&mut self) -> Action {
-        if self.stage != Stage::Editing {
+        if !matches!(self.stage, Stage::Editing | Stage::ConfirmLeave) {
             return Action::None;
         }
+        self.stage = Stage::Editing;
         match self.check() {
             Ok((account, password)) => {
                 self.errors = None;
@@ -370,6 +400,8 @@ impl fmt::Debug for Message {
             Message::ForgetRemoteSender(n) => f.debug_tuple("ForgetRemoteSender").field(n).finish(),
             Message::Save => f.write_str("Save"),
             Message::Back => f.write_str("Back"),
+            Message::DiscardChanges => f.write_str("DiscardChanges"),
+            Message::KeepEditing => f.write_str("KeepEditing"),
             Message::Remove => f.write_str("Remove"),
             Message::ConfirmRemove => f.write_str("ConfirmRemove"),
             Message::KeepAccount => f.write_str("KeepAccount"),

@@ -2,7 +2,7 @@
 //! are about, and removal behind a question that says what will be deleted.
 
 use iced::widget::{Column, button, center, column, container, row, scrollable, space, text, text_input};
-use iced::{Alignment, Element, Length, widget};
+use iced::{Alignment, Element, Length, Theme, widget};
 
 use tidings_mail::account::Incoming;
 use tidings_mail::options::{BodyFormat, IdleFolders, MAX_IDLE_CONNECTIONS, MinTls};
@@ -43,6 +43,9 @@ impl Settings {
     pub fn view(&self) -> Element<'_, Message> {
         if matches!(self.stage, Stage::ConfirmRemove | Stage::Removing) {
             return self.confirm_remove();
+        }
+        if self.stage == Stage::ConfirmLeave {
+            return self.confirm_leave();
         }
         let (errors, option_errors, identity_errors) = self.errors.clone().unwrap_or_default();
         let editable = self.stage == Stage::Editing;
@@ -256,7 +259,7 @@ impl Settings {
                     leave,
                     toggle(OptionEdit::LeaveOnServer)
                 ),
-                column![after, hint("Off: messages stay on the server until deleted there.")]
+                column![after, hint(leave_hint(leave, p.delete_after_days.is_some()))]
                     .spacing(4)
                     .padding(iced::Padding { left: 24.0, ..iced::Padding::ZERO }),
                 container(check(
@@ -422,6 +425,40 @@ impl Settings {
         .into()
     }
 
+    /// Back with changes not saved: save them, drop them, or stay.
+    fn confirm_leave(&self) -> Element<'_, Message> {
+        let choice = |label: &'static str,
+                      widget: &'static str,
+                      style: fn(&Theme, button::Status) -> button::Style,
+                      m| {
+            container(button(text(label)).padding([8, 20]).style(style).on_press(m))
+                .id(widget::Id::new(widget))
+        };
+        let card = container(
+            column![
+                text(format!("Save the changes to “{}”?", self.account.name)).size(20),
+                text("You changed settings of this account and did not save them.").size(14),
+                row![
+                    space::horizontal(),
+                    choice("Keep editing", id::KEEP_EDITING, theme::button::secondary, Message::KeepEditing),
+                    choice(
+                        "Discard changes",
+                        id::DISCARD_CHANGES,
+                        theme::button::danger,
+                        Message::DiscardChanges
+                    ),
+                    choice("Save", id::SAVE_AND_LEAVE, theme::button::primary, Message::Save),
+                ]
+                .spacing(12),
+            ]
+            .spacing(12),
+        )
+        .padding(24)
+        .max_width(600)
+        .style(theme::container::warning);
+        center(card).padding(24).into()
+    }
+
     /// The question before removing, saying exactly what goes.
     fn confirm_remove(&self) -> Element<'_, Message> {
         let removing = self.stage == Stage::Removing;
@@ -521,6 +558,15 @@ fn plan_list(plan: &tidings_mail::pop3::Pop3Plan) -> Element<'_, Message> {
     .width(Length::Fill)
     .style(theme::container::page)
     .into()
+}
+
+/// What happens to the server's copy with these choices, in words.
+fn leave_hint(leave: bool, delete_after: bool) -> &'static str {
+    match (leave, delete_after) {
+        (false, _) => "Each message is deleted from the server once it is downloaded.",
+        (true, false) => "Messages stay on the server until deleted there.",
+        (true, true) => "Messages are deleted from the server that many days after they were downloaded.",
+    }
 }
 
 fn hint(text_: &str) -> Element<'_, Message> {
