@@ -152,9 +152,16 @@ fn receive_leave_on_server_dry_run_and_a_deletion_made_here() {
     assert_eq!(plan["delete"][0]["why"], "deleted here");
     assert_eq!(plan["keep"].as_array().unwrap().len(), 11);
     assert!(plan["download"].as_array().unwrap().is_empty());
+    // The messages stored here are named by subject and sender (the one deleted here too: its
+    // copy is in the Trash here).
+    let kept = plan["keep"].as_array().unwrap();
+    assert!(kept.iter().all(|k| k["stored"]["subject"].as_str().is_some_and(|s| !s.is_empty())), "{plan:#}");
+    assert!(plan["delete"][0]["stored"]["subject"].is_string(), "{plan:#}");
+    let subject = plan["delete"][0]["stored"]["subject"].as_str().unwrap().to_string();
     let out = tidings(dir.path(), &["sync", "--account", "pop", "--dry-run"], None);
     let t = words(&out);
     assert!(t.contains("would delete 1") && t.contains(&victim) && t.contains("deleted here"), "{t}");
+    assert!(t.contains(&subject), "{t}");
     assert_eq!(s.message_count(alice, "INBOX").unwrap(), 12, "a dry run deletes nothing");
 
     let (out, r) = sync(dir.path(), &["--account", "pop"]);

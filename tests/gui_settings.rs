@@ -527,6 +527,19 @@ fn pop3_preview_shows_each_server_message_with_what_and_why_and_changes_nothing(
         rows.iter().filter(|r| r.1 == "Keep").all(|r| r.2 == "downloaded today (a copy stays on the server)")
     );
     assert!(shows(&app, "downloaded today (a copy stays on the server)"));
+    // The messages downloaded before are named by subject and sender, from the store; the
+    // new ones are not known yet.
+    let settings::preview::State::Done(plan) = settings(&app).preview() else { panic!("no preview") };
+    let full = settings::preview::rows(plan);
+    for r in &full {
+        match r.action {
+            "Keep" => {
+                assert!(r.message.contains(" — ") && r.message.contains('@'), "{:?}", r.message);
+                assert!(shows(&app, &r.message), "{:?} is not shown", r.message);
+            }
+            _ => assert_eq!(r.message, "", "{} is not stored here", r.number),
+        }
+    }
 
     // With "leave a copy" turned off (not saved yet), everything would go; the earlier
     // preview is gone as soon as the options change.
@@ -576,6 +589,10 @@ fn snapshot_of_a_pop3_preview() {
         number,
         uid: Some(format!("0000{number:04X}5f3a1c2b")),
         size,
+        stored: (number <= 3).then(|| tidings_mail::store::Described {
+            from: Some("Bob Stone <bob@example.test>".into()),
+            subject: Some(format!("Minutes of meeting {number}")),
+        }),
         reason,
     };
     let plan = Pop3Plan {

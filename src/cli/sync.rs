@@ -302,6 +302,11 @@ fn items(list: &[PlanItem]) {
             size(i.size),
             i.reason.describe()
         );
+        if let Some(d) = &i.stored {
+            let subject = d.subject.as_deref().unwrap_or("(no subject)");
+            let from = d.from.as_deref().map(|f| format!(" — {f}")).unwrap_or_default();
+            outln!("              {}{}", terminal::safe(subject), terminal::safe(&from));
+        }
     }
 }
 

@@ -94,6 +94,18 @@ pub struct Row {
     pub size: u64,
     pub action: &'static str,
     pub why: String,
+    /// "Subject — Sender" of a message stored here; empty for one not downloaded yet.
+    pub message: String,
+}
+
+/// How a stored message is named in the preview.
+pub fn named(stored: Option<&tidings_mail::store::Described>) -> String {
+    let Some(d) = stored else { return String::new() };
+    let subject = d.subject.as_deref().filter(|s| !s.trim().is_empty()).unwrap_or("(no subject)");
+    match &d.from {
+        Some(from) => format!("{subject} — {from}"),
+        None => subject.to_string(),
+    }
 }
 
 /// Every server message once, by number: a new message deleted once downloaded is one row.
@@ -104,6 +116,7 @@ pub fn rows(plan: &Pop3Plan) -> Vec<Row> {
         size: item.size,
         action,
         why: item.reason.describe(),
+        message: named(item.stored.as_ref()),
     };
     let mut rows: BTreeMap<u32, Row> = BTreeMap::new();
     let lists = [(&plan.download, "Download"), (&plan.skip, "Skip"), (&plan.keep, "Keep")];

@@ -512,7 +512,8 @@ fn plan_list(plan: &tidings_mail::pop3::Pop3Plan) -> Element<'_, Message> {
     let header = row![
         cell("#".into(), Length::Fixed(48.0)),
         cell("What".into(), Length::Fixed(160.0)),
-        cell("Why".into(), Length::Fill),
+        cell("Message".into(), Length::FillPortion(2)),
+        cell("Why".into(), Length::FillPortion(3)),
         cell("Size".into(), Length::Fixed(72.0)),
         cell("UID".into(), Length::Fixed(150.0)),
     ]
@@ -527,7 +528,8 @@ fn plan_list(plan: &tidings_mail::pop3::Pop3Plan) -> Element<'_, Message> {
         row![
             cell(format!("{}", r.number), Length::Fixed(48.0)),
             text(r.action).size(13).width(Length::Fixed(160.0)).style(theme::text::tone(tone)),
-            cell(r.why.clone(), Length::Fill),
+            cell(r.message.clone(), Length::FillPortion(2)),
+            cell(r.why.clone(), Length::FillPortion(3)),
             cell(preview::size(r.size), Length::Fixed(72.0)),
             text(r.uid.clone()).size(12).width(Length::Fixed(150.0)).style(theme::text::muted),
         ]

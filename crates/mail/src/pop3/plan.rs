@@ -136,6 +136,9 @@ pub struct PlanItem {
     pub size: u64,
     #[serde(flatten)]
     pub reason: Reason,
+    /// Sender and subject, when the message is stored here (downloaded before).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stored: Option<crate::store::Described>,
 }
 
 /// What the next receive pass would do.
@@ -158,6 +161,15 @@ pub struct Pop3Plan {
 }
 
 impl Pop3Plan {
+    /// Names each message stored here by its sender and subject (`stored`: by unique id).
+    pub fn describe_stored(&mut self, stored: &HashMap<String, crate::store::Described>) {
+        for item in
+            [&mut self.skip, &mut self.download, &mut self.delete, &mut self.keep].into_iter().flatten()
+        {
+            item.stored = item.uid.as_ref().and_then(|u| stored.get(u)).cloned();
+        }
+    }
+
     pub fn download_bytes(&self) -> u64 {
         self.download.iter().fold(0, |t, i| t.saturating_add(i.size))
     }
@@ -186,6 +198,7 @@ impl Pop3Plan {
                             line: format!("{} {}", o.command, o.line),
                             why: o.why.clone(),
                         },
+                        stored: None,
                     });
                 }
                 None => self.unreadable.push(format!("{} {} ({})", o.command, o.line, o.why)),
@@ -272,7 +285,8 @@ pub fn decide(
         ..Pop3Plan::default()
     };
     for l in listing {
-        let item = |reason| PlanItem { number: l.number, uid: l.uid.clone(), size: l.size, reason };
+        let item =
+            |reason| PlanItem { number: l.number, uid: l.uid.clone(), size: l.size, reason, stored: None };
         let seen_row = l.uid.as_ref().and_then(|u| seen.get(u)).filter(|s| s.state != SeenState::Skipped);
         // A unique id known before may name another message now: the store would take the new
         // one for the one it holds, and it would be deleted unread.

@@ -400,10 +400,12 @@ pub async fn plan(
     let mut p = connect(target, transcript).await?;
     let (listed, odd) = listing(&mut p, options).await?;
     let key = target.account_key.clone();
-    let seen = store.call(move |s| s.pop3_seen_by_key(&key)).await?;
+    let (seen, stored) =
+        store.call(move |s| Ok((s.pop3_seen_by_key(&key)?, s.pop3_senders_by_key(&key)?))).await?;
     p.quit().await?;
     let mut plan = decide(&listed, &seen, options, now);
     plan.add_odd(&odd);
+    plan.describe_stored(&stored);
     Ok(plan)
 }
 

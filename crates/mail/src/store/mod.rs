@@ -34,7 +34,8 @@ pub use actions::{MailAction, Pending, ServerOp};
 pub use folders::decode_mutf7;
 pub(crate) use pop3::header_part;
 pub use pop3::{
-    Committed, LOCAL_FOLDERS, LOCAL_UIDVALIDITY, Pop3Batch, Pop3Body, Pop3Incoming, Prior, SeenState, SeenUid,
+    Committed, Described, LOCAL_FOLDERS, LOCAL_UIDVALIDITY, Pop3Batch, Pop3Body, Pop3Incoming, Prior,
+    SeenState, SeenUid,
 };
 pub use types::{
     AccountId, Counts, Flags, Folder, FolderId, FolderInfo, FolderState, MessageRow, NewMessage, Role, Sort,

@@ -77,6 +77,13 @@ pub struct SeenUid {
     pub deleted_on_server: Option<i64>,
 }
 
+/// A stored message as the receive preview names it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Described {
+    pub from: Option<String>,
+    pub subject: Option<String>,
+}
+
 /// What one commit did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Committed {
@@ -178,6 +185,29 @@ impl Store {
             Some(id) => self.pop3_seen(AccountId(id)),
             None => Ok(HashMap::new()),
         }
+    }
+
+    /// Who sent each message still stored here, and its subject, by POP3 unique id (for the
+    /// receive preview, which otherwise knows only ids and sizes).
+    pub fn pop3_senders_by_key(&self, key: &str) -> Result<HashMap<String, Described>> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT p.uid, m.from_name, m.from_addr, m.subject FROM pop3_uids p \
+                 JOIN messages m ON m.id = p.message JOIN accounts a ON a.id = p.account WHERE a.key = ?1",
+            )
+            .map_err(self.err("read the POP3 messages"))?;
+        let rows = stmt
+            .query_map([key], |r| {
+                let (name, addr): (Option<String>, Option<String>) = (r.get(1)?, r.get(2)?);
+                let from = match (name.filter(|n| !n.trim().is_empty()), addr) {
+                    (Some(n), Some(a)) => Some(format!("{n} <{a}>")),
+                    (n, a) => n.or(a),
+                };
+                Ok((r.get::<_, String>(0)?, Described { from, subject: r.get(3)? }))
+            })
+            .map_err(self.err("read the POP3 messages"))?;
+        rows.collect::<rusqlite::Result<_>>().map_err(self.err("read the POP3 messages"))
     }
 
     /// The seen-UID row of a local message (to fetch the rest of a partial one).
