@@ -106,7 +106,7 @@ async fn a_save_under_way_when_the_draft_ends_leaves_no_copy_in_the_drafts_folde
         assert!(!save.is_finished(), "the save finished before it was seen under way");
         tokio::task::yield_now().await;
     }
-    gate.remove_from_server(&acc, &credential(&alice), &Transcript::new(), &draft.id).await.unwrap();
+    gate.remove_from_server(&acc, &credential(&alice), &Transcript::new(), &draft.id, None).await.unwrap();
     assert_eq!(save.await.unwrap().unwrap().as_deref(), Some("Drafts"), "the save under way was stored");
     assert!(fetch_folder(&s, &alice, "Drafts").await.is_empty(), "its copy was removed after it landed");
 

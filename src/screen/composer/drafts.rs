@@ -1,18 +1,60 @@
 //! Drafts: saved every few seconds while the message changes (a file of its own, then
-//! the account's Drafts folder, quietly retried), listed and restored by a new composer,
-//! kept or discarded on closing, removed once the message is in the Outbox.
+//! the account's Drafts folder, quietly retried), listed and restored (or discarded) by a
+//! new composer, opened again from the Drafts folder, kept or discarded on closing, removed
+//! once the message is in the Outbox.
 
 use std::time::Instant;
 
 use iced::Task;
 
 use tidings_mail::account::Account;
-use tidings_mail::compose::{Draft, DraftList, Drafts};
+use tidings_mail::compose::{Draft, DraftGate, DraftList, Drafts};
 use tidings_mail::error::Error;
 
 use super::{Action, Composer, Message, SERVER_EVERY, work};
 
 impl Composer {
+    /// The message differs from its last saved draft. Cheap enough for every tick: the
+    /// text is compared, the attachments by their change count (never copied).
+    pub fn has_unsaved_changes(&self) -> bool {
+        let body = self.body_text();
+        !self.is_blank_with(&body)
+            && !self.same_as(&self.saved, self.saved_rev, &body)
+            && !self.same_as(&self.baseline, self.baseline_rev, &body)
+    }
+
+    /// The message differs from what it was when opened (empty, as prepared, as restored),
+    /// whatever was saved meanwhile: closing asks then.
+    pub fn changed_since_opened(&self) -> bool {
+        let body = self.body_text();
+        !self.is_blank_with(&body) && !self.same_as(&self.baseline, self.baseline_rev, &body)
+    }
+
+    /// Nothing typed, nothing attached.
+    pub(super) fn is_blank(&self) -> bool {
+        self.is_blank_with(&self.body_text())
+    }
+
+    fn is_blank_with(&self, body: &str) -> bool {
+        [&self.to, &self.cc, &self.bcc, &self.subject, body].iter().all(|t| t.trim().is_empty())
+            && self.attachments.is_empty()
+    }
+
+    fn same_as(&self, draft: &Option<Draft>, rev: u64, body: &str) -> bool {
+        draft.as_ref().is_some_and(|d| {
+            rev == self.attach_rev
+                && d.account == self.from.account
+                && d.from == self.from.address
+                && d.to == self.to
+                && d.cc == self.cc
+                && d.bcc == self.bcc
+                && d.subject == self.subject
+                && d.body == body
+                && d.in_reply_to == self.in_reply_to
+                && d.references == self.references
+        })
+    }
+
     pub(super) fn drafts_listed(&mut self, result: Result<DraftList, Error>) -> Task<Message> {
         match result {
             Ok(list) => {
@@ -24,6 +66,90 @@ impl Composer {
             Err(e) => self.note_error("Cannot list the saved drafts", &e),
         }
         Task::none()
+    }
+
+    /// The message of the Drafts folder, on screen as it was saved: unchanged, closing asks
+    /// nothing; sending or discarding it removes its copy there.
+    pub(super) fn reopened(&mut self, result: Result<Draft, Error>) -> Task<Message> {
+        self.preparing = false;
+        match result {
+            Ok(mut draft) => {
+                self.draft_id = draft.id.clone();
+                self.fill(&draft);
+                // The From as the picker has it (another program's copy may name it otherwise).
+                draft.from = self.from.address.clone();
+                self.take_as_saved(draft);
+                iced::widget::operation::focus(if self.to.is_empty() {
+                    super::id::TO
+                } else {
+                    super::id::BODY
+                })
+            }
+            Err(e) => {
+                self.note_error("Cannot open the draft", &e);
+                Task::none()
+            }
+        }
+    }
+
+    /// `draft` (just put on screen) is what is saved, and what the message was when opened.
+    fn take_as_saved(&mut self, draft: Draft) {
+        self.saved = Some(draft);
+        self.saved_rev = self.attach_rev;
+        self.baseline = self.saved.clone();
+        self.baseline_rev = self.attach_rev;
+        // Its copy in the Drafts folder is whatever was saved last; the next change replaces it.
+        self.local_seq += 1;
+        self.server_seq = Some(self.local_seq);
+        if !self.server_accounts.contains(&self.from.account) {
+            self.server_accounts.push(self.from.account.clone());
+        }
+    }
+
+    /// Closing: a message changed since it was opened asks (autosaves do not count: they keep
+    /// the work safe, they are not the person's choice to keep it). An empty new message
+    /// closes at once, its autosaved file (typed, then erased) removed.
+    pub(super) fn close(&mut self) -> Action {
+        if self.sending {
+            return Action::None;
+        }
+        if self.changed_since_opened() {
+            self.asking = true;
+            return Action::None;
+        }
+        if self.baseline.is_none() && self.saved.is_some() {
+            return Action::Run(self.discard());
+        }
+        Action::Closed
+    }
+
+    /// "Discard" on a draft listed from before: its file goes, and its copy in its account's
+    /// Drafts folder (in the background, retried by the account's passes when it fails).
+    pub(super) fn discard_listed(&mut self, id: &str) -> Task<Message> {
+        let Some(index) = self.restorable.iter().position(|d| d.id == id) else { return Task::none() };
+        let draft = self.restorable.remove(index);
+        let gate = DraftGate::new();
+        let drafts = Drafts::new(&self.context.profile);
+        let local = Task::perform(
+            work::remove_draft(gate.clone(), drafts, draft.id.clone()),
+            Message::ListedDiscarded,
+        );
+        let server = match self.context.accounts.iter().find(|a| a.id == draft.account) {
+            Some(account) => Task::perform(
+                work::remove_from_server(
+                    gate,
+                    account.clone(),
+                    self.context.secrets.clone(),
+                    super::store_path(&self.context.profile),
+                    draft.id,
+                    draft.replaces,
+                ),
+                |_| (),
+            )
+            .discard(),
+            None => Task::none(),
+        };
+        Task::batch([local, server])
     }
 
     /// Saves the draft when it changed since the last save (every [`AUTOSAVE`](super::AUTOSAVE)); brings the
@@ -159,6 +285,7 @@ impl Composer {
                     self.context.secrets.clone(),
                     super::store_path(&self.context.profile),
                     id.clone(),
+                    self.replaces.clone(),
                 );
                 Task::perform(task, |_| ())
             });
@@ -191,14 +318,7 @@ impl Composer {
         self.status = None;
         // Sets a note when the draft's From is no longer offered.
         self.fill(&draft);
-        self.saved = Some(draft);
-        self.saved_rev = self.attach_rev;
-        // Its copy in the Drafts folder is whatever was saved last; the next change replaces it.
-        self.local_seq += 1;
-        self.server_seq = Some(self.local_seq);
-        if !self.server_accounts.contains(&self.from.account) {
-            self.server_accounts.push(self.from.account.clone());
-        }
+        self.take_as_saved(draft);
         self.restorable.clear();
         if self.status.is_none() {
             self.status = Some(("Draft restored.".into(), false));

@@ -8,9 +8,10 @@
 //! Drafts: while the message changes, it is saved every few seconds ([`Message::Tick`]) to a
 //! file of its own under the profile ([`Drafts`]) and, for IMAP accounts, to the account's
 //! Drafts folder at most once a minute and on closing (quietly; a failure is shown in the
-//! status line and retried). A new
-//! composer lists the drafts left from before and restores one on request. Closing with
-//! changes not saved asks: Discard, Save draft, or Cancel.
+//! status line and retried). A new composer lists the drafts left from before until one is
+//! restored or typing starts (each can be restored or discarded); a message of the Drafts
+//! folder opens here for editing ([`Kind::Draft`]). Closing a message that was changed since
+//! it was opened asks, whatever was saved meanwhile: Discard, Save draft, or Cancel.
 //!
 //! Parts: [`work`] (everything off the UI thread), [`view`].
 
@@ -55,8 +56,13 @@ pub mod id {
     pub fn remove(index: usize) -> String {
         format!("composer-remove-{index}")
     }
+    pub const STATUS: &str = "composer-status";
+
     pub fn restore(draft: &str) -> String {
         format!("composer-restore-{draft}")
+    }
+    pub fn discard_draft(draft: &str) -> String {
+        format!("composer-discard-draft-{draft}")
     }
     pub fn suggestion(index: usize) -> String {
         format!("composer-suggestion-{index}")
@@ -77,6 +83,8 @@ pub enum Kind {
     ReplyAll,
     Forward,
     ForwardAsAttachment,
+    /// A message of the Drafts folder, opened again for editing.
+    Draft,
 }
 
 /// What the mailbox asks for: a kind, the account, and the message replied to or forwarded.
@@ -129,8 +137,13 @@ impl std::fmt::Display for Sender {
 #[derive(Debug, Clone)]
 pub enum Message {
     Prepared(Result<NewMessage, Error>),
+    /// The message of the Drafts folder to edit, read.
+    Reopened(Result<Draft, Error>),
     DraftsListed(Result<DraftList, Error>),
     Restore(String),
+    /// "Discard" on a draft left from before: its file and its Drafts folder copy go.
+    DiscardListed(String),
+    ListedDiscarded(Result<(), Error>),
     FromSelected(Sender),
     AddressChanged(Field, String),
     Suggested(Field, String, Result<Vec<SeenAddress>, Error>),
@@ -194,11 +207,14 @@ pub struct Composer {
     attach_path: String,
     in_reply_to: Option<String>,
     references: Vec<String>,
+    /// The Message-ID of another program's draft this one replaces ([`Draft::replaces`]).
+    replaces: Option<String>,
     /// The id of the draft this message is saved as.
     draft_id: String,
     /// What was last saved to the file.
     saved: Option<Draft>,
-    /// The message as prepared (a reply, a forward): unchanged, it is not worth a draft.
+    /// The message as opened (a reply, a forward, a restored draft): unchanged, it is not
+    /// worth a draft, and closing asks nothing.
     baseline: Option<Draft>,
     /// Counts the changes to the attachments: compared instead of their bytes.
     attach_rev: u64,
@@ -257,15 +273,20 @@ impl Composer {
                 address: Address::default(),
             });
         let draft_id = Draft::new(&from.account, from.address.clone()).id;
-        // Every address of ours (all accounts, all identities): left out of a reply to all.
-        let own: Vec<String> = senders.iter().map(|s| s.address.email.clone()).collect();
-        // The identities of the account answering: the one the original was sent to is used.
+        // The identities of the account answering: the one the original was sent to is used,
+        // and they are left out of the recipients. The person's other accounts are not: a
+        // message from one of them is answered like anyone's.
         let identities: Vec<Address> =
             senders.iter().filter(|s| s.account == from.account).map(|s| s.address.clone()).collect();
+        let own: Vec<String> = identities.iter().map(|a| a.email.clone()).collect();
         let drafts = Drafts::new(&context.profile);
         let store_path = store_path(&context.profile);
         let task = match (request.kind, request.original) {
             (Kind::New, _) | (_, None) => Task::perform(work::list_drafts(drafts), Message::DraftsListed),
+            (Kind::Draft, Some(original)) => Task::perform(
+                work::reopen(store_path, drafts, original, from.account.clone()),
+                Message::Reopened,
+            ),
             (kind, Some((folder, uid))) => Task::perform(
                 work::prepare(store_path, (folder, uid), kind, identities, own),
                 Message::Prepared,
@@ -285,6 +306,7 @@ impl Composer {
             attach_path: String::new(),
             in_reply_to: None,
             references: Vec::new(),
+            replaces: None,
             draft_id,
             saved: None,
             baseline: None,
@@ -349,30 +371,7 @@ impl Composer {
     pub fn is_asking(&self) -> bool {
         self.asking
     }
-    /// The message differs from its last saved draft. Cheap enough for every tick: the
-    /// text is compared, the attachments by their change count (never copied).
-    pub fn has_unsaved_changes(&self) -> bool {
-        let body = self.body_text();
-        let blank = [&self.to, &self.cc, &self.bcc, &self.subject, &body].iter().all(|t| t.trim().is_empty())
-            && self.attachments.is_empty();
-        let same = |d: &Option<Draft>, rev: u64| {
-            d.as_ref().is_some_and(|d| {
-                rev == self.attach_rev
-                    && d.account == self.from.account
-                    && d.from == self.from.address
-                    && d.to == self.to
-                    && d.cc == self.cc
-                    && d.bcc == self.bcc
-                    && d.subject == self.subject
-                    && d.body == body
-                    && d.in_reply_to == self.in_reply_to
-                    && d.references == self.references
-            })
-        };
-        !blank && !same(&self.saved, self.saved_rev) && !same(&self.baseline, self.baseline_rev)
-    }
-
-    fn body_text(&self) -> String {
+    pub(super) fn body_text(&self) -> String {
         let mut body = self.body.text();
         // The editor always ends its text with a line ending of its own.
         if body.ends_with('\n') && !body.ends_with("\n\n") && body.trim().is_empty() {
@@ -397,6 +396,7 @@ impl Composer {
             in_reply_to: self.in_reply_to.clone(),
             references: self.references.clone(),
             saved_at: 0,
+            replaces: self.replaces.clone(),
         }
     }
 
@@ -408,8 +408,16 @@ impl Composer {
     pub fn update(&mut self, message: Message) -> Action {
         let task = match message {
             Message::Prepared(result) => self.prepared(result),
+            Message::Reopened(result) => self.reopened(result),
             Message::DraftsListed(result) => self.drafts_listed(result),
             Message::Restore(id) => self.restore(&id),
+            Message::DiscardListed(id) => self.discard_listed(&id),
+            Message::ListedDiscarded(result) => {
+                if let Err(e) = result {
+                    self.note_error("Cannot discard the draft", &e);
+                }
+                Task::none()
+            }
             Message::FromSelected(sender) => {
                 self.from = sender;
                 Task::none()
@@ -467,6 +475,11 @@ impl Composer {
             }
             Message::Cleared => return self.after_clear(),
         };
+        // Writing has started: the drafts from before are out of the way (restoring one now
+        // would replace what was typed).
+        if !self.restorable.is_empty() && !self.is_blank() {
+            self.restorable.clear();
+        }
         if task.units() == 0 { Action::None } else { Action::Run(task) }
     }
 
@@ -499,6 +512,7 @@ impl Composer {
         self.attach_rev += 1;
         self.in_reply_to = draft.in_reply_to.clone();
         self.references = draft.references.clone();
+        self.replaces = draft.replaces.clone();
         // The identity with that address. One removed from the settings since the draft was
         // written is not used: its account's own address is, and the note says so.
         let same = |s: &&Sender| {
@@ -633,17 +647,6 @@ impl Composer {
                 Action::None
             }
         }
-    }
-
-    fn close(&mut self) -> Action {
-        if self.sending {
-            return Action::None;
-        }
-        if self.has_unsaved_changes() {
-            self.asking = true;
-            return Action::None;
-        }
-        Action::Closed
     }
 
     fn note_error(&mut self, what: &str, e: &Error) {

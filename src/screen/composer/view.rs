@@ -2,7 +2,10 @@
 //! on closing, the drafts left from before, the header fields with completion, the
 //! attachments, and the body.
 
-use iced::widget::{Row, button, column, container, pick_list, row, space, text, text_editor, text_input};
+use iced::widget::text::Wrapping;
+use iced::widget::{
+    Row, button, column, container, pick_list, responsive, row, space, text, text_editor, text_input, tooltip,
+};
 use iced::{Alignment, Element, Length, padding, widget};
 
 use super::{Composer, Field, Message, id, size_text};
@@ -67,15 +70,41 @@ impl Composer {
                 .on_press(Message::Close),
         )
         .id(widget::Id::new(id::CLOSE));
-        let status: Element<'_, Message> = match &self.status {
-            Some((note, true)) => text(note).size(13).style(theme::text::error).into(),
-            Some((note, false)) => text(note).size(13).style(theme::text::muted).into(),
-            None => text("Ctrl+Enter sends").size(13).style(theme::text::muted).into(),
+        let (note, is_error) = match &self.status {
+            Some((note, is_error)) => (note.as_str(), *is_error),
+            None => ("Ctrl+Enter sends", false),
         };
+        let style = if is_error { theme::text::error } else { theme::text::muted };
+        // One line, whatever its length: a long note (an error with the server's words) is
+        // cut with "…" to the room there is, whole in a tooltip, so the form stays in place.
+        let line = responsive(move |room| {
+            text(elide(note, room.width, STATUS_SIZE))
+                .size(STATUS_SIZE)
+                .style(style)
+                .wrapping(Wrapping::None)
+                .into()
+        });
+        let status = tooltip(
+            container(line)
+                .height(STATUS_SIZE * 1.5)
+                .width(Length::Fill)
+                .align_y(Alignment::Center)
+                .clip(true),
+            container(text(note).size(STATUS_SIZE).style(style))
+                .padding(8)
+                .max_width(560)
+                .style(theme::container::card),
+            tooltip::Position::Bottom,
+        );
         container(
-            row![send, close, container(status).width(Length::Fill), text(self.title()).size(16)]
-                .spacing(10)
-                .align_y(Alignment::Center),
+            row![
+                send,
+                close,
+                container(status).id(widget::Id::new(id::STATUS)).width(Length::Fill),
+                text(self.title()).size(16)
+            ]
+            .spacing(10)
+            .align_y(Alignment::Center),
         )
         .padding([8, 12])
         .width(Length::Fill)
@@ -134,6 +163,13 @@ impl Composer {
                             .on_press(Message::Restore(draft.id.clone())),
                     )
                     .id(widget::Id::from(id::restore(&draft.id))),
+                    container(
+                        button(text("Discard").size(13))
+                            .padding([3, 10])
+                            .style(theme::button::secondary)
+                            .on_press(Message::DiscardListed(draft.id.clone())),
+                    )
+                    .id(widget::Id::from(id::discard_draft(&draft.id))),
                 ]
                 .spacing(8)
                 .align_y(Alignment::Center),
@@ -251,6 +287,21 @@ impl Composer {
         }
         out.into()
     }
+}
+
+const STATUS_SIZE: f32 = 13.0;
+
+/// `note` cut to about `width` pixels of text at `size`, ending in "…" when cut. An estimate
+/// (an average glyph is a little over half the size wide), on the safe side.
+fn elide(note: &str, width: f32, size: f32) -> String {
+    let fits = ((width / (size * 0.62)).floor() as usize).max(1);
+    if note.chars().count() <= fits {
+        return note.to_string();
+    }
+    let mut cut: String = note.chars().take(fits.saturating_sub(1)).collect();
+    cut.truncate(cut.trim_end().len());
+    cut.push('…');
+    cut
 }
 
 fn labelled<'a>(label: &'a str, field: Element<'a, Message>) -> Element<'a, Message> {

@@ -59,8 +59,33 @@ pub async fn prepare(
             ComposeKind::ReplyAll => compose::reply(&original, ReplyKind::All, &from, &own),
             ComposeKind::Forward => compose::forward_inline(&original, &from),
             ComposeKind::ForwardAsAttachment => compose::forward_as_attachment(&original, &from),
-            ComposeKind::New => NewMessage { from, ..NewMessage::default() },
+            ComposeKind::New | ComposeKind::Draft => NewMessage { from, ..NewMessage::default() },
         })
+    })
+    .await
+}
+
+/// A message of the Drafts folder to edit. A copy Tidings stored whose file is still here
+/// and no older comes from the file: it holds the fields exactly as typed.
+pub async fn reopen(
+    store_path: PathBuf,
+    drafts: Drafts,
+    (folder, uid): (FolderId, u32),
+    account: String,
+) -> Result<Draft, Error> {
+    blocking(move || {
+        let store = Store::open(&store_path)?;
+        let row = store
+            .message(folder, uid)?
+            .ok_or_else(|| Error::new(Kind::Storage, "the draft is no longer in the mail store"))?;
+        let raw = store.body(folder, row.uidvalidity, uid)?.ok_or_else(|| {
+            Error::new(Kind::Storage, "the draft's text is not downloaded yet: open it again to download it")
+        })?;
+        let stored = Draft::from_stored(&account, &raw)?;
+        match drafts.load(&stored.id) {
+            Ok(file) if file.account == account && file.saved_at >= stored.saved_at => Ok(file),
+            _ => Ok(stored),
+        }
     })
     .await
 }
@@ -115,6 +140,7 @@ pub async fn remove_from_server(
     secrets: Secrets,
     store_path: PathBuf,
     id: String,
+    replaces: Option<String>,
 ) -> Result<(), Error> {
     gate.end();
     if account.incoming_protocol != Incoming::Imap {
@@ -122,7 +148,7 @@ pub async fn remove_from_server(
     }
     let result = async {
         let credential = auth::credential(&account, &secrets, SecretRole::Incoming).await?;
-        gate.remove_from_server(&account, &credential, &Transcript::new(), &id).await
+        gate.remove_from_server(&account, &credential, &Transcript::new(), &id, replaces.as_deref()).await
     }
     .await;
     if let Err(e) = &result {

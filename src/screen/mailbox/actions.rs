@@ -12,7 +12,7 @@ use std::fmt;
 use iced::widget::{button, container, pick_list, row, space, text};
 use iced::{Alignment, Element, Length, Task, widget};
 
-use tidings_mail::store::{FolderId, MailAction, MessageRow};
+use tidings_mail::store::{FolderId, MailAction, MessageRow, Role};
 
 use super::{Mailbox, Message, id};
 use crate::screen::composer::{ComposeRequest, Kind as ComposeKind};
@@ -135,6 +135,30 @@ impl Mailbox {
             async move { store.call(move |s| s.queue_action(account, &action)).await },
             Message::Acted,
         )
+    }
+
+    /// Opens a message: in the reader, and a message of the Drafts folder then in the
+    /// composer for editing, once its text is here (from the store, or from the server).
+    pub(super) fn open_or_edit(&mut self, row: MessageRow) -> Task<Message> {
+        let folder = self.list.folder();
+        let drafts = self.folders.iter().any(|n| n.id == folder && n.role == Some(Role::Drafts));
+        self.edit_draft = folder.filter(|_| drafts).map(|f| (f, row.uid));
+        self.open(row)
+    }
+
+    /// The composer for the draft whose text has just come, when it was opened to edit.
+    pub(super) fn draft_to_edit(
+        &mut self,
+        folder: FolderId,
+        uid: u32,
+        loaded: bool,
+    ) -> Option<ComposeRequest> {
+        if self.edit_draft != Some((folder, uid)) {
+            return None;
+        }
+        self.edit_draft = None;
+        let account = self.account_key.clone();
+        loaded.then_some(ComposeRequest { kind: ComposeKind::Draft, account, original: Some((folder, uid)) })
     }
 
     /// Folders a message can be moved to: every other selectable folder, in tree order.

@@ -317,6 +317,8 @@ pub struct Mailbox {
     remote_policy: RemotePolicy,
     remote_from: Vec<String>,
     sign_in: Option<signin::SignIn>,
+    /// A message of the Drafts folder opened: the composer takes it once its text is here.
+    edit_draft: Option<(FolderId, u32)>,
 }
 
 impl Mailbox {
@@ -359,6 +361,7 @@ impl Mailbox {
             remote_policy,
             remote_from,
             sign_in,
+            edit_draft: None,
         };
         (mailbox, open)
     }
@@ -415,7 +418,11 @@ impl Mailbox {
             }
             Message::Key(action) => self.key(action),
             Message::Body { folder, uid, result } => {
+                let edit = self.draft_to_edit(folder, uid, matches!(result, Ok(Some(_))));
                 self.reader.loaded(folder, uid, result);
+                if let Some(request) = edit {
+                    return Action::Compose(request);
+                }
                 self.remote_if_allowed()
             }
             Message::News(news) => self.news(news),
@@ -554,7 +561,7 @@ impl Mailbox {
     fn click(&mut self, index: usize, uid: u32) -> Task<Message> {
         self.list.select(index, uid);
         match self.list.selected().cloned() {
-            Some(row) => self.open(row),
+            Some(row) => self.open_or_edit(row),
             None => Task::none(),
         }
     }
@@ -586,7 +593,7 @@ impl Mailbox {
             KeyAction::First => self.on_list(|l, s| step(l, s, Step::First)),
             KeyAction::Last => self.on_list(|l, s| step(l, s, Step::Last)),
             KeyAction::Open => match self.list.selected().cloned() {
-                Some(row) => self.open(row),
+                Some(row) => self.open_or_edit(row),
                 None => Task::none(),
             },
             KeyAction::ToggleRead => self.toggle_read(),

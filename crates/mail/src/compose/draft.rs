@@ -42,6 +42,11 @@ pub struct Draft {
     /// Unix seconds of the last save.
     #[serde(default)]
     pub saved_at: i64,
+    /// The Message-ID (without the angle brackets) of a copy in the Drafts folder written by
+    /// another program and opened here: this draft replaces it, so it goes when this one is
+    /// saved there, sent or discarded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaces: Option<String>,
 }
 
 impl Draft {
@@ -131,6 +136,7 @@ impl Draft {
             in_reply_to,
             references,
             saved_at: _,
+            replaces,
         } = self;
         *id == other.id
             && *account == other.account
@@ -143,6 +149,7 @@ impl Draft {
             && *attachments == other.attachments
             && *in_reply_to == other.in_reply_to
             && *references == other.references
+            && *replaces == other.replaces
     }
 }
 

@@ -86,17 +86,19 @@ impl DraftGate {
     }
 
     /// Ends the draft and, once a save to the Drafts folder under way has finished, removes
-    /// every copy with the draft's id from the account's Drafts folder.
+    /// every copy with the draft's id from the account's Drafts folder (and the copy written
+    /// by another program it `replaces`).
     pub async fn remove_from_server(
         &self,
         account: &Account,
         credential: &Credential,
         transcript: &Transcript,
         draft_id: &str,
+        replaces: Option<&str>,
     ) -> Result<()> {
         self.end();
         let _held = self.server.lock().await;
-        super::remove_from_server(account, credential, transcript, draft_id).await
+        super::remove_replacing(account, credential, transcript, draft_id, replaces).await
     }
 }
 

@@ -33,7 +33,7 @@ pub async fn save_to_server(
         let (mut session, facts) = open(&ep, credential, transcript).await?;
         let folder = drafts_folder(&mut session, &ep).await?;
         select(&mut session, &ep, &folder).await?;
-        let old = copies(&mut session, &ep, &draft.id).await?;
+        let old = copies(&mut session, &ep, &draft.id, draft.replaces.as_deref()).await?;
         session
             .append(&folder, Some("(\\Draft \\Seen)"), None, &built.bytes)
             .await
@@ -54,12 +54,24 @@ pub async fn remove_from_server(
     transcript: &Transcript,
     draft_id: &str,
 ) -> Result<()> {
+    remove_replacing(account, credential, transcript, draft_id, None).await
+}
+
+/// As [`remove_from_server`], and the copy written by another program that the draft
+/// replaces ([`Draft::replaces`]) too.
+pub async fn remove_replacing(
+    account: &Account,
+    credential: &Credential,
+    transcript: &Transcript,
+    draft_id: &str,
+    replaces: Option<&str>,
+) -> Result<()> {
     let ep = Endpoint::for_account(account, &account.incoming)?;
     let work = async {
         let (mut session, facts) = open(&ep, credential, transcript).await?;
         let folder = drafts_folder(&mut session, &ep).await?;
         select(&mut session, &ep, &folder).await?;
-        let old = copies(&mut session, &ep, draft_id).await?;
+        let old = copies(&mut session, &ep, draft_id, replaces).await?;
         delete(&mut session, &ep, &facts, &old).await?;
         let _ = imap::logout(session, &ep).await;
         Ok(())
@@ -144,13 +156,26 @@ async fn select(session: &mut Session, ep: &Endpoint, folder: &str) -> Result<()
     Ok(())
 }
 
-/// The UIDs of the draft's copies in the selected folder.
-async fn copies(session: &mut Session, ep: &Endpoint, draft_id: &str) -> Result<Vec<u32>> {
+/// The UIDs of the draft's copies in the selected folder, and of the copy it replaces.
+async fn copies(
+    session: &mut Session,
+    ep: &Endpoint,
+    draft_id: &str,
+    replaces: Option<&str>,
+) -> Result<Vec<u32>> {
     if draft_id.is_empty() || !draft_id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
         return Err(Error::config(format!("\"{draft_id}\" is not a draft id")));
     }
+    let ours = format!("HEADER {DRAFT_HEADER} \"{draft_id}\"");
+    // A Message-ID that cannot go into a quoted string is not searched for (its copy stays).
+    let theirs = replaces
+        .filter(|id| !id.is_empty() && id.chars().all(|c| c.is_ascii_graphic() && c != '"' && c != '\\'));
+    let query = match theirs {
+        Some(id) => format!("OR {ours} HEADER Message-ID \"<{id}>\""),
+        None => ours,
+    };
     let found = session
-        .uid_search(format!("HEADER {DRAFT_HEADER} \"{draft_id}\""))
+        .uid_search(query)
         .await
         .map_err(|e| imap_error(ep, "search the Drafts folder", e, session))?;
     drain(session);

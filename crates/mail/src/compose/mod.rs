@@ -8,6 +8,7 @@ mod build;
 mod draft;
 mod draft_gate;
 mod draft_server;
+mod reopen;
 mod reply;
 
 #[cfg(test)]
@@ -21,7 +22,7 @@ pub use address::{Address, format_address_list, parse_address_list, split_addres
 pub use build::{DRAFT_HEADER, new_message_id, to_crlf};
 pub use draft::{Draft, DraftList, Drafts};
 pub use draft_gate::DraftGate;
-pub use draft_server::{remove_from_server, save_to_server};
+pub use draft_server::{remove_from_server, remove_replacing, save_to_server};
 pub use reply::{Original, ReplyKind, forward_as_attachment, forward_inline, reply, strip_prefixes};
 
 use crate::error::{Error, Result};

@@ -208,9 +208,10 @@ fn push_unique(list: &mut Vec<Address>, a: &Address, taken: &[Address]) {
     }
 }
 
-/// A reply from `from` to the original. `own` lists every address of ours (the account's and
-/// its identities'): reply-all leaves them out, and a reply to a message we sent goes to its
-/// recipients again. The body holds the quote; the cursor belongs below it.
+/// A reply from `from` to the original. `own` lists the answering account's addresses (its
+/// own and its identities'): reply-all leaves them out, and a reply to a message we sent goes
+/// to its recipients again. The person's other accounts are not in it: answering from one
+/// account a message from another is writing to someone else. The body holds the quote; the cursor belongs below it.
 pub fn reply(original: &Original, kind: ReplyKind, from: &Address, own: &[String]) -> NewMessage {
     let mut own = own.to_vec();
     own.push(from.email.clone());
