@@ -11,23 +11,24 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+mod composer_helpers;
 mod live_window;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::{assert_snapshot, settle};
+use composer_helpers::*;
 use iced::Theme;
-use iced::keyboard::{Key, Modifiers};
+use iced::keyboard::Modifiers;
 use iced::theme::Mode;
-use iced_test::Simulator;
 use iced_test::selector::id;
 use live_window::LiveWindow;
 
 use tidings::app::{App, Message, Screen};
-use tidings::screen::composer::{self, Composer, Field};
-use tidings::screen::{accounts, mailbox};
-use tidings_mail::account::{Account, AuthMethod, Identity, Incoming, SecretRole, Security, Server, Trust};
+use tidings::screen::composer::{self, Field};
+use tidings::screen::mailbox;
+use tidings_mail::account::{Account, Identity, SecretRole};
 use tidings_mail::auth::Credentials;
 use tidings_mail::compose::{Address, Drafts, Original};
 use tidings_mail::config::Config;
@@ -41,25 +42,6 @@ const ORIGINAL: &str = "From: \"Dave Null\" <dave@example.com>\r\nTo: Work <work
     Date: Thu, 12 Dec 2024 09:00:00 +0000\r\nMessage-ID: <notes-1@example.com>\r\n\
     Content-Type: text/plain; charset=utf-8\r\n\r\n\
     Notes from Monday:\r\n\r\n- ship the list\r\n- then the reader\r\n\r\nDave\r\n";
-
-fn account(name: &str, email: &str, host: &str, imap: u16, smtp: u16, ca: Option<&Path>) -> Account {
-    let server = |port, security| Server {
-        host: host.into(),
-        port,
-        security,
-        user: name.to_ascii_lowercase(),
-        auth: AuthMethod::Password,
-        trust: Trust { ca_file: ca.map(Path::to_path_buf), ..Trust::default() },
-    };
-    Account::new(
-        String::new(),
-        name.into(),
-        email.into(),
-        Incoming::Imap,
-        server(imap, Security::Implicit),
-        server(smtp, Security::StartTls),
-    )
-}
 
 /// A profile whose store holds the "work" account's INBOX with Dave's message (body kept).
 fn profile_with_a_message(dir: &Path) -> Profile {
@@ -102,46 +84,6 @@ fn work_app(profile: &Profile) -> App {
     let mut config = Config::default();
     config.add_account(account("Work", "work@example.test", "127.0.0.1", 1, 1, None)).unwrap();
     App::with_config(profile.clone(), Secrets::in_memory(), config)
-}
-
-fn window(app: &App) -> Simulator<'_, Message> {
-    Simulator::with_size(iced_test::core::Settings::default(), (1100.0, 760.0), app.view())
-}
-
-fn click(app: &mut App, widget: &str) {
-    let mut ui = window(app);
-    ui.click(id(widget.to_string())).unwrap_or_else(|e| panic!("cannot click {widget}: {e}"));
-    let messages = ui.into_messages().collect();
-    settle(app, messages);
-}
-
-/// Clicks a field and types into it, as a person would.
-fn type_into(app: &mut App, widget: &str, text: &str) {
-    let mut ui = window(app);
-    ui.click(id(widget.to_string())).unwrap_or_else(|e| panic!("cannot click {widget}: {e}"));
-    let _ = ui.typewrite(text);
-    let messages = ui.into_messages().collect();
-    settle(app, messages);
-}
-
-/// A key as the mailbox's key map reads it.
-fn press(app: &mut App, key: &str, modifiers: Modifiers) {
-    let action = mailbox::keys::action(&Key::Character(key.into()), modifiers)
-        .unwrap_or_else(|| panic!("{key} is not bound"));
-    settle(app, vec![Message::Mailbox(mailbox::Message::Key(action))]);
-}
-
-fn texts(app: &App) -> Vec<String> {
-    common::texts(window(app))
-}
-
-fn composer(app: &App) -> &Composer {
-    app.composer().expect("the composer is open")
-}
-
-fn open_mailbox(app: &mut App, account: &str) {
-    click(app, &accounts::open_mailbox_id(account));
-    assert!(matches!(app.screen(), Screen::Mailbox(_)));
 }
 
 #[test]

@@ -11,84 +11,28 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+mod composer_helpers;
 mod live_window;
 
 use std::path::Path;
 use std::time::Duration;
 
 use common::settle;
-use iced::keyboard::{Key, Modifiers};
+use composer_helpers::*;
+use iced::keyboard::Modifiers;
 use iced_test::Simulator;
-use iced_test::selector::id;
 use live_window::LiveWindow;
 
 use tidings::app::{App, Message, Screen};
-use tidings::screen::composer::{self, Composer};
-use tidings::screen::{accounts, mailbox};
-use tidings_mail::account::{Account, AuthMethod, Identity, Incoming, SecretRole, Security, Server, Trust};
+use tidings::screen::composer::{self};
+use tidings::screen::mailbox;
+use tidings_mail::account::{Account, Identity, SecretRole};
 use tidings_mail::compose::{Address, Draft, Drafts};
 use tidings_mail::config::Config;
 use tidings_mail::net::Transcript;
 use tidings_mail::profile::Profile;
 use tidings_mail::secret::Secrets;
 use tidings_mail::store::{Flags, FolderInfo, NewMessage, Role, Store, StoreHandle, Summary};
-
-fn account(name: &str, email: &str, host: &str, imap: u16, smtp: u16, ca: Option<&Path>) -> Account {
-    let server = |port, security| Server {
-        host: host.into(),
-        port,
-        security,
-        user: name.to_ascii_lowercase(),
-        auth: AuthMethod::Password,
-        trust: Trust { ca_file: ca.map(Path::to_path_buf), ..Trust::default() },
-    };
-    Account::new(
-        String::new(),
-        name.into(),
-        email.into(),
-        Incoming::Imap,
-        server(imap, Security::Implicit),
-        server(smtp, Security::StartTls),
-    )
-}
-
-fn window(app: &App) -> Simulator<'_, Message> {
-    Simulator::with_size(iced_test::core::Settings::default(), (1100.0, 760.0), app.view())
-}
-
-fn click(app: &mut App, widget: &str) {
-    let mut ui = window(app);
-    ui.click(id(widget.to_string())).unwrap_or_else(|e| panic!("cannot click {widget}: {e}"));
-    let messages = ui.into_messages().collect();
-    settle(app, messages);
-}
-
-fn type_into(app: &mut App, widget: &str, text: &str) {
-    let mut ui = window(app);
-    ui.click(id(widget.to_string())).unwrap_or_else(|e| panic!("cannot click {widget}: {e}"));
-    let _ = ui.typewrite(text);
-    let messages = ui.into_messages().collect();
-    settle(app, messages);
-}
-
-fn press(app: &mut App, key: &str, modifiers: Modifiers) {
-    let action = mailbox::keys::action(&Key::Character(key.into()), modifiers)
-        .unwrap_or_else(|| panic!("{key} is not bound"));
-    settle(app, vec![Message::Mailbox(mailbox::Message::Key(action))]);
-}
-
-fn texts(app: &App) -> Vec<String> {
-    common::texts(window(app))
-}
-
-fn composer(app: &App) -> &Composer {
-    app.composer().expect("the composer is open")
-}
-
-fn open_mailbox(app: &mut App, account: &str) {
-    click(app, &accounts::open_mailbox_id(account));
-    assert!(matches!(app.screen(), Screen::Mailbox(_)));
-}
 
 fn the_mailbox(app: &App) -> &mailbox::Mailbox {
     match app.screen() {
