@@ -303,6 +303,92 @@ fn export_the_report(app: &mut App, url: &str, password: &str) {
     assert!(error.is_some_and(|e| e.contains("No such file or directory")), "{:?}", texts(app));
 }
 
+/// Words of the sampled message that must not leave the mailbox unless asked for.
+const PRIVATE: [&str; 3] = ["Wilhelmina Quixote", "Zebra umbrella minutes", "marmalade treaty"];
+
+const PRIVATE_MESSAGE: &str = "From: Wilhelmina Quixote <quixote@example.test>\r\n\
+    To: alice@example.test\r\n\
+    Subject: Zebra umbrella minutes\r\n\
+    Date: Mon, 2 Mar 2026 10:15:30 +0000\r\n\
+    Message-ID: <zebra@example.test>\r\n\
+    MIME-Version: 1.0\r\n\
+    Content-Type: text/plain; charset=utf-8\r\n\
+    \r\n\
+    The marmalade treaty is signed at dawn.\r\n";
+
+/// Saves the finished report as Markdown and as JSON; returns both files' text.
+fn save_both(app: &mut App, dir: &std::path::Path) -> (String, String) {
+    let mut saved = Vec::new();
+    for (field, button, name) in [
+        (inspector::id::MARKDOWN_PATH, inspector::id::SAVE_MARKDOWN, "report.md"),
+        (inspector::id::JSON_PATH, inspector::id::SAVE_JSON, "report.json"),
+    ] {
+        let path = dir.join(name);
+        let _ = std::fs::remove_file(&path);
+        type_into(app, field, value(app, field).chars().count(), &path.display().to_string());
+        let mut ui = tall(app);
+        ui.click(id(button)).unwrap();
+        let messages = ui.into_messages().collect();
+        settle(app, messages);
+        saved.push(std::fs::read_to_string(&path).unwrap());
+    }
+    let json = saved.pop().unwrap();
+    (saved.pop().unwrap(), json)
+}
+
+/// A real inspection with a log-in samples the newest messages: their sender, subject and
+/// body appear nowhere on the screen, in the transcript or in the saved reports, unless the
+/// box is ticked; then the report says so at its top. IMAP and POP3.
+#[test]
+fn message_content_stays_out_of_the_report_unless_the_box_is_ticked() {
+    let servers = tidings_testkit::MailServers::start()
+        .unwrap_or_else(|e| panic!("cannot start the test mail servers: {e}"));
+    let alice = servers.user("alice");
+    servers.seed(alice, 1).unwrap();
+    servers.deliver(alice, PRIVATE_MESSAGE.as_bytes()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for port in [servers.imaps_port(), servers.pop3s_port()] {
+        let scheme = if port == servers.imaps_port() { "imaps" } else { "pop3s" };
+        let url = format!("{scheme}://{}:{port}", servers.host());
+        let mut app = App::with_config(unused_profile(), Secrets::in_memory(), Config::default());
+        click(&mut app, welcome::INSPECT);
+        type_into(&mut app, inspector::id::URL, 0, &url);
+        type_into(&mut app, inspector::id::USER, 0, &alice.email);
+        type_into(&mut app, inspector::id::PASSWORD, 0, &alice.password);
+        type_into(&mut app, inspector::id::CA_FILE, 0, &servers.ca_path().display().to_string());
+        assert!(!inspector(&app).form().include_content, "off by default");
+        for include in [false, true] {
+            if include {
+                let mut ui = tall(&app);
+                ui.click(id(inspector::id::INCLUDE_CONTENT)).unwrap();
+                let messages = ui.into_messages().collect();
+                settle(&mut app, messages);
+                assert!(inspector(&app).form().include_content);
+            }
+            click(&mut app, inspector::id::RUN);
+            let report = inspector(&app).report().expect("the report is shown").clone();
+            assert!(report.ok, "{}", report.to_markdown());
+            let screen = format!("{}\n{}", texts(&app).join("\n"), inspector(&app).shown_text());
+            let (md, json) = save_both(&mut app, dir.path());
+            for word in PRIVATE {
+                for (what, text) in [("the screen", &screen), ("the Markdown", &md), ("the JSON", &json)] {
+                    assert_eq!(
+                        text.contains(word),
+                        include,
+                        "{url}, content {}: {word:?} in {what}?\n{text}",
+                        if include { "included" } else { "left out" }
+                    );
+                }
+            }
+            assert_eq!(shows(&app, inspector::CONTENT_INCLUDED), include, "{url}: {:?}", texts(&app));
+            let top = format!("# Inspection of {url}\n\n**This report contains message content**");
+            assert_eq!(md.starts_with(&top), include, "{md}");
+            let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+            assert_eq!(value["includes_content"], include);
+        }
+    }
+}
+
 #[test]
 fn a_ca_file_that_cannot_be_read_is_explained() {
     let mut app = App::with_config(unused_profile(), Secrets::in_memory(), Config::default());
@@ -425,6 +511,7 @@ fn fixed_report() -> Report {
         capabilities,
         auth_mechanisms: vec!["PLAIN".into()],
         mailbox: Some("SELECT INBOX: 6 messages, UIDVALIDITY 1740000000".into()),
+        includes_content: false,
         checks: vec![
             check("Read receipts", Verdict::Pass, "$MDNSent can be stored (PERMANENTFLAGS \\*)", &[]),
             check(

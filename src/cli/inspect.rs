@@ -46,6 +46,10 @@ pub struct InspectArgs {
     /// its SMTP server and time until IDLE announces it (the probe is deleted afterwards).
     #[arg(long, requires = "account")]
     probe: bool,
+    /// Keep the sampled messages' headers and bodies in the transcript (for your eyes: it may
+    /// hold private mail). Without it the report shows their sizes and formats only.
+    #[arg(long)]
+    include_content: bool,
 }
 
 pub fn run(args: InspectArgs, profile: &Profile, out: &Out) -> ExitCode {
@@ -56,7 +60,11 @@ pub fn run(args: InspectArgs, profile: &Profile, out: &Out) -> ExitCode {
 }
 
 fn run_inner(args: InspectArgs, profile: &Profile, out: &Out) -> Result<ExitCode, Error> {
-    let mut opts = InspectOptions { sample: args.sample.max(1), ..Default::default() };
+    let mut opts = InspectOptions {
+        sample: args.sample.max(1),
+        include_content: args.include_content,
+        ..Default::default()
+    };
     let mut jobs: Vec<(Target, TrustAnchors, Option<Credentials>)> = Vec::new();
     if let Some(name) = &args.account {
         let config = Config::load(profile)?;

@@ -16,7 +16,7 @@ use tidings_mail::secret::Secrets;
 use super::live::Job;
 use super::{Message, id, sentence};
 use crate::theme;
-use crate::widget::form::{field, section};
+use crate::widget::form::{check, field, section};
 
 /// Shown when Run is pressed without a URL.
 pub const URL_MISSING: &str = "Enter the server to inspect, e.g. imaps://imap.example.com.";
@@ -31,6 +31,7 @@ pub enum Edit {
     Password(String),
     CaFile(String),
     Pin(String),
+    IncludeContent(bool),
 }
 
 #[derive(Clone, Default)]
@@ -40,6 +41,9 @@ pub struct Form {
     pub password: String,
     pub ca_file: String,
     pub pin: String,
+    /// Keep the sampled messages' headers and bodies in the transcript (off: sizes and
+    /// formats only).
+    pub include_content: bool,
     /// A configured OAuth2 account's sign-in: the inspection logs in with its token, and no
     /// password is asked for.
     pub sign_in: Option<SignIn>,
@@ -82,6 +86,7 @@ impl Form {
                 self.pin_error = if pin.trim().is_empty() { None } else { parse_pin(&pin).err() };
                 self.pin = pin;
             }
+            Edit::IncludeContent(on) => self.include_content = on,
         }
     }
 
@@ -114,7 +119,14 @@ impl Form {
             (user, false) => Some(Some(Credentials::password(user, self.password.clone()))),
         };
         let ca_file = Some(self.ca_file.trim()).filter(|p| !p.is_empty()).map(PathBuf::from);
-        Some(Job { target: target?, ca_file, pin: pin?, creds: creds?, sign_in: self.sign_in.clone() })
+        Some(Job {
+            target: target?,
+            ca_file,
+            pin: pin?,
+            creds: creds?,
+            sign_in: self.sign_in.clone(),
+            include_content: self.include_content,
+        })
     }
 
     pub(super) fn view(&self, editable: bool, running: bool) -> Element<'_, Message> {
@@ -186,6 +198,16 @@ impl Form {
                     input(id::PIN, "optional: its SHA-256, AB:CD:…", &self.pin, Edit::Pin),
                     self.pin_error.as_deref(),
                 ),
+                field(
+                    "Content",
+                    check(
+                        id::INCLUDE_CONTENT,
+                        "Include message content in the transcript (for your eyes: it may hold private mail)",
+                        self.include_content,
+                        editable.then_some(|on| Message::Edit(Edit::IncludeContent(on))),
+                    ),
+                    None,
+                ),
                 row![space::horizontal(), run].width(Length::Fill),
             ],
         )
@@ -208,6 +230,7 @@ impl fmt::Debug for Edit {
             Edit::Password(_) => f.write_str("Password(<redacted>)"),
             Edit::CaFile(path) => f.debug_tuple("CaFile").field(path).finish(),
             Edit::Pin(pin) => f.debug_tuple("Pin").field(pin).finish(),
+            Edit::IncludeContent(on) => f.debug_tuple("IncludeContent").field(on).finish(),
         }
     }
 }
@@ -221,6 +244,7 @@ impl fmt::Debug for Form {
             .field("password", &if self.password.is_empty() { "" } else { "<redacted>" })
             .field("ca_file", &self.ca_file)
             .field("pin", &self.pin)
+            .field("include_content", &self.include_content)
             .finish_non_exhaustive()
     }
 }

@@ -28,6 +28,8 @@ pub struct Job {
     pub creds: Option<Credentials>,
     /// Log in with this account's OAuth2 token (fetched when the inspection starts).
     pub sign_in: Option<super::form::SignIn>,
+    /// Keep the sampled messages' content in the transcript.
+    pub include_content: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -79,7 +81,7 @@ async fn start(job: Job) -> Result<(UnboundedReceiver<Event>, Worker), String> {
     }
     let transcript = Transcript::new();
     let events = transcript.watch();
-    let Job { target, mut creds, sign_in, .. } = job;
+    let Job { target, mut creds, sign_in, include_content, .. } = job;
     if let Some(sign_in) = sign_in {
         let role =
             if target.protocol == Protocol::Smtp { SecretRole::Outgoing } else { SecretRole::Incoming };
@@ -88,10 +90,8 @@ async fn start(job: Job) -> Result<(UnboundedReceiver<Event>, Worker), String> {
             .map_err(|e| format!("Cannot sign in with the account's OAuth2 sign-in: {e}. {}", e.advice()))?;
         creds = Some(credential);
     }
-    let worker =
-        tokio::spawn(
-            async move { inspect(&target, trust, creds, &InspectOptions::default(), &transcript).await },
-        );
+    let opts = InspectOptions { include_content, ..InspectOptions::default() };
+    let worker = tokio::spawn(async move { inspect(&target, trust, creds, &opts, &transcript).await });
     Ok((events, Worker(worker)))
 }
 

@@ -28,6 +28,7 @@ use tidings_mail::net::{Event, Line, Stage};
 pub use export::ExportError;
 pub use form::{Edit, Form, URL_MISSING, USER_MISSING};
 pub use live::Progress;
+pub use report::CONTENT_INCLUDED;
 pub use transcript::Message as TranscriptMessage;
 
 use export::{Export, Format};
@@ -41,6 +42,7 @@ pub mod id {
     pub const PASSWORD: &str = "inspector-password";
     pub const CA_FILE: &str = "inspector-ca-file";
     pub const PIN: &str = "inspector-pin";
+    pub const INCLUDE_CONTENT: &str = "inspector-include-content";
     pub const RUN: &str = "inspector-run";
     pub const STOP: &str = "inspector-stop";
     pub const REPORT: &str = "inspector-report";

@@ -26,20 +26,25 @@ pub fn card<'a>(title: &'a str, body: impl Into<Element<'a, Message>>) -> Elemen
         .into()
 }
 
+/// Shown above a report whose transcript holds the sampled messages (asked for in the form).
+pub const CONTENT_INCLUDED: &str = "This report contains message content: the transcript shows the sampled messages' headers and bodies. Read it before you share it.";
+
 /// Passed, or failed at which stage, with the server's words and what to do.
 pub fn result(report: &Report) -> Element<'_, Message> {
-    if report.alerts.is_empty() {
+    if report.alerts.is_empty() && !report.includes_content {
         return outcome(report);
     }
-    // RFC 3501 7.1: an alert is for the person, shown above the rest.
-    let alerts = report.alerts.iter().map(|alert| {
-        container(text(format!("The server says: {alert}")).size(14))
+    let notice = |words: String| -> Element<'_, Message> {
+        container(text(words).size(14))
             .padding(12)
             .width(Length::Fill)
             .style(theme::container::warning)
             .into()
-    });
-    Column::with_children(alerts).push(outcome(report)).spacing(10).into()
+    };
+    let content = report.includes_content.then(|| notice(CONTENT_INCLUDED.to_string()));
+    // RFC 3501 7.1: an alert is for the person, shown above the rest.
+    let alerts = report.alerts.iter().map(|alert| notice(format!("The server says: {alert}")));
+    Column::new().push(content).extend(alerts).push(outcome(report)).spacing(10).into()
 }
 
 fn outcome(report: &Report) -> Element<'_, Message> {

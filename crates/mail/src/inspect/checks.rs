@@ -200,12 +200,20 @@ pub async fn imap_sample(
             }
             Err(e) => {
                 session.as_mut().limit_literals(None);
-                return failed_sample(imap::map_error(ep, e, None).to_string());
+                return failed_sample(fetch_error(ep, e, opts.include_content));
             }
         }
     }
     session.as_mut().limit_literals(None);
     sample_checks(&samples, &skipped, None, "RFC822.SIZE", opts.max_sample_bytes)
+}
+
+/// Why a message of the sample could not be fetched. An answer that could not be parsed is
+/// quoted only when content was asked for: its start is the message itself.
+fn fetch_error(ep: &Endpoint, e: async_imap::error::Error, include_content: bool) -> String {
+    let unparsable = imap::is_parse_error(&e);
+    let e = imap::map_error(ep, e, None);
+    if unparsable && !include_content { e.message().to_string() } else { e.to_string() }
 }
 
 /// The POP3 sample's checks, and what the inspection does next.

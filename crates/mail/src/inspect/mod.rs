@@ -188,6 +188,8 @@ pub struct Report {
     pub error: Option<ErrorReport>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub explanation: Option<String>,
+    /// Message content was asked for: the transcript may hold private mail.
+    pub includes_content: bool,
     pub transcript: Vec<Line>,
 }
 
@@ -213,6 +215,9 @@ pub struct InspectOptions {
     pub probe: Option<Probe>,
     /// How long the probe waits for IDLE to announce it (default [`WAIT_DELIVERY`]).
     pub probe_wait: std::time::Duration,
+    /// Keep the sampled messages' headers and bodies in the transcript. Off by default: the
+    /// report goes into tickets, and the checks need only sizes and structure.
+    pub include_content: bool,
 }
 
 impl Default for InspectOptions {
@@ -222,6 +227,7 @@ impl Default for InspectOptions {
             max_sample_bytes: MAX_SAMPLE_BYTES,
             probe: None,
             probe_wait: WAIT_DELIVERY,
+            include_content: false,
         }
     }
 }

@@ -8,6 +8,12 @@ pub fn markdown(r: &Report) -> String {
     let mut o = String::new();
     let _ = writeln!(o, "# Inspection of {}", r.target);
     let _ = writeln!(o);
+    if r.includes_content {
+        let _ = writeln!(
+            o,
+            "**This report contains message content**: the transcript shows the sampled messages' headers and bodies. Read it before you share it.\n"
+        );
+    }
     let _ = writeln!(o, "- started: {}", r.started);
     let _ = writeln!(
         o,
@@ -122,7 +128,12 @@ pub fn markdown(r: &Report) -> String {
             let _ = writeln!(o, "|  |  | {} |", e.replace('|', "\\|"));
         }
     }
-    let _ = writeln!(o, "\n## Transcript (credentials redacted)\n\n```");
+    let what = if r.includes_content {
+        "credentials redacted, message content included"
+    } else {
+        "credentials redacted, message content left out"
+    };
+    let _ = writeln!(o, "\n## Transcript ({what})\n\n```");
     for l in &r.transcript {
         let _ = writeln!(o, "+{:>9.3} {} {}", l.at.as_secs_f64(), l.dir.marker(), l.text);
     }

@@ -38,6 +38,14 @@ pub async fn inspect(
     if let Some(c) = &creds {
         transcript.add_secret(c.secret());
     }
+    if !opts.include_content {
+        // The report goes into tickets: the sampled messages show up as their sizes only.
+        match target.protocol {
+            Protocol::Imap => transcript.elide_literals(true),
+            Protocol::Pop3 => transcript.elide_pop3_data(true),
+            Protocol::Smtp => transcript.elide_smtp_data(true),
+        }
+    }
     let mut facts = SessionFacts::default();
     let mut found = Found::default();
     let result = match target.protocol {
@@ -95,6 +103,7 @@ pub async fn inspect(
         checks: found.checks,
         explanation: err.as_ref().and_then(|e| explain::explain(target.protocol, e)),
         error: err.as_ref().map(ErrorReport::from),
+        includes_content: opts.include_content,
         stages,
         transcript: transcript.lines(),
     }
