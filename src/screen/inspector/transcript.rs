@@ -177,7 +177,7 @@ impl Pane {
             Dir::Info => self.show_notes,
         };
         if shown_dir && (self.needle.is_empty() || line.text.to_lowercase().contains(&self.needle)) {
-            self.widest = self.widest.max(line.text.chars().count() + 3);
+            self.widest = self.widest.max(body(line).chars().count());
             self.shown.push(index);
         }
     }
@@ -312,7 +312,7 @@ fn time(line: &Line) -> String {
 
 /// "C: a1 LOGIN <redacted>"
 fn body(line: &Line) -> String {
-    format!("{} {}", line.dir.marker(), line.text)
+    crate::widget::transcript_line::shown(line)
 }
 
 #[cfg(test)]

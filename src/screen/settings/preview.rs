@@ -171,7 +171,7 @@ mod tests {
     use super::*;
 
     fn item(number: u32, reason: Reason) -> PlanItem {
-        PlanItem { number, uid: Some(format!("u{number}")), size: 2048, reason }
+        PlanItem { number, uid: Some(format!("u{number}")), size: 2048, reason, stored: None }
     }
 
     #[test]
