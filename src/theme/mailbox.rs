@@ -174,3 +174,18 @@ pub fn scrollbar(theme: &Theme, status: scrollable::Status) -> scrollable::Style
         ..style
     }
 }
+
+/// The dividers between the mailbox's panes: the action colour while hovered or dragged.
+pub fn divider(theme: &Theme) -> iced::widget::pane_grid::Style {
+    use iced::widget::pane_grid::{Highlight, Line, Style};
+    let palette = theme.extended_palette();
+    let line = Line { color: palette.primary.base.color, width: 2.0 };
+    Style {
+        hovered_region: Highlight {
+            background: mix(palette.background.base.color, palette.primary.base.color, 0.2).into(),
+            border: Border::default(),
+        },
+        picked_split: line,
+        hovered_split: line,
+    }
+}

@@ -37,5 +37,6 @@ pub mod smtp;
 pub mod store;
 pub mod sync;
 pub mod terminal;
+pub mod ui_state;
 
 pub use error::{Error, ErrorReport, Kind, Result};

@@ -1,5 +1,5 @@
-//! What the user does to a message — toggle read, toggle the star, delete, move — and the
-//! toolbar that offers it (the key map offers the same).
+//! What the user does to a message — toggle read, toggle the star, delete, move — as the
+//! toolbar ([`super::toolbar`]) and the key map offer it.
 //!
 //! An action goes to the store on the store thread (`Store::queue_action`), which changes
 //! the local rows and records the change for the next sync to replay to the server. The list
@@ -9,15 +9,12 @@
 
 use std::fmt;
 
-use iced::widget::{button, container, pick_list, row, space, text};
-use iced::{Alignment, Element, Length, Task, widget};
+use iced::Task;
 
 use tidings_mail::store::{FolderId, MailAction, MessageRow, Role};
 
-use super::{Mailbox, Message, id};
+use super::{Mailbox, Message};
 use crate::screen::composer::{ComposeRequest, Kind as ComposeKind};
-use crate::theme;
-use crate::widget::status::Status;
 
 /// A folder to move to, as the picker lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,11 +32,11 @@ impl fmt::Display for MoveTarget {
 /// The message an action applies to: the one in the reader, else the selected one (the
 /// arrow keys move the selection without opening: what is read is what is answered).
 #[derive(Debug, Clone, Copy)]
-struct Target {
+pub(super) struct Target {
     folder: FolderId,
     uid: u32,
-    unread: bool,
-    flagged: bool,
+    pub(super) unread: bool,
+    pub(super) flagged: bool,
 }
 
 impl Target {
@@ -49,7 +46,7 @@ impl Target {
 }
 
 impl Mailbox {
-    fn target(&self) -> Option<Target> {
+    pub(super) fn target(&self) -> Option<Target> {
         if let Some(opened) = self.reader.opened() {
             return Some(Target::of(opened.folder, &opened.row));
         }
@@ -65,6 +62,30 @@ impl Mailbox {
             _ => Some(self.target().map(|t| (t.folder, t.uid))?),
         };
         Some(ComposeRequest { kind, account: self.account_key.clone(), original })
+    }
+
+    /// Opens a message: in the reader, and a message of the Drafts folder then in the
+    /// composer for editing, once its text is here (from the store, or from the server).
+    pub(super) fn open_or_edit(&mut self, row: MessageRow) -> Task<Message> {
+        let folder = self.list.folder();
+        let drafts = self.folders.iter().any(|n| n.id == folder && n.role == Some(Role::Drafts));
+        self.edit_draft = folder.filter(|_| drafts).map(|f| (f, row.uid));
+        self.open(row)
+    }
+
+    /// The composer for the draft whose text has just come, when it was opened to edit.
+    pub(super) fn draft_to_edit(
+        &mut self,
+        folder: FolderId,
+        uid: u32,
+        loaded: bool,
+    ) -> Option<ComposeRequest> {
+        if self.edit_draft != Some((folder, uid)) {
+            return None;
+        }
+        self.edit_draft = None;
+        let account = self.account_key.clone();
+        loaded.then_some(ComposeRequest { kind: ComposeKind::Draft, account, original: Some((folder, uid)) })
     }
 
     pub(super) fn toggle_read(&mut self) -> Task<Message> {
@@ -137,32 +158,8 @@ impl Mailbox {
         )
     }
 
-    /// Opens a message: in the reader, and a message of the Drafts folder then in the
-    /// composer for editing, once its text is here (from the store, or from the server).
-    pub(super) fn open_or_edit(&mut self, row: MessageRow) -> Task<Message> {
-        let folder = self.list.folder();
-        let drafts = self.folders.iter().any(|n| n.id == folder && n.role == Some(Role::Drafts));
-        self.edit_draft = folder.filter(|_| drafts).map(|f| (f, row.uid));
-        self.open(row)
-    }
-
-    /// The composer for the draft whose text has just come, when it was opened to edit.
-    pub(super) fn draft_to_edit(
-        &mut self,
-        folder: FolderId,
-        uid: u32,
-        loaded: bool,
-    ) -> Option<ComposeRequest> {
-        if self.edit_draft != Some((folder, uid)) {
-            return None;
-        }
-        self.edit_draft = None;
-        let account = self.account_key.clone();
-        loaded.then_some(ComposeRequest { kind: ComposeKind::Draft, account, original: Some((folder, uid)) })
-    }
-
     /// Folders a message can be moved to: every other selectable folder, in tree order.
-    fn move_targets(&self) -> Vec<MoveTarget> {
+    pub(super) fn move_targets(&self) -> Vec<MoveTarget> {
         self.folders
             .iter()
             .filter(|n| n.selectable && n.id.is_some() && n.id != self.list.folder())
@@ -171,71 +168,5 @@ impl Mailbox {
                 Some(MoveTarget { id: n.id?, label: format!("{indent}{}", n.label) })
             })
             .collect()
-    }
-
-    /// The toolbar: back, the account, get mail (this account, or all), and the actions on
-    /// the selected message. `status`: the account's send/receive status.
-    pub(super) fn toolbar(&self, status: &Status) -> Element<'_, Message> {
-        let target = self.target();
-        let tool = |label: String, widget_id: &'static str, message: Option<Message>| {
-            container(
-                button(text(label).size(13))
-                    .padding([5, 12])
-                    .style(theme::button::secondary)
-                    .on_press_maybe(message),
-            )
-            .id(widget::Id::new(widget_id))
-        };
-        let read_label = match target {
-            Some(t) if !t.unread => "Mark unread",
-            _ => "Mark read",
-        };
-        let star_label = match target {
-            Some(t) if t.flagged => "★ Unstar",
-            _ => "☆ Star",
-        };
-        let running = status.is_busy();
-        let has = |message: Message| target.map(|_| message);
-        let mover = container(
-            pick_list(self.move_targets(), None::<MoveTarget>, |to: MoveTarget| Message::MoveTo(to.id))
-                .placeholder("Move to…")
-                .text_size(13)
-                .padding([5, 10])
-                .width(Length::Shrink)
-                .style(theme::mailbox::picker),
-        )
-        .id(widget::Id::new(id::MOVE));
-        container(
-            row![
-                tool("← Accounts".into(), id::BACK, Some(Message::Back)),
-                text(&self.title).size(16),
-                space::horizontal(),
-                tool(
-                    if running { "Getting mail…".into() } else { "Get mail".into() },
-                    id::GET_MAIL,
-                    (!running && self.remote.is_some()).then_some(Message::GetMail)
-                ),
-                tool("Get all mail".into(), id::GET_ALL_MAIL, Some(Message::GetAllMail)),
-                tool("Write".into(), id::WRITE, Some(Message::Compose(ComposeKind::New))),
-                tool("Reply".into(), id::REPLY, has(Message::Compose(ComposeKind::Reply))),
-                tool("Reply all".into(), id::REPLY_ALL, has(Message::Compose(ComposeKind::ReplyAll))),
-                tool("Forward".into(), id::FORWARD, has(Message::Compose(ComposeKind::Forward))),
-                tool(
-                    "Forward as attachment".into(),
-                    id::FORWARD_ATTACHED,
-                    has(Message::Compose(ComposeKind::ForwardAsAttachment))
-                ),
-                tool(read_label.into(), id::TOGGLE_READ, has(Message::ToggleRead)),
-                tool(star_label.into(), id::TOGGLE_STAR, has(Message::ToggleStar)),
-                tool("Delete".into(), id::DELETE, has(Message::Delete)),
-            ]
-            .push(target.map(|_| mover))
-            .spacing(8)
-            .align_y(Alignment::Center),
-        )
-        .padding([8, 12])
-        .width(Length::Fill)
-        .style(theme::mailbox::bar)
-        .into()
     }
 }

@@ -13,7 +13,7 @@ use iced::{Alignment, Element, Font, Length, widget};
 
 use tidings_mail::store::{Counts, Folder, FolderId, Role};
 
-use super::{Message, id};
+use super::{Message, elide, id};
 use crate::theme;
 
 /// A folder with its message counts, as read from the store.
@@ -138,18 +138,21 @@ fn flatten(branch: &Branch, depth: usize, prefix: &str, out: &mut Vec<Node>) {
     }
 }
 
-/// The folder pane.
-pub fn view(nodes: &[Node], selected: Option<FolderId>) -> Element<'_, Message> {
+/// The folder pane, `width` pixels wide: names longer than their room end with "…".
+pub fn view(nodes: &[Node], selected: Option<FolderId>, width: f32) -> Element<'_, Message> {
     let items = nodes.iter().map(|node| {
         let chosen = node.id.is_some() && node.id == selected;
         let bold = Font { weight: Weight::Bold, ..Font::DEFAULT };
-        let label = text(&node.label)
+        let unread_count = (node.counts.unread > 0).then(|| node.counts.unread.to_string());
+        // What the indent, the icon, the count and the paddings leave.
+        let count_width = unread_count.as_deref().map_or(0.0, |c| elide::width(c, 12.0, true) + 4.0);
+        let room = width - 12.0 - 16.0 - node.depth as f32 * 14.0 - 18.0 - 4.0 - count_width;
+        let label = text(elide::elide(&node.label, room, 14.0, node.counts.unread > 0).into_owned())
             .size(14)
             .wrapping(Wrapping::None)
             .font_maybe((node.counts.unread > 0).then_some(bold))
             .style(if node.selectable { text::default } else { theme::text::muted });
-        let unread = (node.counts.unread > 0)
-            .then(|| text(node.counts.unread.to_string()).size(12).font(bold).style(theme::mailbox::count));
+        let unread = unread_count.map(|count| text(count).size(12).font(bold).style(theme::mailbox::count));
         let line = row![
             space().width(node.depth as f32 * 14.0),
             text(icon(node.role)).size(13).width(18).style(theme::text::muted),

@@ -15,7 +15,7 @@ use iced::{Alignment, Element, Font, Length, Task, widget};
 
 use tidings_mail::store::{Counts, FolderId, MessageRow, Sort, SortKey, StoreHandle};
 
-use super::{Message, format, id};
+use super::{Message, elide, format, id};
 use crate::theme;
 use crate::widget::virtual_list::{self, Window};
 
@@ -333,12 +333,13 @@ impl List {
         self.selected()
     }
 
-    pub fn view(&self) -> Element<'_, Message> {
+    /// The list, `width` pixels wide (long senders and subjects are elided to their column).
+    pub fn view(&self, width: f32) -> Element<'_, Message> {
         let body: Element<'_, Message> = match self.folder {
             None => note("Choose a folder."),
             Some(_) if !self.loaded => note("Loading…"),
             Some(_) if self.total() == 0 => note("No messages in this folder."),
-            Some(_) => self.rows_view(),
+            Some(_) => self.rows_view(Columns::for_width(width)),
         };
         column![self.headings(), body].height(Length::Fill).into()
     }
@@ -381,10 +382,10 @@ impl List {
         .into()
     }
 
-    fn rows_view(&self) -> Element<'_, Message> {
+    fn rows_view(&self, columns: Columns) -> Element<'_, Message> {
         let window = self.window();
         let rows = (window.first..window.last).map(|index| match self.row_at(index) {
-            Some(row) => row_view(index, row, self.selected == Some(index)),
+            Some(row) => row_view(index, row, self.selected == Some(index), columns),
             // Not fetched yet (a fast scroll): an empty row of the same height.
             None => container(text("")).height(ROW_HEIGHT).into(),
         });
@@ -417,10 +418,27 @@ fn note(words: &'static str) -> Element<'static, Message> {
     container(text(words).size(13).style(theme::text::muted)).padding(16).into()
 }
 
+/// The room for text in the two columns that share the list's width.
+#[derive(Debug, Clone, Copy)]
+struct Columns {
+    sender: f32,
+    subject: f32,
+}
+
+impl Columns {
+    fn for_width(width: f32) -> Columns {
+        // Sender and subject share what the fixed columns and the scrollbar leave, 3:6, each
+        // less its padding.
+        let shared = (width - STAR_WIDTH - DATE_WIDTH - SIZE_WIDTH - 12.0).max(0.0);
+        Columns { sender: shared * 3.0 / 9.0 - 12.0, subject: shared * 6.0 / 9.0 - 12.0 }
+    }
+}
+
 /// One message: star, sender, subject, date, size. Unread in bold; an unreadable header as
-/// an error row.
-fn row_view(index: usize, message: &MessageRow, selected: bool) -> Element<'_, Message> {
+/// an error row. Sender and subject end with "…" when longer than their column.
+fn row_view(index: usize, message: &MessageRow, selected: bool, columns: Columns) -> Element<'_, Message> {
     let font = if message.unread { Font { weight: Weight::Bold, ..Font::DEFAULT } } else { Font::DEFAULT };
+    let fit = |words: &str, room: f32| elide::elide(words, room, TEXT_SIZE, message.unread).into_owned();
     let cell = |content: String| {
         text(content)
             .size(TEXT_SIZE)
@@ -434,12 +452,12 @@ fn row_view(index: usize, message: &MessageRow, selected: bool) -> Element<'_, M
         .center_x(STAR_WIDTH);
     let (sender, subject) = match &message.parse_error {
         Some(why) => (
-            clip(cell("⚠ Unreadable header".into()).style(theme::text::error)),
-            clip(cell(why.clone()).style(theme::text::error)),
+            clip(cell(fit("⚠ Unreadable header", columns.sender)).style(theme::text::error)),
+            clip(cell(fit(why, columns.subject)).style(theme::text::error)),
         ),
         None => (
-            clip(cell(format::sender(&message.summary))),
-            clip(cell(format::subject(&message.summary).to_string())),
+            clip(cell(fit(&format::sender(&message.summary), columns.sender))),
+            clip(cell(fit(format::subject(&message.summary), columns.subject))),
         ),
     };
     let line = row![

@@ -18,13 +18,15 @@
 //! Parts: [`folders`] (tree), [`list`] (virtualised list), [`reader`] (headers, body,
 //! attachments, forwarded messages, delivery reports; [`message`] picks what it shows from
 //! the core's reading of a raw message, [`html`] names the rich-text model), [`actions`]
-//! (toolbar, actions through `Store::queue_action`), [`keys`] (the key map), [`remote`] (body
+//! (actions through `Store::queue_action`), [`toolbar`] (laid out for its width), [`panes`]
+//! (the dividers, remembered across starts), [`keys`] (the key map), [`remote`] (body
 //! fetches through the core's IMAP engine, or POP3's `fetch_rest`), [`getting`] (what passes
 //! tell it), [`outbox`] (the account's Outbox: what waits to be sent, "Send again",
 //! "Remove").
 
 mod actions;
 mod content;
+mod elide;
 mod folders;
 mod format;
 mod getting;
@@ -33,9 +35,11 @@ pub mod keys;
 mod list;
 mod message;
 mod outbox;
+mod panes;
 mod reader;
 mod remote;
 mod signin;
+mod toolbar;
 mod view;
 
 use std::path::PathBuf;
@@ -76,6 +80,8 @@ pub mod id {
     pub const TOGGLE_STAR: &str = "mailbox-toggle-star";
     pub const DELETE: &str = "mailbox-delete";
     pub const MOVE: &str = "mailbox-move";
+    /// Opens the row of the actions the toolbar has no room for.
+    pub const MORE: &str = "mailbox-more";
     pub const WRITE: &str = "mailbox-write";
     pub const REPLY: &str = "mailbox-reply";
     pub const REPLY_ALL: &str = "mailbox-reply-all";
@@ -235,6 +241,10 @@ pub enum Message {
     LinkClicked(String),
     /// Signing an OAuth2 account in again.
     SignIn(signin::Msg),
+    /// A divider moved, or the saved pane sizes.
+    Panes(panes::Msg),
+    /// Open or close the toolbar's "More" row; with a message, an action chosen in it.
+    More(Option<Box<Message>>),
     /// Time to show how much of the body being loaded has come.
     Progress,
     /// Attachments, links and remote content of the message in the reader.
@@ -317,6 +327,9 @@ pub struct Mailbox {
     remote_policy: RemotePolicy,
     remote_from: Vec<String>,
     sign_in: Option<signin::SignIn>,
+    panes: panes::Panes,
+    /// The toolbar's "More" row is open.
+    more_open: bool,
     /// A message of the Drafts folder opened: the composer takes it once its text is here.
     edit_draft: Option<(FolderId, u32)>,
 }
@@ -336,7 +349,8 @@ impl Mailbox {
             remote_from,
             sign_in,
         } = setup;
-        let open = open_store(account_key.clone(), store_path, local);
+        let (panes, load_panes) = panes::Panes::new(tidings_mail::ui_state::beside(&store_path));
+        let open = Task::batch([open_store(account_key.clone(), store_path, local), load_panes]);
         let mailbox = Mailbox {
             account_key,
             title,
@@ -362,6 +376,8 @@ impl Mailbox {
             remote_from,
             sign_in,
             edit_draft: None,
+            panes,
+            more_open: false,
         };
         (mailbox, open)
     }
@@ -389,6 +405,11 @@ impl Mailbox {
     /// Bytes the server has sent for the bodies opened here (the reader's progress).
     pub fn received(&self) -> u64 {
         self.remote.as_ref().map_or(0, Remote::received)
+    }
+
+    /// Where the dividers are (the folder pane's share of the width, the list's of the height).
+    pub fn pane_sizes(&self) -> tidings_mail::ui_state::Panes {
+        self.panes.sizes()
     }
 
     pub fn notice(&self) -> Option<&str> {
@@ -439,6 +460,14 @@ impl Mailbox {
             Message::LinkClicked(url) => return self.content(content::Msg::Link(url)),
             Message::Content(msg) => return self.content(msg),
             Message::SignIn(msg) => return self.sign_in(msg),
+            Message::Panes(msg) => self.panes.update(msg),
+            Message::More(chosen) => {
+                self.more_open = chosen.is_none() && !self.more_open;
+                match chosen {
+                    Some(message) => return self.update(*message),
+                    None => Task::none(),
+                }
+            }
             Message::Progress => {
                 if let Some(remote) = &self.remote {
                     self.reader.progress(remote.received());

@@ -1,13 +1,21 @@
-//! The mailbox's layout: toolbar, folders | list above reader, status line; or, when the
-//! store cannot be opened, why.
+//! The mailbox's layout: toolbar, folders | list above reader (both dividers dragged, see
+//! [`super::panes`]), status line; or, when the store cannot be opened, why.
 
-use iced::widget::{button, column, container, row, space, text};
+use iced::widget::{button, column, container, pane_grid, responsive, row, space, text};
 use iced::{Element, Length, Theme, widget};
 
 use tidings_mail::error::Error;
 
-use super::{Mailbox, Message, folders, format, id, outbox, sentence};
+use super::panes::{Divider, Msg as PanesMsg, Part, Side};
+use super::{Mailbox, Message, ROW_HEIGHT, folders, format, id, outbox, sentence};
 use crate::widget::status::Status;
+
+/// The gap between panes, which is the divider one drags…
+const DIVIDER: f32 = 3.0;
+/// …and the room on either side of it that grabs it too.
+const GRAB: f32 = 8.0;
+/// No pane is dragged smaller than this.
+const MIN_PANE: f32 = 120.0;
 
 impl Mailbox {
     /// The mailbox, with `status`: the account's send/receive status (the app keeps it, as
@@ -16,28 +24,49 @@ impl Mailbox {
         if let Some(e) = &self.failure {
             return failure_view(e);
         }
-        let chosen = (!self.showing_outbox).then(|| self.list.folder()).flatten();
-        let folder_pane = column![folders::view(&self.folders, chosen)]
-            .push(outbox::entry(&self.outbox, self.showing_outbox));
-        let right: Element<'_, Message> = if self.showing_outbox {
-            outbox::view(&self.outbox)
-        } else {
-            column![
-                container(self.list.view())
-                    .height(Length::FillPortion(5))
-                    .style(crate::theme::mailbox::surface),
-                container(self.reader.view(theme))
-                    .height(Length::FillPortion(6))
-                    .style(crate::theme::mailbox::surface),
-            ]
-            .into()
-        };
-        let panes = row![
-            container(folder_pane).width(230).height(Length::Fill),
-            container(right).width(Length::Fill),
-        ]
+        let panes = pane_grid(&self.panes.outer, |_, side, _| {
+            pane_grid::Content::new(match side {
+                Side::Folders => self.folder_pane(),
+                Side::Mail => self.mail_pane(theme),
+            })
+        })
+        .spacing(DIVIDER)
+        .min_size(MIN_PANE)
+        .on_resize(GRAB, |e| Message::Panes(PanesMsg::Resized(Divider::Folders, e)))
+        .style(crate::theme::mailbox::divider)
         .height(Length::Fill);
-        column![self.toolbar(status), panes].push(self.sign_in_panel()).push(self.status_line(status)).into()
+        column![self.toolbar(status.is_busy()), panes]
+            .push(self.sign_in_panel())
+            .push(self.status_line(status))
+            .into()
+    }
+
+    fn folder_pane(&self) -> Element<'_, Message> {
+        let chosen = (!self.showing_outbox).then(|| self.list.folder()).flatten();
+        column![responsive(move |size| folders::view(&self.folders, chosen, size.width))]
+            .push(outbox::entry(&self.outbox, self.showing_outbox))
+            .into()
+    }
+
+    /// The list above the reader; or the Outbox in their place.
+    fn mail_pane<'a>(&'a self, theme: &Theme) -> Element<'a, Message> {
+        if self.showing_outbox {
+            return outbox::view(&self.outbox);
+        }
+        pane_grid(&self.panes.inner, |_, part, _| {
+            let body: Element<'_, Message> = match part {
+                Part::List => responsive(|size| self.list.view(size.width)).into(),
+                Part::Reader => self.reader.view(theme),
+            };
+            pane_grid::Content::new(
+                container(body).height(Length::Fill).style(crate::theme::mailbox::surface),
+            )
+        })
+        .spacing(DIVIDER)
+        .min_size(ROW_HEIGHT * 3.0)
+        .on_resize(GRAB, |e| Message::Panes(PanesMsg::Resized(Divider::List, e)))
+        .style(crate::theme::mailbox::divider)
+        .into()
     }
 
     fn status_line<'a>(&'a self, status_of: &Status) -> Element<'a, Message> {
