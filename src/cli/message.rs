@@ -37,10 +37,10 @@ pub enum MessageCmd {
 pub struct Where {
     /// The account (name or id).
     #[arg(long)]
-    account: String,
+    pub(super) account: String,
     /// The folder, as the server names it.
     #[arg(long, default_value = "INBOX")]
-    folder: String,
+    pub(super) folder: String,
 }
 
 #[derive(Args, Debug)]
@@ -84,7 +84,7 @@ pub fn run(cmd: MessageCmd, profile: &Profile, out: &Out) -> ExitCode {
 }
 
 /// The store, the folder `at` names in it and its account.
-fn open(at: &Where, profile: &Profile) -> Result<(Store, Folder, Account), Error> {
+pub(super) fn open(at: &Where, profile: &Profile) -> Result<(Store, Folder, Account), Error> {
     let config = Config::load(profile)?;
     let account = config.account(&at.account).ok_or_else(|| {
         Error::config(format!("there is no account \"{}\" (see `tidings account list`)", at.account))
@@ -140,7 +140,7 @@ fn row_json(r: &MessageRow) -> serde_json::Value {
 }
 
 /// The raw message `id`: the stored one, else fetched from the server (and kept).
-fn raw(at: &Where, id: u32, profile: &Profile) -> Result<Vec<u8>, Error> {
+pub(super) fn raw(at: &Where, id: u32, profile: &Profile) -> Result<Vec<u8>, Error> {
     let (store, folder, account) = open(at, profile)?;
     let row = store.message(folder.id, id)?.ok_or_else(|| {
         Error::config(format!(
@@ -197,7 +197,21 @@ fn fetch(
 
 fn show(args: ShowArgs, profile: &Profile, out: &Out) -> Result<ExitCode, Error> {
     let raw = raw(&args.at, args.id, profile)?;
-    super::render::print(&message::render(&raw, args.format.into()), out);
+    let display = message::render(&raw, args.format.into());
+    let (mut store, folder, account) = open(&args.at, profile)?;
+    let cards = super::invite::cards(&raw, &display, &account, &mut store)?;
+    if out.json {
+        let mut value = serde_json::to_value(&display).unwrap_or_default();
+        // The calendar parts as the card shows them, instead of their raw text.
+        value["calendar"] = serde_json::Value::Array(cards.calendar);
+        value["outlook_link"] = cards.outlook_link.unwrap_or_default();
+        out.print_json(&value);
+    } else {
+        super::render::print(&display, out);
+        for line in cards.lines {
+            outln!("{line}");
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 

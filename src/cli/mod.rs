@@ -11,6 +11,7 @@ mod account_edit;
 mod account_show;
 mod discover;
 mod inspect;
+mod invite;
 mod message;
 mod oauth2;
 mod output;
@@ -66,6 +67,9 @@ enum Command {
     /// List, show and save the messages stored for an account (what `sync` downloaded).
     #[command(subcommand)]
     Message(message::MessageCmd),
+    /// Answer an invitation: accept, tentative or decline (an iTIP REPLY to its organizer).
+    #[command(subcommand)]
+    Invite(invite::InviteCmd),
 }
 
 pub fn main() -> ExitCode {
@@ -87,6 +91,7 @@ pub fn main() -> ExitCode {
         Command::Discover(args) => discover::run(args, &out),
         Command::Render(args) => render::run(args, &out),
         Command::Message(cmd) => message::run(cmd, &profile, &out),
+        Command::Invite(cmd) => invite::run(cmd, &profile, &out),
     }
 }
 

@@ -8,6 +8,7 @@
 
 pub mod account;
 pub mod auth;
+pub mod calendar;
 pub mod check;
 pub mod civil;
 pub mod compose;

@@ -91,6 +91,24 @@ pub const MAX_ADDRESSES: usize = 1_000;
 /// Largest calendar part kept as text.
 pub const MAX_CALENDAR_BYTES: usize = 1024 * 1024;
 
+// Invitations (`calendar`): what reading one calendar part may cost. Past a limit the part
+// shows as an error ("cannot read the invitation: …") or with the rest left out.
+
+/// Components (events, time zones, their rules, alarms…) in one calendar part: an
+/// invitation has a handful; a part with more is refused before it is looked at further.
+pub const MAX_CALENDAR_COMPONENTS: usize = 1_000;
+
+/// Attendees listed for one event; the rest are counted, not listed.
+pub const MAX_CALENDAR_ATTENDEES: usize = 500;
+
+/// Longest description (and comment) shown, in characters.
+pub const MAX_CALENDAR_DESCRIPTION: usize = 8_000;
+
+/// Most rules (STANDARD, DAYLIGHT) of one VTIMEZONE looked at when its name is not a known
+/// zone and the rules themselves give the offset. Recurrences are described in words, never
+/// expanded, so they need no limit of their own.
+pub const MAX_ZONE_RULES: usize = 64;
+
 /// Most recipients listed from a delivery report.
 pub const MAX_REPORT_RECIPIENTS: usize = 1_000;
 

@@ -18,6 +18,7 @@ mod actions;
 pub mod addresses;
 mod draft_removals;
 mod folders;
+mod invitations;
 mod messages;
 mod outbox;
 mod pop3;
@@ -32,6 +33,7 @@ use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension};
 
 pub use actions::{MailAction, Pending, ServerOp};
 pub use folders::decode_mutf7;
+pub use invitations::InvitationAnswer;
 pub(crate) use pop3::header_part;
 pub use pop3::{
     Committed, Described, LOCAL_FOLDERS, LOCAL_UIDVALIDITY, Pop3Batch, Pop3Body, Pop3Incoming, Prior,

@@ -214,8 +214,25 @@ CREATE TABLE draft_removals (
 ) WITHOUT ROWID;
 ";
 
+/// Version 6: the answers the person sent to invitations (Accept, Tentative, Decline), so
+/// the card still says "You accepted" after a restart. One row per event (or occurrence);
+/// an answer stands for the SEQUENCE it answered and earlier ones.
+pub const SCHEMA_V6: &str = "
+CREATE TABLE invitation_answers (
+    account     INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    uid         TEXT NOT NULL,
+    -- the occurrence answered (RECURRENCE-ID as sent); '' for the whole event
+    recurrence  TEXT NOT NULL DEFAULT '',
+    sequence    INTEGER NOT NULL,
+    -- ACCEPTED, TENTATIVE, DECLINED
+    partstat    TEXT NOT NULL,
+    answered_at INTEGER NOT NULL,
+    PRIMARY KEY (account, uid, recurrence)
+) WITHOUT ROWID;
+";
+
 /// Step `i` takes the schema from version `i` to `i + 1`.
-pub const MIGRATIONS: &[&str] = &[SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4, SCHEMA_V5];
+pub const MIGRATIONS: &[&str] = &[SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4, SCHEMA_V5, SCHEMA_V6];
 
 /// The version this build writes.
 pub fn latest() -> u32 {
@@ -308,6 +325,7 @@ mod tests {
             "pop3_uids",
             "outbox",
             "draft_removals",
+            "invitation_answers",
         ] {
             assert!(tables.iter().any(|x| x == t), "{t} missing from {tables:?}");
         }

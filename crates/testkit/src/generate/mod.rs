@@ -7,11 +7,14 @@
 //! before it, for threading. Line endings are CRLF throughout.
 //!
 //! `format_message` writes the other formats Exchange hands out (enriched text, TNEF, calendar
-//! invitations), outside the cycle so the shapes above stay where tests expect them.
+//! invitations), outside the cycle so the shapes above stay where tests expect them; and
+//! `invitation_message` the invitations of Exchange, Google Calendar and Thunderbird.
 
+mod calendar;
 mod encode;
 mod formats;
 
+pub use calendar::{CalendarShape, Invite, invitation_ics, invitation_message};
 pub use formats::{Format, format_message, tnef_meeting_request};
 
 use encode::{base64_body, encoded_words, quoted_printable, rfc5322_date};
