@@ -267,7 +267,8 @@ fn an_untrusted_certificate_is_shown_and_pinning_it_makes_the_test_pass() {
     assert_eq!(certificate.sha256, fingerprint);
     let shown = texts(&app);
     assert!(shown.contains(&"The server's certificate is not trusted".to_string()));
-    assert_eq!(shown.iter().filter(|t| **t == fingerprint).count(), 2, "both servers show the fingerprint");
+    let in_groups = grouped(&fingerprint);
+    assert_eq!(shown.iter().filter(|t| **t == in_groups).count(), 2, "both servers show the fingerprint");
     assert!(shown.iter().any(|t| t.contains("is not an authority this computer trusts")), "{shown:?}");
     assert!(shown.contains(&"Trust this certificate (pin its fingerprint)".to_string()));
     assert!(!shown.iter().any(|t| t.to_lowercase().contains("accept all")));
@@ -350,6 +351,7 @@ fn snapshots_of_the_test_step() {
     use fixed::{check, stage};
     use tidings_mail::account::{Protocol, Security};
     use tidings_mail::error::{Error, Kind};
+    use tidings_mail::net::tls::TlsLibrary;
 
     let mut app = open_wizard(unused_profile(), Secrets::in_memory(), DiscoverOptions::default());
     identity(&mut app, "Work", "alice@example.test", "pw");
@@ -415,7 +417,7 @@ fn snapshots_of_the_test_step() {
         feed(&mut app, wizard::Progress::Stage(outgoing, stage(name, ok, time, None)));
     }
     let untrusted = Error::new(Kind::Tls, "the certificate of smtp.example.test is not trusted")
-        .with_server("certificate verify failed")
+        .with_source(TlsLibrary("certificate verify failed".into()))
         .with_certificate(fixed_certificate());
     feed(&mut app, check(Protocol::Smtp, "smtp.example.test", 587, Security::StartTls, Some(untrusted)));
     assert!(shows(&app, "The test found a problem."));
@@ -427,4 +429,169 @@ fn snapshots_of_the_test_step() {
     assert!(has(&app, wizard::id::TRUST_OUTGOING) && !has(&app, wizard::id::TRUST_INCOMING));
     let _ = app.update(Message::SystemTheme(iced::theme::Mode::Dark));
     common::assert_snapshot(&mut sized(&app, 1300.0), &app.theme(), "wizard-test-failed-dark");
+}
+
+/// A fingerprint as the test step shows it: groups of eight bytes.
+fn grouped(fingerprint: &str) -> String {
+    let bytes: Vec<&str> = fingerprint.split(':').collect();
+    bytes.chunks(8).map(|group| group.join(":")).collect::<Vec<_>>().join(" ")
+}
+
+/// Where a text is drawn, and how large.
+fn bounds_of(app: &App, wanted: &str) -> Vec<iced::Rectangle> {
+    let mut found = Vec::new();
+    let _ = tall(app).find(|candidate: iced_test::selector::Candidate<'_>| {
+        if let iced_test::selector::Candidate::Text { content, bounds, .. } = candidate
+            && content == wanted
+        {
+            found.push(bounds);
+        }
+        None::<()>
+    });
+    found
+}
+
+#[test]
+fn starttls_against_the_ssl_port_is_explained_in_seconds() {
+    let s = servers();
+    let mut app = form(unused_profile(), Secrets::in_memory(), &s, &s.user("alice").password, true);
+    // The SSL/TLS port kept, STARTTLS chosen: Dovecot waits in silence for a TLS hello.
+    click(&mut app, wizard::id::INCOMING_STARTTLS);
+    replace(&mut app, wizard::id::INCOMING_PORT, &s.imaps_port().to_string());
+    let started = std::time::Instant::now();
+    click(&mut app, wizard::id::TEST);
+    assert!(started.elapsed() < std::time::Duration::from_secs(10), "{:?}", started.elapsed());
+
+    let c = checks(&app);
+    assert_eq!(rows(&c.incoming)[2], (StageName::Greeting, "failed"));
+    assert!(c.outgoing.passed(), "the other side is tested all the same");
+    assert_eq!(c.incoming.error().unwrap().kind(), tidings_mail::Kind::Config);
+    let shown = texts(&app);
+    let wanted = format!(
+        "Port {} of 127.0.0.1 speaks TLS from the first byte (SSL/TLS), not plain text: choose SSL/TLS, or STARTTLS with port 143.",
+        s.imaps_port()
+    );
+    assert!(shown.contains(&wanted), "{shown:?}");
+    assert!(!shown.iter().any(|t| t.contains("check the host name")), "{shown:?}");
+    assert!(!shown.contains(&"The server said:".to_string()), "{shown:?}");
+}
+
+#[test]
+fn a_ca_file_that_is_not_pem_is_told_as_a_local_detail() {
+    let s = servers();
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("ca.der");
+    std::fs::write(&bad, b"\x30\x82\x01\xb0 not a PEM file").unwrap();
+    let mut app = form(unused_profile(), Secrets::in_memory(), &s, &s.user("alice").password, false);
+    type_into(&mut app, wizard::id::INCOMING_CA_FILE, 0, &bad.display().to_string());
+    click(&mut app, wizard::id::TEST);
+
+    let c = checks(&app);
+    let error = c.incoming.error().unwrap();
+    assert_eq!(error.kind(), tidings_mail::Kind::Config, "{error}");
+    assert_eq!(error.server_words(), None, "{error}");
+    let shown = texts(&app);
+    let sentence = format!(
+        "Cannot use the CA file {}: it is not a certificate in PEM form (\"-----BEGIN CERTIFICATE-----\").",
+        bad.display()
+    );
+    assert!(shown.contains(&sentence), "{shown:?}");
+    assert!(!shown.contains(&"The server said:".to_string()), "{shown:?}");
+    let at = shown.iter().position(|t| t == "Details from the TLS library on this computer:");
+    let detail = at.and_then(|i| shown.get(i + 1)).expect("the TLS library's words are shown");
+    assert!(!detail.is_empty() && detail != &sentence, "{shown:?}");
+}
+
+#[test]
+fn an_unknown_ca_shows_the_tls_library_as_a_detail_not_as_the_server() {
+    let s = servers();
+    let mut app = form(unused_profile(), Secrets::in_memory(), &s, &s.user("alice").password, false);
+    click(&mut app, wizard::id::TEST);
+
+    let c = checks(&app);
+    assert!(c.incoming.certificate().is_some());
+    let shown = texts(&app);
+    assert!(!shown.contains(&"The server said:".to_string()), "{shown:?}");
+    let at = shown.iter().position(|t| t == "Details from the TLS library on this computer:");
+    let detail = at.and_then(|i| shown.get(i + 1)).expect("the TLS library's words are shown");
+    assert!(detail.contains("certificate verify failed"), "{detail}");
+}
+
+#[test]
+fn wrong_encryption_and_a_long_fingerprint_fit_a_1024_window() {
+    use StageName::*;
+    use fixed::{check, stage};
+    use tidings_mail::account::{Protocol, Security};
+    use tidings_mail::error::{Error, Kind};
+    use tidings_mail::net::tls::TlsLibrary;
+
+    let mut app = open_wizard(unused_profile(), Secrets::in_memory(), DiscoverOptions::default());
+    identity(&mut app, "Work", "alice@example.test", "pw");
+    click(&mut app, wizard::id::MANUAL);
+    type_into(&mut app, wizard::id::INCOMING_HOST, 0, "imap.example.test");
+    click(&mut app, wizard::id::INCOMING_STARTTLS);
+    replace(&mut app, wizard::id::INCOMING_PORT, "993");
+    type_into(&mut app, wizard::id::OUTGOING_HOST, 0, "smtp.example.test");
+    click(&mut app, wizard::id::OUTGOING_SSL);
+    replace(&mut app, wizard::id::OUTGOING_PORT, "465");
+    let feed = |app: &mut App, progress| {
+        let run = wizard(app).run_id();
+        let _ = app.update(Message::Wizard(wizard::Message::Check(run, progress)));
+    };
+    let (incoming, outgoing) = (wizard::Side::Incoming, wizard::Side::Outgoing);
+    let _ = app.update(Message::Wizard(wizard::Message::Test));
+
+    // STARTTLS chosen for the SSL/TLS port: found by the second connection after 4 s.
+    for (name, ok, time) in [(Dns, true, 12), (Connect, true, 4), (Greeting, false, 40_012)] {
+        feed(&mut app, wizard::Progress::Stage(incoming, stage(name, ok, time, None)));
+    }
+    let mismatch = Error::new(
+        Kind::Config,
+        "port 993 of imap.example.test speaks TLS from the first byte (SSL/TLS), not plain text: choose SSL/TLS, or STARTTLS with port 143",
+    );
+    feed(&mut app, check(Protocol::Imap, "imap.example.test", 993, Security::StartTls, Some(mismatch)));
+
+    // A certificate from an authority this computer does not know.
+    for (name, ok, time) in [(Dns, true, 9), (Connect, true, 3), (TlsHandshake, false, 95)] {
+        feed(&mut app, wizard::Progress::Stage(outgoing, stage(name, ok, time, None)));
+    }
+    let openssl = "error:0A000086:SSL routines:tls_post_process_server_certificate:certificate verify \
+                   failed:../ssl/statem/statem_clnt.c:1889: (unable to get local issuer certificate)";
+    // The core's words, the fingerprint in them.
+    let fingerprint = fixed_certificate().sha256;
+    let message = format!(
+        "the certificate of smtp.example.test is not trusted: it is for mail.example.test, \
+         imap.example.test and not for smtp.example.test. Its SHA-256 fingerprint is {fingerprint}; \
+         pin it only if you know it is the server's"
+    );
+    let untrusted = Error::new(Kind::Tls, message)
+        .with_source(TlsLibrary(openssl.into()))
+        .with_certificate(fixed_certificate());
+    feed(&mut app, check(Protocol::Smtp, "smtp.example.test", 465, Security::Implicit, Some(untrusted)));
+
+    let shown = texts(&app);
+    // The message wraps between words: none as long as the fingerprint.
+    let said = text_starting(&app, "The certificate of smtp.example.test is not trusted").unwrap();
+    assert!(said.contains(&grouped(&fingerprint)), "{said}");
+    assert!(said.split_whitespace().all(|word| word.chars().count() <= 32), "{said}");
+    assert!(shown.iter().any(|t| t.starts_with("Port 993 of imap.example.test speaks TLS")), "{shown:?}");
+    assert!(!shown.contains(&"The server said:".to_string()), "OpenSSL is not the server: {shown:?}");
+    assert!(shown.contains(&"Details from the TLS library on this computer:".to_string()), "{shown:?}");
+    assert!(shown.contains(&openssl.to_string()), "{shown:?}");
+
+    // The fingerprint stays inside its card: in groups on several lines, with "Copy" for
+    // the whole of it.
+    let drawn = bounds_of(&app, &grouped(&fingerprint));
+    assert_eq!(drawn.len(), 1, "{shown:?}");
+    let b = drawn[0];
+    assert!(b.x + b.width <= 1024.0 - 24.0, "{b:?}");
+    assert!(b.height >= 2.0 * 14.0, "on more than one line: {b:?}");
+    let copied = click_only(&app, wizard::id::COPY_FINGERPRINT_OUTGOING);
+    assert!(
+        copied
+            .iter()
+            .any(|m| matches!(m, Message::Wizard(wizard::Message::CopyFingerprint(f)) if *f == fingerprint)),
+        "{copied:?}"
+    );
+    common::assert_snapshot(&mut sized(&app, 1300.0), &app.theme(), "wizard-test-mismatch-light");
 }

@@ -68,6 +68,8 @@ pub enum Message {
     ChangeSettings,
     /// Pin the certificate this side's server presented, and test again.
     Trust(Side),
+    /// Put a certificate's fingerprint on the clipboard.
+    CopyFingerprint(String),
     ToggleTranscript(Side),
     /// Save after a passed test.
     Save,
@@ -148,6 +150,7 @@ impl fmt::Debug for Message {
             Message::RunAgain => f.write_str("RunAgain"),
             Message::ChangeSettings => f.write_str("ChangeSettings"),
             Message::Trust(side) => f.debug_tuple("Trust").field(side).finish(),
+            Message::CopyFingerprint(sha256) => f.debug_tuple("CopyFingerprint").field(sha256).finish(),
             Message::ToggleTranscript(side) => f.debug_tuple("ToggleTranscript").field(side).finish(),
             Message::Save => f.write_str("Save"),
             Message::SaveAnyway => f.write_str("SaveAnyway"),

@@ -96,6 +96,8 @@ pub mod id {
     pub const CHANGE_SETTINGS: &str = "wizard-change-settings";
     pub const TRUST_INCOMING: &str = "wizard-trust-incoming";
     pub const TRUST_OUTGOING: &str = "wizard-trust-outgoing";
+    pub const COPY_FINGERPRINT_INCOMING: &str = "wizard-copy-fingerprint-incoming";
+    pub const COPY_FINGERPRINT_OUTGOING: &str = "wizard-copy-fingerprint-outgoing";
     pub const TRANSCRIPT_INCOMING: &str = "wizard-transcript-incoming";
     pub const TRANSCRIPT_OUTGOING: &str = "wizard-transcript-outgoing";
     /// "Save" once the test passed.
@@ -304,6 +306,7 @@ impl Wizard {
             Message::RunAgain => self.test(),
             Message::ChangeSettings => self.change_settings(),
             Message::Trust(side) => self.trust(side),
+            Message::CopyFingerprint(sha256) => Action::Run(iced::clipboard::write(sha256)),
             Message::ToggleTranscript(side) => self.toggle_transcript(side),
             Message::Save => self.save(false),
             Message::SaveAnyway => self.save(true),

@@ -10,6 +10,7 @@ use iced::{Alignment, Element, Font, Length, widget};
 
 use tidings_mail::explain::{explain, slow_login};
 use tidings_mail::net::CertInfo;
+use tidings_mail::net::tls::TlsLibrary;
 
 use super::discovery::{action, buttons, protocol_label};
 use super::{Checks, Message, RowState, ServerTest, Side, id, sentence};
@@ -143,11 +144,23 @@ fn server_says(alert: &str) -> Element<'_, Message> {
 /// What failed, the server's own words, and what to do.
 fn failure<'a>(test: &ServerTest, error: &'a tidings_mail::error::Error) -> Element<'a, Message> {
     let advice = explain(test.protocol, error).unwrap_or_else(|| error.advice().to_string());
-    let mut body = column![text(sentence(error.message())).size(14)].spacing(6);
+    // A fingerprint in the message is one 95-character word: in groups it wraps like words.
+    let mut message = sentence(error.message());
+    if let Some(cert) = error.certificate() {
+        message = message.replace(&cert.sha256, &grouped(&cert.sha256));
+    }
+    let mut body = column![text(message).size(14).wrapping(Wrapping::WordOrGlyph)].spacing(6);
     if let Some(words) = error.server_words() {
         body = body
             .push(text("The server said:").size(13).style(theme::text::muted))
             .push(text(words).size(13).font(Font::MONOSPACE).wrapping(Wrapping::WordOrGlyph));
+    }
+    // OpenSSL's own account ("certificate verify failed", "error:0A000086:…") was made on
+    // this computer: a detail for whoever helps, never the server's words.
+    if let Some(local) = TlsLibrary::find(error) {
+        body = body
+            .push(text("Details from the TLS library on this computer:").size(13).style(theme::text::muted))
+            .push(text(&local.0).size(12).font(Font::MONOSPACE).wrapping(Wrapping::WordOrGlyph));
     }
     body = body.push(text(advice).size(14));
     container(body).padding(12).width(Length::Fill).style(theme::container::error).into()
@@ -167,10 +180,14 @@ fn certificate_panel<'a>(test: &ServerTest, cert: &'a CertInfo, which: Side) -> 
         ]
         .spacing(8)
     };
-    let widget_id = match which {
-        Side::Incoming => id::TRUST_INCOMING,
-        Side::Outgoing => id::TRUST_OUTGOING,
+    let (widget_id, copy_id) = match which {
+        Side::Incoming => (id::TRUST_INCOMING, id::COPY_FINGERPRINT_INCOMING),
+        Side::Outgoing => (id::TRUST_OUTGOING, id::COPY_FINGERPRINT_OUTGOING),
     };
+    let copy = button(text("Copy").size(13))
+        .padding([2, 10])
+        .style(theme::button::secondary)
+        .on_press(Message::CopyFingerprint(cert.sha256.clone()));
     let trust = button(text("Trust this certificate (pin its fingerprint)").size(14))
         .padding([6, 14])
         .style(theme::button::secondary)
@@ -188,11 +205,12 @@ fn certificate_panel<'a>(test: &ServerTest, cert: &'a CertInfo, which: Side) -> 
             kv("Names", if cert.sans.is_empty() { "—".to_string() } else { cert.sans.join(", ") }),
             row![
                 text("SHA-256").size(13).width(90).style(theme::text::muted),
-                text(&cert.sha256)
+                text(grouped(&cert.sha256))
                     .size(12)
                     .font(Font::MONOSPACE)
                     .wrapping(Wrapping::WordOrGlyph)
                     .width(Length::Fill),
+                container(copy).id(widget::Id::new(copy_id)),
             ]
             .spacing(8),
             text(
@@ -209,6 +227,13 @@ fn certificate_panel<'a>(test: &ServerTest, cert: &'a CertInfo, which: Side) -> 
     .width(Length::Fill)
     .style(theme::container::warning)
     .into()
+}
+
+/// `AB:CD:…` in groups of eight bytes with a space between them, so that a narrow card
+/// wraps it between groups (four lines at most) instead of running past its edge.
+fn grouped(fingerprint: &str) -> String {
+    let bytes: Vec<&str> = fingerprint.split(':').collect();
+    bytes.chunks(8).map(|group| group.join(":")).collect::<Vec<_>>().join(" ")
 }
 
 /// What was said, redacted by the core, behind a toggle.

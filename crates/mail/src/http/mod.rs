@@ -128,7 +128,7 @@ impl Client {
         let name = self.route.as_ref().and_then(|o| o.tls_name.clone()).unwrap_or_else(|| url.host.clone());
         let tls = self.trust.connector(true)?.connect(name.as_str(), tcp).await.map_err(|e| {
             Error::new(Kind::Tls, format!("the TLS handshake with {} failed", url.host))
-                .with_server(e.to_string())
+                .with_source(crate::net::tls::TlsLibrary(e.to_string()))
         })?;
         roundtrip(tls, request, &what, self.max_body).await
     }

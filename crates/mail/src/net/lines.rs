@@ -114,6 +114,15 @@ pub fn io_error(conn: &Connection, e: std::io::Error) -> Error {
     if let Some(err) = limit_error(&e) {
         return err;
     }
+    if let Some(m) = super::connection::Mismatch::find(&e) {
+        let err = Error::new(m.kind, m.message.clone());
+        // Kept so that the error still counts as a timeout, without saying it twice.
+        return if e.kind() == std::io::ErrorKind::TimedOut {
+            err.with_source(std::io::Error::from(e.kind()))
+        } else {
+            err
+        };
+    }
     let msg = match e.kind() {
         std::io::ErrorKind::TimedOut => format!("{} stopped answering", conn.host()),
         std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::BrokenPipe => {

@@ -147,6 +147,34 @@ fn format_ip(bytes: &[u8]) -> String {
     }
 }
 
+/// What our TLS library (OpenSSL) said of a failure on this computer: a detail for the
+/// person or the administrator, never the server's words ("error:0A000086:SSL routines…",
+/// "certificate verify failed", a CA file it cannot read).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsLibrary(pub String);
+
+impl TlsLibrary {
+    /// The library's account somewhere in `e`'s chain of causes.
+    pub fn find<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a TlsLibrary> {
+        let mut next = Some(e);
+        while let Some(e) = next {
+            if let Some(found) = e.downcast_ref::<TlsLibrary>() {
+                return Some(found);
+            }
+            next = e.source();
+        }
+        None
+    }
+}
+
+impl fmt::Display for TlsLibrary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "TLS library: {}", self.0)
+    }
+}
+
+impl std::error::Error for TlsLibrary {}
+
 /// What we trust for one server.
 #[derive(Debug, Clone, Default)]
 pub struct TrustAnchors {
@@ -161,7 +189,8 @@ impl TrustAnchors {
         let mut c = TlsConnector::new().min_protocol_version(Some(async_native_tls::Protocol::Tlsv12));
         for pem in &self.extra_ca_pem {
             let cert = Certificate::from_pem(pem).map_err(|e| {
-                Error::new(Kind::Config, "cannot read the extra CA certificate").with_source(e)
+                Error::new(Kind::Config, "cannot read the extra CA certificate: it is not a PEM certificate")
+                    .with_source(TlsLibrary(e.to_string()))
             })?;
             c = c.add_root_certificate(cert);
         }
