@@ -256,7 +256,7 @@ fn transcript(test: &ServerTest, which: Side) -> Element<'_, Message> {
                 tidings_mail::net::Dir::Server => theme::text::server,
                 tidings_mail::net::Dir::Info => theme::text::muted,
             };
-            text(format!("{} {}", line.dir.marker(), line.text))
+            text(crate::widget::transcript_line::shown(line))
                 .size(12)
                 .font(Font::MONOSPACE)
                 .wrapping(Wrapping::WordOrGlyph)
