@@ -150,6 +150,7 @@ fn every_flag_round_trips_through_show_and_the_config_file() {
         ("work", vec!["--body-format", "html"], "/options/body_format", json!("html")),
         ("work", vec!["--read-receipts", "never"], "/options/read_receipts", json!("never")),
         ("work", vec!["--read-receipts", "always"], "/options/read_receipts", json!("always")),
+        ("work", vec!["--request-receipts", "on"], "/options/request_receipts", json!(true)),
         ("work", vec!["--notify", "off"], "/options/notify", json!(false)),
         ("work", vec!["--min-tls", "1.3"], "/options/min_tls", json!("1.3")),
         ("work", vec!["--log-transcript", "on"], "/log_transcript", json!(true)),

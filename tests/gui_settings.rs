@@ -613,3 +613,13 @@ fn snapshot_of_a_pop3_preview() {
     assert!(shows(&app, "first downloaded 9 days ago (delete after 7 days)"));
     assert_snapshot(&mut sized(&app, 2300.0), &app.theme(), "settings-pop3-preview-light");
 }
+
+#[test]
+fn asking_for_read_receipts_in_new_messages_is_saved() {
+    let (_dir, profile, secrets, config) = profile_with(vec![account("Work", Incoming::Imap)]);
+    let mut app = open(profile.clone(), secrets, config, "work");
+    assert!(!settings(&app).options().options.request_receipts, "off by default");
+    click(&mut app, settings::id::REQUEST_RECEIPTS);
+    click(&mut app, settings::id::SAVE);
+    assert!(Config::load(&profile).unwrap().accounts[0].options.request_receipts);
+}

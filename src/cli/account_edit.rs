@@ -156,6 +156,9 @@ pub struct EditArgs {
     /// What to do when a message asks for a read receipt.
     #[arg(long, value_enum)]
     read_receipts: Option<ReceiptArg>,
+    /// Ask for a read receipt in new messages (the composer's checkbox starts ticked).
+    #[arg(long, value_enum)]
+    request_receipts: Option<Switch>,
     /// Desktop notifications of this account's new mail.
     #[arg(long, value_enum)]
     notify: Option<Switch>,
@@ -363,6 +366,9 @@ fn apply_options(a: &EditArgs, acc: &mut Account) -> Result<(), Error> {
             ReceiptArg::Ask => ReceiptPolicy::Ask,
             ReceiptArg::Always => ReceiptPolicy::Always,
         };
+    }
+    if let Some(on) = a.request_receipts {
+        o.request_receipts = on.on();
     }
     if let Some(on) = a.notify {
         o.notify = on.on();

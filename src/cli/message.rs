@@ -200,15 +200,21 @@ fn show(args: ShowArgs, profile: &Profile, out: &Out) -> Result<ExitCode, Error>
     let display = message::render(&raw, args.format.into());
     let (mut store, folder, account) = open(&args.at, profile)?;
     let cards = super::invite::cards(&raw, &display, &account, &mut store)?;
+    let receipt = super::receipt::status(&raw, &account, &store, folder.id, args.id)?;
     if out.json {
         let mut value = serde_json::to_value(&display).unwrap_or_default();
         // The calendar parts as the card shows them, instead of their raw text.
         value["calendar"] = serde_json::Value::Array(cards.calendar);
         value["outlook_link"] = cards.outlook_link.unwrap_or_default();
+        value["receipt_requested"] = receipt["receipt_requested"].clone();
+        value["receipt"] = receipt["receipt"].clone();
         out.print_json(&value);
     } else {
         super::render::print(&display, out);
         for line in cards.lines {
+            outln!("{line}");
+        }
+        if let Some(line) = super::receipt::line(&receipt) {
             outln!("{line}");
         }
     }

@@ -15,6 +15,7 @@ mod invite;
 mod message;
 mod oauth2;
 mod output;
+mod receipt;
 mod render;
 mod send;
 mod sync;
@@ -70,6 +71,9 @@ enum Command {
     /// Answer an invitation: accept, tentative or decline (an iTIP REPLY to its organizer).
     #[command(subcommand)]
     Invite(invite::InviteCmd),
+    /// Send or decline the read receipt a stored message asks for.
+    #[command(subcommand)]
+    Receipt(receipt::ReceiptCmd),
 }
 
 pub fn main() -> ExitCode {
@@ -92,6 +96,7 @@ pub fn main() -> ExitCode {
         Command::Render(args) => render::run(args, &out),
         Command::Message(cmd) => message::run(cmd, &profile, &out),
         Command::Invite(cmd) => invite::run(cmd, &profile, &out),
+        Command::Receipt(cmd) => receipt::run(cmd, &profile, &out),
     }
 }
 

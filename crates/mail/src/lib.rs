@@ -21,6 +21,7 @@ pub mod idle;
 pub mod imap;
 pub mod inspect;
 pub mod limits;
+pub mod mdn;
 pub mod message;
 pub mod net;
 pub mod notify;

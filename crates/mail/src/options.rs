@@ -22,6 +22,8 @@ pub struct Options {
     pub keep_offline: bool,
     pub body_format: BodyFormat,
     pub read_receipts: ReceiptPolicy,
+    /// New messages ask for a read receipt (the composer's checkbox starts ticked).
+    pub request_receipts: bool,
     pub min_tls: MinTls,
     /// Desktop notification on new mail.
     pub notify: bool,
@@ -37,6 +39,7 @@ impl Default for Options {
             keep_offline: false,
             body_format: BodyFormat::Best,
             read_receipts: ReceiptPolicy::Ask,
+            request_receipts: false,
             min_tls: MinTls::Tls12,
             notify: true,
         }
@@ -136,6 +139,7 @@ mod tests {
         assert!(!partial.idle && !partial.pop3.leave_on_server);
         assert_eq!(partial.min_tls, MinTls::Tls12);
         assert_eq!(partial.idle_folders, IdleFolders::Inbox);
+        assert!(!partial.request_receipts);
         let more: Options = toml::from_str("idle_folders = \"special\"\n").unwrap();
         assert_eq!(more.idle_folders, IdleFolders::Special);
         let text = toml::to_string(&Options { min_tls: MinTls::Tls13, ..o }).unwrap();

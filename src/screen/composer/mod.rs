@@ -39,6 +39,7 @@ pub use work::Queued;
 /// Widget ids, so tests (and the focus) can reach each control.
 pub mod id {
     pub const FROM: &str = "composer-from";
+    pub const REQUEST_RECEIPT: &str = "composer-request-receipt";
     pub const TO: &str = "composer-to";
     pub const CC: &str = "composer-cc";
     pub const BCC: &str = "composer-bcc";
@@ -145,6 +146,7 @@ pub enum Message {
     DiscardListed(String),
     ListedDiscarded(Result<(), Error>),
     FromSelected(Sender),
+    RequestReceipt(bool),
     AddressChanged(Field, String),
     Suggested(Field, String, Result<Vec<SeenAddress>, Error>),
     PickSuggestion(Field, String),
@@ -205,6 +207,8 @@ pub struct Composer {
     body: text_editor::Content,
     attachments: Vec<Attachment>,
     attach_path: String,
+    /// "Request a read receipt" (the account's default until the person ticks it).
+    request_receipt: bool,
     in_reply_to: Option<String>,
     references: Vec<String>,
     /// The Message-ID of another program's draft this one replaces ([`Draft::replaces`]).
@@ -293,6 +297,7 @@ impl Composer {
             ),
         };
         let preparing = request.kind != Kind::New && request.original.is_some();
+        let request_receipt = receipt_default(&context.accounts, &from.account);
         let composer = Composer {
             context,
             senders,
@@ -304,6 +309,7 @@ impl Composer {
             body: text_editor::Content::new(),
             attachments: Vec::new(),
             attach_path: String::new(),
+            request_receipt,
             in_reply_to: None,
             references: Vec::new(),
             replaces: None,
@@ -353,6 +359,10 @@ impl Composer {
     }
     pub fn from(&self) -> &Sender {
         &self.from
+    }
+    /// "Request a read receipt" is ticked.
+    pub fn request_receipt(&self) -> bool {
+        self.request_receipt
     }
 
     /// What the From picker offers: every account's own address and identities.
@@ -419,7 +429,12 @@ impl Composer {
                 Task::none()
             }
             Message::FromSelected(sender) => {
+                self.request_receipt = receipt_default(&self.context.accounts, &sender.account);
                 self.from = sender;
+                Task::none()
+            }
+            Message::RequestReceipt(on) => {
+                self.request_receipt = on;
                 Task::none()
             }
             Message::AddressChanged(field, text) => self.address_changed(field, text),
@@ -620,7 +635,7 @@ impl Composer {
             return Task::none();
         }
         let msg = match self.draft().to_message() {
-            Ok(msg) => msg,
+            Ok(msg) => NewMessage { request_receipt: self.request_receipt, ..msg },
             Err(e) => {
                 self.note_error("Cannot send yet", &e);
                 return Task::none();
@@ -652,6 +667,11 @@ impl Composer {
     fn note_error(&mut self, what: &str, e: &Error) {
         self.status = Some((format!("{what}: {e}"), true));
     }
+}
+
+/// Whether new messages from account `id` ask for a read receipt.
+fn receipt_default(accounts: &[Account], id: &str) -> bool {
+    accounts.iter().find(|a| a.id == id).is_some_and(|a| a.options.request_receipts)
 }
 
 /// The profile's mail store (where the Outbox and the addresses seen live).

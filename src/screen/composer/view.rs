@@ -10,6 +10,7 @@ use iced::{Alignment, Element, Length, padding, widget};
 
 use super::{Composer, Field, Message, id, size_text};
 use crate::theme;
+use crate::widget::form::check;
 
 impl Composer {
     pub fn view(&self) -> Element<'_, Message> {
@@ -179,16 +180,22 @@ impl Composer {
     }
 
     fn sender_row(&self) -> Element<'_, Message> {
+        let from = container(
+            pick_list(self.senders.clone(), Some(self.from.clone()), Message::FromSelected)
+                .text_size(14)
+                .padding([5, 8])
+                .style(theme::mailbox::picker),
+        )
+        .id(widget::Id::new(id::FROM));
+        let receipt = check(
+            id::REQUEST_RECEIPT,
+            "Request a read receipt",
+            self.request_receipt,
+            Some(Message::RequestReceipt),
+        );
         labelled(
             "From",
-            container(
-                pick_list(self.senders.clone(), Some(self.from.clone()), Message::FromSelected)
-                    .text_size(14)
-                    .padding([5, 8])
-                    .style(theme::mailbox::picker),
-            )
-            .id(widget::Id::new(id::FROM))
-            .into(),
+            row![from, space::horizontal(), receipt].spacing(12).align_y(Alignment::Center).into(),
         )
     }
 

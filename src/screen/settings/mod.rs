@@ -59,6 +59,7 @@ pub mod id {
     pub const TLS_12: &str = "settings-tls-12";
     pub const TLS_13: &str = "settings-tls-13";
     pub const NOTIFY: &str = "settings-notify";
+    pub const REQUEST_RECEIPTS: &str = "settings-request-receipts";
     pub const LOG_TRANSCRIPT: &str = "settings-log-transcript";
     pub const PREVIEW: &str = "settings-preview";
     pub const ADD_IDENTITY: &str = "settings-add-identity";

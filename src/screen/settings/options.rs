@@ -27,6 +27,7 @@ pub enum OptionEdit {
     BodyFormat(BodyFormat),
     MinTls(MinTls),
     Notify(bool),
+    RequestReceipts(bool),
 }
 
 /// What is wrong with the numbers; `None` means fine.
@@ -87,6 +88,7 @@ impl OptionsForm {
             OptionEdit::BodyFormat(format) => o.body_format = format,
             OptionEdit::MinTls(min) => o.min_tls = min,
             OptionEdit::Notify(on) => o.notify = on,
+            OptionEdit::RequestReceipts(on) => o.request_receipts = on,
         }
         self.sync();
     }

@@ -333,6 +333,12 @@ impl Settings {
                      (Exchange's 0–6: text, HTML, enriched text, TNEF) is shown."
                 ),
                 self.remote_senders_view(editable),
+                check(
+                    id::REQUEST_RECEIPTS,
+                    "Ask for a read receipt in new messages",
+                    o.request_receipts,
+                    toggle(OptionEdit::RequestReceipts)
+                ),
                 row![check(id::NOTIFY, "Notify me of new mail", o.notify, toggle(OptionEdit::Notify))]
                     .push((!self.notifications).then(|| {
                         text("Notifications are off for all accounts (on the accounts overview).")

@@ -77,6 +77,10 @@ pub(super) fn assemble(msg: &NewMessage, purpose: Purpose<'_>) -> Result<Built> 
         let name = header::HeaderName::new_from_ascii_str(DRAFT_HEADER);
         builder = builder.raw_header(header::HeaderValue::new(name, id.to_string()));
     }
+    if msg.request_receipt {
+        let name = header::HeaderName::new_from_ascii_str("Disposition-Notification-To");
+        builder = builder.raw_header(header::HeaderValue::new(name, format!("<{from}>")));
+    }
     if let Some(id) = msg.in_reply_to.as_deref().filter(|id| !id.trim().is_empty()) {
         builder = builder.in_reply_to(angle(id));
     }

@@ -140,6 +140,9 @@ pub struct NewMessage {
     /// The Date header; now when `None`.
     #[serde(skip)]
     pub date: Option<SystemTime>,
+    /// Ask for a read receipt: Disposition-Notification-To with the From address (RFC 8098).
+    #[serde(default)]
+    pub request_receipt: bool,
 }
 
 /// The bytes of a message ready to submit, and what SMTP needs besides.

@@ -25,6 +25,13 @@ pub enum MailAction {
         uids: Vec<u32>,
         flagged: bool,
     },
+    /// Sets or clears a keyword such as `$MDNSent` (RFC 3503).
+    Keyword {
+        folder: FolderId,
+        uids: Vec<u32>,
+        keyword: String,
+        set: bool,
+    },
     /// To Trash; expunged when already in Trash (or when the account has no Trash).
     Delete {
         folder: FolderId,
@@ -230,6 +237,18 @@ impl Store {
                     uids: uids.clone(),
                     flag: "\\Flagged".into(),
                     add: *flagged,
+                };
+                record(&tx, account, &op).map_err(err)?;
+            }
+            MailAction::Keyword { folder, uids, keyword, set } => {
+                let (f, v) = source(&tx, *folder)?;
+                set_flag(&tx, *folder, uids, keyword, *set).map_err(err)?;
+                let op = ServerOp::Flags {
+                    folder: f.name,
+                    uidvalidity: v,
+                    uids: uids.clone(),
+                    flag: keyword.clone(),
+                    add: *set,
                 };
                 record(&tx, account, &op).map_err(err)?;
             }

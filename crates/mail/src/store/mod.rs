@@ -22,6 +22,7 @@ mod invitations;
 mod messages;
 mod outbox;
 mod pop3;
+mod receipts;
 pub mod schema;
 mod types;
 mod worker;

@@ -128,6 +128,10 @@ impl Store {
                 check(folder(&tx, account, *f))?;
                 set_flag(&tx, *f, uids, "\\Flagged", *flagged).map_err(err)?;
             }
+            MailAction::Keyword { folder: f, uids, keyword, set } => {
+                check(folder(&tx, account, *f))?;
+                set_flag(&tx, *f, uids, keyword, *set).map_err(err)?;
+            }
             MailAction::Delete { folder: f, uids } => {
                 let src = check(folder(&tx, account, *f))?;
                 match trash(&tx, account).map_err(err)? {
