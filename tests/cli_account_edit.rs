@@ -146,6 +146,9 @@ fn every_flag_round_trips_through_show_and_the_config_file() {
         ("work", vec!["--idle", "off"], "/options/idle", json!(false)),
         ("work", vec!["--idle-folders", "special"], "/options/idle_folders", json!("special")),
         ("work", vec!["--idle-folders", "subscribed"], "/options/idle_folders", json!("subscribed")),
+        ("work", vec!["--keep-offline", "all"], "/options/keep_offline", json!("all")),
+        ("work", vec!["--keep-offline", "30"], "/options/keep_offline", json!(30)),
+        ("work", vec!["--keep-offline", "off"], "/options/keep_offline", json!("off")),
         ("work", vec!["--body-format", "text"], "/options/body_format", json!("plain-text")),
         ("work", vec!["--body-format", "html"], "/options/body_format", json!("html")),
         ("work", vec!["--read-receipts", "never"], "/options/read_receipts", json!("never")),
@@ -219,6 +222,7 @@ fn every_flag_round_trips_through_show_and_the_config_file() {
         "outgoing: SMTP out.example.test:2525 (SSL/TLS) as alice-smtp, certificate pinned cdcd",
         "schedule: every 2 minutes",
         "idle: on, folders: subscribed",
+        "keep offline: off",
         "body format: best, read receipts: always, minimum TLS: 1.3",
         "notify: on",
         "log transcript: on",
@@ -255,6 +259,8 @@ fn a_refused_flag_leaves_config_toml_byte_identical() {
         ("Work", &["--notify", "off", "--schedule", "0"], "1 or more"),
         ("Work", &["--notify", "off", "--schedule", "sometimes"], "--schedule sometimes"),
         ("Work", &["--notify", "off", "--schedule", "10,20"], "--schedule 10,20"),
+        ("Work", &["--notify", "off", "--keep-offline", "0"], "--keep-offline 0: give `all`"),
+        ("Work", &["--notify", "off", "--keep-offline", "soon"], "--keep-offline soon: give `all`"),
         ("Home", &["--notify", "off", "--delete-after-days", "0"], "1 or more"),
         ("Home", &["--notify", "off", "--delete-after-days", "soon"], "--delete-after-days soon"),
         ("Home", &["--notify", "off", "--skip-larger-than-kb", "lots"], "--skip-larger-than-kb lots"),
@@ -304,7 +310,7 @@ fn options_of_the_other_incoming_protocol_are_refused() {
             )
         );
     }
-    for flag in [&["--idle", "off"][..], &["--idle-folders", "special"]] {
+    for flag in [&["--idle", "off"][..], &["--idle-folders", "special"], &["--keep-offline", "all"]] {
         let out = tidings(dir.path(), &[&["account", "edit", "Home"][..], flag].concat());
         assert_eq!(out.status.code(), Some(1), "{flag:?}: {}", text(&out));
         assert!(text(&out).contains(&format!("{} is an IMAP option", flag[0])), "{}", text(&out));

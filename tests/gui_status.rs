@@ -32,7 +32,7 @@ use tidings::screen::{accounts, mailbox};
 use tidings_mail::account::{Account, AuthMethod, Incoming, Security, Server, Trust};
 use tidings_mail::config::Config;
 use tidings_mail::idle::{IdleState, Mode as IdleMode};
-use tidings_mail::pass::{AccountEvent, MessageRef, NewMail, PassPhase, PassProgress};
+use tidings_mail::pass::{AccountEvent, MessageRef, NewMail, OfflineProgress, PassPhase, PassProgress};
 use tidings_mail::profile::Profile;
 use tidings_mail::schedule::{self, Command, Reason, Schedule};
 use tidings_mail::secret::Secrets;
@@ -206,6 +206,35 @@ fn idle(
         last_error: error.map(str::to_string),
         retry_in,
     }
+}
+
+#[test]
+fn mail_kept_offline_shows_its_count_between_checks_until_it_is_done() {
+    let fx = fixture();
+    let mut app = app(&fx);
+    click(&mut app, &accounts::open_mailbox_id("work"));
+    let finished = schedule::Event::PassFinished {
+        ok: true,
+        error: None,
+        kind: None,
+        next: Some(Duration::from_secs(600)),
+    };
+    report(&mut app, "work", 2, AccountEvent::Schedule(finished.clone()));
+    let keeping = |done, finished| {
+        AccountEvent::KeepingOffline(OfflineProgress { done, total: 10_000, finished, error: None })
+    };
+    report(&mut app, "work", 2, keeping(1_234, false));
+    assert_shows(&app, "Keeping mail offline: 1,234 of 10,000 · Checked 14:02 · next at 14:12 (UTC)");
+    // A check stops the download; it goes on after the check.
+    report(&mut app, "work", 3, AccountEvent::Schedule(schedule::Event::PassStarted(Reason::Manual)));
+    report(&mut app, "work", 3, keeping(1_300, true));
+    assert_shows(&app, "Checking for new mail…");
+    report(&mut app, "work", 3, AccountEvent::Schedule(finished));
+    assert_shows(&app, "Checked 14:03 · next at 14:13 (UTC)");
+    report(&mut app, "work", 3, keeping(1_300, false));
+    assert_shows(&app, "Keeping mail offline: 1,300 of 10,000 · Checked 14:03 · next at 14:13 (UTC)");
+    report(&mut app, "work", 4, keeping(10_000, true));
+    assert_shows(&app, "Checked 14:03 · next at 14:13 (UTC)");
 }
 
 #[test]

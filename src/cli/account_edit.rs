@@ -135,6 +135,10 @@ pub struct EditArgs {
     /// IMAP: the folders IDLE watches.
     #[arg(long, value_enum)]
     idle_folders: Option<IdleFoldersArg>,
+    /// IMAP: download message bodies in the background for reading offline: of `all`
+    /// folders, of the last N days (`30`), or `off` (a message is downloaded when opened).
+    #[arg(long, value_name = "all|DAYS|off")]
+    keep_offline: Option<String>,
     /// POP3: leave a copy of each message on the server.
     #[arg(long, value_enum)]
     leave_on_server: Option<Switch>,
@@ -318,6 +322,8 @@ fn apply_options(a: &EditArgs, acc: &mut Account) -> Result<(), Error> {
     };
     only("--idle", a.idle.is_some(), Incoming::Imap)?;
     only("--idle-folders", a.idle_folders.is_some(), Incoming::Imap)?;
+    // POP3 downloads every message whole already.
+    only("--keep-offline", a.keep_offline.is_some(), Incoming::Imap)?;
     only("--leave-on-server", a.leave_on_server.is_some(), Incoming::Pop3)?;
     only("--delete-after-days", a.delete_after_days.is_some(), Incoming::Pop3)?;
     only("--delete-when-deleted-here", a.delete_when_deleted_here.is_some(), Incoming::Pop3)?;
@@ -337,6 +343,14 @@ fn apply_options(a: &EditArgs, acc: &mut Account) -> Result<(), Error> {
             IdleFoldersArg::Special => IdleFolders::Special,
             IdleFoldersArg::Subscribed => IdleFolders::Subscribed,
         };
+    }
+    if let Some(text) = &a.keep_offline {
+        o.keep_offline = text.parse().map_err(|_| {
+            Error::config(format!(
+                "--keep-offline {}: give `all`, a number of days (1 or more) or `off`",
+                text.trim()
+            ))
+        })?;
     }
     if let Some(on) = a.leave_on_server {
         o.pop3.leave_on_server = on.on();

@@ -55,7 +55,7 @@ pub fn show(name: &str, profile: &Profile, out: &Out) -> Result<ExitCode, Error>
                 IdleFolders::Subscribed => "subscribed",
             };
             outln!("  idle: {}, folders: {folders}", on(o.idle));
-            outln!("  keep offline: {}", on(o.keep_offline));
+            outln!("  keep offline: {}", o.keep_offline);
         }
         Incoming::Pop3 => {
             let p = &o.pop3;

@@ -1,6 +1,6 @@
 //! An account's status bar: what its send/receive is doing, in plain words — when it last
 //! checked and when it checks next, a check under way with its progress (folders, messages,
-//! bytes), sending (n of m), IDLE active since when, or offline with the reason and when it
+//! bytes), sending (n of m), between checks the bodies kept offline (n of m), IDLE active since when, or offline with the reason and when it
 //! tries again. Beside them, the last alert the server asked to be shown (IMAP `[ALERT]`,
 //! "your password expires in 3 days"), with the time it came, until another one replaces it.
 //!
@@ -48,11 +48,28 @@ pub enum Idle {
 pub enum Update {
     Started,
     Checking(Progress),
-    Sending { done: u64, total: u64 },
-    Finished { error: Option<String>, kind: Option<tidings_mail::Kind>, next: Option<Duration> },
-    Offline { reason: String, retry_in: Option<Duration> },
+    Sending {
+        done: u64,
+        total: u64,
+    },
+    Finished {
+        error: Option<String>,
+        kind: Option<tidings_mail::Kind>,
+        next: Option<Duration>,
+    },
+    Offline {
+        reason: String,
+        retry_in: Option<Duration>,
+    },
     Idle(Idle),
     Alert(String),
+    /// Keeping mail offline between checks: bodies stored of those in scope; `finished`
+    /// when the download ended (all there, or stopped for a check).
+    KeepingOffline {
+        done: u64,
+        total: u64,
+        finished: bool,
+    },
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -86,6 +103,8 @@ pub struct Status {
     auth_failed: bool,
     /// The server's last alert and when it came.
     alert: Option<(String, SystemTime)>,
+    /// Bodies kept offline so far and in all, while a download runs.
+    offline: Option<(u64, u64)>,
     now: Option<SystemTime>,
 }
 
@@ -107,6 +126,9 @@ impl Status {
             Update::Offline { reason, retry_in } => {
                 self.activity = Activity::Offline { reason, retry_at: retry_in.map(|d| at + d) };
                 self.next_check = None;
+            }
+            Update::KeepingOffline { done, total, finished } => {
+                self.offline = (!finished && done < total).then_some((done, total));
             }
             Update::Idle(Idle::Active(since)) => self.idle_since = Some(since),
             Update::Idle(Idle::Inactive) => self.idle_since = None,
@@ -177,6 +199,9 @@ impl Status {
 
     fn waiting(&self) -> String {
         let mut parts = Vec::new();
+        if let Some((done, total)) = self.offline {
+            parts.push(format!("Keeping mail offline: {} of {}", count(done), count(total)));
+        }
         match (self.last_check, &self.failed) {
             (Some(at), None) => parts.push(format!("Checked {}", clock(at))),
             (Some(at), Some(why)) => parts.push(format!("Check at {} failed: {}", clock(at), sentence(why))),
@@ -223,6 +248,7 @@ impl Status {
                 Some((*done as f32, *total as f32))
             }
             Activity::Sending { done, total } if *total > 0 => Some((*done as f32, *total as f32)),
+            Activity::Waiting => self.offline.map(|(done, total)| (done as f32, total as f32)),
             _ => None,
         };
         let bar = fraction.map(|(done, total)| progress_bar(0.0..=total, done).length(120).girth(6));
@@ -324,6 +350,28 @@ mod tests {
         assert_eq!(span(Duration::from_secs(2 * 3600)), "2 h");
         assert_eq!(span(Duration::from_secs(3600 * 2 + 300)), "2 h 5 min");
         assert_eq!(clock(at(14, 2)), "14:02");
+    }
+
+    #[test]
+    fn keeping_mail_offline_shows_between_checks_until_it_ends() {
+        let mut s = Status::default();
+        s.apply(Update::Finished { error: None, kind: None, next: None }, at(14, 2));
+        s.apply(Update::KeepingOffline { done: 1234, total: 10_000, finished: false }, at(14, 2));
+        assert_eq!(
+            s.line(),
+            "Keeping mail offline: 1,234 of 10,000 · Checked 14:02 · checks when you ask (F5) (UTC)"
+        );
+        assert!(!s.is_busy(), "a check can start at any time: it stops the download");
+        // A check says what it does; the download's count comes back after it.
+        s.apply(Update::Started, at(14, 3));
+        assert_eq!(s.line(), "Checking for new mail…");
+        s.apply(Update::KeepingOffline { done: 1300, total: 10_000, finished: true }, at(14, 3));
+        s.apply(Update::Finished { error: None, kind: None, next: None }, at(14, 3));
+        assert_eq!(s.line(), "Checked 14:03 · checks when you ask (F5) (UTC)");
+        s.apply(Update::KeepingOffline { done: 9_999, total: 10_000, finished: false }, at(14, 4));
+        assert!(s.line().starts_with("Keeping mail offline: 9,999 of 10,000"), "{}", s.line());
+        s.apply(Update::KeepingOffline { done: 10_000, total: 10_000, finished: false }, at(14, 5));
+        assert!(!s.line().contains("offline"), "{}", s.line());
     }
 
     #[test]

@@ -47,6 +47,16 @@ pub const MAX_IMAP_ANSWER: u64 = MAX_MESSAGE + 32 * 1024 * 1024;
 /// One send/receive pass of an account, from connecting to logging out.
 pub const MAX_PASS_TIME: Duration = Duration::from_secs(2 * 60 * 60);
 
+/// Keeping mail offline: the most one `UID FETCH` of whole messages asks for, by the sizes
+/// the header sync stored (a larger message goes alone). Two such chunks are in memory at
+/// most (one being written while the next downloads), and a new pass waits for at most one
+/// chunk before it has the connection.
+pub const OFFLINE_CHUNK_BYTES: u64 = 4 * 1024 * 1024;
+
+/// And at most this many messages in one such fetch (small messages: the UID set and the
+/// answer stay short).
+pub const OFFLINE_CHUNK_MESSAGES: usize = 500;
+
 /// What a POP3 pass keeps in memory at most: downloaded messages waiting for their commit
 /// (twice: one batch commits while the next fills). Past it, a message goes to a spool file.
 pub const POP3_BATCH_BYTES: usize = 4 * 1024 * 1024;

@@ -24,7 +24,7 @@ use tidings_mail::error::Error;
 use crate::screen::wizard::{Errors, Form, ServerEdit};
 
 pub use identities::{IdentitiesForm, IdentityEdit, IdentityErrors};
-pub use options::{DEFAULT_SKIP_KB, OptionEdit, OptionErrors, OptionsForm};
+pub use options::{DEFAULT_OFFLINE_DAYS, DEFAULT_SKIP_KB, OfflineScope, OptionEdit, OptionErrors, OptionsForm};
 
 /// Widget ids of the settings' own controls (the form's fields keep the wizard's ids,
 /// [`crate::screen::wizard::id`]).
@@ -60,6 +60,10 @@ pub mod id {
     pub const TLS_13: &str = "settings-tls-13";
     pub const NOTIFY: &str = "settings-notify";
     pub const REQUEST_RECEIPTS: &str = "settings-request-receipts";
+    pub const OFFLINE_OFF: &str = "settings-offline-off";
+    pub const OFFLINE_ALL: &str = "settings-offline-all";
+    pub const OFFLINE_DAYS: &str = "settings-offline-days";
+    pub const OFFLINE_DAYS_NUMBER: &str = "settings-offline-days-number";
     pub const LOG_TRANSCRIPT: &str = "settings-log-transcript";
     pub const PREVIEW: &str = "settings-preview";
     pub const ADD_IDENTITY: &str = "settings-add-identity";

@@ -3,10 +3,23 @@
 //! Numbers are kept as typed (so a half-typed value is not lost) next to the [`Options`] they
 //! become.
 
-use tidings_mail::options::{BodyFormat, DEFAULT_DELETE_AFTER_DAYS, IdleFolders, MinTls, Options};
+use tidings_mail::options::{
+    BodyFormat, DEFAULT_DELETE_AFTER_DAYS, IdleFolders, KeepOffline, MinTls, Options,
+};
 
 /// "Skip messages over N KB" starts at this when turned on.
 pub const DEFAULT_SKIP_KB: u32 = 1024;
+
+/// "Last N days" starts at this when chosen.
+pub const DEFAULT_OFFLINE_DAYS: u32 = 30;
+
+/// The choice for keeping mail offline (the days are a number of their own).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OfflineScope {
+    Off,
+    All,
+    Days,
+}
 
 /// One change to the options.
 #[derive(Debug, Clone)]
@@ -28,6 +41,8 @@ pub enum OptionEdit {
     MinTls(MinTls),
     Notify(bool),
     RequestReceipts(bool),
+    KeepOffline(OfflineScope),
+    OfflineDays(String),
 }
 
 /// What is wrong with the numbers; `None` means fine.
@@ -36,6 +51,7 @@ pub struct OptionErrors {
     pub every_minutes: Option<&'static str>,
     pub delete_after_days: Option<&'static str>,
     pub skip_over_kb: Option<&'static str>,
+    pub offline_days: Option<&'static str>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,6 +62,7 @@ pub struct OptionsForm {
     pub every_minutes: String,
     pub delete_after_days: String,
     pub skip_over_kb: String,
+    pub offline_days: String,
 }
 
 impl OptionsForm {
@@ -59,6 +76,11 @@ impl OptionsForm {
                 .unwrap_or(DEFAULT_DELETE_AFTER_DAYS)
                 .to_string(),
             skip_over_kb: options.pop3.skip_larger_than_kb.unwrap_or(DEFAULT_SKIP_KB).to_string(),
+            offline_days: match options.keep_offline {
+                KeepOffline::Days(n) => n,
+                _ => DEFAULT_OFFLINE_DAYS,
+            }
+            .to_string(),
             options,
         }
     }
@@ -89,6 +111,14 @@ impl OptionsForm {
             OptionEdit::MinTls(min) => o.min_tls = min,
             OptionEdit::Notify(on) => o.notify = on,
             OptionEdit::RequestReceipts(on) => o.request_receipts = on,
+            OptionEdit::KeepOffline(scope) => {
+                o.keep_offline = match scope {
+                    OfflineScope::Off => KeepOffline::Off,
+                    OfflineScope::All => KeepOffline::All,
+                    OfflineScope::Days => KeepOffline::Days(0),
+                }
+            }
+            OptionEdit::OfflineDays(text) => set_number(&mut self.offline_days, text),
         }
         self.sync();
     }
@@ -102,6 +132,18 @@ impl OptionsForm {
         }
         if o.pop3.skip_larger_than_kb.is_some() {
             o.pop3.skip_larger_than_kb = Some(positive(&self.skip_over_kb).unwrap_or(0));
+        }
+        if let KeepOffline::Days(_) = o.keep_offline {
+            o.keep_offline = KeepOffline::Days(positive(&self.offline_days).unwrap_or(0));
+        }
+    }
+
+    /// Which of Off / All / Last N days is chosen.
+    pub fn offline_scope(&self) -> OfflineScope {
+        match self.options.keep_offline {
+            KeepOffline::Off => OfflineScope::Off,
+            KeepOffline::All => OfflineScope::All,
+            KeepOffline::Days(_) => OfflineScope::Days,
         }
     }
 
@@ -120,6 +162,9 @@ impl OptionsForm {
             .then_some("Enter a number of days (1 or more)."),
             skip_over_kb: (o.pop3.skip_larger_than_kb.is_some() && positive(&self.skip_over_kb).is_none())
                 .then_some("Enter a size in KB (1 or more)."),
+            offline_days: (matches!(o.keep_offline, KeepOffline::Days(_))
+                && positive(&self.offline_days).is_none())
+            .then_some("Enter how many days of mail to keep offline (1 or more)."),
         }
     }
 
@@ -179,5 +224,23 @@ mod tests {
         assert!(form.validate().is_err_and(|e| e.skip_over_kb.is_some()));
         form.edit(OptionEdit::SkipLarge(false));
         assert_eq!(form.validate().map(|o| o.pop3.skip_larger_than_kb), Ok(None));
+    }
+
+    #[test]
+    fn keep_offline_off_all_or_the_last_days_as_typed() {
+        let mut form = OptionsForm::new(Options::default());
+        assert_eq!(form.offline_scope(), OfflineScope::Off);
+        form.edit(OptionEdit::KeepOffline(OfflineScope::All));
+        assert_eq!(form.options.keep_offline, KeepOffline::All);
+        form.edit(OptionEdit::KeepOffline(OfflineScope::Days));
+        assert_eq!(form.options.keep_offline, KeepOffline::Days(DEFAULT_OFFLINE_DAYS));
+        form.edit(OptionEdit::OfflineDays("7".into()));
+        assert_eq!(form.validate().map(|o| o.keep_offline), Ok(KeepOffline::Days(7)));
+        form.edit(OptionEdit::OfflineDays(String::new()));
+        assert!(form.validate().is_err_and(|e| e.offline_days.is_some()));
+        form.edit(OptionEdit::KeepOffline(OfflineScope::Off));
+        assert_eq!(form.validate().map(|o| o.keep_offline), Ok(KeepOffline::Off));
+        let again = OptionsForm::new(Options { keep_offline: KeepOffline::Days(14), ..Options::default() });
+        assert_eq!((again.offline_scope(), again.offline_days.as_str()), (OfflineScope::Days, "14"));
     }
 }

@@ -7,7 +7,7 @@ use iced::{Alignment, Element, Length, Theme, widget};
 use tidings_mail::account::Incoming;
 use tidings_mail::options::{BodyFormat, IdleFolders, MAX_IDLE_CONNECTIONS, MinTls};
 
-use super::{Message, OptionEdit, OptionErrors, Settings, Stage, id, preview};
+use super::{Message, OfflineScope, OptionEdit, OptionErrors, Settings, Stage, id, preview};
 use crate::screen::wizard::fields::{
     AccountMessages, ServerIds, account_section, protocol_choice, server_section,
 };
@@ -32,6 +32,12 @@ const IDLE_FOLDERS: [Choice<IdleFolders>; 3] = [
     Choice { value: IdleFolders::Inbox, label: "INBOX only", id: id::IDLE_INBOX },
     Choice { value: IdleFolders::Special, label: "INBOX and special folders", id: id::IDLE_SPECIAL },
     Choice { value: IdleFolders::Subscribed, label: "INBOX and subscribed folders", id: id::IDLE_SUBSCRIBED },
+];
+
+const OFFLINE: [Choice<OfflineScope>; 3] = [
+    Choice { value: OfflineScope::Off, label: "Off", id: id::OFFLINE_OFF },
+    Choice { value: OfflineScope::All, label: "All folders", id: id::OFFLINE_ALL },
+    Choice { value: OfflineScope::Days, label: "Last days", id: id::OFFLINE_DAYS },
 ];
 
 const SCHEDULE: [Choice<bool>; 2] = [
@@ -127,6 +133,7 @@ impl Settings {
             self.checking(editable, &option_errors)
         ]
         .push(pop3)
+        .push(self.offline(form.incoming_protocol, editable, &option_errors))
         .push(self.reading(editable))
         .push(self.security(editable))
         .push(failure)
@@ -314,6 +321,48 @@ impl Settings {
             preview::State::Done(plan) => Some(plan_list(plan)),
         };
         column![head].push(body).spacing(10).into()
+    }
+
+    /// Keeping mail offline: IMAP bodies downloaded after each check; POP3 has them already.
+    fn offline(&self, protocol: Incoming, editable: bool, errors: &OptionErrors) -> Element<'_, Message> {
+        if protocol == Incoming::Pop3 {
+            let words = if self.options.options.pop3.headers_only {
+                "POP3 keeps the messages it downloads on this computer; with \"only the headers\" \
+                 above, the rest of a message comes when it is opened."
+            } else {
+                "POP3 downloads every message whole: all of them are already on this computer."
+            };
+            return section("Offline", column![hint(words)]);
+        }
+        let scope = self.options.offline_scope();
+        let days = row![
+            text_input("", &self.options.offline_days)
+                .id(widget::Id::new(id::OFFLINE_DAYS_NUMBER))
+                .on_input_maybe(
+                    (editable && scope == OfflineScope::Days)
+                        .then_some(|t| Message::Option(OptionEdit::OfflineDays(t)))
+                )
+                .padding(6)
+                .size(14)
+                .width(80)
+                .style(theme::text_input::field),
+            text("days").size(14),
+        ]
+        .spacing(8)
+        .align_y(Alignment::Center);
+        let choice = row![segmented(&OFFLINE, scope, |s| Message::Option(OptionEdit::KeepOffline(s))), days]
+            .spacing(12)
+            .align_y(Alignment::Center);
+        section(
+            "Offline",
+            column![field("Keep mail offline", choice, errors.offline_days)]
+                .push(hint(
+                    "After each check, the messages' contents are downloaded in the background, newest \
+                 first, on one connection, so they can be read and searched without a connection. \
+                 Off: a message is downloaded when it is opened, and kept.",
+                ))
+                .spacing(6),
+        )
     }
 
     fn reading(&self, editable: bool) -> Element<'_, Message> {

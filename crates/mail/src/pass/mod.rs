@@ -12,8 +12,13 @@
 //! accounts that use it, until its command channel closes. Credentials come from
 //! [`crate::auth::credential`]: passwords read from the keyring on a blocking thread, never
 //! on the caller's.
+//!
+//! After a good pass of an IMAP account that keeps mail offline, the bodies the store lacks
+//! are downloaded in the background on the pass's connection (`offline.rs`) until the next
+//! pass takes it back.
 
 mod news;
+mod offline;
 mod outbox;
 mod progress;
 mod run;
@@ -31,13 +36,14 @@ use crate::error::{Error, Kind, Result};
 use crate::idle::IdleState;
 use crate::net::Transcript;
 use crate::notify::Notifier;
-use crate::options::Options;
+use crate::options::{KeepOffline, Options};
 use crate::pop3::Pop3Target;
 use crate::schedule::{self, PassResult, PassRunner, Reason};
 use crate::secret::Secrets;
 use crate::store::{FolderId, StoreHandle};
 use crate::sync::Engine;
 
+pub use offline::{OfflineProgress, OfflineReport, download as keep_offline};
 pub use progress::{PassPhase, PassProgress};
 pub use run::{RunSettings, run_account};
 
@@ -77,6 +83,8 @@ pub enum AccountEvent {
     Schedule(schedule::Event),
     /// Receiving: folders, messages and bytes so far.
     Checking(PassProgress),
+    /// Keeping mail offline, between passes: bodies stored of those in scope.
+    KeepingOffline(OfflineProgress),
     /// Flushing the Outbox: `done` of `total` messages sent.
     Sending { done: usize, total: usize },
     /// IDLE push: idling since / connecting / polling / offline with a retry time.
@@ -220,6 +228,8 @@ pub struct AccountPass {
     shared: Shared,
     /// The IMAP engine of the last good pass, kept with its connection for the next one.
     engine: Option<Engine>,
+    /// Keeping mail offline with that engine, until the next pass.
+    download: Option<offline::Running>,
 }
 
 impl std::fmt::Debug for AccountPass {
@@ -248,12 +258,16 @@ impl AccountPass {
         events: UnboundedSender<AccountEvent>,
         shared: Shared,
     ) -> AccountPass {
-        AccountPass { account, secrets, store, log, events, shared, engine: None }
+        AccountPass { account, secrets, store, log, events, shared, engine: None, download: None }
     }
 
     /// Receive, then send; then tell what arrived. A network failure of either makes the
     /// pass a network failure (offline, retried with backoff); other failures are reported.
     async fn run(&mut self) -> PassResult {
+        // New mail first: the download stops between two chunks and gives the connection back.
+        if let Some(download) = self.download.take() {
+            self.engine = download.stop().await;
+        }
         // The first pass sets the new-mail mark from what the store already holds.
         self.shared.news.lock().await.prime(&self.store).await?;
         let received = match self.account.incoming_protocol {
@@ -285,6 +299,12 @@ impl AccountPass {
             (Ok(_), Ok(())) => Ok(()),
         };
         self.shared.sign_in_outcome(&self.account, result.as_ref().err(), &self.events).await;
+        if self.shared.options().keep_offline != KeepOffline::Off
+            && let Some(engine) = self.engine.take()
+        {
+            let (shared, events) = (self.shared.clone(), self.events.clone());
+            self.download = Some(offline::Running::start(engine, shared, events));
+        }
         result
     }
 

@@ -20,6 +20,7 @@ mod draft_removals;
 mod folders;
 mod invitations;
 mod messages;
+mod offline;
 mod outbox;
 mod pop3;
 mod receipts;
@@ -40,6 +41,7 @@ pub use pop3::{
     Committed, Described, LOCAL_FOLDERS, LOCAL_UIDVALIDITY, Pop3Batch, Pop3Body, Pop3Incoming, Prior,
     SeenState, SeenUid,
 };
+pub use offline::{BodyCursor, MissingBody};
 pub use types::{
     AccountId, Counts, Flags, Folder, FolderId, FolderInfo, FolderState, MessageRow, NewMessage, Role, Sort,
     SortKey, Summary,

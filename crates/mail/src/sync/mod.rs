@@ -26,6 +26,7 @@
 //! a sync with nothing changed 50–150 ms.
 
 mod actions;
+mod bodies;
 mod body;
 mod fetch;
 mod folder;
