@@ -152,6 +152,8 @@ fn account_lifecycle_against_the_real_servers() {
     let imap_checks = r["reports"][0]["checks"].as_array().unwrap();
     let probe = imap_checks.iter().find(|c| c["name"] == "IDLE latency").expect("the probe ran");
     assert_eq!(probe["verdict"], "pass", "{probe:#}");
+    let receipts = imap_checks.iter().find(|c| c["name"] == "Read receipts on download").expect("ran");
+    assert_eq!(receipts["verdict"], "pass", "Dovecot sends no receipt on download: {receipts:#}");
     assert_eq!(r["reports"][1]["protocol"], "smtp");
     assert!(!String::from_utf8_lossy(&out.stdout).contains(&alice.password));
     assert_eq!(s.message_count(alice, "INBOX").unwrap(), 25, "the probe was left behind");

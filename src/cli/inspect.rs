@@ -42,8 +42,9 @@ pub struct InspectArgs {
     /// How many recent messages the size and format checks sample.
     #[arg(long, default_value_t = 5)]
     sample: usize,
-    /// Also measure IDLE latency: submit a probe message to the account's own address over
-    /// its SMTP server and time until IDLE announces it (the probe is deleted afterwards).
+    /// Also measure IDLE latency (a probe message to the account's own address over its SMTP
+    /// server, timed until IDLE announces it) and whether the server sends a read receipt
+    /// when a message is downloaded (a probe asking for one); probes and receipts are deleted.
     #[arg(long, requires = "account")]
     probe: bool,
     /// Keep the sampled messages' headers and bodies in the transcript (for your eyes: it may

@@ -176,7 +176,11 @@ async fn the_idle_latency_probe_is_timed_and_cleaned_up() {
         ),
         address: alice.email.clone(),
     };
-    let opts = InspectOptions { probe: Some(probe), ..Default::default() };
+    let opts = InspectOptions {
+        probe: Some(probe),
+        receipt_wait: std::time::Duration::from_secs(1),
+        ..Default::default()
+    };
     let target = Target::parse(&format!("imaps://127.0.0.1:{}", s.imaps_port())).unwrap();
     let creds = Credentials::password(alice.login.clone(), alice.password.clone());
     let r = inspect(&target, trust, Some(creds), &opts, &Transcript::new()).await;
@@ -352,10 +356,18 @@ async fn probe_check(imap: &Hostile, wait: std::time::Duration) -> tidings_mail:
         smtp_credential: tidings_mail::auth::Credential::password("alice@example.test", "pw-for-hostile"),
         address: "alice@example.test".into(),
     };
-    let opts = InspectOptions { probe: Some(probe), probe_wait: wait, ..Default::default() };
+    let opts = InspectOptions {
+        probe: Some(probe),
+        probe_wait: wait,
+        receipt_wait: std::time::Duration::from_secs(1),
+        ..Default::default()
+    };
     let target = plain_target("imap", imap.port());
     let r = inspect(&target, TrustAnchors::default(), Some(fault_creds()), &opts, &Transcript::new()).await;
-    assert_eq!(smtp.messages().len(), 1, "the probe was submitted: {}", r.to_markdown());
+    // The IDLE probe, then the read-receipt probe.
+    let idle_probes =
+        smtp.messages().iter().filter(|m| String::from_utf8_lossy(m).contains("IDLE probe")).count();
+    assert_eq!(idle_probes, 1, "the probe was submitted: {}", r.to_markdown());
     r.checks
         .iter()
         .find(|c| c.name == "IDLE latency")

@@ -7,6 +7,7 @@
 //! - [`fault`]: scripted servers that misbehave on purpose (tokio).
 //! - [`idp`]: an OAuth2 identity provider; [`MailServers::start_with_oauth2`] makes Dovecot and
 //!   Postfix take its tokens.
+//! - [`receipts_on_download`]: a proxy that sends read receipts on download, as Exchange does.
 //! - [`generate`]: deterministic messages of varied MIME shapes.
 //!
 //! ```no_run
@@ -37,6 +38,7 @@ pub mod mutate;
 mod postfix;
 mod postfix_tune;
 mod ready;
+pub mod receipts_on_download;
 mod servers;
 pub mod smtp_script;
 mod sys;

@@ -1,13 +1,15 @@
 //! The server inspector for testers: one connection, every stage timed, TLS version, cipher
 //! and certificate, the greeting and IMAP ID, capabilities before and after TLS and after
 //! login with their differences, the first mailbox command, and behaviour checks (exact or
-//! estimated sizes, leave-on-server, read receipts, delivered formats, login delay). The
+//! estimated sizes, leave-on-server, read receipts ($MDNSent, and with the write-probe whether
+//! the server sends one on download), delivered formats, login delay). The
 //! report renders as Markdown or JSON for a ticket. Reuses the tap and the account check's
 //! protocol steps.
 
 mod checks;
 mod formats;
 mod probe;
+mod receipts;
 mod render;
 mod run;
 
@@ -23,6 +25,7 @@ use crate::oauth2::Grant;
 pub use checks::MAX_SAMPLE_BYTES;
 pub use probe::Probe;
 use probe::WAIT_DELIVERY;
+use receipts::WAIT_RECEIPT;
 pub use run::inspect;
 
 /// What to inspect: `imap://`, `imaps://`, `pop3://`, `pop3s://`, `smtp://` (STARTTLS),
@@ -211,10 +214,15 @@ pub struct InspectOptions {
     /// Largest message fetched for the checks (default [`MAX_SAMPLE_BYTES`]); larger ones
     /// are listed as not compared.
     pub max_sample_bytes: u64,
-    /// Submit a probe message to oneself and time IDLE's announcement (writes; cleans up).
+    /// Submit probe messages to oneself (writes; cleans up): time IDLE's announcement, and
+    /// see whether the server sends a read receipt when a message is downloaded.
     pub probe: Option<Probe>,
-    /// How long the probe waits for IDLE to announce it (default [`WAIT_DELIVERY`]).
+    /// How long the probe waits for IDLE to announce it, or to arrive (default
+    /// [`WAIT_DELIVERY`]).
     pub probe_wait: std::time::Duration,
+    /// How long the read-receipt probe waits for a receipt after downloading (default
+    /// [`WAIT_RECEIPT`]).
+    pub receipt_wait: std::time::Duration,
     /// Keep the sampled messages' headers and bodies in the transcript. Off by default: the
     /// report goes into tickets, and the checks need only sizes and structure.
     pub include_content: bool,
@@ -227,6 +235,7 @@ impl Default for InspectOptions {
             max_sample_bytes: MAX_SAMPLE_BYTES,
             probe: None,
             probe_wait: WAIT_DELIVERY,
+            receipt_wait: WAIT_RECEIPT,
             include_content: false,
         }
     }

@@ -132,14 +132,7 @@ async fn run(ep: &Endpoint, creds: &Credentials, probe: &Probe, wait: Duration) 
     })??;
     let before = exists.unwrap_or(0);
 
-    let id = format!(
-        "<tidings-probe-{}-{}@tidings.invalid>",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_micros())
-            .unwrap_or(0)
-    );
+    let id = message_id("probe");
     let accepted = submit(probe, &id).await?;
     let seen = tokio::time::timeout_at(accepted + wait, async {
         while let Some(e) = rx.recv().await {
@@ -173,17 +166,26 @@ impl Drop for AbortOnDrop {
     }
 }
 
+/// A Message-ID no other message has: `<tidings-KIND-PID-MICROS@tidings.invalid>`.
+pub(super) fn message_id(kind: &str) -> String {
+    format!(
+        "<tidings-{kind}-{}-{}@tidings.invalid>",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_micros())
+            .unwrap_or(0)
+    )
+}
+
+/// The probe's own address, checked.
+fn own_address(probe: &Probe) -> Result<lettre::Address> {
+    probe.address.parse().map_err(|_| Error::config(format!("\"{}\" is not an address", probe.address)))
+}
+
 /// Submits the probe; returns when the server accepted it.
 async fn submit(probe: &Probe, id: &str) -> Result<Instant> {
-    let t = Transcript::new();
-    let mut facts = SessionFacts::default();
-    let lc = smtp::open(&probe.smtp, &t, &mut facts).await?;
-    t.add_secret(probe.smtp_credential.secret());
-    let mut conn = smtp::login(lc, &probe.smtp, &probe.smtp_credential, &facts).await?;
-    let addr: lettre::Address = probe
-        .address
-        .parse()
-        .map_err(|_| Error::config(format!("\"{}\" is not an address", probe.address)))?;
+    let addr = own_address(probe)?;
     let message = lettre::Message::builder()
         .from(lettre::message::Mailbox::new(None, addr.clone()))
         .to(lettre::message::Mailbox::new(None, addr.clone()))
@@ -194,9 +196,19 @@ async fn submit(probe: &Probe, id: &str) -> Result<Instant> {
                 .to_string(),
         )
         .map_err(|e| Error::config(format!("cannot build the probe message: {e}")))?;
+    submit_raw(probe, &message.formatted()).await
+}
+
+/// Submits `raw` from the probe's address to itself; returns when the server accepted it.
+pub(super) async fn submit_raw(probe: &Probe, raw: &[u8]) -> Result<Instant> {
+    let addr = own_address(probe)?;
+    let t = Transcript::new();
+    let mut facts = SessionFacts::default();
+    let lc = smtp::open(&probe.smtp, &t, &mut facts).await?;
+    t.add_secret(probe.smtp_credential.secret());
+    let mut conn = smtp::login(lc, &probe.smtp, &probe.smtp_credential, &facts).await?;
     let envelope = Envelope::new(Some(addr.clone()), vec![addr]).map_err(|e| Error::config(e.to_string()))?;
-    let raw = message.formatted();
-    conn.send(&envelope, &raw).await.map_err(|e| smtp::map_error(&probe.smtp, e, &t))?;
+    conn.send(&envelope, raw).await.map_err(|e| smtp::map_error(&probe.smtp, e, &t))?;
     let accepted = Instant::now();
     smtp::quit(conn, &t).await;
     Ok(accepted)
@@ -216,6 +228,26 @@ async fn cleanup(ep: &Endpoint, creds: &Credentials, id: &str) -> Result<String>
         imap::logout(s, ep).await?;
         return Ok("the probe was not found to delete".into());
     }
+    let uids: Vec<u32> = uids.into_iter().collect();
+    let how = if delete_uids(&mut s, ep, &facts, &uids).await? {
+        "the probe was deleted (UID EXPUNGE)"
+    } else {
+        "the probe is marked \\Deleted (no UIDPLUS: not expunged, to spare other deleted messages)"
+    };
+    imap::logout(s, ep).await?;
+    Ok(how.into())
+}
+
+/// Marks these messages of the selected mailbox \Deleted and, when the server has UIDPLUS,
+/// expunges those alone (true); without it they stay marked (false), so that nothing else
+/// marked \Deleted is expunged with them.
+pub(super) async fn delete_uids(
+    s: &mut imap::Session,
+    ep: &Endpoint,
+    facts: &SessionFacts,
+    uids: &[u32],
+) -> Result<bool> {
+    let map = |e| imap::map_error(ep, e, None);
     let set: Vec<String> = uids.iter().map(u32::to_string).collect();
     let set = set.join(",");
     s.uid_store(&set, "+FLAGS.SILENT (\\Deleted)")
@@ -224,14 +256,11 @@ async fn cleanup(ep: &Endpoint, creds: &Credentials, id: &str) -> Result<String>
         .try_collect::<Vec<_>>()
         .await
         .map_err(map)?;
-    let how = if imap::has(&facts.capabilities_after_login, "UIDPLUS") {
-        s.uid_expunge(&set).await.map_err(map)?.try_collect::<Vec<_>>().await.map_err(map)?;
-        "the probe was deleted (UID EXPUNGE)"
-    } else {
-        "the probe is marked \\Deleted (no UIDPLUS: not expunged, to spare other deleted messages)"
-    };
-    imap::logout(s, ep).await?;
-    Ok(how.into())
+    if !imap::has(&facts.capabilities_after_login, "UIDPLUS") {
+        return Ok(false);
+    }
+    s.uid_expunge(&set).await.map_err(map)?.try_collect::<Vec<_>>().await.map_err(map)?;
+    Ok(true)
 }
 
 #[cfg(test)]

@@ -6,10 +6,10 @@ use std::collections::BTreeMap;
 
 use lettre::transport::smtp::commands::{Mail, Rset};
 
-use super::checks;
 use super::{
     Capabilities, Check, Credentials, InspectOptions, Report, Target, TlsReport, TokenReport, Verdict,
 };
+use super::{checks, receipts};
 use crate::account::{Protocol, Security};
 use crate::check::SessionFacts;
 use crate::error::{Error, ErrorReport, Kind, Result};
@@ -216,6 +216,9 @@ async fn imap_flow(
     imap::logout(session, ep).await?;
     if let Some(probe) = &opts.probe {
         found.checks.push(super::probe::idle_latency(ep, c, probe, opts.probe_wait).await);
+        found.checks.push(receipts::imap(ep, c, probe, opts.probe_wait, opts.receipt_wait).await);
+    } else {
+        found.checks.push(receipts::needs_probe());
     }
     Ok(())
 }
@@ -293,6 +296,10 @@ async fn pop3_flow(
     }
     p.quit().await?;
     found.checks.push(leave_on_server(ep, c, sample.retrieved).await);
+    found.checks.push(match &opts.probe {
+        Some(probe) => receipts::pop3(ep, c, probe, opts.probe_wait, opts.receipt_wait).await,
+        None => receipts::needs_probe(),
+    });
     Ok(())
 }
 
