@@ -1,6 +1,10 @@
 //! The application: which screen is shown, and the router between screens and the core.
 //! Every account's send/receive runs in a subscription of its own ([`passes`]), whatever
-//! the screen; the app keeps each account's command sender and status bar.
+//! the screen; the app keeps each account's command sender and status bar. Where the person
+//! is and the window's size are kept for the next start ([`restore`]).
+
+mod layout_report;
+mod restore;
 
 use iced::keyboard::{self, key};
 use iced::theme::Mode;
@@ -14,12 +18,16 @@ use tidings_mail::discover::DiscoverOptions;
 use tidings_mail::error::{Error, Kind};
 use tidings_mail::profile::Profile;
 use tidings_mail::secret::Secrets;
+use tidings_mail::ui_state::UiState;
 
 use crate::passes::{self, Effect, Passes};
 use crate::screen::settings::{self, store::Stored};
 use crate::screen::wizard::save::{self, PasswordStore, SaveError, Saved, Secret};
 use crate::screen::{accounts, composer, inspector, loading, mailbox, welcome, wizard};
 use crate::theme;
+
+pub use layout_report::{Found as LayoutFound, VARIABLE as REPORT_LAYOUT};
+pub use restore::{SAVE_AFTER, WindowEvent, window_settings};
 
 pub struct App {
     profile: Profile,
@@ -34,6 +42,13 @@ pub struct App {
     passes: Passes,
     /// The composer, shown over the screen (the mailbox keeps its state underneath).
     composer: Option<Box<composer::Composer>>,
+    /// Where the person is and the window's size, as last read or seen.
+    ui: UiState,
+    /// `ui` changed since it was last written.
+    unsaved: bool,
+    /// Print where the toolbar's actions are ([`layout_report`]), and the last line printed.
+    report_layout: bool,
+    last_layout: String,
 }
 
 pub enum Screen {
@@ -49,7 +64,8 @@ pub enum Screen {
 
 #[derive(Debug, Clone)]
 pub enum Message {
-    Loaded(Result<Config, Error>),
+    /// The configuration, and where the person left the app.
+    Loaded(Result<Config, Error>, Box<UiState>),
     Loading(loading::Message),
     Welcome(welcome::Message),
     Wizard(wizard::Message),
@@ -75,6 +91,14 @@ pub enum Message {
     Pass(passes::Event),
     /// The clock, while a status bar counts down (an account offline).
     Tick(SystemTime),
+    Window(WindowEvent),
+    /// Time to write where the person is and the window's size…
+    SaveUiState,
+    /// …written (or not: it is a convenience).
+    UiStateSaved,
+    /// Time to look where the actions are, and what was found ([`layout_report`]).
+    ReportLayout,
+    LayoutFound(LayoutFound),
 }
 
 /// What a key press means, whatever the screen (see [`key_action`]).
@@ -85,25 +109,17 @@ pub enum KeyAction {
 }
 
 impl App {
-    /// Boots: reads the configuration and the system colour scheme off the UI thread.
+    /// Boots: reads the configuration, where the person left the app and the system colour
+    /// scheme off the UI thread; fits the window to the screen.
     pub fn new(profile: Profile, secrets: Secrets) -> (App, Task<Message>) {
-        let app = App {
-            profile,
-            secrets,
-            config: Config::default(),
-            screen: Screen::Loading,
-            theme: theme::for_mode(Mode::None),
-            discover: DiscoverOptions::default(),
-            passes: Passes::default(),
-            composer: None,
-        };
+        let mut app = App::empty(profile, secrets);
+        app.report_layout = layout_report::wanted();
         let load = app.load();
-        (app, Task::batch([load, system::theme().map(Message::SystemTheme)]))
+        (app, Task::batch([load, system::theme().map(Message::SystemTheme), App::measure_screen()]))
     }
 
-    /// An app whose configuration is already loaded (tests, and a future profile switch).
-    pub fn with_config(profile: Profile, secrets: Secrets, config: Config) -> App {
-        let mut app = App {
+    fn empty(profile: Profile, secrets: Secrets) -> App {
+        App {
             profile,
             secrets,
             config: Config::default(),
@@ -112,8 +128,18 @@ impl App {
             discover: DiscoverOptions::default(),
             passes: Passes::default(),
             composer: None,
-        };
-        let _ = app.loaded(Ok(config));
+            ui: UiState::default(),
+            unsaved: false,
+            report_layout: false,
+            last_layout: String::new(),
+        }
+    }
+
+    /// An app whose configuration is already loaded (tests, and a future profile switch), on
+    /// the overview (or the welcome screen).
+    pub fn with_config(profile: Profile, secrets: Secrets, config: Config) -> App {
+        let mut app = App::empty(profile, secrets);
+        let _ = app.loaded(Ok(config), UiState::default());
         app
     }
 
@@ -150,9 +176,20 @@ impl App {
         self.theme.clone()
     }
 
+    /// Whether where the person is (or the window's size) changed since it was last written.
+    pub fn has_unsaved_place(&self) -> bool {
+        self.unsaved
+    }
+
     pub fn update(&mut self, message: Message) -> Task<Message> {
+        let task = self.route(message);
+        self.remember_place();
+        task
+    }
+
+    fn route(&mut self, message: Message) -> Task<Message> {
         match message {
-            Message::Loaded(result) => self.loaded(result),
+            Message::Loaded(result, ui) => self.loaded(result, *ui),
             Message::Loading(message) => self.loading(message),
             Message::Welcome(message) => self.welcome(message),
             Message::Wizard(message) => self.wizard(message),
@@ -172,6 +209,11 @@ impl App {
                 self.passes.tick(now);
                 Task::none()
             }
+            Message::Window(event) => self.window_event(event),
+            Message::SaveUiState => self.save_ui_state(),
+            Message::UiStateSaved => Task::none(),
+            Message::ReportLayout => self.report_layout(),
+            Message::LayoutFound(found) => self.layout_found(found),
         }
     }
 
@@ -215,6 +257,9 @@ impl App {
             screen,
             passes,
             tick,
+            App::window_events(),
+            self.save_timer(),
+            self.layout_timer(),
         ])
     }
 
@@ -222,23 +267,40 @@ impl App {
         let profile = self.profile.clone();
         Task::perform(
             async move {
-                tokio::task::spawn_blocking(move || Config::load(&profile)).await.unwrap_or_else(|join| {
-                    Err(Error::new(
+                tokio::task::spawn_blocking(move || {
+                    let ui = UiState::load(&tidings_mail::ui_state::path(&profile));
+                    (Config::load(&profile), Box::new(ui))
+                })
+                .await
+                .unwrap_or_else(|join| {
+                    let error = Error::new(
                         Kind::Storage,
                         format!("cannot read the configuration: the reading task stopped ({join})"),
-                    ))
+                    );
+                    (Err(error), Box::default())
                 })
             },
-            Message::Loaded,
+            |(config, ui)| Message::Loaded(config, ui),
         )
     }
 
-    fn loaded(&mut self, result: Result<Config, Error>) -> Task<Message> {
+    /// The configuration is here: the mailbox the person left open, if its account is still
+    /// there; else the overview (or the welcome screen).
+    fn loaded(&mut self, result: Result<Config, Error>, ui: UiState) -> Task<Message> {
         match result {
             Ok(config) => {
                 self.passes.set_notifications(config.notifications);
                 self.config = config;
                 self.screen = self.home();
+                self.ui = ui;
+                let place = self.ui.place.clone().filter(|p| self.config.account(&p.account).is_some());
+                if let Some(place) = place {
+                    let open = self.open_mailbox(&place.account);
+                    if let Screen::Mailbox(mailbox) = &mut self.screen {
+                        mailbox.return_to(place);
+                    }
+                    return open;
+                }
             }
             Err(error) => self.screen = Screen::LoadFailed(loading::Failed::new(error)),
         }

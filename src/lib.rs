@@ -51,11 +51,15 @@ pub fn run(profile: Profile, secrets: Secrets) -> Result<(), RunError> {
         return Err(RunError::NoDisplay);
     }
 
+    // The window opens at the size it was left at: read before there is a window (the app
+    // reads the rest of the file, off the UI thread, once it runs).
+    let window =
+        app::window_settings(&tidings_mail::ui_state::UiState::load(&tidings_mail::ui_state::path(&profile)));
     iced::application(move || App::new(profile.clone(), secrets.clone()), App::update, App::view)
         .title(App::title)
         .subscription(App::subscription)
         .theme(App::theme)
-        .window_size(iced::Size::new(1024.0, 768.0))
+        .window(window)
         .run()?;
 
     Ok(())

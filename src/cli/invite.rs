@@ -9,8 +9,7 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand, ValueEnum};
 use tidings_mail::account::{Account, Incoming};
 use tidings_mail::auth::Credentials;
-use tidings_mail::calendar::{self, Answer, Invitation, Viewer};
-use tidings_mail::compose::Address;
+use tidings_mail::calendar::{self, Answer, Answerable, Invitation, Viewer};
 use tidings_mail::message::{self, Display};
 use tidings_mail::net::Transcript;
 use tidings_mail::options::BodyFormat;
@@ -87,7 +86,7 @@ pub(super) fn cards(
         let Some(part) = display.calendar.get(index) else { continue };
         match read {
             Ok(inv) => {
-                let inv = with_stored_answer(inv, account, store)?;
+                let inv = calendar::remembered(store, &account.id, inv)?;
                 cards.lines.extend(text_lines(&inv));
                 let mut value = serde_json::to_value(&inv).unwrap_or_default();
                 value["name"] = part.name.clone().into();
@@ -112,19 +111,6 @@ pub(super) fn cards(
         cards.outlook_link = Some(value);
     }
     Ok(cards)
-}
-
-/// The answer the person sent earlier (remembered in the store), if it still stands.
-fn with_stored_answer(inv: Invitation, account: &Account, store: &mut Store) -> Result<Invitation, Error> {
-    let Some(uid) = inv.uid.clone() else { return Ok(inv) };
-    if !inv.answerable {
-        return Ok(inv);
-    }
-    let key = inv.occurrence_key();
-    Ok(match store.invitation_answer(&account.id, &uid, key.as_deref(), inv.sequence)? {
-        Some(a) => inv.with_answer(a.partstat),
-        None => inv,
-    })
 }
 
 fn text_lines(inv: &Invitation) -> Vec<String> {
@@ -158,7 +144,7 @@ fn text_lines(inv: &Invitation) -> Vec<String> {
 
 fn reply(args: ReplyArgs, profile: &Profile, out: &Out) -> Result<ExitCode, Error> {
     let raw = super::message::raw(&args.at, args.id, profile)?;
-    let (mut store, _, account) = super::message::open(&args.at, profile)?;
+    let (store, _, account) = super::message::open(&args.at, profile)?;
     let display = message::render(&raw, BodyFormat::Best);
     let viewer = Viewer::for_account(&account);
     let found = display.calendar.iter().find_map(|c| {
@@ -177,33 +163,15 @@ fn reply(args: ReplyArgs, profile: &Profile, out: &Out) -> Result<ExitCode, Erro
         }
         return Err(Error::config(format!("message {} has no invitation to answer", args.id)));
     };
-    let me = sender(&account, inv.your_address.as_deref());
-    let (original_id, references) = calendar::thread_of(&raw);
+    let (in_reply_to, references) = calendar::thread_of(&raw);
     let answer = Answer::from(args.answer);
-    let outgoing = calendar::reply_message(
-        &inv,
-        &ics,
-        &me,
-        answer,
-        args.comment.as_deref(),
-        original_id.as_deref(),
-        &references,
-    )?;
+    let what = Answerable { invitation: inv, ics, in_reply_to, references };
 
     let rt =
         super::runtime().map_err(|e| Error::new(Kind::Storage, "cannot start the runtime").with_source(e))?;
     let credentials = rt.block_on(Credentials::lookup(&account, &Secrets::system()))?;
-    let handle = StoreHandle::spawn(Store::open(profile.store_path())?)?;
-    let item = rt.block_on(outbox::enqueue(&handle, &account.id, outgoing))?;
-    // Queued durably: the answer stands from now on, whenever the Outbox gets it out.
-    let uid = inv.uid.clone().unwrap_or_default();
-    store.remember_invitation_answer(
-        &account.id,
-        &uid,
-        inv.occurrence_key().as_deref(),
-        inv.sequence,
-        answer.partstat(),
-    )?;
+    let handle = StoreHandle::spawn(store)?;
+    let item = rt.block_on(calendar::answer(&handle, &account, &what, answer, args.comment.as_deref()))?;
     let quiet = |_: &SendProgress| {};
     let report = rt.block_on(flush_outbox(
         &handle,
@@ -212,19 +180,7 @@ fn reply(args: ReplyArgs, profile: &Profile, out: &Out) -> Result<ExitCode, Erro
         &Transcript::with_capacity(2_000),
         &quiet,
     ))?;
-    Ok(print(out, &account, &inv, answer, &item, &report))
-}
-
-/// The identity the invitation is for (From of the answer), else the account's own.
-fn sender(account: &Account, invited: Option<&str>) -> Address {
-    let senders = account.senders();
-    let chosen = invited
-        .and_then(|a| senders.iter().find(|i| i.email.eq_ignore_ascii_case(calendar::strip_mailto(a))))
-        .or(senders.first());
-    match chosen {
-        Some(i) => Address::new(i.name.as_deref(), &i.email),
-        None => Address::new(None, &account.email),
-    }
+    Ok(print(out, &account, &what.invitation, answer, &item, &report))
 }
 
 fn print(

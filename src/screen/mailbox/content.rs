@@ -80,6 +80,8 @@ pub struct Content {
     /// A clicked link, waiting for "Open" or "Copy".
     pub link: Option<String>,
     pub remote: Remote,
+    /// The invitation card's comment and the answers given here.
+    pub invitation: super::invitation::State,
 }
 
 impl Content {

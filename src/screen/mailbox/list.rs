@@ -39,6 +39,10 @@ pub struct Page {
     start: usize,
     rows: Vec<MessageRow>,
     counts: Counts,
+    /// The message the request looked for ([`List::locate`])…
+    sought: Option<u32>,
+    /// …its position in the order and the viewport's offset that shows it, when found.
+    found: Option<(usize, f32)>,
 }
 
 pub struct List {
@@ -56,6 +60,10 @@ pub struct List {
     /// message when rows arrive above it).
     selected: Option<usize>,
     selected_uid: Option<u32>,
+    /// A message whose position in the order is to be found (after a re-sort, or chosen by
+    /// UID outside the rows held): the next request finds it and its window, and the list
+    /// scrolls there.
+    locate: Option<u32>,
     /// A request is in flight; `again`: another is needed once it returns.
     loading: bool,
     again: bool,
@@ -77,6 +85,7 @@ impl Default for List {
             height: DEFAULT_HEIGHT,
             selected: None,
             selected_uid: None,
+            locate: None,
             loading: false,
             again: false,
             loaded: false,
@@ -96,6 +105,16 @@ impl List {
 
     pub fn counts(&self) -> Counts {
         self.counts
+    }
+
+    /// The selected message's UID, also before its row is held.
+    pub fn selected_uid(&self) -> Option<u32> {
+        self.selected_uid
+    }
+
+    /// The order for the next folder shown (a restored list).
+    pub fn set_sort(&mut self, sort: Sort) {
+        self.sort = sort;
     }
 
     fn total(&self) -> usize {
@@ -139,11 +158,14 @@ impl List {
         self.rows.clear();
         self.start = 0;
         self.offset = 0.0;
+        // The selected message stays selected: the request finds its new place, and the
+        // list scrolls there when it comes.
         self.selected = None;
-        self.selected_uid = None;
+        self.locate = self.selected_uid;
         // Answers for the old order are dropped when they come: ask anew now.
         self.loading = false;
-        Task::batch([self.request(store), to_top()])
+        let top = if self.locate.is_some() { Task::none() } else { to_top() };
+        Task::batch([self.request(store), top])
     }
 
     /// The viewport moved or changed size.
@@ -182,15 +204,35 @@ impl List {
         // Before the first answer the total is unknown: enough rows for a tall window.
         let visible = (self.height / ROW_HEIGHT).ceil() as usize + 2 * OVERSCAN;
         let limit = w.len().max(visible) + 2 * FETCH_MARGIN;
-        let (sort, generation) = (self.sort, self.generation);
+        let (sort, generation, sought, height) = (self.sort, self.generation, self.locate, self.height);
         let store = store.clone();
         Task::perform(
             async move {
                 store
                     .call(move |s| {
                         let counts = s.counts(folder)?;
+                        let found = match sought {
+                            Some(uid) => s.position(folder, sort, uid)?.map(|at| {
+                                let at = at as usize;
+                                (at, centred(at, counts.total as usize, height))
+                            }),
+                            None => None,
+                        };
+                        // Found: the window around it instead of around the old viewport.
+                        let start = match found {
+                            Some((_, offset)) => virtual_list::window(
+                                counts.total as usize,
+                                offset,
+                                height,
+                                ROW_HEIGHT,
+                                OVERSCAN,
+                            )
+                            .first
+                            .saturating_sub(FETCH_MARGIN),
+                            None => start,
+                        };
                         let rows = s.list(folder, sort, start as u64, limit as u64)?;
-                        Ok(Page { generation, start, rows, counts })
+                        Ok(Page { generation, start, rows, counts, sought, found })
                     })
                     .await
             },
@@ -209,8 +251,27 @@ impl List {
         self.start = page.start;
         self.rows = page.rows;
         self.loaded = true;
+        let mut scroll = Task::none();
+        if page.sought.is_some() && page.sought == self.locate {
+            self.locate = None;
+            match page.found {
+                Some((at, offset)) => {
+                    self.selected = Some(at);
+                    self.selected_uid = page.sought;
+                    self.offset = offset;
+                    scroll = operation::scroll_to(id::LIST, AbsoluteOffset { x: 0.0, y: offset });
+                }
+                // Gone from the folder meanwhile.
+                None => self.selected_uid = None,
+            }
+        }
         self.follow_selection();
-        if self.again || !self.covered() { self.request(store) } else { Task::none() }
+        let next = if self.again || self.locate.is_some() || !self.covered() {
+            self.request(store)
+        } else {
+            Task::none()
+        };
+        Task::batch([scroll, next])
     }
 
     /// The request failed: nothing more is asked until the next change.
@@ -256,11 +317,13 @@ impl List {
         self.selected_uid = Some(uid);
     }
 
-    /// Selects the message `uid`: at once when its row is held, else when a window holding
-    /// it arrives.
-    pub fn select_uid(&mut self, uid: u32) {
+    /// Selects the message `uid`: at once when its row is held, else when the window around
+    /// it arrives (asked for now, or after the request in flight), scrolled into view.
+    pub fn select_uid(&mut self, uid: u32, store: &StoreHandle) -> Task<Message> {
         self.selected_uid = Some(uid);
         self.selected = self.rows.iter().position(|r| r.uid == uid).map(|p| self.start + p);
+        self.locate = self.selected.is_none().then_some(uid);
+        if self.locate.is_some() { self.request(store) } else { Task::none() }
     }
 
     /// Moves the selection by a key; scrolls so it stays in view.
@@ -408,6 +471,12 @@ pub enum Step {
     PageDown,
     First,
     Last,
+}
+
+/// The viewport's offset that shows row `at` of `total` in the middle of `height`.
+fn centred(at: usize, total: usize, height: f32) -> f32 {
+    let top = at as f32 * ROW_HEIGHT - (height - ROW_HEIGHT) / 2.0;
+    top.min(total as f32 * ROW_HEIGHT - height).max(0.0)
 }
 
 fn to_top() -> Task<Message> {

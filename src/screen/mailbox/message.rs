@@ -15,6 +15,7 @@ use tidings_mail::store::Summary;
 pub use tidings_mail::message::{Attachment, RecipientStatus, Report};
 
 use super::html::Rich;
+use super::invitation::{Cards, Invitee};
 
 /// What the reader shows of one message (or of a message forwarded inside it).
 #[derive(Debug, Clone, Default)]
@@ -38,6 +39,8 @@ pub struct DisplayMessage {
     pub forwarded: Vec<DisplayMessage>,
     /// A delivery report or read receipt: what happened for each recipient.
     pub report: Option<Report>,
+    /// Invitations (calendar parts), or a meeting request as an Outlook-on-the-web link.
+    pub invitations: Cards,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -50,10 +53,12 @@ pub enum Body {
 }
 
 /// Reads a raw message. `fallback` is the list's summary, used when the header cannot be
-/// read (an error row).
-pub fn render(raw: &[u8], prefer: BodyFormat, fallback: &Summary) -> DisplayMessage {
+/// read (an error row); its invitations are read for `invitee`.
+pub fn render(raw: &[u8], prefer: BodyFormat, fallback: &Summary, invitee: &Invitee) -> DisplayMessage {
     let headers = tidings_mail::sync::headers::summary(raw).unwrap_or_else(|_| fallback.clone());
-    shown(message::render(raw, prefer), headers, &mut Decoder::default(), &mut 0)
+    let display = message::render(raw, prefer);
+    let invitations = Cards::read(raw, &display, invitee);
+    DisplayMessage { invitations, ..shown(display, headers, &mut Decoder::default(), &mut 0) }
 }
 
 /// Every attachment listed, in order (their numbers are positions here).
@@ -107,6 +112,7 @@ fn shown(display: Display, headers: Summary, decoder: &mut Decoder, numbered: &m
         notes: display.notes,
         forwarded,
         report: display.report,
+        invitations: Cards::default(),
     }
 }
 
@@ -176,7 +182,7 @@ mod tests {
 
     #[test]
     fn forwarded_messages_keep_their_own_headers_and_body() {
-        let m = render(FORWARD, BodyFormat::Best, &Summary::default());
+        let m = render(FORWARD, BodyFormat::Best, &Summary::default(), &Invitee::default());
         assert_eq!(m.headers.subject.as_deref(), Some("Fwd: plans"));
         assert!(matches!(&m.body, Body::Text(t) if t == "See below."), "{:?}", m.body);
         let names: Vec<_> = m.attachments.iter().map(|a| (a.name.as_str(), a.size)).collect();
@@ -194,11 +200,12 @@ mod tests {
 
     #[test]
     fn odd_messages_still_show_something() {
-        let m = render(b"Subject: x\n\nJust text\n", BodyFormat::Best, &Summary::default());
+        let m =
+            render(b"Subject: x\n\nJust text\n", BodyFormat::Best, &Summary::default(), &Invitee::default());
         assert!(matches!(&m.body, Body::Text(t) if t.trim_end() == "Just text"), "{:?}", m.body);
         // No header (an error row): the list's summary stands in.
         let fallback = Summary { subject: Some("from the list".into()), ..Summary::default() };
-        let m = render(b"\r\n\r\n", BodyFormat::Best, &fallback);
+        let m = render(b"\r\n\r\n", BodyFormat::Best, &fallback, &Invitee::default());
         assert_eq!(m.headers.subject.as_deref(), Some("from the list"));
         assert!(matches!(m.body, Body::Empty), "{:?}", m.body);
     }

@@ -17,9 +17,11 @@
 //!
 //! Parts: [`folders`] (tree), [`list`] (virtualised list), [`reader`] (headers, body,
 //! attachments, forwarded messages, delivery reports; [`message`] picks what it shows from
-//! the core's reading of a raw message, [`html`] names the rich-text model), [`actions`]
+//! the core's reading of a raw message, [`html`] names the rich-text model; [`invitation`]
+//! the invitation card above the body: Accept/Tentative/Decline, "Save as .ics"), [`actions`]
 //! (actions through `Store::queue_action`), [`toolbar`] (laid out for its width), [`panes`]
-//! (the dividers, remembered across starts), [`keys`] (the key map), [`remote`] (body
+//! (the dividers, remembered across starts), [`restore`] (where the person left it: folder,
+//! selection, order), [`keys`] (the key map), [`remote`] (body
 //! fetches through the core's IMAP engine, or POP3's `fetch_rest`), [`getting`] (what passes
 //! tell it), [`outbox`] (the account's Outbox: what waits to be sent, "Send again",
 //! "Remove").
@@ -31,6 +33,7 @@ mod folders;
 mod format;
 mod getting;
 mod html;
+mod invitation;
 pub mod keys;
 mod list;
 mod message;
@@ -38,6 +41,7 @@ mod outbox;
 mod panes;
 mod reader;
 mod remote;
+mod restore;
 mod signin;
 mod toolbar;
 mod view;
@@ -55,12 +59,14 @@ use tidings_mail::options::BodyFormat;
 use tidings_mail::profile::Profile;
 use tidings_mail::secret::Secrets;
 use tidings_mail::store::{AccountId, FolderId, MessageRow, Role, SortKey, Store, StoreHandle};
+use tidings_mail::ui_state::Place;
 
 pub use actions::MoveTarget;
 pub use content::{Msg as ContentMsg, Remote as RemoteContent, Which};
 pub use folders::{Node, icon, role_label};
 pub use getting::News;
 pub use html::{Emphasis, Piece, Rich};
+pub use invitation::{Msg as InvitationMsg, id as invitation_id};
 pub use keys::KeyAction;
 pub use list::{List, ROW_HEIGHT, Step};
 pub use message::{Attachment, Body, DisplayMessage, RecipientStatus, Report};
@@ -145,6 +151,9 @@ pub struct Setup {
     pub remote_from: Vec<String>,
     /// An OAuth2 account's sign-in, offered again when its server refuses the log-in.
     pub sign_in: Option<signin::SignIn>,
+    /// Who reads invitations: times in their zone, their own attendee line by address.
+    /// None: the account's addresses in the system's zone (read with each message).
+    pub viewer: Option<tidings_mail::calendar::Viewer>,
 }
 
 pub struct Server {
@@ -167,6 +176,7 @@ impl Setup {
             remote_policy: RemotePolicy::default(),
             remote_from: account.remote_content_from.clone(),
             sign_in: signin::SignIn::for_account(account, &secrets),
+            viewer: None,
             server: Some(Server {
                 account: account.clone(),
                 secrets,
@@ -188,6 +198,7 @@ impl Setup {
             remote_from: Vec::new(),
             sign_in: None,
             server: None,
+            viewer: None,
         }
     }
 }
@@ -249,6 +260,8 @@ pub enum Message {
     Progress,
     /// Attachments, links and remote content of the message in the reader.
     Content(content::Msg),
+    /// The invitation card of the message in the reader.
+    Invitation(invitation::Msg),
     /// The account's Outbox, read again.
     OutboxLoaded(Result<Vec<tidings_mail::outbox::OutboxItem>, Error>),
     /// Show the Outbox in place of the list and the reader.
@@ -332,6 +345,8 @@ pub struct Mailbox {
     more_open: bool,
     /// A message of the Drafts folder opened: the composer takes it once its text is here.
     edit_draft: Option<(FolderId, u32)>,
+    /// Where the person left this mailbox last time, until the folders are known.
+    return_to: Option<Place>,
 }
 
 impl Mailbox {
@@ -348,7 +363,14 @@ impl Mailbox {
             remote_policy,
             remote_from,
             sign_in,
+            viewer,
         } = setup;
+        let invitee = invitation::Invitee {
+            viewer,
+            key: account_key.clone(),
+            account: server.as_ref().map(|s| s.account.clone()),
+            pop3: local,
+        };
         let (panes, load_panes) = panes::Panes::new(tidings_mail::ui_state::beside(&store_path));
         let open = Task::batch([open_store(account_key.clone(), store_path, local), load_panes]);
         let mailbox = Mailbox {
@@ -362,7 +384,7 @@ impl Mailbox {
             failure: None,
             folders: Vec::new(),
             list: List::default(),
-            reader: Reader::default(),
+            reader: Reader::new(invitee),
             refreshed: None,
             reveal: None,
             reveal_when_open: None,
@@ -378,6 +400,7 @@ impl Mailbox {
             edit_draft: None,
             panes,
             more_open: false,
+            return_to: None,
         };
         (mailbox, open)
     }
@@ -459,6 +482,7 @@ impl Mailbox {
             Message::Acted(result) => self.acted(result),
             Message::LinkClicked(url) => return self.content(content::Msg::Link(url)),
             Message::Content(msg) => return self.content(msg),
+            Message::Invitation(msg) => return self.invitation(msg),
             Message::SignIn(msg) => return self.sign_in(msg),
             Message::Panes(msg) => self.panes.update(msg),
             Message::More(chosen) => {
@@ -555,6 +579,9 @@ impl Mailbox {
             Err(e) => return self.failed(e),
         };
         self.folders = folders::tree(entries);
+        if let Some(task) = self.returned() {
+            return task;
+        }
         let current = self.list.folder().filter(|f| self.folders.iter().any(|n| n.id == Some(*f)));
         if current.is_some() {
             return Task::none();
@@ -644,8 +671,7 @@ impl Mailbox {
         );
         self.reveal = Some((folder, uid));
         let show = if self.list.folder() == Some(folder) {
-            self.list.select_uid(uid);
-            Task::none()
+            self.on_list(|list, store| list.select_uid(uid, store))
         } else {
             self.select_folder(folder)
         };
@@ -656,8 +682,8 @@ impl Mailbox {
         let Some((folder, uid)) = self.reveal.take() else { return Task::none() };
         match result {
             Ok(Some(row)) if row.uid == uid && self.list.folder() == Some(folder) => {
-                self.list.select_uid(uid);
-                self.open(*row)
+                let select = self.on_list(|list, store| list.select_uid(uid, store));
+                Task::batch([select, self.open(*row)])
             }
             Ok(_) => {
                 self.notice = Some(("That message is no longer here.".into(), true));

@@ -107,11 +107,13 @@ impl Panes {
                 })
             }
             Msg::Save(generation) if generation == self.generation => {
-                let (file, state) = (self.file.clone(), UiState { panes: self.sizes() });
+                let (file, sizes) = (self.file.clone(), self.sizes());
                 Task::perform(
                     async move {
                         // The sizes are a convenience: a file that cannot be written is left as it was.
-                        let _ = tokio::task::spawn_blocking(move || state.save(&file)).await;
+                        let _ =
+                            tokio::task::spawn_blocking(move || UiState::update(&file, |s| s.panes = sizes))
+                                .await;
                     },
                     |()| Message::Panes(Msg::Saved),
                 )

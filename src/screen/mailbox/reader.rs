@@ -8,6 +8,9 @@
 //! "Loading…"; a failure is shown in words. Opening another message drops the task's handle,
 //! which aborts it.
 //!
+//! A message with an invitation shows its card above the body ([`invitation`]): read with
+//! the message, with the answers remembered in the store.
+//!
 //! A POP3 account's message downloaded as headers only has no body in the store: the reader
 //! shows its header and "Download the rest", which fetches it (`pop3::fetch_rest`, through
 //! [`Remote::rest`]) off the UI thread and keeps it.
@@ -16,7 +19,7 @@ use std::sync::Arc;
 
 use iced::font::Weight;
 use iced::task::Handle;
-use iced::widget::{Column, Space, button, column, container, row, scrollable, text};
+use iced::widget::{Column, Space, button, column, container, row, scrollable, text, text_editor};
 use iced::{Element, Font, Length, Task, Theme, widget};
 
 use tidings_mail::error::{Error, Kind};
@@ -26,6 +29,7 @@ use tidings_mail::store::{FolderId, MessageRow, StoreHandle, Summary};
 use super::content::Content;
 use super::content::{Msg, Remote as RemoteState};
 use super::html::{Pictures, rich_view};
+use super::invitation::{self, Invitee};
 use super::message::{self, Body, DisplayMessage, Report};
 use super::remote::{self, Remote};
 use super::{Message, format, id};
@@ -65,9 +69,37 @@ pub struct Reader {
     extra: Option<Handle>,
     /// While a body comes from the server: the mailbox's byte count when it started, and now.
     download: Option<(u64, u64)>,
+    /// Who reads: invitations are read for them.
+    invitee: Arc<Invitee>,
+    /// The store the message was read from (answers to invitations are remembered there).
+    store: Option<StoreHandle>,
+    /// The administrator's command of an Outlook-on-the-web meeting request, selectable.
+    command: Option<text_editor::Content>,
 }
 
 impl Reader {
+    pub fn new(invitee: Invitee) -> Reader {
+        Reader { invitee: Arc::new(invitee), ..Reader::default() }
+    }
+
+    pub fn invitee(&self) -> &Invitee {
+        &self.invitee
+    }
+
+    /// The administrator's command an Outlook-on-the-web meeting request shows.
+    pub fn outlook_command(&self) -> Option<String> {
+        self.command.as_ref().map(text_editor::Content::text)
+    }
+
+    /// Selecting in the administrator's command; it cannot be edited.
+    pub(super) fn command_action(&mut self, action: text_editor::Action) {
+        if let Some(command) = &mut self.command
+            && !action.is_edit()
+        {
+            command.perform(action);
+        }
+    }
+
     pub fn opened(&self) -> Option<&Opened> {
         self.opened.as_ref()
     }
@@ -139,7 +171,7 @@ impl Reader {
     }
 
     pub fn clear(&mut self) {
-        *self = Reader::default();
+        *self = Reader::new(Invitee::clone(&self.invitee));
     }
 
     /// Opens a message: reads it from the store or the server, off the UI thread. `local`:
@@ -153,8 +185,9 @@ impl Reader {
         local: bool,
     ) -> Task<Message> {
         let start = remote.as_ref().map(Remote::received);
-        let job = load(opened.clone(), store.clone(), remote, prefer, local);
+        let job = load(opened.clone(), store.clone(), remote, prefer, local, self.invitee.clone());
         self.opened = Some(opened);
+        self.store = Some(store.clone());
         let task = self.start(job, State::Loading);
         self.download = start.map(|n| (n, n));
         // The reader's scrollable keeps its offset from one message to the next: each one
@@ -167,12 +200,13 @@ impl Reader {
     pub fn download_rest(&mut self, remote: Option<Remote>, prefer: BodyFormat) -> Task<Message> {
         let Some(opened) = self.opened.clone().filter(|_| self.is_header_only()) else { return Task::none() };
         let start = remote.as_ref().map(Remote::received);
+        let (invitee, store) = (self.invitee.clone(), self.store.clone());
         let job = async move {
             let remote = remote.ok_or_else(|| {
                 Error::new(Kind::Config, "this mailbox has no server to download the message from")
             })?;
             let raw = remote.rest(opened.folder, opened.row.uid).await?;
-            render(raw, prefer, opened.row.summary).await.map(Some)
+            render(raw, prefer, opened.row.summary, invitee, store).await.map(Some)
         };
         let task = self.start(job, State::Downloading);
         self.download = start.map(|n| (n, n));
@@ -190,6 +224,7 @@ impl Reader {
             Task::perform(job, move |result| Message::Body { folder, uid, result }).abortable();
         self.state = Some(state);
         self.content = Content::default();
+        self.command = None;
         self.extra = None;
         self.download = None;
         self.load = Some(handle.abort_on_drop());
@@ -202,6 +237,12 @@ impl Reader {
             return;
         }
         self.load = None;
+        if let Ok(Some(message)) = &result
+            && let Some(link) = &message.invitations.outlook
+        {
+            let command = if self.invitee.pop3 { &link.pop3_command } else { &link.imap_command };
+            self.command = Some(text_editor::Content::with_text(command));
+        }
         self.state = Some(match result {
             Ok(Some(message)) => State::Shown(message),
             Ok(None) => State::HeaderOnly,
@@ -275,7 +316,16 @@ impl Reader {
                     RemoteState::Shown(images) => Some(&images.images),
                     _ => None,
                 };
-                contents(message, true, remote, theme)
+                let cards = invitation::view(
+                    &message.invitations,
+                    &self.content.invitation,
+                    self.command.as_ref(),
+                    self.invitee.pop3,
+                );
+                match cards {
+                    Some(cards) => column![cards, contents(message, true, remote, theme)].spacing(12).into(),
+                    None => contents(message, true, remote, theme),
+                }
             }
         };
         column![
@@ -305,6 +355,7 @@ async fn load(
     remote: Option<Remote>,
     prefer: BodyFormat,
     local: bool,
+    invitee: Arc<Invitee>,
 ) -> Result<Loaded, Error> {
     let Opened { folder, folder_name, row } = opened;
     let raw = match remote::kept_body(&store, folder, row.uidvalidity, row.uid).await? {
@@ -321,14 +372,29 @@ async fn load(
             }
         },
     };
-    render(raw, prefer, row.summary).await.map(Some)
+    render(raw, prefer, row.summary, invitee, Some(store)).await.map(Some)
 }
 
-/// Reads a raw message on `spawn_blocking`.
-async fn render(raw: Vec<u8>, prefer: BodyFormat, fallback: Summary) -> Result<Arc<DisplayMessage>, Error> {
-    tokio::task::spawn_blocking(move || message::render(&raw, prefer, &fallback)).await.map(Arc::new).map_err(
-        |e| Error::new(Kind::Protocol, format!("cannot read the message (the reading task stopped: {e})")),
-    )
+/// Reads a raw message on `spawn_blocking`, then the answers to its invitations the person
+/// sent earlier from `store`.
+async fn render(
+    raw: Vec<u8>,
+    prefer: BodyFormat,
+    fallback: Summary,
+    invitee: Arc<Invitee>,
+    store: Option<StoreHandle>,
+) -> Result<Arc<DisplayMessage>, Error> {
+    let reader = invitee.clone();
+    let mut shown = tokio::task::spawn_blocking(move || message::render(&raw, prefer, &fallback, &reader))
+        .await
+        .map_err(|e| {
+            Error::new(Kind::Protocol, format!("cannot read the message (the reading task stopped: {e})"))
+        })?;
+    if let Some(store) = store {
+        let cards = std::mem::take(&mut shown.invitations);
+        shown.invitations = cards.remembered(&store, invitee.key.clone()).await;
+    }
+    Ok(Arc::new(shown))
 }
 
 fn header_line<'a>(label: &'static str, value: String) -> Element<'a, Message> {

@@ -1,7 +1,8 @@
 //! Invitations: the calendar parts of a message (`text/calendar`, `application/ics`, meeting
 //! requests decoded from TNEF) read into what the card shows — title, organizer, when in the
 //! person's own time zone, recurrence in words, where, the attendees and their answers, the
-//! person's own status — and the answer the person sends (an iTIP REPLY, RFC 5546).
+//! person's own status — and the answer the person sends (an iTIP REPLY, RFC 5546), queued
+//! and remembered the same way for the window and the CLI (`answer`).
 //!
 //! A meeting request that arrived as a link to Outlook on the web (Exchange with
 //! ForceICalForCalendarRetrievalOption off) is recognised too (`owa`), with what the
@@ -10,6 +11,7 @@
 //! Everything here is bounded by [`crate::limits`]: hostile input gives an error, never a
 //! panic or a hang. Recurrences are described, never expanded.
 
+mod answer;
 mod owa;
 mod parse;
 mod reply;
@@ -21,6 +23,7 @@ mod tests;
 
 use serde::Serialize;
 
+pub use answer::{Answerable, answer, remembered, sender};
 pub use owa::{OwaLink, owa_link};
 pub use parse::{invitations, parse};
 pub use reply::{Answer, reply_calendar, reply_message, thread_of};
@@ -31,6 +34,13 @@ pub use reply::{Answer, reply_calendar, reply_message, thread_of};
 pub struct Viewer {
     pub zone: chrono_tz::Tz,
     pub addresses: Vec<String>,
+}
+
+/// UTC, no addresses: times as written, nobody's own line found.
+impl Default for Viewer {
+    fn default() -> Viewer {
+        Viewer { zone: chrono_tz::UTC, addresses: Vec::new() }
+    }
 }
 
 impl Viewer {
