@@ -418,9 +418,10 @@ impl Entry {
                 self.folders_done = p.folders_done;
                 (Some(Update::Checking(progress(&p))), Effect::News(News::Progress { folder_done }))
             }
-            AccountEvent::KeepingOffline(p) => {
-                (Some(Update::KeepingOffline { done: p.done, total: p.total, finished: p.finished }), Effect::None)
-            }
+            AccountEvent::KeepingOffline(p) => (
+                Some(Update::KeepingOffline { done: p.done, total: p.total, finished: p.finished }),
+                Effect::None,
+            ),
             AccountEvent::Sending { done, total } => {
                 (Some(Update::Sending { done: done as u64, total: total as u64 }), Effect::None)
             }

@@ -24,7 +24,9 @@ use tidings_mail::error::Error;
 use crate::screen::wizard::{Errors, Form, ServerEdit};
 
 pub use identities::{IdentitiesForm, IdentityEdit, IdentityErrors};
-pub use options::{DEFAULT_OFFLINE_DAYS, DEFAULT_SKIP_KB, OfflineScope, OptionEdit, OptionErrors, OptionsForm};
+pub use options::{
+    DEFAULT_OFFLINE_DAYS, DEFAULT_SKIP_KB, OfflineScope, OptionEdit, OptionErrors, OptionsForm,
+};
 
 /// Widget ids of the settings' own controls (the form's fields keep the wizard's ids,
 /// [`crate::screen::wizard::id`]).

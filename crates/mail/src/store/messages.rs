@@ -351,31 +351,31 @@ impl Store {
 
     /// One message of a folder by UID (at the folder's current UIDVALIDITY).
     pub fn message(&self, folder: FolderId, uid: u32) -> Result<Option<MessageRow>> {
-    /// Where message `uid` is in the folder's list in `sort` order (its offset for
-    /// [`Store::list`]); `None` when the folder does not hold it.
-    pub fn position(&self, folder: FolderId, sort: Sort, uid: u32) -> Result<Option<u64>> {
-        // The rows before it in the order `list` uses, ties included.
-        let keys: &[&str] = match sort.key {
-            SortKey::Date => &["sort_date", "id"],
-            SortKey::Sender => &["sender_sort", "sort_date", "id"],
-            SortKey::Subject => &["subject_sort", "sort_date", "id"],
-            SortKey::Size => &["size", "id"],
-        };
-        let of = |alias: &str| keys.iter().map(|k| format!("{alias}.{k}")).collect::<Vec<_>>().join(", ");
-        let before = if sort.descending { ">" } else { "<" };
-        let sql = format!(
-            "SELECT (SELECT COUNT(*) FROM messages m WHERE m.folder = t.folder AND ({}) {before} ({}))
+        /// Where message `uid` is in the folder's list in `sort` order (its offset for
+        /// [`Store::list`]); `None` when the folder does not hold it.
+        pub fn position(&self, folder: FolderId, sort: Sort, uid: u32) -> Result<Option<u64>> {
+            // The rows before it in the order `list` uses, ties included.
+            let keys: &[&str] = match sort.key {
+                SortKey::Date => &["sort_date", "id"],
+                SortKey::Sender => &["sender_sort", "sort_date", "id"],
+                SortKey::Subject => &["subject_sort", "sort_date", "id"],
+                SortKey::Size => &["size", "id"],
+            };
+            let of = |alias: &str| keys.iter().map(|k| format!("{alias}.{k}")).collect::<Vec<_>>().join(", ");
+            let before = if sort.descending { ">" } else { "<" };
+            let sql = format!(
+                "SELECT (SELECT COUNT(*) FROM messages m WHERE m.folder = t.folder AND ({}) {before} ({}))
              FROM messages t JOIN folders f ON f.id = t.folder
              WHERE t.folder = ?1 AND t.uidvalidity = f.uidvalidity AND t.uid = ?2",
-            of("m"),
-            of("t"),
-        );
-        self.conn
-            .query_row(&sql, params![folder.0, uid], |r| r.get::<_, i64>(0))
-            .optional()
-            .map(|n| n.map(|n| n as u64))
-            .map_err(self.err("find a message in the list"))
-    }
+                of("m"),
+                of("t"),
+            );
+            self.conn
+                .query_row(&sql, params![folder.0, uid], |r| r.get::<_, i64>(0))
+                .optional()
+                .map(|n| n.map(|n| n as u64))
+                .map_err(self.err("find a message in the list"))
+        }
 
         let sql = format!(
             "SELECT {ROW_COLUMNS} FROM messages m JOIN folders f ON f.id = m.folder

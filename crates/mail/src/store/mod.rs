@@ -36,12 +36,12 @@ use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension};
 pub use actions::{MailAction, Pending, ServerOp};
 pub use folders::decode_mutf7;
 pub use invitations::InvitationAnswer;
+pub use offline::{BodyCursor, MissingBody};
 pub(crate) use pop3::header_part;
 pub use pop3::{
     Committed, Described, LOCAL_FOLDERS, LOCAL_UIDVALIDITY, Pop3Batch, Pop3Body, Pop3Incoming, Prior,
     SeenState, SeenUid,
 };
-pub use offline::{BodyCursor, MissingBody};
 pub use types::{
     AccountId, Counts, Flags, Folder, FolderId, FolderInfo, FolderState, MessageRow, NewMessage, Role, Sort,
     SortKey, Summary,
