@@ -349,34 +349,34 @@ impl Store {
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(self.err("read the message list"))
     }
 
+    /// Where message `uid` is in the folder's list in `sort` order (its offset for
+    /// [`Store::list`]); `None` when the folder does not hold it.
+    pub fn position(&self, folder: FolderId, sort: Sort, uid: u32) -> Result<Option<u64>> {
+        // The rows before it in the order `list` uses, ties included.
+        let keys: &[&str] = match sort.key {
+            SortKey::Date => &["sort_date", "id"],
+            SortKey::Sender => &["sender_sort", "sort_date", "id"],
+            SortKey::Subject => &["subject_sort", "sort_date", "id"],
+            SortKey::Size => &["size", "id"],
+        };
+        let of = |alias: &str| keys.iter().map(|k| format!("{alias}.{k}")).collect::<Vec<_>>().join(", ");
+        let before = if sort.descending { ">" } else { "<" };
+        let sql = format!(
+            "SELECT (SELECT COUNT(*) FROM messages m WHERE m.folder = t.folder AND ({}) {before} ({}))
+         FROM messages t JOIN folders f ON f.id = t.folder
+         WHERE t.folder = ?1 AND t.uidvalidity = f.uidvalidity AND t.uid = ?2",
+            of("m"),
+            of("t"),
+        );
+        self.conn
+            .query_row(&sql, params![folder.0, uid], |r| r.get::<_, i64>(0))
+            .optional()
+            .map(|n| n.map(|n| n as u64))
+            .map_err(self.err("find a message in the list"))
+    }
+
     /// One message of a folder by UID (at the folder's current UIDVALIDITY).
     pub fn message(&self, folder: FolderId, uid: u32) -> Result<Option<MessageRow>> {
-        /// Where message `uid` is in the folder's list in `sort` order (its offset for
-        /// [`Store::list`]); `None` when the folder does not hold it.
-        pub fn position(&self, folder: FolderId, sort: Sort, uid: u32) -> Result<Option<u64>> {
-            // The rows before it in the order `list` uses, ties included.
-            let keys: &[&str] = match sort.key {
-                SortKey::Date => &["sort_date", "id"],
-                SortKey::Sender => &["sender_sort", "sort_date", "id"],
-                SortKey::Subject => &["subject_sort", "sort_date", "id"],
-                SortKey::Size => &["size", "id"],
-            };
-            let of = |alias: &str| keys.iter().map(|k| format!("{alias}.{k}")).collect::<Vec<_>>().join(", ");
-            let before = if sort.descending { ">" } else { "<" };
-            let sql = format!(
-                "SELECT (SELECT COUNT(*) FROM messages m WHERE m.folder = t.folder AND ({}) {before} ({}))
-             FROM messages t JOIN folders f ON f.id = t.folder
-             WHERE t.folder = ?1 AND t.uidvalidity = f.uidvalidity AND t.uid = ?2",
-                of("m"),
-                of("t"),
-            );
-            self.conn
-                .query_row(&sql, params![folder.0, uid], |r| r.get::<_, i64>(0))
-                .optional()
-                .map(|n| n.map(|n| n as u64))
-                .map_err(self.err("find a message in the list"))
-        }
-
         let sql = format!(
             "SELECT {ROW_COLUMNS} FROM messages m JOIN folders f ON f.id = m.folder
              WHERE m.folder = ?1 AND m.uidvalidity = f.uidvalidity AND m.uid = ?2"
@@ -499,7 +499,6 @@ pub(crate) mod tests {
     }
 
     #[test]
-    #[test]
     fn a_message_is_found_where_the_list_shows_it_in_every_order() {
         let mut s = Store::open_in_memory().unwrap();
         let f = inbox(&mut s);
@@ -516,6 +515,7 @@ pub(crate) mod tests {
         assert_eq!(s.position(f, Sort::NEWEST, 99).unwrap(), None);
     }
 
+    #[test]
     fn writes_for_an_old_uidvalidity_are_refused() {
         let mut s = Store::open_in_memory().unwrap();
         let f = inbox(&mut s);
