@@ -11,14 +11,13 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 use tidings_mail::account::{Account, Incoming};
 use tidings_mail::auth::Credentials;
-use tidings_mail::compose::Address;
-use tidings_mail::mdn::{self, Decision, Mode, Request, Response};
+use tidings_mail::mdn::{self, Decision, Mode, Queued, Request};
 use tidings_mail::net::Transcript;
 use tidings_mail::outbox;
 use tidings_mail::profile::Profile;
 use tidings_mail::secret::Secrets;
 use tidings_mail::send::{FlushReport, SendProgress, flush_outbox};
-use tidings_mail::store::{FolderId, MailAction, Store, StoreHandle};
+use tidings_mail::store::{FolderId, Store, StoreHandle};
 use tidings_mail::sync::{Engine, no_progress};
 use tidings_mail::{Error, ErrorReport};
 
@@ -61,11 +60,6 @@ pub fn run(cmd: ReceiptCmd, profile: &Profile, out: &Out) -> ExitCode {
     result.unwrap_or_else(|e| out.error(&e))
 }
 
-/// Every address the account receives at: its own and its identities'.
-fn own_addresses(account: &Account) -> Vec<String> {
-    account.senders().into_iter().map(|i| i.email).collect()
-}
-
 /// The receipt fields of `message show`: whether the message asks for a receipt and what
 /// the account's policy makes of it (`$MDNSent` already set: "never", reason "answered").
 pub(super) fn status(
@@ -79,7 +73,7 @@ pub(super) fn status(
         return Ok(serde_json::json!({ "receipt_requested": false }));
     };
     let answered = store.message(folder, id)?.is_some_and(|r| mdn::already_answered(&r.flags));
-    let decision = mdn::decide(account.options.read_receipts, &request, &own_addresses(account));
+    let decision = mdn::decide(account.options.read_receipts, &request, &mdn::own_addresses(account));
     let (decision, reason, text) = match decision {
         _ if answered => {
             ("never", Some("answered".to_string()), Some("a read receipt was already sent or declined"))
@@ -138,29 +132,15 @@ impl Server {
     }
 }
 
-/// Sets `$MDNSent` on the message: in the store, and (IMAP) recorded for the server and
-/// replayed now. A replay that fails leaves it recorded for the next sync: said, not fatal.
-fn mark(
-    t: &Target,
-    id: u32,
-    handle: &StoreHandle,
-    server: Option<&mut Server>,
-    rt: &tokio::runtime::Runtime,
-) -> Result<Option<String>, Error> {
-    let key = t.account.id.clone();
-    let folder = t.folder;
-    rt.block_on(handle.call(move |s| {
-        let account = s.account(&key)?;
-        let action = MailAction::Keyword { folder, uids: vec![id], keyword: mdn::MDN_SENT.into(), set: true };
-        s.queue_action(account, &action)
-    }))?;
-    let Some(server) = server else { return Ok(None) };
-    let replayed = rt.block_on(server.engine.replay_actions());
-    Ok(match replayed {
+/// Replays the queued `$MDNSent` to the server now (IMAP). A replay that fails leaves it
+/// recorded for the next sync: said, not fatal.
+fn replay(server: Option<&mut Server>, rt: &tokio::runtime::Runtime) -> Option<String> {
+    let server = server?;
+    match rt.block_on(server.engine.replay_actions()) {
         Ok((_, refused)) if refused.is_empty() => None,
         Ok((_, refused)) => Some(refused.join("; ")),
         Err(e) => Some(format!("{} (it is set at the next sync)", e.message())),
-    })
+    }
 }
 
 /// Syncs the message's folder so its flags are the server's (IMAP only).
@@ -171,48 +151,30 @@ fn refresh(t: &Target, server: Option<&mut Server>, rt: &tokio::runtime::Runtime
     Ok(())
 }
 
-fn answered(
-    handle: &StoreHandle,
-    folder: FolderId,
-    id: u32,
-    rt: &tokio::runtime::Runtime,
-) -> Result<bool, Error> {
-    let row = rt.block_on(handle.call(move |s| s.message(folder, id)))?;
-    Ok(row.is_some_and(|r| mdn::already_answered(&r.flags)))
-}
-
 fn send(args: SendArgs, profile: &Profile, out: &Out) -> Result<ExitCode, Error> {
     let t = target(&args.at, args.id, profile)?;
-    let Some(request) = t.request.clone() else {
+    if t.request.is_none() {
         return Err(Error::config(format!("message {} does not ask for a read receipt", args.id)));
-    };
+    }
     let rt = super::sync::runtime()?;
     let handle = StoreHandle::spawn(Store::open(profile.store_path())?)?;
     let mut server = Server::open(&t.account, &handle, &rt)?;
     refresh(&t, server.as_mut(), &rt)?;
-    if !args.force && answered(&handle, t.folder, args.id, &rt)? {
+    let credentials = rt.block_on(Credentials::lookup(&t.account, &Secrets::system()))?;
+    // The keyword first (queued with the receipt): once it is on the server no other
+    // program sends a receipt.
+    let queued = rt.block_on(mdn::send(&handle, &t.account, t.folder, args.id, Mode::Manual, args.force))?;
+    let Some(Queued { item, request }) = queued else {
         return Err(Error::config(format!(
             "a read receipt for message {} was already sent or declined ($MDNSent is set, here or by another \
              mail program on this account); nothing was sent. Add --force to send another",
             args.id
         )));
-    }
-    let own = own_addresses(&t.account);
-    let me = sender(&t.account, request.addressed_to(&own).map(String::as_str));
-    let outgoing = mdn::build(&Response {
-        request: &request,
-        from: &me,
-        final_recipient: &me.email,
-        mode: Mode::Manual,
-        displayed_at: now_unix(),
-    })?;
-    let credentials = rt.block_on(Credentials::lookup(&t.account, &Secrets::system()))?;
-    // The keyword first: once it is on the server no other program sends a receipt.
-    let note = mark(&t, args.id, &handle, server.as_mut(), &rt)?;
+    };
+    let note = replay(server.as_mut(), &rt);
     if let Some(server) = server {
         let _ = rt.block_on(server.engine.logout());
     }
-    let item = rt.block_on(outbox::enqueue(&handle, &t.account.id, outgoing))?;
     let quiet = |_: &SendProgress| {};
     let report = rt.block_on(flush_outbox(
         &handle,
@@ -229,7 +191,8 @@ fn ignore(args: IgnoreArgs, profile: &Profile, out: &Out) -> Result<ExitCode, Er
     let rt = super::sync::runtime()?;
     let handle = StoreHandle::spawn(Store::open(profile.store_path())?)?;
     let mut server = Server::open(&t.account, &handle, &rt)?;
-    let note = mark(&t, args.id, &handle, server.as_mut(), &rt)?;
+    rt.block_on(mdn::ignore(&handle, &t.account, t.folder, args.id))?;
+    let note = replay(server.as_mut(), &rt);
     if let Some(server) = server {
         let _ = rt.block_on(server.engine.logout());
     }
@@ -245,24 +208,6 @@ fn ignore(args: IgnoreArgs, profile: &Profile, out: &Out) -> Result<ExitCode, Er
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn now_unix() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
-}
-
-/// The identity the message was sent to (From of the receipt), else the account's own.
-fn sender(account: &Account, addressed: Option<&str>) -> Address {
-    let senders = account.senders();
-    let chosen =
-        addressed.and_then(|a| senders.iter().find(|i| i.email.eq_ignore_ascii_case(a))).or(senders.first());
-    match chosen {
-        Some(i) => Address::new(i.name.as_deref(), &i.email),
-        None => Address::new(None, &account.email),
-    }
 }
 
 fn print(

@@ -82,6 +82,8 @@ pub struct Content {
     pub remote: Remote,
     /// The invitation card's comment and the answers given here.
     pub invitation: super::invitation::State,
+    /// The read-receipt bar.
+    pub receipt: super::receipt::Bar,
 }
 
 impl Content {

@@ -35,6 +35,12 @@ pub fn count(n: u64) -> String {
     out
 }
 
+/// The status line's "1 message, 0 unread", "2,500 messages, 12 unread".
+pub fn counts(total: u64, unread: u64) -> String {
+    let noun = if total == 1 { "message" } else { "messages" };
+    format!("{} {noun}, {} unread", count(total), count(unread))
+}
+
 /// The sender as the list shows it: the name, else the address.
 pub fn sender(summary: &Summary) -> String {
     match (summary.from_name.as_deref(), summary.from_addr.as_deref()) {
@@ -79,5 +85,12 @@ mod tests {
             (count(0), count(999), count(1000), count(100_000)),
             ("0".into(), "999".into(), "1,000".into(), "100,000".into())
         );
+    }
+
+    #[test]
+    fn one_message_is_not_plural() {
+        assert_eq!(counts(1, 0), "1 message, 0 unread");
+        assert_eq!(counts(0, 0), "0 messages, 0 unread");
+        assert_eq!(counts(2_500, 12), "2,500 messages, 12 unread");
     }
 }

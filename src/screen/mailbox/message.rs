@@ -16,6 +16,7 @@ pub use tidings_mail::message::{Attachment, RecipientStatus, Report};
 
 use super::html::Rich;
 use super::invitation::{Cards, Invitee};
+use super::receipt::Receipts;
 
 /// What the reader shows of one message (or of a message forwarded inside it).
 #[derive(Debug, Clone, Default)]
@@ -41,6 +42,8 @@ pub struct DisplayMessage {
     pub report: Option<Report>,
     /// Invitations (calendar parts), or a meeting request as an Outlook-on-the-web link.
     pub invitations: Cards,
+    /// A request for a read receipt, the receipt the message is, the receipts it got.
+    pub receipts: Receipts,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -58,7 +61,8 @@ pub fn render(raw: &[u8], prefer: BodyFormat, fallback: &Summary, invitee: &Invi
     let headers = tidings_mail::sync::headers::summary(raw).unwrap_or_else(|_| fallback.clone());
     let display = message::render(raw, prefer);
     let invitations = Cards::read(raw, &display, invitee);
-    DisplayMessage { invitations, ..shown(display, headers, &mut Decoder::default(), &mut 0) }
+    let receipts = Receipts::read(raw, display.report.as_ref());
+    DisplayMessage { invitations, receipts, ..shown(display, headers, &mut Decoder::default(), &mut 0) }
 }
 
 /// Every attachment listed, in order (their numbers are positions here).
@@ -113,6 +117,7 @@ fn shown(display: Display, headers: Summary, decoder: &mut Decoder, numbered: &m
         forwarded,
         report: display.report,
         invitations: Cards::default(),
+        receipts: Receipts::default(),
     }
 }
 

@@ -18,7 +18,8 @@
 //! Parts: [`folders`] (tree), [`list`] (virtualised list), [`reader`] (headers, body,
 //! attachments, forwarded messages, delivery reports; [`message`] picks what it shows from
 //! the core's reading of a raw message, [`html`] names the rich-text model; [`invitation`]
-//! the invitation card above the body: Accept/Tentative/Decline, "Save as .ics"), [`actions`]
+//! the invitation card above the body: Accept/Tentative/Decline, "Save as .ics"; [`receipt`]
+//! read receipts: the bar, the receipt card, a sent message's receipts), [`actions`]
 //! (actions through `Store::queue_action`), [`toolbar`] (laid out for its width), [`panes`]
 //! (the dividers, remembered across starts), [`restore`] (where the person left it: folder,
 //! selection, order), [`keys`] (the key map), [`remote`] (body
@@ -40,6 +41,7 @@ mod message;
 mod outbox;
 mod panes;
 mod reader;
+mod receipt;
 mod remote;
 mod restore;
 mod signin;
@@ -72,6 +74,7 @@ pub use list::{List, ROW_HEIGHT, Step};
 pub use message::{Attachment, Body, DisplayMessage, RecipientStatus, Report};
 pub use outbox::{Act as OutboxAct, id as outbox_id};
 pub use reader::{Loaded, Opened, Reader};
+pub use receipt::{Bar as ReceiptBar, Msg as ReceiptMsg, Receipts, id as receipt_id};
 pub use signin::Msg as SignInMsg;
 
 use remote::Remote;
@@ -262,6 +265,8 @@ pub enum Message {
     Content(content::Msg),
     /// The invitation card of the message in the reader.
     Invitation(invitation::Msg),
+    /// The read-receipt bar of the message in the reader.
+    Receipt(receipt::Msg),
     /// The account's Outbox, read again.
     OutboxLoaded(Result<Vec<tidings_mail::outbox::OutboxItem>, Error>),
     /// Show the Outbox in place of the list and the reader.
@@ -467,7 +472,7 @@ impl Mailbox {
                 if let Some(request) = edit {
                     return Action::Compose(request);
                 }
-                self.remote_if_allowed()
+                Task::batch([self.remote_if_allowed(), self.receipt_on_show(folder, uid)])
             }
             Message::News(news) => self.news(news),
             Message::Reveal { folder, uid } => self.reveal(folder, uid),
@@ -483,6 +488,7 @@ impl Mailbox {
             Message::LinkClicked(url) => return self.content(content::Msg::Link(url)),
             Message::Content(msg) => return self.content(msg),
             Message::Invitation(msg) => return self.invitation(msg),
+            Message::Receipt(msg) => return self.receipt(msg),
             Message::SignIn(msg) => return self.sign_in(msg),
             Message::Panes(msg) => self.panes.update(msg),
             Message::More(chosen) => {

@@ -9,7 +9,10 @@
 //! which aborts it.
 //!
 //! A message with an invitation shows its card above the body ([`invitation`]): read with
-//! the message, with the answers remembered in the store.
+//! the message, with the answers remembered in the store. Read receipts ([`receipt`]): the
+//! request and whether it was answered, a receipt the message is, the receipts a sent
+//! message got, read with the message too; the bar under the headers, the cards above the
+//! body.
 //!
 //! A POP3 account's message downloaded as headers only has no body in the store: the reader
 //! shows its header and "Download the rest", which fetches it (`pop3::fetch_rest`, through
@@ -31,6 +34,7 @@ use super::content::{Msg, Remote as RemoteState};
 use super::html::{Pictures, rich_view};
 use super::invitation::{self, Invitee};
 use super::message::{self, Body, DisplayMessage, Report};
+use super::receipt;
 use super::remote::{self, Remote};
 use super::{Message, format, id};
 use crate::theme;
@@ -206,7 +210,8 @@ impl Reader {
                 Error::new(Kind::Config, "this mailbox has no server to download the message from")
             })?;
             let raw = remote.rest(opened.folder, opened.row.uid).await?;
-            render(raw, prefer, opened.row.summary, invitee, store).await.map(Some)
+            let at = (opened.folder, opened.row.uid);
+            render(raw, prefer, opened.row.summary, invitee, store, at).await.map(Some)
         };
         let task = self.start(job, State::Downloading);
         self.download = start.map(|n| (n, n));
@@ -267,6 +272,9 @@ impl Reader {
             for note in &message.notes {
                 top = top.push(text(note).size(13).style(theme::text::warning));
             }
+            if let Some(bar) = receipt::bar(&message.receipts, &self.content.receipt) {
+                top = top.push(bar);
+            }
         }
         if let Some(url) = &self.content.link {
             top = top.push(link_bar(url));
@@ -322,10 +330,8 @@ impl Reader {
                     self.command.as_ref(),
                     self.invitee.pop3,
                 );
-                match cards {
-                    Some(cards) => column![cards, contents(message, true, remote, theme)].spacing(12).into(),
-                    None => contents(message, true, remote, theme),
-                }
+                let above = [receipt::cards(&message.receipts), cards].into_iter().flatten();
+                Column::with_children(above).push(contents(message, true, remote, theme)).spacing(12).into()
             }
         };
         column![
@@ -372,17 +378,18 @@ async fn load(
             }
         },
     };
-    render(raw, prefer, row.summary, invitee, Some(store)).await.map(Some)
+    render(raw, prefer, row.summary, invitee, Some(store), (folder, row.uid)).await.map(Some)
 }
 
-/// Reads a raw message on `spawn_blocking`, then the answers to its invitations the person
-/// sent earlier from `store`.
+/// Reads a raw message on `spawn_blocking`, then from `store` the answers to its invitations
+/// the person sent earlier and what became of read receipts for message `at` (folder, UID).
 async fn render(
     raw: Vec<u8>,
     prefer: BodyFormat,
     fallback: Summary,
     invitee: Arc<Invitee>,
     store: Option<StoreHandle>,
+    at: (FolderId, u32),
 ) -> Result<Arc<DisplayMessage>, Error> {
     let reader = invitee.clone();
     let mut shown = tokio::task::spawn_blocking(move || message::render(&raw, prefer, &fallback, &reader))
@@ -393,6 +400,9 @@ async fn render(
     if let Some(store) = store {
         let cards = std::mem::take(&mut shown.invitations);
         shown.invitations = cards.remembered(&store, invitee.key.clone()).await;
+        let (from, id) = (shown.headers.from_addr.clone(), shown.headers.message_id.clone());
+        let receipts = std::mem::take(&mut shown.receipts);
+        shown.receipts = receipts.stored(&store, &invitee, at, from, id).await;
     }
     Ok(Arc::new(shown))
 }
@@ -443,7 +453,8 @@ fn contents<'a>(
         Body::Rich(rich) => rich_view(rich, Pictures { own: &message.images, remote }, theme),
     };
     let mut all = column![body].spacing(12);
-    if let Some(report) = &message.report {
+    // A read receipt shows as its own card (above the body).
+    if let Some(report) = message.report.as_ref().filter(|_| message.receipts.incoming.is_none()) {
         all = all.push(report_view(report));
     }
     for inner in &message.forwarded {

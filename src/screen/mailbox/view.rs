@@ -73,9 +73,7 @@ impl Mailbox {
         let status = status_of.view();
         let counts = self.list.counts();
         let counts = (self.list.folder().is_some()).then(|| {
-            text(format!("{} messages, {} unread", format::count(counts.total), format::count(counts.unread)))
-                .size(12)
-                .style(crate::theme::text::muted)
+            text(format::counts(counts.total, counts.unread)).size(12).style(crate::theme::text::muted)
         });
         let notice = self.notice.as_ref().map(|(words, bad)| {
             text(words).size(12).style(if *bad {

@@ -6,13 +6,15 @@
 //! and the cases RFC 8098 §2.1 says to ask about even when the person chose "always",
 //! [`build`] writes the receipt (`multipart/report; report-type=disposition-notification`)
 //! for the Outbox, and [`parse_receipt`] reads one that arrived, for the reader and for the
-//! sent message's list of receipts.
+//! sent message's list of receipts. [`send`] and [`ignore`] answer a stored message's request
+//! (the CLI's `tidings receipt` and the reader's bar share them).
 //!
 //! Whoever sends or declines a receipt sets `$MDNSent` first (IMAP: through the store's
 //! action queue, so the server has it before the receipt leaves; POP3: in the store), and a
 //! message that has it never gets another: not from this profile, nor from another client on
 //! the same IMAP account.
 
+mod answer;
 mod build;
 mod incoming;
 mod request;
@@ -20,6 +22,7 @@ mod request;
 #[cfg(test)]
 mod tests;
 
+pub use answer::{Queued, ignore, own_addresses, send};
 pub use build::{Mode, Response, build};
 pub use incoming::{Receipt, parse_receipt, receipts_for};
 pub use request::{AskReason, Decision, Request, decide, requested};

@@ -244,3 +244,76 @@ fn receipts_for_a_message_id_come_from_the_store() {
     assert_eq!(found[0].by, "alice@example.test");
     assert!(receipts_for(&mut s, "alice", "nothing@x").unwrap().is_empty());
 }
+
+/// The shared answer: `send` queues one receipt and the keyword (for the server: an IMAP
+/// account), then sends none again unless forced; `ignore` sets the keyword alone.
+#[tokio::test]
+async fn send_queues_one_receipt_and_the_keyword_then_none() {
+    use crate::account::{Account, AuthMethod, Incoming, Security, Server, Trust};
+    use crate::store::{Flags, FolderInfo, NewMessage, Role, ServerOp, Store, StoreHandle};
+    let mut s = Store::open_in_memory().unwrap();
+    let a = s.account("alice").unwrap();
+    let info = FolderInfo {
+        name: "INBOX".into(),
+        delimiter: None,
+        role: Some(Role::Inbox),
+        subscribed: true,
+        selectable: true,
+    };
+    let f = s.replace_folders(a, &[info]).unwrap()[0].id;
+    s.begin_folder(f, 1).unwrap();
+    let asking = message(PLAIN);
+    let row = |uid: u32| NewMessage {
+        uid,
+        modseq: None,
+        flags: Flags::new(["\\Seen"]),
+        size: 100,
+        internal_date: None,
+        summary: crate::sync::headers::summary(&asking).unwrap(),
+        parse_error: None,
+    };
+    s.insert_messages(f, 1, &[row(1), row(2)]).unwrap();
+    s.save_body(f, 1, 1, &asking).unwrap();
+    s.save_body(f, 1, 2, &asking).unwrap();
+    let store = StoreHandle::spawn(s).unwrap();
+    let server = |port| Server {
+        host: "mail.example.test".into(),
+        port,
+        security: Security::Implicit,
+        user: "alice".into(),
+        auth: AuthMethod::Password,
+        trust: Trust::default(),
+    };
+    let account = Account::new(
+        "alice".into(),
+        "Alice".into(),
+        "alice@example.test".into(),
+        Incoming::Imap,
+        server(993),
+        server(465),
+    );
+
+    let queued = send(&store, &account, f, 1, Mode::Automatic, false).await.unwrap().expect("queued");
+    assert_eq!(queued.item.recipients, ["bob@example.test"]);
+    let raw = store.call(move |s| s.outbox_raw(queued.item.id)).await.unwrap().unwrap();
+    let receipt = parse_receipt(&raw).unwrap();
+    assert_eq!(receipt.disposition_field, "automatic-action/MDN-sent-automatically; displayed");
+    assert_eq!(receipt.original_message_id.as_deref(), Some("<lunch@example.test>"));
+    let flags = store.call(move |s| s.message(f, 1)).await.unwrap().unwrap().flags;
+    assert!(already_answered(&flags), "{flags:?}");
+    let pending = store.call(move |s| s.pending_actions(a)).await.unwrap();
+    assert!(
+        matches!(&pending[..], [p] if matches!(&p.op, ServerOp::Flags { flag, add: true, uids, .. } if flag == MDN_SENT && uids == &[1])),
+        "{pending:?}"
+    );
+
+    // Answered: nothing more, unless forced.
+    assert!(send(&store, &account, f, 1, Mode::Manual, false).await.unwrap().is_none());
+    let outbox = store.call(|s| s.outbox_list(None)).await.unwrap();
+    assert_eq!(outbox.len(), 1);
+    assert!(send(&store, &account, f, 1, Mode::Manual, true).await.unwrap().is_some());
+
+    ignore(&store, &account, f, 2).await.unwrap();
+    assert!(send(&store, &account, f, 2, Mode::Manual, false).await.unwrap().is_none());
+    assert_eq!(store.call(|s| s.outbox_list(None)).await.unwrap().len(), 2);
+}
