@@ -17,6 +17,7 @@ mod oauth2;
 mod output;
 mod receipt;
 mod render;
+mod search;
 mod send;
 mod sync;
 
@@ -74,6 +75,8 @@ enum Command {
     /// Send or decline the read receipt a stored message asks for.
     #[command(subcommand)]
     Receipt(receipt::ReceiptCmd),
+    /// Search the stored messages of every account (or one): words, "phrases", from:, is:unread…
+    Search(search::SearchArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -97,6 +100,7 @@ pub fn main() -> ExitCode {
         Command::Message(cmd) => message::run(cmd, &profile, &out),
         Command::Invite(cmd) => invite::run(cmd, &profile, &out),
         Command::Receipt(cmd) => receipt::run(cmd, &profile, &out),
+        Command::Search(args) => search::run(args, &profile, &out),
     }
 }
 

@@ -33,6 +33,7 @@ pub mod pop3;
 pub mod private;
 pub mod profile;
 pub mod schedule;
+pub mod search;
 pub mod secret;
 pub mod send;
 pub mod smtp;

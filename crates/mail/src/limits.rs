@@ -160,6 +160,29 @@ pub const REMOTE_PARALLEL: usize = 4;
 /// Redirects followed for one remote image.
 pub const MAX_REMOTE_REDIRECTS: usize = 3;
 
+// Search (`search`, the store's `message_search` index). Past a limit the search still
+// runs: the text of a message beyond it is not searchable, a query too long is refused with
+// an error that says so.
+
+/// Text of one message indexed for search (its body as the reader shows it, then its
+/// attachment names), in bytes: the start of a long message is what people search for, and
+/// a 5 MB log pasted into a mail would otherwise weigh on every search.
+pub const MAX_INDEXED_TEXT: usize = 64 * 1024;
+
+/// Bodies indexed in one transaction when a store catches up (after the update that added
+/// search, or a body written without its text): each chunk is short, so other writers wait
+/// little.
+pub const INDEX_CHUNK: usize = 200;
+
+/// Longest search query, in characters.
+pub const MAX_QUERY_CHARS: usize = 2_000;
+
+/// Terms (words, phrases, operators) in one search query.
+pub const MAX_QUERY_TERMS: usize = 64;
+
+/// Most hits one search returns (a page larger than this is cut to it).
+pub const MAX_SEARCH_HITS: u64 = 1_000;
+
 /// The size in words, for messages ("160 MiB").
 pub fn size(bytes: u64) -> String {
     const KIB: u64 = 1024;

@@ -138,7 +138,9 @@ impl Store {
                         to_addrs = excluded.to_addrs, cc_addrs = excluded.cc_addrs,
                         subject = excluded.subject, subject_sort = excluded.subject_sort,
                         message_id = excluded.message_id, in_reply_to = excluded.in_reply_to,
-                        refs = excluded.refs, has_attachment = excluded.has_attachment,
+                        refs = excluded.refs,
+                        -- what an indexed body showed is kept
+                        has_attachment = excluded.has_attachment OR has_attachment AND body_text IS NOT NULL,
                         parse_error = excluded.parse_error",
                 )
                 .map_err(err)?;
@@ -363,8 +365,8 @@ impl Store {
         let before = if sort.descending { ">" } else { "<" };
         let sql = format!(
             "SELECT (SELECT COUNT(*) FROM messages m WHERE m.folder = t.folder AND ({}) {before} ({}))
-         FROM messages t JOIN folders f ON f.id = t.folder
-         WHERE t.folder = ?1 AND t.uidvalidity = f.uidvalidity AND t.uid = ?2",
+             FROM messages t JOIN folders f ON f.id = t.folder
+             WHERE t.folder = ?1 AND t.uidvalidity = f.uidvalidity AND t.uid = ?2",
             of("m"),
             of("t"),
         );
@@ -403,16 +405,27 @@ impl Store {
     /// Keeps a fetched raw message. Returns false when the message is not (any more) in the
     /// store, e.g. expunged meanwhile: nothing is kept then.
     pub fn save_body(&mut self, folder: FolderId, uidvalidity: u32, uid: u32, raw: &[u8]) -> Result<bool> {
-        let n = self
-            .conn
-            .execute(
+        let label = self.label.clone();
+        let err = |e| super::sql_error(&label, "save a message body", e);
+        let tx = self.conn.transaction().map_err(err)?;
+        let id: Option<i64> = tx
+            .query_row(
                 "INSERT INTO bodies (message, raw, fetched_at)
                  SELECT id, ?4, ?5 FROM messages WHERE folder = ?1 AND uidvalidity = ?2 AND uid = ?3
-                 ON CONFLICT (message) DO UPDATE SET raw = excluded.raw, fetched_at = excluded.fetched_at",
+                 ON CONFLICT (message) DO UPDATE SET raw = excluded.raw, fetched_at = excluded.fetched_at
+                 RETURNING message",
                 params![folder.0, uidvalidity, uid, raw, now()],
+                |r| r.get(0),
             )
-            .map_err(self.err("save a message body"))?;
-        Ok(n > 0)
+            .optional()
+            .map_err(err)?;
+        // Searchable as soon as it is stored: its text goes into the index in the same
+        // transaction.
+        if let Some(id) = id {
+            super::search::index_one(&tx, id).map_err(err)?;
+        }
+        tx.commit().map_err(err)?;
+        Ok(id.is_some())
     }
 }
 
@@ -487,18 +500,6 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn the_page_cache_grows_for_a_big_sync_and_is_put_back() {
-        let mut s = Store::open_in_memory().unwrap();
-        let before = s.grow_cache(16 * 1024).unwrap();
-        let now: i64 = s.conn().query_row("PRAGMA cache_size", [], |r| r.get(0)).unwrap();
-        assert_eq!(now, -16 * 1024);
-        assert_eq!(s.grow_cache(1024).unwrap(), now, "never shrunk by a smaller ask");
-        s.set_cache(before).unwrap();
-        let back: i64 = s.conn().query_row("PRAGMA cache_size", [], |r| r.get(0)).unwrap();
-        assert_eq!(back, before);
-    }
-
-    #[test]
     fn a_message_is_found_where_the_list_shows_it_in_every_order() {
         let mut s = Store::open_in_memory().unwrap();
         let f = inbox(&mut s);
@@ -513,6 +514,18 @@ pub(crate) mod tests {
             }
         }
         assert_eq!(s.position(f, Sort::NEWEST, 99).unwrap(), None);
+    }
+
+    #[test]
+    fn the_page_cache_grows_for_a_big_sync_and_is_put_back() {
+        let mut s = Store::open_in_memory().unwrap();
+        let before = s.grow_cache(16 * 1024).unwrap();
+        let now: i64 = s.conn().query_row("PRAGMA cache_size", [], |r| r.get(0)).unwrap();
+        assert_eq!(now, -16 * 1024);
+        assert_eq!(s.grow_cache(1024).unwrap(), now, "never shrunk by a smaller ask");
+        s.set_cache(before).unwrap();
+        let back: i64 = s.conn().query_row("PRAGMA cache_size", [], |r| r.get(0)).unwrap();
+        assert_eq!(back, before);
     }
 
     #[test]

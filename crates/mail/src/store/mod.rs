@@ -25,6 +25,7 @@ mod outbox;
 mod pop3;
 mod receipts;
 pub mod schema;
+mod search;
 mod types;
 mod worker;
 
@@ -41,6 +42,9 @@ pub(crate) use pop3::header_part;
 pub use pop3::{
     Committed, Described, LOCAL_FOLDERS, LOCAL_UIDVALIDITY, Pop3Batch, Pop3Body, Pop3Incoming, Prior,
     SeenState, SeenUid,
+};
+pub use search::{
+    COLUMNS, IndexedText, MarkTerm, PlannedQuery, SearchFolder, Snippet, StoredHit, fold, indexed_text,
 };
 pub use types::{
     AccountId, Counts, Flags, Folder, FolderId, FolderInfo, FolderState, MessageRow, NewMessage, Role, Sort,

@@ -11,6 +11,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::sync::mpsc;
 use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
 
@@ -18,6 +19,9 @@ use super::Store;
 use crate::error::{Error, Kind, Result};
 
 type Job = Box<dyn FnOnce(&mut Store) + Send>;
+
+/// How long the thread waits without a job before it indexes queued bodies for search.
+const IDLE_BEFORE_INDEXING: Duration = Duration::from_millis(200);
 
 /// A cheap, clonable handle to the store thread. The thread ends (closing the store) when
 /// the last handle is dropped and its queued jobs are done.
@@ -72,8 +76,37 @@ impl StoreHandle {
             .name("tidings-store".into())
             .spawn(move || {
                 let mut store = store;
-                while let Ok(job) = rx.recv() {
-                    job(&mut store);
+                // Bodies not yet indexed for search (after the update that added search, a
+                // big store has them all) are indexed a chunk at a time between jobs: a job
+                // waits at most for one chunk, and while jobs keep coming the chunks take at
+                // most half of the thread's time.
+                let mut maybe_pending = true;
+                let mut due = Instant::now() + IDLE_BEFORE_INDEXING;
+                loop {
+                    let wait = if maybe_pending {
+                        due.saturating_duration_since(Instant::now())
+                    } else {
+                        Duration::from_secs(60 * 60)
+                    };
+                    match rx.recv_timeout(wait) {
+                        Ok(job) => {
+                            job(&mut store);
+                            // The job may have stored bodies.
+                            maybe_pending = true;
+                        }
+                        Err(mpsc::RecvTimeoutError::Timeout) => {}
+                        Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                    }
+                    if maybe_pending && Instant::now() >= due {
+                        let started = Instant::now();
+                        let chunk = store.index_pending(crate::limits::INDEX_CHUNK, Duration::from_secs(1));
+                        // Nothing left (or the store cannot be written now): wait for jobs.
+                        maybe_pending = matches!(chunk, Ok(n) if n > 0);
+                        due = Instant::now() + started.elapsed().max(IDLE_BEFORE_INDEXING / 10);
+                        if !maybe_pending {
+                            due = Instant::now() + IDLE_BEFORE_INDEXING;
+                        }
+                    }
                 }
             })
             .map_err(|e| Error::storage("cannot start the mail store's thread", e))?;
@@ -140,5 +173,40 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(v, crate::store::schema::latest());
+    }
+
+    /// Bodies stored by a job are indexed for search in the background, also while other
+    /// jobs keep coming.
+    #[tokio::test]
+    async fn queued_bodies_are_indexed_between_jobs() {
+        let mut store = Store::open_in_memory().unwrap();
+        let a = store.account("a").unwrap();
+        let inbox = store.pop3_setup(a).unwrap();
+        let h = StoreHandle::spawn(store).unwrap();
+        h.call(move |s| {
+            let mut batch = crate::store::Pop3Batch::default();
+            for k in 0..450 {
+                let raw = format!("Subject: {k}\r\n\r\nword{k}\r\n");
+                batch.push(format!("u{k}"), raw.len() as u64, raw.as_bytes(), false);
+            }
+            s.pop3_commit(a, inbox, batch, 0)
+        })
+        .await
+        .unwrap();
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            // A job every few milliseconds: the indexing must not wait for a quiet moment.
+            let left = h.call(|s| s.index_backlog()).await.unwrap();
+            if left == 0 {
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "{left} bodies still waiting");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let found = h.call(|s| {
+            crate::search::search(s, "word449", &Default::default(), 10, 0)
+                .map_err(|e| Error::new(Kind::Storage, e.to_string()))
+        });
+        assert_eq!(found.await.unwrap().len(), 1);
     }
 }

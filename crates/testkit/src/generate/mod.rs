@@ -7,15 +7,18 @@
 //! before it, for threading. Line endings are CRLF throughout.
 //!
 //! `format_message` writes the other formats Exchange hands out (enriched text, TNEF, calendar
-//! invitations), outside the cycle so the shapes above stay where tests expect them; and
-//! `invitation_message` the invitations of Exchange, Google Calendar and Thunderbird.
+//! invitations), outside the cycle so the shapes above stay where tests expect them;
+//! `invitation_message` the invitations of Exchange, Google Calendar and Thunderbird; and
+//! `prose_message` bodies with the word frequencies of real mail, for search benchmarks.
 
 mod calendar;
 mod encode;
 mod formats;
+mod prose;
 
 pub use calendar::{CalendarShape, Invite, invitation_ics, invitation_message};
 pub use formats::{Format, format_message, tnef_meeting_request};
+pub use prose::{person, prose_message, word};
 
 use encode::{base64_body, encoded_words, quoted_printable, rfc5322_date};
 
