@@ -451,6 +451,93 @@ fn accept_queues_a_reply_and_the_card_remembers_it_after_a_restart() {
     assert_eq!(items[1].subject.as_deref(), Some("Declined: Quarterly planning"));
 }
 
+/// The `n`th REPLY in the Outbox, its calendar part read.
+fn nth_reply(store: &Store, n: usize) -> (tidings_mail::outbox::OutboxItem, calendar::Invitation) {
+    let items = store.outbox_list(Some("work")).unwrap();
+    let item = items.get(n).unwrap_or_else(|| panic!("no message {n} in the Outbox: {items:?}"));
+    let raw = store.outbox_raw(item.id).unwrap().unwrap();
+    let display = tidings_mail::message::render(&raw, BodyFormat::Best);
+    let [part] = &display.calendar[..] else { panic!("one calendar part: {:?}", display.calendar) };
+    let reply =
+        calendar::parse(&part.text, part.method.as_deref(), &Viewer::new("UTC".parse().unwrap(), [BOB]))
+            .unwrap();
+    (item.clone(), reply)
+}
+
+/// A recurring invitation: "Only this occurrence" starts at the series' first; checked, the
+/// answer's REPLY names the occurrence (RECURRENCE-ID) and the card keeps the series
+/// unanswered; unchecked, the answer is for the whole series again.
+#[test]
+fn only_this_occurrence_puts_its_recurrence_id_in_the_reply() {
+    let fx = app_fixture(&invitation_message(CalendarShape::Exchange, &invite()));
+    let mut app = fixture::opened(&fx);
+    open_invitation(&mut app);
+    assert!(fixture::shows(&app, "Otherwise the answer is for the whole series."));
+    let state = |app: &tidings::app::App| fixture::mailbox(app).reader().content().invitation.clone();
+    assert!(!state(&app).only_occurrence);
+
+    // Checked: the series' first occurrence (15 June, 09:00 in Berlin), as the card has it.
+    fixture::click(&mut app, invitation_id::ONLY_OCCURRENCE);
+    let first = state(&app);
+    assert!(first.only_occurrence);
+    let start = fixture::mailbox(&app).reader().shown().unwrap().invitations.cards[0]
+        .read
+        .as_ref()
+        .unwrap()
+        .start
+        .clone()
+        .unwrap();
+    assert_eq!(first.occurrence, start);
+    assert!(has_widget(&app, invitation_id::OCCURRENCE));
+    fixture::click(&mut app, &invitation_id::answer(0, Answer::Accept));
+    let store = fixture::check_store(&fx);
+    let (item, reply) = nth_reply(&store, 0);
+    assert_eq!(item.subject.as_deref(), Some("Accepted: Quarterly planning"));
+    assert_eq!(reply.occurrence_key().as_deref(), Some("20260615T070000Z"));
+    let [me] = &reply.attendees[..] else { panic!("only the person's own line: {:?}", reply.attendees) };
+    assert_eq!((me.address.as_deref(), me.partstat), (Some(WORK), Partstat::Accepted));
+    // The series is not answered by that.
+    assert!(fixture::mailbox(&app).notice().is_some_and(|n| n.contains("this occurrence")));
+    assert!(fixture::shows(&app, "You have not answered yet."), "{:?}", fixture::texts(&app));
+
+    // Another day typed in (as Berlin writes it), then Tentative.
+    let mut ui = fixture::window(&app);
+    ui.click(id(invitation_id::OCCURRENCE)).unwrap();
+    let _ = ui.into_messages();
+    let typed = vec![Message::Mailbox(mailbox::Message::Invitation(InvitationMsg::Occurrence(
+        "2026-06-17T09:00:00+02:00".to_string(),
+    )))];
+    common::settle(&mut app, typed);
+    fixture::click(&mut app, &invitation_id::answer(0, Answer::Tentative));
+    let (_, reply) = nth_reply(&store, 1);
+    assert_eq!(reply.occurrence_key().as_deref(), Some("20260617T070000Z"));
+    assert_eq!(reply.attendees[0].partstat, Partstat::Tentative);
+
+    // A start that is not one is refused, nothing queued.
+    let typed = vec![Message::Mailbox(mailbox::Message::Invitation(InvitationMsg::Occurrence(
+        "Wednesday".to_string(),
+    )))];
+    common::settle(&mut app, typed);
+    fixture::click(&mut app, &invitation_id::answer(0, Answer::Decline));
+    assert!(
+        fixture::mailbox(&app)
+            .notice()
+            .is_some_and(|n| n.to_lowercase().contains("cannot read the occurrence"))
+    );
+    assert_eq!(store.outbox_list(Some("work")).unwrap().len(), 2);
+
+    // Unchecked: the whole series, no RECURRENCE-ID; the card follows.
+    fixture::click(&mut app, invitation_id::ONLY_OCCURRENCE);
+    fixture::click(&mut app, &invitation_id::answer(0, Answer::Decline));
+    let (_, reply) = nth_reply(&store, 2);
+    assert_eq!(reply.recurrence_id, None);
+    assert!(fixture::shows(&app, "You declined"), "{:?}", fixture::texts(&app));
+}
+
+fn has_widget(app: &tidings::app::App, widget: &str) -> bool {
+    fixture::window(app).find(id(widget.to_string())).is_ok()
+}
+
 /// Every message file of `user`'s INBOX, as bytes.
 fn maildir_inbox(s: &tidings_testkit::MailServers, user: &tidings_testkit::User) -> Vec<Vec<u8>> {
     let base = s.maildir(user);

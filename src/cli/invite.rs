@@ -1,8 +1,10 @@
-//! `tidings invite reply --account NAME ID accept|tentative|decline [--comment TEXT]`: answers
-//! the invitation in stored message ID (as `tidings message show` takes it) with an iTIP
-//! REPLY to its organizer, through the account's Outbox (then sent, as `tidings send` does),
-//! and remembers the answer so the card says "You accepted" from then on. Also the
-//! invitations of a message as `message show` prints them.
+//! `tidings invite reply --account NAME ID accept|tentative|decline [--comment TEXT]
+//! [--occurrence START]`: answers the invitation in stored message ID (as `tidings message
+//! show` takes it) with an iTIP REPLY to its organizer — for one occurrence of a recurring
+//! event with `--occurrence` (its start as `message show` prints `start`) — through the
+//! account's Outbox (then sent, as `tidings send` does), and remembers the answer so the card
+//! says "You accepted" from then on. Also the invitations of a message as `message show`
+//! prints them.
 
 use std::process::ExitCode;
 
@@ -40,6 +42,12 @@ pub struct ReplyArgs {
     /// A few words for the organizer, sent with the answer.
     #[arg(long)]
     comment: Option<String>,
+    /// Answer only this occurrence of a recurring event: its start as `tidings message show`
+    /// prints `start` (2026-06-17T09:00:00+02:00; any offset names the same instant), its
+    /// date for an all-day event (2026-06-17), or a time without offset (2026-06-17T09:00)
+    /// in the event's own zone. Without it the answer is for the whole series.
+    #[arg(long, value_name = "START")]
+    occurrence: Option<String>,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
@@ -165,7 +173,8 @@ fn reply(args: ReplyArgs, profile: &Profile, out: &Out) -> Result<ExitCode, Erro
     };
     let (in_reply_to, references) = calendar::thread_of(&raw);
     let answer = Answer::from(args.answer);
-    let what = Answerable { invitation: inv, ics, in_reply_to, references };
+    let occurrence = args.occurrence.as_deref().map(|o| calendar::occurrence(&ics, o)).transpose()?;
+    let what = Answerable { invitation: inv, ics, in_reply_to, references, occurrence };
 
     let rt =
         super::runtime().map_err(|e| Error::new(Kind::Storage, "cannot start the runtime").with_source(e))?;
@@ -180,13 +189,19 @@ fn reply(args: ReplyArgs, profile: &Profile, out: &Out) -> Result<ExitCode, Erro
         &Transcript::with_capacity(2_000),
         &quiet,
     ))?;
-    Ok(print(out, &account, &what.invitation, answer, &item, &report))
+    let occurrence = match what.occurrence {
+        // Read once already, to answer: sent by now, so no error here.
+        Some(at) => calendar::occurrence_key(&what.ics, at).ok(),
+        None => what.invitation.occurrence_key(),
+    };
+    Ok(print(out, &account, &what.invitation, occurrence, answer, &item, &report))
 }
 
 fn print(
     out: &Out,
     account: &Account,
     inv: &Invitation,
+    occurrence: Option<String>,
     answer: Answer,
     item: &outbox::OutboxItem,
     report: &FlushReport,
@@ -201,7 +216,7 @@ fn print(
             "answer": answer.partstat(),
             "uid": inv.uid,
             "sequence": inv.sequence,
-            "recurrence_id": inv.recurrence_id,
+            "recurrence_id": occurrence,
             "to": organizer,
             "message_id": item.message_id,
             "outbox_id": item.id,

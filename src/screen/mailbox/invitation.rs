@@ -1,9 +1,10 @@
 //! The invitation card above the body of a message with a calendar part: what the core read
 //! (`tidings_mail::calendar`: the headline, title, when in the person's zone, recurrence in
 //! words, where, organizer, attendees and their answers, the person's own status), Accept /
-//! Tentative / Decline with an optional comment, and "Save as .ics". A meeting request that
-//! came as a link to Outlook on the web gets a card saying so, with the administrator's
-//! command to copy.
+//! Tentative / Decline with an optional comment (for a recurring event, the whole series or
+//! "Only this occurrence", its start given as `tidings message show` prints it), and "Save as
+//! .ics". A meeting request that came as a link to Outlook on the web gets a card saying so,
+//! with the administrator's command to copy.
 //!
 //! The cards are read with the message (on `spawn_blocking`), with the answers remembered
 //! in the store. An answer is built, queued in the Outbox and remembered by the core
@@ -14,7 +15,7 @@ use std::collections::HashSet;
 use std::path::PathBuf;
 
 use iced::font::Weight;
-use iced::widget::{Column, Space, button, column, container, row, text, text_editor, text_input};
+use iced::widget::{Column, Space, button, checkbox, column, container, row, text, text_editor, text_input};
 use iced::{Element, Font, Length, Task, widget};
 
 use tidings_mail::account::Account;
@@ -37,6 +38,8 @@ pub mod id {
     pub const COPY_COMMAND: &str = "invitation-copy-command";
     pub const COMMAND: &str = "invitation-command";
     pub const OPEN_OUTLOOK: &str = "invitation-open-outlook";
+    pub const ONLY_OCCURRENCE: &str = "invitation-only-occurrence";
+    pub const OCCURRENCE: &str = "invitation-occurrence";
 
     pub fn answer(card: usize, answer: tidings_mail::calendar::Answer) -> String {
         format!("invitation-{card}-{answer:?}").to_ascii_lowercase()
@@ -152,17 +155,26 @@ pub struct State {
     pub answering: Option<usize>,
     /// Cards whose whole list of attendees is shown.
     pub expanded: HashSet<usize>,
+    /// A recurring event's answer is for one occurrence only: the one starting at
+    /// `occurrence` (as `tidings message show` prints `start`).
+    pub only_occurrence: bool,
+    pub occurrence: String,
 }
 
 #[derive(Debug, Clone)]
 pub enum Msg {
     Answer(usize, Answer),
     Comment(String),
+    /// "Only this occurrence" checked or not on this card.
+    OnlyOccurrence(usize, bool),
+    Occurrence(String),
     /// An answer was queued and remembered (for the message in this folder with this UID).
     Answered {
         folder: FolderId,
         uid: u32,
         card: usize,
+        /// One occurrence was answered, not the series.
+        occurrence: bool,
         result: Result<Partstat, Error>,
     },
     SaveIcs(usize),
@@ -182,7 +194,26 @@ impl Mailbox {
                 self.reader.content_mut().invitation.comment = comment;
                 Task::none()
             }
-            Msg::Answered { folder, uid, card, result } => return self.answered(folder, uid, card, result),
+            Msg::OnlyOccurrence(card, only) => {
+                let start = self
+                    .reader
+                    .shown()
+                    .and_then(|m| m.invitations.cards.get(card)?.read.as_ref().ok()?.start.clone());
+                let state = &mut self.reader.content_mut().invitation;
+                state.only_occurrence = only;
+                // The series' first occurrence to start from: the person changes the date.
+                if only && state.occurrence.trim().is_empty() {
+                    state.occurrence = start.unwrap_or_default();
+                }
+                Task::none()
+            }
+            Msg::Occurrence(text) => {
+                self.reader.content_mut().invitation.occurrence = text;
+                Task::none()
+            }
+            Msg::Answered { folder, uid, card, occurrence, result } => {
+                return self.answered(folder, uid, card, occurrence, result);
+            }
             Msg::SaveIcs(card) => {
                 let start = self.last_folder.clone();
                 Task::perform(
@@ -226,12 +257,24 @@ impl Mailbox {
         let (folder, uid) = (opened.folder, opened.row.uid);
         let cards = &shown.invitations;
         let Some(Ok(invitation)) = cards.cards.get(card).map(|c| c.read.clone()) else { return Task::none() };
+        let ics = cards.cards[card].part.text.clone();
+        let state = &self.reader.content().invitation;
+        let occurrence = if state.only_occurrence && invitation.recurrence.is_some() {
+            match calendar::occurrence(&ics, &state.occurrence) {
+                Ok(at) => Some(at),
+                Err(e) => return self.failed(e),
+            }
+        } else {
+            None
+        };
         let what = Answerable {
             invitation,
-            ics: cards.cards[card].part.text.clone(),
+            ics,
             in_reply_to: cards.in_reply_to.clone(),
             references: cards.references.clone(),
+            occurrence,
         };
+        let one = occurrence.is_some();
         let (Some(account), Some(stores)) = (self.reader.invitee().account.clone(), &self.stores) else {
             return self.failed(Error::new(
                 Kind::Config,
@@ -250,7 +293,7 @@ impl Mailbox {
                 calendar::answer(&store, &account, &what, answer, comment.as_deref()).await?;
                 Ok(answer.partstat())
             },
-            move |result| Message::Invitation(Msg::Answered { folder, uid, card, result }),
+            move |result| Message::Invitation(Msg::Answered { folder, uid, card, occurrence: one, result }),
         )
     }
 
@@ -259,6 +302,7 @@ impl Mailbox {
         folder: FolderId,
         uid: u32,
         card: usize,
+        occurrence: bool,
         result: Result<Partstat, Error>,
     ) -> Action {
         let here = self.reader.opened().is_some_and(|o| o.folder == folder && o.row.uid == uid);
@@ -266,14 +310,19 @@ impl Mailbox {
             let state = &mut self.reader.content_mut().invitation;
             state.answering = None;
             if let Ok(partstat) = &result {
-                state.answered.retain(|(c, _)| *c != card);
-                state.answered.push((card, *partstat));
+                // One occurrence's answer is not the series': the card keeps the series'.
+                if !occurrence {
+                    state.answered.retain(|(c, _)| *c != card);
+                    state.answered.push((card, *partstat));
+                }
                 state.comment.clear();
             }
         }
         match result {
             Ok(partstat) => {
-                self.notice = Some((format!("You {}: the answer is in the Outbox", partstat.verb()), false));
+                let what = if occurrence { " this occurrence" } else { "" };
+                self.notice =
+                    Some((format!("You {}{what}: the answer is in the Outbox", partstat.verb()), false));
                 // The Outbox read again, then a send/receive sends the answer (as "Send again").
                 self.pass_after_outbox = true;
                 let Some(stores) = &self.stores else { return Action::GetMail };
@@ -442,10 +491,42 @@ fn card_view<'a>(n: usize, inv: &'a Invitation, state: &'a State) -> Element<'a,
     } else {
         actions = actions.push(Space::new().width(Length::Fill));
     }
+    if inv.answerable && inv.recurrence.is_some() {
+        lines = lines.push(occurrence_view(n, state));
+    }
     actions =
         actions.push(small_button("Save as .ics", Message::Invitation(Msg::SaveIcs(n)), id::save_ics(n)));
     lines = lines.push(actions);
     container(lines).padding([10, 12]).width(Length::Fill).style(theme::container::card).into()
+}
+
+/// For a recurring event: the answer is for the whole series unless "Only this occurrence"
+/// is checked, with the occurrence's start (the series' first, to be changed).
+fn occurrence_view(n: usize, state: &State) -> Element<'_, Message> {
+    let only = container(
+        checkbox(state.only_occurrence)
+            .label("Only this occurrence:")
+            .text_size(13)
+            .size(14)
+            .spacing(6)
+            .on_toggle(move |on| Message::Invitation(Msg::OnlyOccurrence(n, on))),
+    )
+    .id(widget::Id::new(id::ONLY_OCCURRENCE));
+    let mut line = row![only].spacing(8).align_y(iced::Alignment::Center);
+    if state.only_occurrence {
+        line = line.push(
+            text_input("Its start, e.g. 2026-06-17T09:00:00+02:00", &state.occurrence)
+                .id(widget::Id::new(id::OCCURRENCE))
+                .on_input(|t| Message::Invitation(Msg::Occurrence(t)))
+                .size(13)
+                .padding([4, 8])
+                .width(Length::Fixed(260.0)),
+        );
+    } else {
+        line = line
+            .push(text("Otherwise the answer is for the whole series.").size(12).style(theme::text::muted));
+    }
+    line.into()
 }
 
 /// "Alice Example accepted", …, and "and 37 more" (a click shows the whole list).

@@ -3,7 +3,9 @@
 //! and the answer remembered in the store, so the card says "You accepted" from then on
 //! (after a restart too), whenever the Outbox gets the REPLY out.
 
-use super::{Answer, Invitation, reply_message, strip_mailto};
+use chrono::NaiveDateTime;
+
+use super::{Answer, Invitation, occurrence_key, reply_message, strip_mailto};
 use crate::account::Account;
 use crate::compose::Address;
 use crate::error::Result;
@@ -20,6 +22,9 @@ pub struct Answerable {
     /// its thread.
     pub in_reply_to: Option<String>,
     pub references: Vec<String>,
+    /// One occurrence of a recurring event to answer (in the event's terms, as
+    /// [`super::occurrence`] reads it); none answers the whole series.
+    pub occurrence: Option<NaiveDateTime>,
 }
 
 /// Queues the answer to `what` in `account`'s Outbox, then remembers it. The caller asks the
@@ -33,12 +38,24 @@ pub async fn answer(
 ) -> Result<OutboxItem> {
     let inv = &what.invitation;
     let me = sender(account, inv.your_address.as_deref());
-    let outgoing =
-        reply_message(inv, &what.ics, &me, answer, comment, what.in_reply_to.as_deref(), &what.references)?;
+    let outgoing = reply_message(
+        inv,
+        &what.ics,
+        &me,
+        answer,
+        comment,
+        what.occurrence,
+        what.in_reply_to.as_deref(),
+        &what.references,
+    )?;
+    // One occurrence is remembered apart from the series it belongs to.
+    let occurrence = match what.occurrence {
+        Some(at) => Some(occurrence_key(&what.ics, at)?),
+        None => inv.occurrence_key(),
+    };
     let item = outbox::enqueue(store, &account.id, outgoing).await?;
     // Queued durably: the answer stands from now on, whenever the Outbox gets it out.
-    let (key, uid, occurrence, sequence) =
-        (account.id.clone(), inv.uid.clone().unwrap_or_default(), inv.occurrence_key(), inv.sequence);
+    let (key, uid, sequence) = (account.id.clone(), inv.uid.clone().unwrap_or_default(), inv.sequence);
     store
         .call(move |s| {
             s.remember_invitation_answer(&key, &uid, occurrence.as_deref(), sequence, answer.partstat())

@@ -26,7 +26,7 @@ use serde::Serialize;
 pub use answer::{Answerable, answer, remembered, sender};
 pub use owa::{OwaLink, owa_link};
 pub use parse::{invitations, parse};
-pub use reply::{Answer, reply_calendar, reply_message, thread_of};
+pub use reply::{Answer, occurrence, occurrence_key, reply_calendar, reply_message, thread_of};
 
 /// Who reads the invitation: their time zone (times are shown in it) and their addresses
 /// (the account's address and identities: their own attendee line is found by these).

@@ -7,7 +7,7 @@
 use calcard::icalendar::{
     ICalendar, ICalendarComponentType, ICalendarEntry, ICalendarParameterName, ICalendarProperty,
 };
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use lettre::message::header::{self, ContentType};
 use lettre::message::{Mailbox, Mailboxes, MultiPart, SinglePart};
 
@@ -137,13 +137,16 @@ pub fn reply_calendar(
 }
 
 /// The REPLY as a message to the organizer, ready for the Outbox: From `me`, In-Reply-To and
-/// References the invitation's message (`in_reply_to`, its `references`).
+/// References the invitation's message (`in_reply_to`, its `references`). `occurrence`
+/// answers one occurrence (see [`occurrence`]).
+#[allow(clippy::too_many_arguments)]
 pub fn reply_message(
     invitation: &Invitation,
     original: &str,
     me: &Address,
     answer: Answer,
     comment: Option<&str>,
+    occurrence: Option<NaiveDateTime>,
     in_reply_to: Option<&str>,
     references: &[String],
 ) -> Result<Outgoing> {
@@ -162,12 +165,17 @@ pub fn reply_message(
         .and_then(|o| o.address.as_deref())
         .ok_or_else(|| cannot("the event has no organizer"))?;
     let to_address = Address::new(invitation.organizer.as_ref().and_then(|o| o.name.as_deref()), organizer);
-    let ics = reply_calendar(original, me, answer, comment, None, Utc::now())?;
+    let ics = reply_calendar(original, me, answer, comment, occurrence, Utc::now())?;
     let summary = invitation.summary.as_deref().unwrap_or("(no title)");
     let who = me.name.as_deref().filter(|n| !n.trim().is_empty()).unwrap_or(&me.email);
     let mut text = format!("{who} has {}: {summary}", answer.partstat().verb());
     if let Some(when) = &invitation.when {
         text.push_str(&format!("\n{when}"));
+    }
+    if let Some(at) = occurrence {
+        // In the event's own terms, as the organizer wrote the series.
+        let zone = invitation.event_zone.as_deref().map(|z| format!(" ({z})")).unwrap_or_default();
+        text.push_str(&format!("\nOnly the occurrence of {}{zone}", at.format("%A %-d %B %Y, %H:%M")));
     }
     if let Some(comment) = comment.map(str::trim).filter(|c| !c.is_empty()) {
         text.push_str(&format!("\n\n{comment}"));
@@ -219,6 +227,74 @@ pub fn thread_of(raw: &[u8]) -> (Option<String>, Vec<String>) {
     };
     references.extend(id.clone());
     (id, references)
+}
+
+/// The occurrence of the recurring event in `original` that `given` names, in the event's
+/// terms as [`reply_calendar`] takes it. `given` is the occurrence's start as `tidings message
+/// show` prints `start` (RFC 3339 with its offset, `2026-06-17T09:00:00+02:00`: any offset
+/// names the same instant), a date (`2026-06-17`) for an all-day event, or a time without
+/// offset (`2026-06-17T09:00`) read in the event's own zone.
+pub fn occurrence(original: &str, given: &str) -> Result<NaiveDateTime> {
+    let unreadable = || {
+        Error::config(format!(
+            "cannot read the occurrence \"{given}\": give its start as `tidings message show` prints \
+             it (2026-06-17T09:00:00+02:00), or its date (2026-06-17) for an all-day event"
+        ))
+    };
+    let cal = ICalendar::parse(original).map_err(|_| cannot("it is not iCalendar"))?;
+    let event = cal
+        .components
+        .iter()
+        .filter(|c| c.component_type == ICalendarComponentType::VEvent)
+        .find(|e| !e.has_property(&ICalendarProperty::RecurrenceId))
+        .ok_or_else(|| cannot("it has no event"))?;
+    if !event.has_property(&ICalendarProperty::Rrule) && !event.has_property(&ICalendarProperty::Rdate) {
+        return Err(Error::config(
+            "cannot answer one occurrence: the event does not repeat (answer it without an occurrence)",
+        ));
+    }
+    let given = given.trim();
+    if let Ok(day) = NaiveDate::parse_from_str(given, "%Y-%m-%d") {
+        return Ok(day.and_time(chrono::NaiveTime::MIN));
+    }
+    let at = match DateTime::parse_from_rfc3339(given) {
+        Ok(at) => at,
+        Err(_) => {
+            return ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"]
+                .iter()
+                .find_map(|f| NaiveDateTime::parse_from_str(given, f).ok())
+                .ok_or_else(unreadable);
+        }
+    };
+    // An instant: the event's local time for it (UTC for a UTC start; a floating start is
+    // read in the person's zone, whose offset the given form carries).
+    let dtstart = event.property(&ICalendarProperty::Dtstart);
+    let value = dtstart.and_then(|e| e.values.first()).and_then(|v| v.as_partial_date_time());
+    if value.and_then(|v| v.to_date_time()).is_some_and(|v| v.offset.is_some()) {
+        return Ok(at.naive_utc());
+    }
+    let zone = dtstart
+        .and_then(ICalendarEntry::tz_id)
+        .and_then(|tzid| zone::event_zone(&cal, tzid, at.naive_local()))
+        .filter(|z| !z.is_floating());
+    Ok(match zone {
+        Some(z) => at.with_timezone(&z).naive_local(),
+        None => at.naive_local(),
+    })
+}
+
+/// Where the answer to `occurrence` (as [`occurrence`] gives it) is remembered: the value of
+/// its RECURRENCE-ID, as [`Invitation::occurrence_key`] writes it.
+pub fn occurrence_key(original: &str, occurrence: NaiveDateTime) -> Result<String> {
+    let cal = ICalendar::parse(original).map_err(|_| cannot("it is not iCalendar"))?;
+    let dtstart = cal
+        .components
+        .iter()
+        .filter(|c| c.component_type == ICalendarComponentType::VEvent)
+        .find(|e| !e.has_property(&ICalendarProperty::RecurrenceId))
+        .and_then(|e| e.property(&ICalendarProperty::Dtstart));
+    let line = recurrence_id(&cal, dtstart, occurrence)?;
+    Ok(line.rsplit(':').next().unwrap_or_default().to_string())
 }
 
 fn cannot(why: &str) -> Error {

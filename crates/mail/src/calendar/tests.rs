@@ -405,6 +405,7 @@ fn the_reply_message_goes_to_the_organizer() {
         &me,
         Answer::Accept,
         None,
+        None,
         Some("<inv-1@example.com>"),
         &["<inv-1@example.com>".to_string()],
     )
@@ -429,7 +430,7 @@ fn the_reply_message_goes_to_the_organizer() {
 
     let cancel =
         parse(&event("CANCEL", "ORGANIZER:mailto:bob@example.com"), None, &alice(chrono_tz::UTC)).unwrap();
-    let e = reply_message(&cancel, WINDOWS_ZONE, &me, Answer::Accept, None, None, &[]).unwrap_err();
+    let e = reply_message(&cancel, WINDOWS_ZONE, &me, Answer::Accept, None, None, None, &[]).unwrap_err();
     assert!(e.message().starts_with("cannot answer this calendar message"), "{}", e.message());
 }
 
@@ -505,4 +506,20 @@ fn damaged_invitations_never_panic() {
         let _ = reply_calendar(&flipped, &me, Answer::Decline, Some("x"), None, Utc::now());
     }
     assert!(started.elapsed() < Duration::from_secs(30), "took {:?}", started.elapsed());
+}
+
+#[test]
+fn an_occurrence_is_read_as_message_show_prints_it_or_in_the_events_zone() {
+    // WINDOWS_ZONE starts at 09:00 in Berlin, every weekday: the Wednesday's occurrence as
+    // New York sees it, as Berlin writes it, and without offset (the event's own time).
+    let nine = NaiveDate::from_ymd_opt(2015, 6, 17).unwrap().and_hms_opt(9, 0, 0).unwrap();
+    for given in ["2015-06-17T03:00:00-04:00", "2015-06-17T09:00:00+02:00", "2015-06-17T09:00"] {
+        assert_eq!(occurrence(WINDOWS_ZONE, given).unwrap(), nine, "{given}");
+    }
+    assert_eq!(occurrence_key(WINDOWS_ZONE, nine).unwrap(), "20150617T070000Z");
+    let e = occurrence(WINDOWS_ZONE, "next Wednesday").unwrap_err();
+    assert!(e.message().starts_with("cannot read the occurrence"), "{}", e.message());
+    let single = event("REQUEST", "DTSTART:20260107T100000Z\nORGANIZER:mailto:bob@example.com");
+    let e = occurrence(&single, "2026-01-07T10:00:00Z").unwrap_err();
+    assert!(e.message().contains("does not repeat"), "{}", e.message());
 }
