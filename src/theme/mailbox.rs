@@ -189,3 +189,8 @@ pub fn divider(theme: &Theme) -> iced::widget::pane_grid::Style {
         hovered_split: line,
     }
 }
+
+/// Behind the words a search matched: a soft marker yellow, dimmed on dark paper.
+pub fn search_mark(theme: &Theme) -> Color {
+    if super::is_dark(theme) { Color { a: 0.35, ..color!(0xc08400) } } else { color!(0xfff0a8) }
+}

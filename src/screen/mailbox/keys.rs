@@ -27,6 +27,12 @@ pub enum KeyAction {
     GetAllMail,
     /// Write a message: new, reply, reply to all, forward (the selected message's).
     Compose(ComposeKind),
+    /// Search all mail…
+    Search,
+    /// …or only the open folder.
+    SearchFolder,
+    /// Leave the search (back to the folder).
+    Escape,
 }
 
 /// A key as the map names it.
@@ -66,6 +72,9 @@ const MAP: &[(Press, With, KeyAction)] = &[
     (Press::Letter('r'), With::Ctrl, KeyAction::Compose(ComposeKind::Reply)),
     (Press::Letter('r'), With::CtrlShift, KeyAction::Compose(ComposeKind::ReplyAll)),
     (Press::Letter('l'), With::Ctrl, KeyAction::Compose(ComposeKind::Forward)),
+    (Press::Letter('k'), With::Ctrl, KeyAction::Search),
+    (Press::Letter('k'), With::CtrlShift, KeyAction::SearchFolder),
+    (Press::Named(Named::Escape), With::Nothing, KeyAction::Escape),
 ];
 
 /// The action bound to `key` with `modifiers`, if any.
@@ -92,13 +101,16 @@ pub fn action(key: &Key, modifiers: Modifiers) -> Option<KeyAction> {
         .map(|(_, _, action)| *action)
 }
 
-/// Key presses that no widget captured (a focused text field keeps its letters), as actions.
+/// Key presses that no widget captured (a focused text field keeps its letters), as actions;
+/// and Escape always, which a focused field takes only to let go of the focus.
 pub fn subscription() -> Subscription<Message> {
     event::listen_with(on_event)
 }
 
 fn on_event(event: Event, status: event::Status, _window: window::Id) -> Option<Message> {
-    if status == event::Status::Captured {
+    let escape =
+        matches!(&event, Event::Keyboard(keyboard::Event::KeyPressed { key: Key::Named(Named::Escape), .. }));
+    if status == event::Status::Captured && !escape {
         return None;
     }
     match event {
@@ -130,6 +142,9 @@ mod tests {
         assert_eq!(action(&letter("r"), Modifiers::CTRL), compose(ComposeKind::Reply));
         assert_eq!(action(&letter("R"), Modifiers::CTRL | Modifiers::SHIFT), compose(ComposeKind::ReplyAll));
         assert_eq!(action(&letter("l"), Modifiers::CTRL), compose(ComposeKind::Forward));
+        assert_eq!(action(&letter("k"), Modifiers::CTRL), Some(KeyAction::Search));
+        assert_eq!(action(&letter("K"), Modifiers::CTRL | Modifiers::SHIFT), Some(KeyAction::SearchFolder));
+        assert_eq!(action(&Key::Named(Named::Escape), none), Some(KeyAction::Escape));
         assert_eq!(action(&letter("r"), none), None);
         // Not bound: a plain T, Ctrl+M, Alt+Down, Shift+Down (kept for extending a selection).
         assert_eq!(action(&letter("t"), none), None);

@@ -25,7 +25,7 @@
 //! selection, order), [`keys`] (the key map), [`remote`] (body
 //! fetches through the core's IMAP engine, or POP3's `fetch_rest`), [`getting`] (what passes
 //! tell it), [`outbox`] (the account's Outbox: what waits to be sent, "Send again",
-//! "Remove").
+//! "Remove"), [`search`] (the search field, and its hits in place of the list).
 
 mod actions;
 mod content;
@@ -44,6 +44,7 @@ mod reader;
 mod receipt;
 mod remote;
 mod restore;
+mod search;
 mod signin;
 mod toolbar;
 mod view;
@@ -75,6 +76,7 @@ pub use message::{Attachment, Body, DisplayMessage, RecipientStatus, Report};
 pub use outbox::{Act as OutboxAct, id as outbox_id};
 pub use reader::{Loaded, Opened, Reader};
 pub use receipt::{Bar as ReceiptBar, Msg as ReceiptMsg, Receipts, id as receipt_id};
+pub use search::Msg as SearchMsg;
 pub use signin::Msg as SignInMsg;
 
 use remote::Remote;
@@ -114,6 +116,8 @@ pub mod id {
     pub const SIGN_IN_CODE_ADDRESS: &str = "mailbox-sign-in-code-address";
     pub const SIGN_IN_CODE_OPEN: &str = "mailbox-sign-in-code-open";
     pub const SIGN_IN_CODE_CANCEL: &str = "mailbox-sign-in-code-cancel";
+    pub const SEARCH: &str = "mailbox-search";
+    pub const SEARCH_RESULTS: &str = "mailbox-search-results";
 
     /// An attachment's buttons, by its number among all the opened message's attachments.
     pub fn save_attachment(n: usize) -> String {
@@ -157,6 +161,8 @@ pub struct Setup {
     /// Who reads invitations: times in their zone, their own attendee line by address.
     /// None: the account's addresses in the system's zone (read with each message).
     pub viewer: Option<tidings_mail::calendar::Viewer>,
+    /// Where the accounts' names come from, for search (`account:`, other accounts' hits).
+    pub profile: Option<Profile>,
 }
 
 pub struct Server {
@@ -180,6 +186,7 @@ impl Setup {
             remote_from: account.remote_content_from.clone(),
             sign_in: signin::SignIn::for_account(account, &secrets),
             viewer: None,
+            profile: Some(profile.clone()),
             server: Some(Server {
                 account: account.clone(),
                 secrets,
@@ -202,6 +209,7 @@ impl Setup {
             sign_in: None,
             server: None,
             viewer: None,
+            profile: None,
         }
     }
 }
@@ -267,6 +275,8 @@ pub enum Message {
     Invitation(invitation::Msg),
     /// The read-receipt bar of the message in the reader.
     Receipt(receipt::Msg),
+    /// The search field and its hits.
+    Search(search::Msg),
     /// The account's Outbox, read again.
     OutboxLoaded(Result<Vec<tidings_mail::outbox::OutboxItem>, Error>),
     /// Show the Outbox in place of the list and the reader.
@@ -352,6 +362,7 @@ pub struct Mailbox {
     edit_draft: Option<(FolderId, u32)>,
     /// Where the person left this mailbox last time, until the folders are known.
     return_to: Option<Place>,
+    search: search::Search,
 }
 
 impl Mailbox {
@@ -369,6 +380,7 @@ impl Mailbox {
             remote_from,
             sign_in,
             viewer,
+            profile,
         } = setup;
         let invitee = invitation::Invitee {
             viewer,
@@ -377,6 +389,7 @@ impl Mailbox {
             pop3: local,
         };
         let (panes, load_panes) = panes::Panes::new(tidings_mail::ui_state::beside(&store_path));
+        let search = search::Search::new(store_path.clone(), profile);
         let open = Task::batch([open_store(account_key.clone(), store_path, local), load_panes]);
         let mailbox = Mailbox {
             account_key,
@@ -406,6 +419,7 @@ impl Mailbox {
             panes,
             more_open: false,
             return_to: None,
+            search,
         };
         (mailbox, open)
     }
@@ -425,6 +439,14 @@ impl Mailbox {
     }
     pub fn reader(&self) -> &Reader {
         &self.reader
+    }
+    /// The search's hits (shown in place of the list while a query is typed)…
+    pub fn search_hits(&self) -> Option<&[tidings_mail::search::Hit]> {
+        self.search.is_active().then(|| self.search.hits())
+    }
+    /// …and which of them is selected.
+    pub fn search_selected(&self) -> Option<usize> {
+        self.search.selected()
     }
     /// Whether the account's folders live only in the store (POP3).
     pub fn is_local(&self) -> bool {
@@ -448,7 +470,7 @@ impl Mailbox {
         // While a body comes from the server, how much has come is shown four times a second.
         let progress = (self.reader.is_loading() && self.remote.is_some())
             .then(|| iced::time::every(std::time::Duration::from_millis(250)).map(|_| Message::Progress));
-        Subscription::batch([keys::subscription()].into_iter().chain(progress))
+        Subscription::batch([keys::subscription(), self.search.subscription()].into_iter().chain(progress))
     }
 
     pub fn update(&mut self, message: Message) -> Action {
@@ -465,6 +487,7 @@ impl Mailbox {
             Message::Key(KeyAction::Compose(kind)) | Message::Compose(kind) => {
                 return self.compose_request(kind).map_or(Action::None, Action::Compose);
             }
+            Message::Key(action) if self.search.is_active() => self.search_key(action),
             Message::Key(action) => self.key(action),
             Message::Body { folder, uid, result } => {
                 let edit = self.draft_to_edit(folder, uid, matches!(result, Ok(Some(_))));
@@ -504,6 +527,7 @@ impl Mailbox {
                 }
                 Task::none()
             }
+            Message::Search(msg) => self.search(msg),
             Message::OutboxLoaded(result) => {
                 let task = self.outbox_loaded(result);
                 // "Send again" was recorded and the Outbox read again: now the pass sends it.
@@ -550,7 +574,9 @@ impl Mailbox {
             Some((folder, uid)) => self.reveal(folder, uid),
             None => Task::none(),
         };
-        Task::batch([self.load_folders(), reveal])
+        // The search's own connection, opened now so the first query need not wait for it.
+        let search = self.search.open_engine().map(Message::Search);
+        Task::batch([self.load_folders(), reveal, search])
     }
 
     /// Shows this message once the store is open (a notification opened a new mailbox; an
@@ -661,6 +687,9 @@ impl Mailbox {
             KeyAction::ToggleRead => self.toggle_read(),
             KeyAction::ToggleStar => self.toggle_star(),
             KeyAction::Delete => self.delete(),
+            KeyAction::Search => self.search(search::Msg::Start { folder_only: false }),
+            KeyAction::SearchFolder => self.search(search::Msg::Start { folder_only: true }),
+            KeyAction::Escape => self.search(search::Msg::Close),
             // Routed to the app by `update`.
             KeyAction::GetMail | KeyAction::GetAllMail | KeyAction::Compose(_) => Task::none(),
         }

@@ -55,7 +55,14 @@ impl Mailbox {
         }
         pane_grid(&self.panes.inner, |_, part, _| {
             let body: Element<'_, Message> = match part {
-                Part::List => responsive(|size| self.list.view(size.width)).into(),
+                Part::List => {
+                    let shown: Element<'_, Message> = if self.search.is_active() {
+                        self.search_results(theme)
+                    } else {
+                        responsive(|size| self.list.view(size.width)).into()
+                    };
+                    column![self.search_bar(), shown].into()
+                }
                 Part::Reader => self.reader.view(theme),
             };
             pane_grid::Content::new(
