@@ -12,7 +12,8 @@
 //! let alice = servers.user("alice").clone();
 //! let port = servers.imap_port();
 //! let s = servers.clone();
-//! let proxy = ReceiptsOnDownload::start(Download::Imap, port, &alice.email, move |raw| {
+//! let email = alice.email.clone();
+//! let proxy = ReceiptsOnDownload::start(Download::Imap, port, &email, move |raw| {
 //!     let _ = s.deliver(&alice, raw);
 //! })
 //! .await?;

@@ -6,7 +6,7 @@ use async_imap::types::Fetch;
 
 use super::uidset::uid_set;
 use super::{Engine, collect_until_error, drain};
-use crate::error::Result;
+use crate::error::{Error, Kind, Result};
 use crate::store::{AccountId, Folder, StoreHandle};
 
 impl Engine {
@@ -51,10 +51,29 @@ impl Engine {
             Err(e) => (Vec::new(), Some(e)),
         };
         drain(conn);
-        match failure {
-            Some(e) => Err(self.imap_error("fetch the messages", e)),
-            None => Ok(Some(bodies)),
+        if let Some(e) = failure {
+            return Err(self.imap_error("fetch the messages", e));
         }
+        // A UID missing from the answer is one the server no longer has — or the answer was
+        // cut short (the session ended under it): asking about them tells which.
+        let got: std::collections::HashSet<u32> = bodies.iter().map(|(u, _)| *u).collect();
+        let missing: Vec<u32> = wanted.iter().copied().filter(|u| !got.contains(u)).collect();
+        if !missing.is_empty() {
+            let conn = self.conn().await?;
+            let still = conn.session.uid_search(format!("UID {}", uid_set(&missing))).await;
+            drain(conn);
+            match still {
+                Err(e) => return Err(self.imap_error("fetch the messages", e)),
+                Ok(there) if !there.is_empty() => {
+                    return Err(Error::new(
+                        Kind::Protocol,
+                        format!("{} left out {} of the messages asked for", self.ep.host, there.len()),
+                    ));
+                }
+                Ok(_) => {}
+            }
+        }
+        Ok(Some(bodies))
     }
 
     /// The store this engine writes to.
