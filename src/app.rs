@@ -3,6 +3,7 @@
 //! the screen; the app keeps each account's command sender and status bar. Where the person
 //! is and the window's size are kept for the next start ([`restore`]).
 
+mod desktop;
 mod layout_report;
 mod restore;
 
@@ -20,10 +21,11 @@ use tidings_mail::profile::Profile;
 use tidings_mail::secret::Secrets;
 use tidings_mail::ui_state::UiState;
 
+use crate::desktop::instance::Request;
 use crate::passes::{self, Effect, Passes};
 use crate::screen::settings::{self, store::Stored};
 use crate::screen::wizard::save::{self, PasswordStore, SaveError, Saved, Secret};
-use crate::screen::{accounts, composer, inspector, loading, mailbox, welcome, wizard};
+use crate::screen::{accounts, composer, help, inspector, loading, mailbox, welcome, wizard};
 use crate::theme;
 
 pub use layout_report::{Found as LayoutFound, VARIABLE as REPORT_LAYOUT};
@@ -42,6 +44,10 @@ pub struct App {
     passes: Passes,
     /// The composer, shown over the screen (the mailbox keeps its state underneath).
     composer: Option<Box<composer::Composer>>,
+    /// Help (shortcuts, About), shown over everything.
+    help: Option<Box<help::Help>>,
+    /// Requests from the desktop waiting for the settings, or for the composer to close.
+    pending: Vec<Request>,
     /// Where the person is and the window's size, as last read or seen.
     ui: UiState,
     /// `ui` changed since it was last written.
@@ -99,6 +105,11 @@ pub enum Message {
     /// Time to look where the actions are, and what was found ([`layout_report`]).
     ReportLayout,
     LayoutFound(LayoutFound),
+    /// A start of `tidings` asked for something (this one, or a later one over the bus).
+    Desktop(Request),
+    Help(help::Message),
+    /// Tidings was made the desktop's mail program, or not.
+    MailApp(Result<(), Error>),
 }
 
 /// What a key press means, whatever the screen (see [`key_action`]).
@@ -106,6 +117,8 @@ pub enum Message {
 pub enum KeyAction {
     FocusNext,
     FocusPrevious,
+    /// F1, or `?` outside a text field: the shortcuts.
+    Help,
 }
 
 impl App {
@@ -128,6 +141,8 @@ impl App {
             discover: DiscoverOptions::default(),
             passes: Passes::default(),
             composer: None,
+            help: None,
+            pending: Vec::new(),
             ui: UiState::default(),
             unsaved: false,
             report_layout: false,
@@ -184,7 +199,7 @@ impl App {
     pub fn update(&mut self, message: Message) -> Task<Message> {
         let task = self.route(message);
         self.remember_place();
-        task
+        Task::batch([task, self.pending_requests()])
     }
 
     fn route(&mut self, message: Message) -> Task<Message> {
@@ -214,11 +229,15 @@ impl App {
             Message::UiStateSaved => Task::none(),
             Message::ReportLayout => self.report_layout(),
             Message::LayoutFound(found) => self.layout_found(found),
+            Message::Desktop(request) => self.desktop_request(request),
+            Message::Help(message) => self.help_message(message),
+            Message::MailApp(result) => self.mail_app_made(result),
         }
     }
 
     pub fn view(&self) -> Element<'_, Message> {
         let screen = match &self.screen {
+            _ if let Some(help) = &self.help => help.view().map(Message::Help),
             // The composer over the screen; the screen keeps its state underneath.
             _ if let Some(composer) = &self.composer => composer.view().map(Message::Composer),
             Screen::Loading => loading::view(),
@@ -348,6 +367,8 @@ impl App {
                 Task::none()
             }
             accounts::Action::SetNotifications(on) => self.set_notifications(on),
+            accounts::Action::MakeMailApp => self.make_mail_app(),
+            accounts::Action::Help => self.open_help(help::Page::Shortcuts),
             accounts::Action::None => Task::none(),
         }
     }
@@ -686,6 +707,7 @@ impl App {
         match action {
             KeyAction::FocusNext => operation::focus_next(),
             KeyAction::FocusPrevious => operation::focus_previous(),
+            KeyAction::Help => self.open_help(help::Page::Shortcuts),
         }
     }
 }
@@ -705,6 +727,13 @@ fn key_action(event: Event, status: event::Status, _window: window::Id) -> Optio
         } else {
             KeyAction::FocusNext
         })),
+        Event::Keyboard(keyboard::Event::KeyPressed { key, modifiers, .. }) => {
+            let help = matches!(key, keyboard::Key::Named(key::Named::F1))
+                || (matches!(&key, keyboard::Key::Character(c) if c.as_str() == "?")
+                    && !modifiers.control()
+                    && !modifiers.alt());
+            help.then_some(Message::Key(KeyAction::Help))
+        }
         _ => None,
     }
 }

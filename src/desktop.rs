@@ -3,6 +3,10 @@
 //! which application (inside a sandbox it goes through the XDG portal's OpenURI); the picker
 //! is the XDG portal's file chooser. All of it runs in tasks, never in `update`.
 
+pub mod handler;
+pub mod icon;
+pub mod instance;
+
 use std::path::{Path, PathBuf};
 
 use tidings_mail::error::{Error, Kind};

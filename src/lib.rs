@@ -25,6 +25,10 @@ pub use app::App;
 
 use std::ffi::OsString;
 
+use iced::Task;
+
+use desktop::instance::{self, Bus, Claim, Request};
+
 use tidings_mail::profile::Profile;
 use tidings_mail::secret::Secrets;
 
@@ -43,26 +47,51 @@ pub enum RunError {
     Window(#[from] iced::Error),
 }
 
-/// Opens the Tidings window and runs until it is closed.
+/// How a start ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ran {
+    /// The window was shown, and closed.
+    Window,
+    /// A Tidings already running took the request ([`desktop::instance`]).
+    HandedOver,
+}
+
+/// Opens the Tidings window with `request` and runs until it is closed; when Tidings runs
+/// already, hands `request` to it instead.
 ///
 /// Checks for a display first: without one, winit would panic while creating its event loop.
-pub fn run(profile: Profile, secrets: Secrets) -> Result<(), RunError> {
+pub fn run(profile: Profile, secrets: Secrets, request: Request) -> Result<Ran, RunError> {
     if !display_available(|name| std::env::var_os(name)) {
         return Err(RunError::NoDisplay);
     }
+    let mut instance = match instance::claim(Bus::Session, &request) {
+        Claim::HandedOver => return Ok(Ran::HandedOver),
+        Claim::First(instance) => Some(instance),
+        // Each start on its own, as before there was a bus.
+        Claim::NoBus(_) => None,
+    };
+    // Later starts' requests, for the app's first task (boot is called once).
+    let later = std::sync::Mutex::new(instance.as_mut().and_then(instance::Instance::requests));
 
     // The window opens at the size it was left at: read before there is a window (the app
     // reads the rest of the file, off the UI thread, once it runs).
-    let window =
-        app::window_settings(&tidings_mail::ui_state::UiState::load(&tidings_mail::ui_state::path(&profile)));
-    iced::application(move || App::new(profile.clone(), secrets.clone()), App::update, App::view)
+    let window = desktop::icon::dress(app::window_settings(&tidings_mail::ui_state::UiState::load(
+        &tidings_mail::ui_state::path(&profile),
+    )));
+    let boot = move || {
+        let (app, task) = App::new(profile.clone(), secrets.clone());
+        let later = later.lock().unwrap_or_else(|p| p.into_inner()).take();
+        let later = later.map_or_else(Task::none, |requests| Task::run(requests, app::Message::Desktop));
+        (app, Task::batch([task, Task::done(app::Message::Desktop(request.clone())), later]))
+    };
+    iced::application(boot, App::update, App::view)
         .title(App::title)
         .subscription(App::subscription)
         .theme(App::theme)
         .window(window)
         .run()?;
-
-    Ok(())
+    drop(instance);
+    Ok(Ran::Window)
 }
 
 /// Whether an X11 or Wayland display is named in the environment (read through `var`, so it

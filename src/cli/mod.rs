@@ -9,6 +9,7 @@
 mod account;
 mod account_edit;
 mod account_show;
+mod desktop;
 mod discover;
 mod inspect;
 mod invite;
@@ -44,6 +45,16 @@ pub struct Cli {
     /// Print machine-readable JSON instead of text.
     #[arg(long, global = true)]
     json: bool,
+    /// Write a message to the recipients of this mailto: link (RFC 6068), in the open window
+    /// if Tidings runs already.
+    #[arg(value_name = "MAILTO", value_parser = desktop::mailto_link)]
+    link: Option<String>,
+    /// Open the composer for a new message.
+    #[arg(long, conflicts_with = "link")]
+    compose: bool,
+    /// Check every account for mail now.
+    #[arg(long, conflicts_with_all = ["link", "compose"])]
+    get_mail: bool,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -77,6 +88,9 @@ enum Command {
     Receipt(receipt::ReceiptCmd),
     /// Search the stored messages of every account (or one): words, "phrases", from:, is:unread…
     Search(search::SearchArgs),
+    /// Write the man page and shell completions into DIR (for packaging).
+    #[command(hide = true)]
+    GenerateAssets(desktop::GenerateArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -87,7 +101,7 @@ pub fn main() -> ExitCode {
         Err(e) => return out.error(&e),
     };
     let Some(command) = cli.command else {
-        return gui(profile);
+        return gui(profile, desktop::request(cli.link, cli.compose, cli.get_mail));
     };
     match command {
         Command::Account(cmd) => account::run(cmd, &profile, &out),
@@ -101,12 +115,17 @@ pub fn main() -> ExitCode {
         Command::Invite(cmd) => invite::run(cmd, &profile, &out),
         Command::Receipt(cmd) => receipt::run(cmd, &profile, &out),
         Command::Search(args) => search::run(args, &profile, &out),
+        Command::GenerateAssets(args) => desktop::generate(args, &out),
     }
 }
 
-fn gui(profile: Profile) -> ExitCode {
-    match tidings::run(profile, Secrets::system()) {
-        Ok(()) => ExitCode::SUCCESS,
+fn gui(profile: Profile, request: tidings::desktop::instance::Request) -> ExitCode {
+    match tidings::run(profile, Secrets::system(), request) {
+        Ok(tidings::Ran::Window) => ExitCode::SUCCESS,
+        Ok(tidings::Ran::HandedOver) => {
+            errln!("tidings: handed over to the Tidings window already open");
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             errln!("tidings: {e}");
             ExitCode::FAILURE

@@ -19,6 +19,8 @@ use crate::widget::form::check;
 pub const ADD_ACCOUNT: &str = "accounts-add-account";
 /// Widget id of the "Get all mail" button.
 pub const GET_ALL_MAIL: &str = "accounts-get-all-mail";
+/// Widget id of "Use Tidings for email links".
+pub const MAIL_APP: &str = "accounts-mail-app";
 /// Widget id of the "Inspect a server" button.
 pub const INSPECT: &str = "accounts-inspect";
 
@@ -61,6 +63,9 @@ pub enum Message {
     GetAllMail,
     /// Desktop notifications of new mail on or off, for all accounts.
     Notifications(bool),
+    /// "Use Tidings for email links" (the desktop's `mailto:` handler).
+    MakeMailApp,
+    Help,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,6 +80,9 @@ pub enum Action {
     GetAllMail,
     /// Write the notifications switch to the config; the notifier follows it at once.
     SetNotifications(bool),
+    MakeMailApp,
+    /// The keyboard shortcuts and the About box.
+    Help,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -113,6 +121,8 @@ impl Accounts {
             Message::OpenMailbox(id) => Action::OpenMailbox(id),
             Message::SignInAgain(id) => Action::SignInAgain(id),
             Message::GetAllMail => Action::GetAllMail,
+            Message::MakeMailApp => Action::MakeMailApp,
+            Message::Help => Action::Help,
             Message::Notifications(_) if self.writing => Action::None,
             Message::Notifications(on) => {
                 self.writing = true;
@@ -157,10 +167,24 @@ impl Accounts {
             (!self.writing).then_some(Message::Notifications),
         );
 
+        let desktop = row![
+            container(
+                button(text("Use Tidings for email links").size(13))
+                    .style(theme::button::secondary)
+                    .on_press(Message::MakeMailApp),
+            )
+            .id(widget::Id::new(MAIL_APP)),
+            button(text("Shortcuts and about (F1)").size(13))
+                .style(theme::button::secondary)
+                .on_press(Message::Help),
+        ]
+        .spacing(12);
+
         let content = column![header]
             .push(notice)
             .push(cards)
             .push(notifications)
+            .push(desktop)
             .push(
                 text(
                     "\"Open mailbox\" reads an account's mail; \"tidings account test NAME\" \

@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod composer;
+pub mod help;
 pub mod inspector;
 pub mod loading;
 pub mod mailbox;

@@ -516,6 +516,15 @@ impl Composer {
         }
     }
 
+    /// A new message begun elsewhere (a `mailto:` link): `draft`'s fields and sender on
+    /// screen, with a note when part of it was left out.
+    pub fn prefill(&mut self, draft: &Draft, note: Option<String>) {
+        self.fill(draft);
+        if let Some(note) = note {
+            self.status = Some((note, false));
+        }
+    }
+
     /// Puts a draft's fields on screen (a prepared reply, a restored draft).
     fn fill(&mut self, draft: &Draft) {
         self.to = draft.to.clone();

@@ -8,6 +8,7 @@ mod build;
 mod draft;
 mod draft_gate;
 mod draft_server;
+pub mod mailto;
 mod reopen;
 mod reply;
 
