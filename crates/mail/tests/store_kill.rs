@@ -141,9 +141,10 @@ async fn sync_killed_midway_leaves_a_consistent_store() {
     let uids = store.uids(inbox.id, uidvalidity).unwrap();
     let kept = uids.len() as u32;
     println!("{kept} messages survived the kill");
-    // Killed once 600 were reported fetched: at least half of them were committed (the
-    // search index's triggers run in the same transactions, so commits trail the fetch).
-    assert!((300..MESSAGES).contains(&kept), "{kept}");
+    // Killed once 600 were reported fetched: how many were committed by then depends on the
+    // machine's load (the search index is written in the same transactions, so commits trail
+    // the fetch); at least one whole chunk, and not all.
+    assert!((CHUNK as u32..MESSAGES).contains(&kept), "{kept}");
     assert_eq!(kept as usize % CHUNK, 0, "only whole chunks are committed");
     assert_eq!(uids, (MESSAGES - kept + 1..=MESSAGES).collect::<Vec<_>>(), "newest first, in order");
     let rows = store.list(inbox.id, Sort::NEWEST, 0, u64::from(MESSAGES)).unwrap();
