@@ -4,6 +4,7 @@ pub mod connection;
 pub(crate) mod dns;
 pub mod guard;
 pub mod lines;
+mod mismatch;
 pub mod tls;
 pub mod transcript;
 
