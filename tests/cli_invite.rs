@@ -25,36 +25,7 @@ fn tidings(profile: &Path, args: &[&str], stdin: Option<&[u8]>) -> Output {
 
 /// An IMAP account `name` for `user` (TLS), sending through submission with STARTTLS.
 fn add_account(s: &MailServers, profile: &Path, name: &str, user: &User) {
-    let (imaps, sub) = (s.imaps_port().to_string(), s.submission_port().to_string());
-    let args = [
-        "account",
-        "add",
-        "--name",
-        name,
-        "--email",
-        &user.email,
-        "--incoming",
-        "imap",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        &imaps,
-        "--tls",
-        "implicit",
-        "--user",
-        &user.login,
-        "--smtp-host",
-        "127.0.0.1",
-        "--smtp-port",
-        &sub,
-        "--smtp-tls",
-        "starttls",
-        "--ca-file",
-        s.ca_path().to_str().unwrap(),
-        "--password-stdin",
-    ];
-    let out = tidings(profile, &args, Some(format!("{}\n", user.password).as_bytes()));
-    assert!(out.status.success(), "{}", text(&out));
+    cli_common::add_account(profile, s, name, user, "imap");
 }
 
 /// Waits until `user`'s INBOX holds at least `n` messages.

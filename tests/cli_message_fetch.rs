@@ -26,33 +26,7 @@ fn tidings(profile: &Path, args: &[&str], stdin: Option<&str>) -> Output {
 
 /// Adds the account `name` for `user`: IMAP on the IMAPS port, or POP3 on the POP3S port.
 fn add(dir: &Path, s: &MailServers, user: &User, name: &str, protocol: &str) {
-    let port = if protocol == "imap" { s.imaps_port() } else { s.pop3s_port() }.to_string();
-    let sub = s.submission_port().to_string();
-    let add = [
-        "account",
-        "add",
-        "--name",
-        name,
-        "--email",
-        &user.email,
-        "--incoming",
-        protocol,
-        "--host",
-        "127.0.0.1",
-        "--port",
-        &port,
-        "--tls",
-        "implicit",
-        "--user",
-        &user.login,
-        "--smtp-port",
-        &sub,
-        "--ca-file",
-        s.ca_path().to_str().unwrap(),
-        "--password-stdin",
-    ];
-    let out = tidings(dir, &add, Some(&format!("{}\n", user.password)));
-    assert!(out.status.success(), "{}", text(&out));
+    cli_common::add_account(dir, s, name, user, protocol);
 }
 
 /// The listed message with `subject`: its id and whether its body is stored.

@@ -23,37 +23,7 @@ fn tidings(profile: &Path, args: &[&str]) -> Output {
 /// `account add` of `name` for `user`: IMAP over TLS or POP3 over TLS, submission with
 /// STARTTLS.
 fn add(s: &MailServers, profile: &Path, name: &str, user: &User, pop3: bool) {
-    let port = if pop3 { s.pop3s_port() } else { s.imaps_port() }.to_string();
-    let sub = s.submission_port().to_string();
-    let args = [
-        "account",
-        "add",
-        "--name",
-        name,
-        "--email",
-        &user.email,
-        "--incoming",
-        if pop3 { "pop3" } else { "imap" },
-        "--host",
-        "127.0.0.1",
-        "--port",
-        &port,
-        "--tls",
-        "implicit",
-        "--user",
-        &user.login,
-        "--smtp-host",
-        "127.0.0.1",
-        "--smtp-port",
-        &sub,
-        "--smtp-tls",
-        "starttls",
-        "--ca-file",
-        s.ca_path().to_str().unwrap(),
-        "--password-stdin",
-    ];
-    let out = cli_common::run(profile, &args, Some(format!("{}\n", user.password).as_bytes()));
-    assert!(out.status.success(), "{}", text(&out));
+    cli_common::add_account(profile, s, name, user, if pop3 { "pop3" } else { "imap" });
 }
 
 /// Bob (account `bob`) sends Alice a message asking for a receipt; returns its Message-ID.

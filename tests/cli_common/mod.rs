@@ -47,3 +47,46 @@ pub fn need_keyring() {
 pub fn servers() -> MailServers {
     MailServers::start().unwrap_or_else(|e| panic!("cannot start the test mail servers: {e}"))
 }
+
+/// Adds the account `name` for `user` on the testkit's servers: `protocol` "imap" on the IMAPS
+/// port or "pop3" on the POP3S port, sending through submission with STARTTLS, the testkit's
+/// CA trusted, the password on standard input.
+pub fn add_account(
+    profile: &Path,
+    s: &MailServers,
+    name: &str,
+    user: &tidings_testkit::User,
+    protocol: &str,
+) {
+    let port = if protocol == "pop3" { s.pop3s_port() } else { s.imaps_port() }.to_string();
+    let sub = s.submission_port().to_string();
+    let args = [
+        "account",
+        "add",
+        "--name",
+        name,
+        "--email",
+        &user.email,
+        "--incoming",
+        protocol,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        &port,
+        "--tls",
+        "implicit",
+        "--user",
+        &user.login,
+        "--smtp-host",
+        "127.0.0.1",
+        "--smtp-port",
+        &sub,
+        "--smtp-tls",
+        "starttls",
+        "--ca-file",
+        s.ca_path().to_str().unwrap(),
+        "--password-stdin",
+    ];
+    let out = run(profile, &args, Some(format!("{}\n", user.password).as_bytes()));
+    assert!(out.status.success(), "{}", text(&out));
+}
