@@ -174,6 +174,18 @@ pub const MAX_INDEXED_TEXT: usize = 64 * 1024;
 /// little.
 pub const INDEX_CHUNK: usize = 200;
 
+/// Messages threaded in one transaction when a store catches up (after the update that
+/// added conversations): short chunks, so other writers wait little.
+pub const THREAD_CHUNK: usize = 1_000;
+
+/// Longest Message-ID threading keeps, in bytes; a longer one is ignored (RFC 5322 lines
+/// stop at 998).
+pub const MAX_MESSAGE_ID: usize = 998;
+
+/// Parents followed up a thread when checking a new link for a loop; a deeper chain is
+/// treated as one and the link is not made.
+pub const MAX_THREAD_DEPTH: usize = 1_000;
+
 /// Longest search query, in characters.
 pub const MAX_QUERY_CHARS: usize = 2_000;
 

@@ -11,11 +11,12 @@ use super::{Store, now, schema};
 use crate::error::{Error, Kind, Result};
 use crate::store::Flags;
 
-const ROW_COLUMNS: &str = "m.uid, m.uidvalidity, m.flags, m.size, m.internal_date, m.sort_date, m.date,
+pub(super) const ROW_COLUMNS: &str =
+    "m.uid, m.uidvalidity, m.flags, m.size, m.internal_date, m.sort_date, m.date,
     m.from_name, m.from_addr, m.to_addrs, m.cc_addrs, m.subject, m.message_id, m.in_reply_to, m.refs,
     m.has_attachment, m.parse_error, EXISTS (SELECT 1 FROM bodies b WHERE b.message = m.id)";
 
-fn message_row(r: &Row<'_>) -> rusqlite::Result<MessageRow> {
+pub(super) fn message_row(r: &Row<'_>) -> rusqlite::Result<MessageRow> {
     let flags = Flags::parse(&r.get::<_, String>(2)?);
     Ok(MessageRow {
         uid: r.get(0)?,
@@ -176,6 +177,8 @@ impl Store {
                     .map_err(err)?;
             }
         }
+        // The rows just added are the newest without a thread: thread them with the insert.
+        super::threads::link_unthreaded(&tx, msgs.len()).map_err(err)?;
         tx.commit().map_err(err)?;
         Ok(msgs.len())
     }

@@ -26,6 +26,7 @@ mod pop3;
 mod receipts;
 pub mod schema;
 mod search;
+mod threads;
 mod types;
 mod worker;
 
@@ -46,6 +47,7 @@ pub use pop3::{
 pub use search::{
     COLUMNS, IndexedText, MarkTerm, PlannedQuery, SearchFolder, Snippet, StoredHit, fold, indexed_text,
 };
+pub use threads::{ThreadId, ThreadMessage, ThreadSummary, normalise as normalise_message_id};
 pub use types::{
     AccountId, Counts, Flags, Folder, FolderId, FolderInfo, FolderState, MessageRow, NewMessage, Role, Sort,
     SortKey, Summary,
@@ -312,10 +314,15 @@ mod tests {
         let a = store.account("alice").unwrap();
         let inbox = store.pop3_setup(a).unwrap();
         let big = vec![b'x'; 512 * 1024];
-        for k in 0..80 {
+        // Committed as the download commits: batches of up to POP3_BATCH_BYTES (each commit
+        // also writes the index pages it touched to the WAL again).
+        let per_batch = crate::limits::POP3_BATCH_BYTES / big.len();
+        for b in 0..80 / per_batch {
             let mut batch = Pop3Batch::default();
-            let raw = [format!("Subject: {k}\r\n\r\n").as_bytes(), &big].concat();
-            batch.push(format!("u{k}"), raw.len() as u64, &raw, false);
+            for k in b * per_batch..(b + 1) * per_batch {
+                let raw = [format!("Subject: {k}\r\n\r\n").as_bytes(), &big].concat();
+                batch.push(format!("u{k}"), raw.len() as u64, &raw, false);
+            }
             store.pop3_commit(a, inbox, batch, 0).unwrap();
         }
         // 40 MiB of WAL: past the usual 32 MiB, where a checkpoint would have let the WAL

@@ -302,9 +302,35 @@ INSERT INTO message_search (message_search) VALUES ('rebuild');
 CREATE INDEX messages_by_sort_date ON messages (sort_date, unread, flagged, answered, folder, size, has_attachment);
 ";
 
+/// Version 8: conversations (see `store/threads.rs`). `thread_nodes` holds every Message-ID
+/// an account's messages name, with its thread and its parent; `messages.thread_id` the
+/// thread of each row. The rows already stored are threaded after the update, a chunk at a
+/// time (`Store::thread_pending`): they are the rows whose `thread_id` is NULL.
+pub const SCHEMA_V8: &str = "
+ALTER TABLE messages ADD COLUMN thread_id INTEGER;
+CREATE INDEX messages_by_thread ON messages (thread_id, sort_date);
+CREATE INDEX messages_unthreaded ON messages (id) WHERE thread_id IS NULL;
+
+CREATE TABLE thread_nodes (
+    account     INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    -- normalised: no angle brackets, domain in lower case
+    message_id  TEXT NOT NULL,
+    thread      INTEGER NOT NULL,
+    -- the Message-ID of its parent; NULL for the start of a thread
+    parent      TEXT,
+    PRIMARY KEY (account, message_id)
+) WITHOUT ROWID;
+CREATE INDEX thread_nodes_by_thread ON thread_nodes (thread);
+
+-- the next thread id: ids are never reused, so a thread whose messages are all gone
+-- cannot hand its id to an unrelated message
+CREATE TABLE thread_counter (next INTEGER NOT NULL);
+INSERT INTO thread_counter (next) VALUES (1);
+";
+
 /// Step `i` takes the schema from version `i` to `i + 1`.
 pub const MIGRATIONS: &[&str] =
-    &[SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4, SCHEMA_V5, SCHEMA_V6, SCHEMA_V7];
+    &[SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4, SCHEMA_V5, SCHEMA_V6, SCHEMA_V7, SCHEMA_V8];
 
 /// The version this build writes.
 pub fn latest() -> u32 {
@@ -400,6 +426,8 @@ mod tests {
             "invitation_answers",
             "message_search",
             "search_pending",
+            "thread_nodes",
+            "thread_counter",
         ] {
             assert!(tables.iter().any(|x| x == t), "{t} missing from {tables:?}");
         }

@@ -100,6 +100,9 @@ impl StoreHandle {
                     if maybe_pending && Instant::now() >= due {
                         let started = Instant::now();
                         let chunk = store.index_pending(crate::limits::INDEX_CHUNK, Duration::from_secs(1));
+                        let chunk = store
+                            .thread_pending(crate::limits::THREAD_CHUNK, Duration::from_secs(1))
+                            .and_then(|t| chunk.map(|n| n + t));
                         // Nothing left (or the store cannot be written now): wait for jobs.
                         maybe_pending = matches!(chunk, Ok(n) if n > 0);
                         due = Instant::now() + started.elapsed().max(IDLE_BEFORE_INDEXING / 10);
