@@ -28,6 +28,7 @@ pub mod schema;
 mod search;
 mod threads;
 mod types;
+mod unified;
 mod worker;
 
 use std::path::{Path, PathBuf};
@@ -52,6 +53,7 @@ pub use types::{
     AccountId, Counts, Flags, Folder, FolderId, FolderInfo, FolderState, MessageRow, NewMessage, Role, Sort,
     SortKey, Summary,
 };
+pub use unified::{Unified, UnifiedRow};
 pub use worker::{Reply, StoreHandle};
 
 use crate::error::{Error, Kind, Result};
