@@ -94,11 +94,16 @@ async fn local_changes_reach_the_server_on_the_next_sync() {
         .queue_action(account, &MailAction::Delete { folder: trash.id, uids: vec![in_trash[0].uid] })
         .unwrap();
     assert!(matches!(reader.pending_actions(account).unwrap()[0].op, ServerOp::Expunge { .. }));
-    // A rename the server must refuse: onto an existing folder.
+    // A rename the server must refuse: onto a folder another client made meanwhile (one the
+    // store knows of is refused before it is recorded).
     let junk = role(&folders, Role::Junk);
-    reader
-        .queue_action(account, &MailAction::RenameFolder { folder: junk.id, to: "Archive".into() })
-        .unwrap();
+    assert!(
+        reader
+            .queue_action(account, &MailAction::RenameFolder { folder: junk.id, to: "Archive".into() })
+            .is_err()
+    );
+    s.doveadm(&["mailbox", "create", "-u", &alice.login, "Spam"]).unwrap();
+    reader.queue_action(account, &MailAction::RenameFolder { folder: junk.id, to: "Spam".into() }).unwrap();
     let report = engine().sync_account(&no_progress).await.unwrap();
     assert_eq!(report.actions_replayed, 1, "{report:?}");
     assert_eq!(report.actions_refused.len(), 1, "{report:?}");

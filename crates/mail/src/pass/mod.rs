@@ -362,7 +362,11 @@ impl AccountPass {
     /// The server's alerts of a sync, also of one that failed (a login refused after a
     /// greeting that said why).
     fn alerts(&self, engine: &Engine, report: &Result<crate::sync::AccountReport>) {
-        let reported = report.as_ref().map(|r| r.alerts.clone()).unwrap_or_default();
+        // A change the server refused (a folder name it will not take) is said with its words.
+        let reported: Vec<String> = report
+            .as_ref()
+            .map(|r| r.alerts.iter().chain(&r.actions_refused).cloned().collect())
+            .unwrap_or_default();
         for text in reported.into_iter().chain(engine.transcript().take_alerts()) {
             let _ = self.events.send(AccountEvent::ServerAlert(text));
         }

@@ -47,13 +47,24 @@ pub enum MailAction {
         uids: Vec<u32>,
         to: FolderId,
     },
+    /// A new folder called `name` (as a person writes it: the store spells it as the server
+    /// does) at the top level or inside `parent`.
     CreateFolder {
+        parent: Option<FolderId>,
         name: String,
     },
+    /// A folder's new name (its last level, as a person writes it); its subfolders go along.
     RenameFolder {
         folder: FolderId,
         to: String,
     },
+    /// A folder, with its subfolders, into `parent` (`None`: the top level): a rename to a
+    /// name under the new parent.
+    MoveFolder {
+        folder: FolderId,
+        parent: Option<FolderId>,
+    },
+    /// A folder with its subfolders and all their messages.
     DeleteFolder {
         folder: FolderId,
     },
@@ -283,18 +294,14 @@ impl Store {
                 };
                 record(&tx, account, &op).map_err(err)?;
             }
-            MailAction::CreateFolder { name } => {
-                record(&tx, account, &ServerOp::CreateFolder { name: name.clone() }).map_err(err)?;
-            }
-            MailAction::RenameFolder { folder, to } => {
-                let f = folder_ref(&tx, account, *folder).map_err(err)?.ok_or_else(missing)?;
-                record(&tx, account, &ServerOp::RenameFolder { from: f.name, to: to.clone() })
-                    .map_err(err)?;
-            }
-            MailAction::DeleteFolder { folder } => {
-                let f = folder_ref(&tx, account, *folder).map_err(err)?.ok_or_else(missing)?;
-                tx.execute("DELETE FROM folders WHERE id = ?1", [folder.0]).map_err(err)?;
-                record(&tx, account, &ServerOp::DeleteFolder { name: f.name }).map_err(err)?;
+            MailAction::CreateFolder { .. }
+            | MailAction::RenameFolder { .. }
+            | MailAction::MoveFolder { .. }
+            | MailAction::DeleteFolder { .. } => {
+                // The rows change at once; the server follows when the record is replayed.
+                for op in super::folder_changes::apply_folder_action(&tx, &label, account, action, false)? {
+                    record(&tx, account, &op).map_err(err)?;
+                }
             }
         }
         tx.commit().map_err(err)

@@ -1,7 +1,8 @@
-//! Folders and their sync state.
+//! Folders and their sync state; the folder changes made here are in `folder_changes`.
 
-use rusqlite::{OptionalExtension, Row, params};
+use rusqlite::{Connection, OptionalExtension, Row as SqlRow, params};
 
+use super::actions::ServerOp;
 use super::types::{AccountId, Counts, Folder, FolderId, FolderInfo, FolderState, Role};
 use super::{Store, now};
 use crate::error::{Error, Kind, Result};
@@ -9,7 +10,7 @@ use crate::error::{Error, Kind, Result};
 const FOLDER_COLUMNS: &str =
     "id, name, delimiter, role, subscribed, selectable, uidvalidity, uidnext, highestmodseq, synced_at";
 
-fn folder_row(r: &Row<'_>) -> rusqlite::Result<Folder> {
+fn folder_row(r: &SqlRow<'_>) -> rusqlite::Result<Folder> {
     let name: String = r.get(1)?;
     let role: Option<String> = r.get(3)?;
     Ok(Folder {
@@ -62,7 +63,11 @@ impl Store {
                     ])
                     .map_err(err)?;
             }
-            let names: Vec<&str> = infos.iter().map(|f| f.name.as_str()).collect();
+            let mut names: Vec<&str> = infos.iter().map(|f| f.name.as_str()).collect();
+            // A folder made or renamed here while this list was on its way is not the
+            // server's yet: it stays until its change has been replayed.
+            let waiting = waiting_folders(&tx, account).map_err(err)?;
+            names.extend(waiting.iter().map(String::as_str));
             let listed = serde_json::to_string(&names).unwrap_or_else(|_| "[]".into());
             tx.execute(
                 "DELETE FROM folders WHERE account = ?1 AND name NOT IN (SELECT value FROM json_each(?2))",
@@ -166,6 +171,59 @@ impl Store {
     }
 }
 
+/// The names of the folders that pending changes create or rename to.
+fn waiting_folders(conn: &Connection, account: AccountId) -> rusqlite::Result<Vec<String>> {
+    let mut stmt = conn.prepare_cached("SELECT op FROM pending_actions WHERE account = ?1")?;
+    let ops = stmt.query_map([account.0], |r| r.get::<_, String>(0))?;
+    let mut out = Vec::new();
+    for op in ops {
+        match serde_json::from_str::<ServerOp>(&op?) {
+            Ok(ServerOp::CreateFolder { name }) | Ok(ServerOp::RenameFolder { to: name, .. }) => {
+                out.push(name)
+            }
+            _ => {}
+        }
+    }
+    Ok(out)
+}
+
+/// Encodes a folder name as IMAP spells it (modified UTF-7, RFC 3501 5.1.3): printable
+/// ASCII as it is, "&" as "&-", the rest as UTF-16 in modified base64 between "&" and "-".
+pub fn encode_mutf7(name: &str) -> String {
+    use base64::Engine;
+    use base64::engine::{GeneralPurpose, GeneralPurposeConfig};
+    let engine = GeneralPurpose::new(
+        &base64::alphabet::IMAP_MUTF7,
+        GeneralPurposeConfig::new().with_encode_padding(false),
+    );
+    let mut out = String::with_capacity(name.len());
+    let mut pending: Vec<u16> = Vec::new();
+    let flush = |pending: &mut Vec<u16>, out: &mut String| {
+        if pending.is_empty() {
+            return;
+        }
+        let bytes: Vec<u8> = pending.iter().flat_map(|u| u.to_be_bytes()).collect();
+        out.push('&');
+        out.push_str(&engine.encode(bytes));
+        out.push('-');
+        pending.clear();
+    };
+    for c in name.chars() {
+        if (' '..='~').contains(&c) {
+            flush(&mut pending, &mut out);
+            match c {
+                '&' => out.push_str("&-"),
+                c => out.push(c),
+            }
+        } else {
+            let mut units = [0u16; 2];
+            pending.extend_from_slice(c.encode_utf16(&mut units));
+        }
+    }
+    flush(&mut pending, &mut out);
+    out
+}
+
 /// Decodes an IMAP folder name (modified UTF-7, RFC 3501 5.1.3) for display; names that are
 /// not valid modified UTF-7 are shown as they are.
 pub fn decode_mutf7(name: &str) -> String {
@@ -204,6 +262,7 @@ pub fn decode_mutf7(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::MailAction;
 
     #[test]
     fn modified_utf7_names_decode() {
@@ -212,6 +271,52 @@ mod tests {
         assert_eq!(decode_mutf7("&ZeVnLIqe-"), "日本語");
         assert_eq!(decode_mutf7("Tom &- Jerry"), "Tom & Jerry");
         assert_eq!(decode_mutf7("broken &AP"), "broken &AP");
+    }
+
+    #[test]
+    fn modified_utf7_names_encode_and_round_trip() {
+        assert_eq!(encode_mutf7("INBOX"), "INBOX");
+        assert_eq!(encode_mutf7("Entwürfe"), "Entw&APw-rfe");
+        assert_eq!(encode_mutf7("日本語"), "&ZeVnLIqe-");
+        assert_eq!(encode_mutf7("Tom & Jerry"), "Tom &- Jerry");
+        // RFC 3501's example, and a character outside the BMP (a surrogate pair).
+        assert_eq!(encode_mutf7("~peter/mail/台北/日本語"), "~peter/mail/&U,BTFw-/&ZeVnLIqe-");
+        for name in ["Ünïcode ☃ & more", "🎉 Party", "a&b-c", "Re: Straße", ""] {
+            assert_eq!(decode_mutf7(&encode_mutf7(name)), name);
+        }
+    }
+
+    fn info(name: &str, role: Option<Role>) -> FolderInfo {
+        FolderInfo {
+            name: name.into(),
+            delimiter: Some("/".into()),
+            role,
+            subscribed: true,
+            selectable: true,
+        }
+    }
+
+    fn names(s: &Store, a: AccountId) -> Vec<String> {
+        s.folders(a).unwrap().into_iter().map(|f| f.display_name).collect()
+    }
+
+    /// A folder list the server sent before a change made here was replayed does not undo it.
+    #[test]
+    fn a_folder_made_here_survives_a_list_from_before_its_replay() {
+        let mut s = Store::open_in_memory().unwrap();
+        let a = s.account("imap").unwrap();
+        let listed = [info("INBOX", Some(Role::Inbox)), info("Lists", None)];
+        let lists = s.replace_folders(a, &listed).unwrap()[1].id;
+        s.queue_action(a, &MailAction::CreateFolder { parent: None, name: "New".into() }).unwrap();
+        s.queue_action(a, &MailAction::RenameFolder { folder: lists, to: "Renamed".into() }).unwrap();
+        s.replace_folders(a, &listed).unwrap();
+        assert!(names(&s, a).contains(&"New".to_string()) && names(&s, a).contains(&"Renamed".to_string()));
+        // Replayed: the server's list is the truth again.
+        for p in s.pending_actions(a).unwrap() {
+            s.complete_action(p.id).unwrap();
+        }
+        s.replace_folders(a, &listed).unwrap();
+        assert_eq!(names(&s, a), ["INBOX", "Lists"]);
     }
 
     #[test]

@@ -17,6 +17,7 @@
 mod actions;
 pub mod addresses;
 mod draft_removals;
+mod folder_changes;
 mod folders;
 mod invitations;
 mod messages;
@@ -37,7 +38,8 @@ use std::time::Duration;
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension};
 
 pub use actions::{MailAction, Pending, ServerOp};
-pub use folders::decode_mutf7;
+pub use folder_changes::{child_folder_name, folder_name_problem};
+pub use folders::{decode_mutf7, encode_mutf7};
 pub use invitations::InvitationAnswer;
 pub use offline::{BodyCursor, MissingBody};
 pub(crate) use pop3::header_part;

@@ -8,7 +8,7 @@ use futures::TryStreamExt;
 use super::Engine;
 use crate::error::{Kind, Result};
 use crate::imap;
-use crate::store::{Pending, ServerOp};
+use crate::store::{Pending, ServerOp, decode_mutf7};
 use crate::sync::uidset::uid_set;
 
 impl Engine {
@@ -83,13 +83,25 @@ impl Engine {
             ServerOp::CreateFolder { name } => {
                 let conn = self.conn().await?;
                 let r = conn.session.create(name).await;
-                r.map_err(|e| self.imap_error(&format!("create the folder {name}"), e))
+                super::drain(conn);
+                r.map_err(|e| self.imap_error(&format!("create the folder {}", decode_mutf7(name)), e))?;
+                // Subscribed, so that an account that syncs subscribed folders only sees it.
+                self.subscription(name, true).await;
+                Ok(())
             }
             ServerOp::RenameFolder { from, to } => {
                 let conn = self.conn().await?;
-                conn.selected = None;
+                if conn.selected.is_some() {
+                    let _ = conn.session.close().await;
+                    conn.selected = None;
+                }
                 let r = conn.session.rename(from, to).await;
-                r.map_err(|e| self.imap_error(&format!("rename the folder {from}"), e))
+                super::drain(conn);
+                r.map_err(|e| self.imap_error(&format!("rename the folder {}", decode_mutf7(from)), e))?;
+                // Subscriptions are names, and RENAME need not carry them (RFC 3501 6.3.5).
+                self.subscription(from, false).await;
+                self.subscription(to, true).await;
+                Ok(())
             }
             ServerOp::DeleteFolder { name } => {
                 let conn = self.conn().await?;
@@ -98,9 +110,20 @@ impl Engine {
                     conn.selected = None;
                 }
                 let r = conn.session.delete(name).await;
-                r.map_err(|e| self.imap_error(&format!("delete the folder {name}"), e))
+                super::drain(conn);
+                r.map_err(|e| self.imap_error(&format!("delete the folder {}", decode_mutf7(name)), e))?;
+                self.subscription(name, false).await;
+                Ok(())
             }
         }
+    }
+
+    /// SUBSCRIBE or UNSUBSCRIBE after a folder change: a server without subscriptions, or one
+    /// that already did it, may say no, and the change itself stands either way.
+    async fn subscription(&mut self, name: &str, on: bool) {
+        let Ok(conn) = self.conn().await else { return };
+        let _ = if on { conn.session.subscribe(name).await } else { conn.session.unsubscribe(name).await };
+        super::drain(conn);
     }
 
     /// Selects the folder; false (the change is moot) when its UIDs were reset meanwhile.
@@ -151,8 +174,10 @@ fn describe(op: &ServerOp) -> String {
             format!("copy {} message(s) from {folder} to {to}", uids.len())
         }
         ServerOp::Expunge { folder, uids, .. } => format!("delete {} message(s) from {folder}", uids.len()),
-        ServerOp::CreateFolder { name } => format!("create the folder {name}"),
-        ServerOp::RenameFolder { from, to } => format!("rename the folder {from} to {to}"),
-        ServerOp::DeleteFolder { name } => format!("delete the folder {name}"),
+        ServerOp::CreateFolder { name } => format!("create the folder {}", decode_mutf7(name)),
+        ServerOp::RenameFolder { from, to } => {
+            format!("rename the folder {} to {}", decode_mutf7(from), decode_mutf7(to))
+        }
+        ServerOp::DeleteFolder { name } => format!("delete the folder {}", decode_mutf7(name)),
     }
 }

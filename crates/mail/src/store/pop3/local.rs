@@ -159,23 +159,11 @@ impl Store {
                     mark_deleted(&tx, &ids, dst.role == Some(Role::Trash)).map_err(err)?;
                 }
             }
-            MailAction::CreateFolder { name } => {
-                tx.execute(
-                    "INSERT INTO folders (account, name, delimiter, subscribed, selectable, uidvalidity, uidnext)
-                     VALUES (?1, ?2, '/', 1, 1, ?3, 1) ON CONFLICT (account, name) DO NOTHING",
-                    params![account.0, name, LOCAL_UIDVALIDITY],
-                )
-                .map_err(err)?;
-            }
-            MailAction::RenameFolder { folder: f, to } => {
-                check(folder(&tx, account, *f))?;
-                tx.execute("UPDATE folders SET name = ?2 WHERE id = ?1", params![f.0, to]).map_err(err)?;
-            }
-            MailAction::DeleteFolder { folder: f } => {
-                if check(folder(&tx, account, *f))?.role.is_some() {
-                    return Err(Error::new(Kind::Config, "Inbox, Sent, Drafts and Trash cannot be deleted"));
-                }
-                tx.execute("DELETE FROM folders WHERE id = ?1", [f.0]).map_err(err)?;
+            MailAction::CreateFolder { .. }
+            | MailAction::RenameFolder { .. }
+            | MailAction::MoveFolder { .. }
+            | MailAction::DeleteFolder { .. } => {
+                crate::store::folder_changes::apply_folder_action(&tx, &label, account, action, true)?;
             }
         }
         tx.commit().map_err(err)

@@ -157,7 +157,7 @@ fn flags_copies_and_folders_apply_locally_without_a_queue() {
     s.apply_local(a, &MailAction::Flag { folder: inbox, uids: vec![uid], flagged: true }).unwrap();
     let m = s.message(inbox, uid).unwrap().unwrap();
     assert!(!m.unread && m.flagged);
-    s.apply_local(a, &MailAction::CreateFolder { name: "Keep".into() }).unwrap();
+    s.apply_local(a, &MailAction::CreateFolder { parent: None, name: "Keep".into() }).unwrap();
     let keep = s.folder(a, "Keep").unwrap().unwrap().id;
     s.apply_local(a, &MailAction::Copy { folder: inbox, uids: vec![uid], to: keep }).unwrap();
     assert_eq!(s.counts(keep).unwrap().total, 1);
