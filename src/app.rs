@@ -6,6 +6,7 @@
 mod desktop;
 mod layout_report;
 mod restore;
+mod startup_report;
 
 use iced::keyboard::{self, key};
 use iced::theme::Mode;
@@ -55,6 +56,8 @@ pub struct App {
     /// Print where the toolbar's actions are ([`layout_report`]), and the last line printed.
     report_layout: bool,
     last_layout: String,
+    /// When the app began, until the first painted list is reported ([`startup_report`]).
+    report_startup: Option<std::time::Instant>,
 }
 
 pub enum Screen {
@@ -105,6 +108,8 @@ pub enum Message {
     /// Time to look where the actions are, and what was found ([`layout_report`]).
     ReportLayout,
     LayoutFound(LayoutFound),
+    /// A frame was drawn, while the start-up is timed ([`startup_report`]).
+    StartupFrame,
     /// A start of `tidings` asked for something (this one, or a later one over the bus).
     Desktop(Request),
     Help(help::Message),
@@ -127,6 +132,7 @@ impl App {
     pub fn new(profile: Profile, secrets: Secrets) -> (App, Task<Message>) {
         let mut app = App::empty(profile, secrets);
         app.report_layout = layout_report::wanted();
+        app.report_startup = startup_report::wanted();
         let load = app.load();
         (app, Task::batch([load, system::theme().map(Message::SystemTheme), App::measure_screen()]))
     }
@@ -147,6 +153,7 @@ impl App {
             unsaved: false,
             report_layout: false,
             last_layout: String::new(),
+            report_startup: None,
         }
     }
 
@@ -229,6 +236,10 @@ impl App {
             Message::UiStateSaved => Task::none(),
             Message::ReportLayout => self.report_layout(),
             Message::LayoutFound(found) => self.layout_found(found),
+            Message::StartupFrame => {
+                self.startup_frame();
+                Task::none()
+            }
             Message::Desktop(request) => self.desktop_request(request),
             Message::Help(message) => self.help_message(message),
             Message::MailApp(result) => self.mail_app_made(result),
@@ -279,6 +290,7 @@ impl App {
             App::window_events(),
             self.save_timer(),
             self.layout_timer(),
+            self.startup_frames(),
         ])
     }
 

@@ -66,7 +66,14 @@ fn main() -> Result<(), BoxError> {
             let rounds = args.get(2).map_or(Ok(9), |a| a.parse())?;
             run(&dir, rounds)
         }
-        _ => Err("usage: search_bench build DIR [N] | run DIR [ROUNDS]".into()),
+        // Only a store, for a profile made by `tidings account add` (scripts/bench-start).
+        Some("store") => {
+            let dir = PathBuf::from(args.get(1).ok_or("store PROFILE_DIR ACCOUNT_ID N")?);
+            let key = args.get(2).ok_or("store PROFILE_DIR ACCOUNT_ID N")?;
+            let n = args.get(3).map_or(Ok(100_000), |a| a.parse())?;
+            store_only(&Profile::at(dir), key, n)
+        }
+        _ => Err("usage: search_bench build DIR [N] | run DIR [ROUNDS] | store PROFILE_DIR ACCOUNT_ID N".into()),
     }
 }
 
@@ -87,6 +94,23 @@ fn notmuch(dir: &Path, args: &[&str]) -> Command {
     let mut c = Command::new("notmuch");
     c.env("NOTMUCH_CONFIG", dir.join("notmuch-config")).args(args);
     c
+}
+
+fn store_only(profile: &Profile, key: &str, n: usize) -> Result<(), BoxError> {
+    let mut store = Store::open(profile.store_path())?;
+    let account = store.account(key)?;
+    let inbox = store.pop3_setup(account)?;
+    for chunk in (0..n).collect::<Vec<_>>().chunks(1000) {
+        let mut batch = Pop3Batch::default();
+        for &i in chunk {
+            let m = raw(i);
+            batch.push(format!("u{i}"), m.len() as u64, &m, false);
+        }
+        store.pop3_commit(account, inbox, batch, 1_735_689_600)?;
+    }
+    store.index_pending(usize::MAX, Duration::MAX)?;
+    store.thread_pending(usize::MAX, Duration::MAX)?;
+    Ok(())
 }
 
 fn build(dir: &Path, n: usize) -> Result<(), BoxError> {

@@ -3,7 +3,10 @@
 //! Inbox with that message selected. The account never connects on its own (no send/receive
 //! at start, no IDLE), so the window shows the same thing on every machine.
 //!
-//!     cargo run --release -p tidings-mail --example smoke_profile -- DIR
+//!     cargo run --release -p tidings-mail --example smoke_profile -- DIR [N]
+//!
+//! N: how many messages the Inbox holds (30 by default; the start-up benchmark,
+//! scripts/bench-start, asks for 100,000).
 
 use std::process::ExitCode;
 
@@ -32,8 +35,8 @@ const SUBJECTS: &[&str] = &[
     "Re: Re-scheduling the review",
     "Your parcel is on its way",
 ];
-/// The newest message, selected and open in the reader.
-const NEWEST: u32 = 30;
+/// How many messages the Inbox holds by default; the newest is selected and open in the reader.
+const DEFAULT_COUNT: u32 = 30;
 
 const BODY: &str = "From: \"Erin Example\" <erin@example.test>\r\n\
     To: Work <work@example.test>\r\nSubject: Photos from the trip\r\n\
@@ -43,11 +46,21 @@ const BODY: &str = "From: \"Erin Example\" <erin@example.test>\r\n\
     on the second. Tell me which ones you would like printed.\r\n\r\nErin\r\n";
 
 fn main() -> ExitCode {
-    let Some(dir) = std::env::args_os().nth(1) else {
-        eprintln!("usage: smoke_profile DIR");
+    let mut args = std::env::args_os().skip(1);
+    let (Some(dir), count) = (args.next(), args.next().map(|n| n.to_string_lossy().parse::<u32>()))
+    else {
+        eprintln!("usage: smoke_profile DIR [N]");
         return ExitCode::from(2);
     };
-    match write(&Profile::at(dir)) {
+    let count = match count {
+        None => DEFAULT_COUNT,
+        Some(Ok(n)) if n > 0 => n,
+        Some(_) => {
+            eprintln!("smoke_profile: N is a number of messages, at least 1");
+            return ExitCode::from(2);
+        }
+    };
+    match write(&Profile::at(dir), count) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("smoke_profile: {e}");
@@ -56,7 +69,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn write(profile: &Profile) -> tidings_mail::Result<()> {
+fn write(profile: &Profile, newest: u32) -> tidings_mail::Result<()> {
     let server = |port| Server {
         host: "127.0.0.1".into(),
         port,
@@ -103,15 +116,18 @@ fn write(profile: &Profile) -> tidings_mail::Result<()> {
         store.begin_folder(folder.id, 1)?;
     }
     let inbox = folders.iter().find(|f| f.name == "INBOX").map(|f| f.id).unwrap_or(folders[0].id);
-    let messages: Vec<NewMessage> = (1..=NEWEST).map(message).collect();
-    store.insert_messages(inbox, 1, &messages)?;
-    store.save_body(inbox, 1, NEWEST, BODY.as_bytes())?;
+    // In the chunks a header sync commits.
+    for chunk in (1..=newest).collect::<Vec<_>>().chunks(1000) {
+        let messages: Vec<NewMessage> = chunk.iter().map(|&uid| message(uid, newest)).collect();
+        store.insert_messages(inbox, 1, &messages)?;
+    }
+    store.save_body(inbox, 1, newest, BODY.as_bytes())?;
 
     let state = UiState {
         place: Some(Place {
             account: id,
             folder: Some("INBOX".into()),
-            message: Some(NEWEST),
+            message: Some(newest),
             sort: Sort::NEWEST.into(),
         }),
         ..UiState::default()
@@ -119,11 +135,11 @@ fn write(profile: &Profile) -> tidings_mail::Result<()> {
     state.save(&tidings_mail::ui_state::path(profile))
 }
 
-fn message(uid: u32) -> NewMessage {
+fn message(uid: u32, newest: u32) -> NewMessage {
     // The newest is Erin's (its body says so).
-    let (name, addr) = if uid == NEWEST { PEOPLE[4] } else { PEOPLE[uid as usize % PEOPLE.len()] };
-    // 2024-12-01, a message every seven hours.
-    let date = 1_733_011_200 + i64::from(uid) * 7 * 3600;
+    let (name, addr) = if uid == newest { PEOPLE[4] } else { PEOPLE[uid as usize % PEOPLE.len()] };
+    // A message every seven hours, the newest on 2024-12-09.
+    let date = 1_733_011_200 + (i64::from(uid) - i64::from(newest)) * 7 * 3600 + 30 * 7 * 3600;
     let mut flags = Vec::new();
     if !uid.is_multiple_of(4) {
         flags.push("\\Seen");
@@ -132,12 +148,12 @@ fn message(uid: u32) -> NewMessage {
         flags.push("\\Flagged");
     }
     let subject =
-        if uid == NEWEST { "Photos from the trip" } else { SUBJECTS[uid as usize % SUBJECTS.len()] };
+        if uid == newest { "Photos from the trip" } else { SUBJECTS[uid as usize % SUBJECTS.len()] };
     NewMessage {
         uid,
         modseq: None,
         flags: Flags::new(flags),
-        size: 1200 + uid * 337,
+        size: 1200 + (uid % 1000) * 337,
         internal_date: Some(date),
         summary: Summary {
             date: Some(date),
