@@ -175,3 +175,57 @@ fn sync_then_search_against_dovecot() {
     let all = search(p, &["--limit", "100", "to:alice"]);
     assert_eq!(all["hits"].as_array().unwrap().len(), 44, "{all:#}");
 }
+
+#[test]
+fn with_server_a_word_of_a_body_never_downloaded_is_found_on_the_imap_server() {
+    need_keyring();
+    let s = servers();
+    let alice = s.user("alice").clone();
+    s.deliver(&alice, LUNCH.replace("bob@", "alice@").as_bytes()).unwrap();
+    s.deliver(&alice, HTML_ONLY.replace("bob@", "alice@").as_bytes()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    // Its own account name: the keyring is shared by the tests running beside it.
+    add(p, &s, &alice, "remote", "imap");
+    let out = tidings(p, &["sync", "--account", "remote", "--json"], None);
+    assert!(out.status.success(), "{}", text(&out));
+
+    // Headers only: the store alone does not know the word; the server does.
+    let local = search(p, &["noon"]);
+    assert!(subjects(&local).is_empty(), "{local:#}");
+    assert!(local.get("server").is_none(), "the server is asked only with --server");
+    let found = search(p, &["--server", "noon"]);
+    assert_eq!(subjects(&found), ["Lunch"], "{found:#}");
+    let hit = &found["hits"][0];
+    assert_eq!((hit["on_server"].as_bool(), hit["account"].as_str()), (Some(true), Some("remote")));
+    assert_eq!(hit["folder"], "INBOX");
+    assert_eq!(found["server"]["keys"], "TEXT \"noon\"");
+    assert_eq!(found["server"]["folders"][0]["listed"], 1, "{found:#}");
+    // Subjects the store knows come from the store, once, and a term the server cannot be
+    // asked is checked here.
+    let found = search(p, &["--server", "figures OR noon"]);
+    let on: Vec<(String, bool)> = found["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| (h["subject"].as_str().unwrap().to_string(), h["on_server"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(on, [("Figures".to_string(), false), ("Lunch".to_string(), true)]);
+    let found = search(p, &["--server", "noon", "-has:attachment"]);
+    assert_eq!(subjects(&found), ["Lunch"], "{found:#}");
+    assert_eq!(found["server"]["left_out"], serde_json::json!(["has:attachment"]));
+    // No message the store knows has an attachment: the server is not even asked.
+    let found = search(p, &["--server", "noon", "has:attachment"]);
+    assert!(subjects(&found).is_empty() && found.get("server").is_none(), "{found:#}");
+
+    // As text: the hit says where it was found, and what the server was asked.
+    let out = tidings(p, &["search", "--server", "noon"], None);
+    assert!(out.status.success(), "{}", text(&out));
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(shown.contains("Lunch  (on server)"), "{shown}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("asked the server: UID SEARCH TEXT \"noon\""),
+        "{}",
+        text(&out)
+    );
+}

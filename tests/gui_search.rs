@@ -238,3 +238,92 @@ fn snapshot_of_hits_with_the_matches_marked() {
     let mut ui = window(&app);
     assert_snapshot(&mut ui, &theme, "search-results-light");
 }
+
+/// Whether `m` is news of the server's search, and which.
+fn server_news(m: &Message) -> Option<String> {
+    match m {
+        Message::Mailbox(mailbox::Message::Search(SearchMsg::Server(_, news))) => Some(format!("{news:?}")),
+        _ => None,
+    }
+}
+
+#[test]
+fn a_word_only_in_a_body_not_stored_is_found_on_the_server_and_the_search_there_can_be_stopped() {
+    use tidings_mail::account::SecretRole;
+    use tidings_mail::auth::Credential;
+    use tidings_mail::config::Config;
+    use tidings_mail::net::Transcript;
+    use tidings_mail::profile::Profile;
+    use tidings_mail::secret::Secrets;
+    use tidings_mail::store::{Store, StoreHandle};
+    use tidings_mail::sync::{Engine, no_progress};
+
+    let servers = tidings_testkit::MailServers::start().unwrap();
+    let alice = servers.user("alice");
+    let mail = |n: u32, subject: &str, body: &str| {
+        format!(
+            "From: Ann <ann@example.test>\r\nTo: alice@example.test\r\nSubject: {subject}\r\n\
+             Date: {n:02} Mar 2024 10:00:00 +0000\r\nMessage-ID: <{n}@example.test>\r\n\r\n{body}\r\n"
+        )
+    };
+    servers.deliver(alice, mail(1, "Plans", "We fly the zeppelin on Friday.").as_bytes()).unwrap();
+    servers.deliver(alice, mail(2, "Zeppelin tickets", "Attached.").as_bytes()).unwrap();
+    servers.deliver(alice, mail(3, "Other", "Nothing to see.").as_bytes()).unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let profile = Profile::at(dir.path());
+    let mut config = Config::default();
+    let account = account_for(servers.host(), servers.imaps_port(), &alice.login, Some(servers.ca_path()));
+    config.add_account(account).unwrap();
+    let secrets = Secrets::in_memory();
+    secrets.set("work", SecretRole::Incoming, &alice.password).unwrap();
+    // Headers only, as a sync stores them.
+    let account = config.account("work").unwrap().clone();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let store =
+            StoreHandle::spawn(Store::open(profile.data_dir().join("mail.sqlite3")).unwrap()).unwrap();
+        let credential = Credential::password(&alice.login, &alice.password);
+        let mut engine = Engine::new(&account, credential, store, Transcript::new()).unwrap();
+        assert!(engine.sync_account(&no_progress).await.unwrap().ok());
+        engine.logout().await.unwrap();
+    });
+    let mut app = App::with_config(profile, secrets, config);
+    click(&mut app, &tidings::screen::accounts::open_mailbox_id("work"));
+
+    // The store finds the subject; the server the body it never sent.
+    set_query(&mut app, "zeppelin");
+    let found: Vec<(String, bool)> =
+        hits(&app).iter().map(|h| (h.subject.clone().unwrap(), h.on_server)).collect();
+    assert_eq!(found, [("Zeppelin tickets".to_string(), false), ("Plans".to_string(), true)]);
+    for shown in ["on server", "Searched on the server too.", "2 messages match"] {
+        assert!(shows(&app, shown), "{shown:?} is not shown: {:?}", texts(&app));
+    }
+
+    // Another query: while the server is searched, a line says so with Cancel; Cancel
+    // drops what the search would still bring.
+    let mut pending: std::collections::VecDeque<Message> =
+        [Message::Mailbox(mailbox::Message::Search(SearchMsg::Changed("friday".into())))].into();
+    let mut held = Vec::new();
+    while let Some(m) = pending.pop_front() {
+        match server_news(&m) {
+            Some(news) if news.starts_with("Planned") => {
+                settle(&mut app, vec![m]);
+                held.extend(pending.drain(..));
+            }
+            Some(_) => held.push(m),
+            None => pending.extend(common::run(app.update(m))),
+        }
+    }
+    assert!(hits(&app).is_empty(), "the store has no body with the word");
+    assert!(shows(&app, "Searching the server…"), "{:?}", texts(&app));
+    let mut ui = window(&app);
+    ui.click("Cancel").unwrap();
+    let messages = ui.into_messages().collect();
+    settle(&mut app, messages);
+    assert!(shows(&app, "The server's search was stopped."), "{:?}", texts(&app));
+    assert!(held.iter().any(|m| server_news(m).is_some_and(|n| n.starts_with("Folder"))), "{held:?}");
+    settle(&mut app, held);
+    assert!(hits(&app).is_empty(), "what the stopped search found is not shown");
+    assert!(!shows(&app, "Searching the server…"));
+}

@@ -195,6 +195,18 @@ pub const MAX_QUERY_TERMS: usize = 64;
 /// Most hits one search returns (a page larger than this is cut to it).
 pub const MAX_SEARCH_HITS: u64 = 1_000;
 
+/// Search on the server (`search::server`, IMAP `UID SEARCH` for messages whose body is
+/// not stored): UIDs taken from one folder's answer, the newest; the rest are counted.
+pub const MAX_SERVER_SEARCH_UIDS: usize = 2_000;
+
+/// And the time one folder's search may take, from SELECT to the end of the answer; past
+/// it the folder is reported as not searched and the next one is.
+pub const SERVER_SEARCH_TIME: Duration = Duration::from_secs(30);
+
+/// Longest UID set a server search names, in characters: past it, one range from the first
+/// to the last UID wanted (servers take command lines of 8,000 bytes at least, RFC 7162).
+pub const MAX_SEARCH_SET_CHARS: usize = 4_000;
+
 /// The size in words, for messages ("160 MiB").
 pub fn size(bytes: u64) -> String {
     const KIB: u64 = 1024;

@@ -52,6 +52,11 @@ impl Remote {
         Remote { account, secrets, log, store, reading: Slot::default(), received: Arc::default() }
     }
 
+    /// Whether the account's server is IMAP (it can search, and hold bodies not stored).
+    pub(super) fn is_imap(&self) -> bool {
+        self.account.incoming_protocol == tidings_mail::account::Incoming::Imap
+    }
+
     /// Bytes the servers have sent so far (all of this mailbox's body downloads together).
     pub fn received(&self) -> u64 {
         self.received.load(Ordering::Relaxed)
@@ -67,7 +72,7 @@ impl Remote {
 
     /// A new engine: its credential (the keyring read on a blocking thread), CA file read,
     /// on `spawn_blocking`.
-    async fn new_engine(&self) -> Result<Engine> {
+    pub(super) async fn new_engine(&self) -> Result<Engine> {
         let (account, store) = (self.account.clone(), self.store.clone());
         self.with_credential(move |credential, transcript| {
             Engine::new(&account, credential, store, transcript)

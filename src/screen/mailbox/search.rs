@@ -7,7 +7,14 @@
 //! Searches run on their own store handle (the store is one file for every account, so hits
 //! come from all of them), not the list's: a newer query interrupts the older one on that
 //! connection without ever stopping a read the list or the reader waits for.
+//!
+//! For an IMAP account, once the store has answered and the query has rested a moment, the
+//! server's own search runs too (`tidings_mail::search::server`) in the folders where
+//! messages the query could find have no stored body: its hits join the list folder by
+//! folder as they come, tagged "on server", under a "Searching the server… Cancel" line.
+//! A new query or Cancel drops that search with its connection.
 
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -27,13 +34,17 @@ use tidings_mail::store::{FolderId, MessageRow, Store, StoreHandle};
 
 use super::{Mailbox, Message, Opened, format, id, sentence};
 
+mod server;
+
+pub use server::ServerNews;
+use server::{SERVER_PAUSE, Server, server_line};
+
 /// How long typing must pause before the query runs.
 const PAUSE: Duration = Duration::from_millis(150);
 /// Hits shown for one query (newest first).
 const LIMIT: u64 = 200;
 /// How often the results are read again while the index catches up.
 const CATCH_UP: Duration = Duration::from_secs(1);
-
 /// The search's own connection to the store, and how to stop its running query.
 #[derive(Clone)]
 pub struct Engine {
@@ -67,6 +78,11 @@ pub enum Msg {
     /// The pause after query number `n` is over (or the index caught up a little).
     Due(u64),
     Answer(u64, Result<Result<Answer, ParseError>, Error>),
+    /// The query rested: ask the server too (query number `n`).
+    ServerDue(u64),
+    Server(u64, ServerNews),
+    /// Stop the server's search.
+    CancelServer,
     /// A click on a hit.
     Open(usize),
     /// The opened hit's row, for the reader.
@@ -90,7 +106,13 @@ pub struct Search {
     running: bool,
     /// The current query has been answered (an empty list then means none match).
     answered: bool,
+    /// The store's hits and the server's, merged newest first.
     hits: Vec<Hit>,
+    local_hits: Vec<Hit>,
+    server_hits: Vec<Hit>,
+    server: Server,
+    /// The server has been asked about the current query.
+    server_asked: bool,
     selected: Option<usize>,
     mistake: Option<ParseError>,
     failure: Option<Error>,
@@ -113,6 +135,10 @@ impl Search {
             running: false,
             answered: false,
             hits: Vec::new(),
+            local_hits: Vec::new(),
+            server_hits: Vec::new(),
+            server: Server::Off,
+            server_asked: false,
             selected: None,
             mistake: None,
             failure: None,
@@ -151,8 +177,12 @@ impl Search {
         self.mistake = None;
         self.failure = None;
         self.answered = false;
+        self.stop_server(Server::Off);
+        self.server_hits.clear();
+        self.server_asked = false;
         if !self.is_active() {
             self.hits.clear();
+            self.local_hits.clear();
             return Task::none();
         }
         let n = self.generation;
@@ -228,31 +258,58 @@ impl Search {
         )
     }
 
-    fn answer(&mut self, n: u64, result: Result<Result<Answer, ParseError>, Error>) {
+    /// Takes the store's answer; true when it is the first good one for this query (the
+    /// server may be asked next).
+    fn answer(&mut self, n: u64, result: Result<Result<Answer, ParseError>, Error>) -> bool {
         if n != self.generation {
             // A query the person has since replaced (maybe interrupted on its way).
-            return;
+            return false;
         }
         self.running = false;
         self.answered = true;
         match result {
             Ok(Ok(Answer { hits, backlog })) => {
-                let kept = self.selected.and_then(|i| self.hits.get(i)).map(|h| (h.folder_id, h.uid));
-                self.hits = hits;
+                self.local_hits = hits;
                 self.backlog = backlog;
-                self.selected = kept.and_then(|k| self.hits.iter().position(|h| (h.folder_id, h.uid) == k));
+                self.merge();
                 self.mistake = None;
                 self.failure = None;
+                !std::mem::replace(&mut self.server_asked, true)
             }
             Ok(Err(mistake)) => {
                 self.hits.clear();
+                self.local_hits.clear();
                 self.mistake = Some(mistake);
+                false
             }
             Err(e) => {
                 self.hits.clear();
+                self.local_hits.clear();
                 self.failure = Some(e);
+                false
             }
         }
+    }
+
+    /// The store's hits and the server's, newest first, each once, at most [`LIMIT`]; the
+    /// selection stays on its message.
+    fn merge(&mut self) {
+        let kept = self.selected.and_then(|i| self.hits.get(i)).map(|h| (h.folder_id, h.uid));
+        let mut seen = HashSet::new();
+        let mut hits: Vec<Hit> = self
+            .local_hits
+            .iter()
+            .chain(&self.server_hits)
+            .filter(|h| seen.insert((h.folder_id, h.uid)))
+            .cloned()
+            .collect();
+        hits.sort_by_key(|h| std::cmp::Reverse(h.date));
+        hits.truncate(LIMIT as usize);
+        self.hits = hits;
+        // Those the list can never show are not kept either.
+        self.server_hits.sort_by_key(|h| std::cmp::Reverse(h.date));
+        self.server_hits.truncate(LIMIT as usize);
+        self.selected = kept.and_then(|k| self.hits.iter().position(|h| (h.folder_id, h.uid) == k));
     }
 
     /// Moves the selection among the hits by `by` rows.
@@ -317,7 +374,27 @@ impl Mailbox {
             Msg::Due(n) if n == self.search.generation && !self.search.running => self.search.run(),
             Msg::Due(_) => Task::none(),
             Msg::Answer(n, result) => {
-                self.search.answer(n, result);
+                if self.search.answer(n, result) && self.remote.is_some() {
+                    Task::perform(async { tokio::time::sleep(SERVER_PAUSE).await }, move |()| {
+                        Msg::ServerDue(n)
+                    })
+                } else {
+                    Task::none()
+                }
+            }
+            Msg::ServerDue(n) if n == self.search.generation => match self.remote.clone() {
+                Some(remote) => self.search.ask_server(remote, self.account_key.clone()),
+                None => Task::none(),
+            },
+            Msg::ServerDue(_) => Task::none(),
+            Msg::Server(n, news) => {
+                self.search.server_news(n, news);
+                Task::none()
+            }
+            Msg::CancelServer => {
+                if matches!(self.search.server, Server::Running(..)) {
+                    self.search.stop_server(Server::Cancelled);
+                }
                 Task::none()
             }
             Msg::Open(index) => {
@@ -424,6 +501,11 @@ impl Mailbox {
             };
             bar = bar.push(text(found).size(12).style(crate::theme::text::muted));
         }
+        if s.is_active()
+            && let Some(line) = server_line(&s.server)
+        {
+            bar = bar.push(line);
+        }
         if s.is_active() && s.backlog > 0 {
             let hint = match s.backlog {
                 1 => "Indexing 1 message for search…".to_string(),
@@ -452,13 +534,18 @@ impl Mailbox {
                 folder.to_string()
             };
             let strong = Font { weight: Weight::Bold, ..Font::DEFAULT };
-            let head = row![
+            let mut head = row![
                 text(from).size(13).font(if hit.unread { strong } else { Font::DEFAULT }),
                 text(place).size(12).style(crate::theme::text::muted),
-                space::horizontal(),
-                text(format::date(Some(hit.date))).size(12).style(crate::theme::text::muted),
             ]
             .spacing(10);
+            if hit.on_server {
+                // Its body is not here: the server found the words.
+                head = head.push(text("on server").size(11).style(crate::theme::text::muted));
+            }
+            let head = head
+                .push(space::horizontal())
+                .push(text(format::date(Some(hit.date))).size(12).style(crate::theme::text::muted));
             let subject = text(hit.subject.as_deref().unwrap_or("(no subject)")).size(13);
             let mut body = column![head, subject].spacing(2);
             if let Some(m) = &hit.matched {

@@ -12,12 +12,16 @@
 //! a OR b   -a (NOT a)   (…)        side by side: all must match
 //! ```
 //!
+//! For IMAP messages whose body is not stored, [`server`] asks the server's own
+//! `UID SEARCH` and marks its hits `on_server`.
+//!
 //! **Blocking**, as the store is: run it on the store's thread or a worker. A long query
 //! stops when [`crate::store::Store::interrupt_handle`]'s `interrupt()` is called from
 //! another thread.
 
 pub mod parse;
 pub mod plan;
+pub mod server;
 
 pub use parse::{Expr, ParseError};
 pub use plan::Context;
@@ -89,6 +93,15 @@ pub fn search(
     let folders = store.search_folders()?;
     let cx = Context { folders: &folders, accounts: &scope.account_names, now: crate::store::now() };
     let mut planned = plan::plan(&expr, &cx)?;
+    let within = within(scope, &folders);
+    if !within.is_empty() {
+        planned.condition = format!("({}) AND {}", planned.condition, within.join(" AND "));
+    }
+    Ok(store.run_search(&planned, limit, offset)?)
+}
+
+/// The conditions on `m.folder` that keep a search within `scope`.
+fn within(scope: &Scope, folders: &[crate::store::SearchFolder]) -> Vec<String> {
     let mut within = Vec::new();
     if !scope.accounts.is_empty() {
         let ids: Vec<String> = folders
@@ -106,8 +119,5 @@ pub fn search(
         let ids: Vec<String> = scope.folders.iter().map(|f| f.0.to_string()).collect();
         within.push(format!("m.folder IN ({})", ids.join(", ")));
     }
-    if !within.is_empty() {
-        planned.condition = format!("({}) AND {}", planned.condition, within.join(" AND "));
-    }
-    Ok(store.run_search(&planned, limit, offset)?)
+    within
 }

@@ -239,7 +239,7 @@ impl Builder<'_, '_> {
 
 /// The time span a date names, as Unix seconds [start, end): a calendar day, month or year
 /// in local time; or from `n` days ago until now.
-fn span(when: When, now: i64) -> (i64, i64) {
+pub(super) fn span(when: When, now: i64) -> (i64, i64) {
     match when {
         When::DaysAgo(n) => (now - i64::from(n) * 86_400, now + 1),
         When::Calendar { year, month, day } => {

@@ -168,6 +168,8 @@ pub struct StoredHit {
     pub unread: bool,
     /// Where a word of the query was found; `None` for a query without words.
     pub matched: Option<Snippet>,
+    /// Found by the server's own search (the body is not stored here).
+    pub on_server: bool,
 }
 
 /// A piece of the matching field (about a dozen words from just before the first match)
@@ -401,6 +403,7 @@ impl Store {
                         subject: r.get(7)?,
                         unread: r.get(8)?,
                         matched: snippets.remove(&id),
+                        on_server: false,
                     })
                 })
                 .optional()
@@ -408,6 +411,25 @@ impl Store {
             hits.extend(hit);
         }
         Ok(hits)
+    }
+
+    /// Every stored message of the folders where a message matching `q.condition` has no
+    /// stored body, by folder and UID: (folder, UID, whether it is such a message). What a
+    /// search on the server may add to the store's answer (`crate::search::server`).
+    pub fn unkept_matches(&self, q: &PlannedQuery) -> Result<Vec<(FolderId, u32, bool)>> {
+        let err = self.err("search the mail store");
+        let unkept =
+            format!("({}) AND NOT EXISTS (SELECT 1 FROM bodies b WHERE b.message = m.id)", q.condition);
+        let sql = format!(
+            "SELECT m.folder, m.uid, {unkept} FROM messages m
+             WHERE m.folder IN (SELECT DISTINCT m.folder FROM messages m WHERE {unkept})
+             ORDER BY m.folder, m.uid"
+        );
+        let mut stmt = self.conn.prepare(&sql).map_err(&err)?;
+        let rows = stmt
+            .query_map(params_from_iter(q.params.iter()), |r| Ok((FolderId(r.get(0)?), r.get(1)?, r.get(2)?)))
+            .map_err(&err)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(&err)
     }
 
     /// Where each of `ids` matched the query's words. Marked here rather than by FTS5's

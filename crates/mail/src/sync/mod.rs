@@ -35,6 +35,7 @@ mod list;
 mod poll;
 pub mod push;
 mod report;
+mod search;
 pub mod uidset;
 
 use std::time::Instant;
@@ -43,6 +44,7 @@ use futures::StreamExt;
 
 pub use poll::FolderStatus;
 pub use report::{AccountReport, Phase, Progress, ProgressFn, SyncReport, no_progress};
+pub use search::{FolderUids, SearchArg};
 
 use crate::account::{Account, Incoming};
 use crate::auth::Credential;
@@ -99,6 +101,8 @@ struct Conn {
     condstore: bool,
     /// Capabilities after login (MOVE, UIDPLUS… for replaying changes).
     caps: Vec<String>,
+    /// UTF-8 enabled (RFC 6855): quoted strings carry it.
+    utf8: bool,
     selected: Option<Selected>,
 }
 
@@ -328,7 +332,7 @@ impl Engine {
                 self.options.use_condstore && (imap::has(caps, "CONDSTORE") || imap::has(caps, "QRESYNC"));
             let caps = caps.clone();
             self.connections += 1;
-            self.conn = Some(Conn { session, condstore, caps, selected: None });
+            self.conn = Some(Conn { session, condstore, caps, utf8: facts.utf8, selected: None });
         }
         self.conn.as_mut().ok_or_else(|| Error::new(Kind::Network, "no IMAP connection"))
     }
