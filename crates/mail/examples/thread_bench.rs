@@ -1,5 +1,6 @@
 //! Times threading an older store's 100k messages after the update that added
-//! conversations, and one page of the threaded list of a 100k-message folder.
+//! conversations, one page of the threaded list of a 100k-message folder and the order of
+//! all its threads.
 //! `cargo run --release -p tidings-mail --example thread_bench`
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -58,6 +59,9 @@ fn main() {
         let started = Instant::now();
         let page = store.threads(inbox, Sort::NEWEST, 100, 0).unwrap();
         println!("threaded list, first page of {}: {:?}", page.len(), started.elapsed());
+        let started = Instant::now();
+        let order = store.thread_order(inbox, Sort::NEWEST).unwrap();
+        println!("the order of its {} threads: {:?}", order.len(), started.elapsed());
     }
     let started = Instant::now();
     let msgs = store.thread_messages(store.thread_of(inbox, n as u32).unwrap().unwrap()).unwrap();

@@ -5,6 +5,7 @@
 //! It is a convenience, not data: a missing or unreadable file gives the defaults, and a
 //! value out of range is replaced by its default.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 
@@ -33,6 +34,10 @@ pub struct UiState {
     pub window: Window,
     /// Where the person was; `None`: the accounts overview.
     pub place: Option<Place>,
+    /// The folders whose list shows conversations ("Threads"): by account id, each folder
+    /// by its name on the server.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub threaded: BTreeMap<String, Vec<String>>,
 }
 
 /// Where the mailbox's dividers are, as fractions of the space they split.
@@ -177,6 +182,7 @@ impl UiState {
                 window
             },
             place: state.place.filter(|p| !p.account.is_empty()),
+            threaded: state.threaded,
         }
     }
 
@@ -235,12 +241,15 @@ mod tests {
         })
         .unwrap_or_else(|e| panic!("{e}"));
         UiState::update(&file, |s| s.panes.list = 0.6).unwrap_or_else(|e| panic!("{e}"));
+        let threaded = BTreeMap::from([("work".to_string(), vec!["INBOX".to_string(), "Lists".into()])]);
+        UiState::update(&file, |s| s.threaded = threaded.clone()).unwrap_or_else(|e| panic!("{e}"));
         let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{e}"));
         assert!(text.contains("by = \"subject\""), "{text}");
         let loaded = UiState::load(&file);
         assert_eq!(loaded.place, Some(place));
         assert_eq!(loaded.window, window);
         assert_eq!(loaded.panes.list, 0.6);
+        assert_eq!(loaded.threaded, threaded);
         assert_eq!(Sort::from(loaded.place.map(|p| p.sort).unwrap_or_default()).key, SortKey::Subject);
 
         // The overview: no place. A window too small, too large or not a number.

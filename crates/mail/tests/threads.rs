@@ -240,6 +240,11 @@ fn the_threaded_list_pages_and_sorts_by_each_threads_newest_message() {
     let oldest = f.store.threads(inbox, Sort { key: SortKey::Date, descending: false }, 2, 0).unwrap();
     assert_eq!(oldest[0].newest.summary.subject.as_deref(), Some("lone"));
     assert_eq!(oldest[1].count, 2);
+    // The whole order, as the window lays it out: the same threads, with their sizes.
+    let order = f.store.thread_order(inbox, Sort::NEWEST).unwrap();
+    let all = f.store.threads(inbox, Sort::NEWEST, 100, 0).unwrap();
+    assert_eq!(order, all.iter().map(|t| (t.thread, t.count)).collect::<Vec<_>>());
+    assert_eq!(order.iter().map(|(_, n)| n).collect::<Vec<_>>(), [&2, &2, &2, &2, &2, &1]);
 }
 
 /// A version 7 store (before conversations): its messages wait, each its own thread, until

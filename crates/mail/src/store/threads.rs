@@ -90,6 +90,29 @@ fn links(message_id: Option<&str>, in_reply_to: Option<&str>, refs: Option<&str>
     Links { own, parent, chain }
 }
 
+/// The threaded list's query: `select` from each thread of folder `?1` (`t.thread`, `t.n`
+/// messages, `t.u` unread) joined to its newest message `m`, in `sort` order of that message,
+/// `LIMIT ?2 OFFSET ?3`.
+fn threads_sql(sort: Sort, select: &str) -> String {
+    let dir = if sort.descending { "DESC" } else { "ASC" };
+    let order = match sort.key {
+        SortKey::Date => format!("m.sort_date {dir}, m.id {dir}"),
+        SortKey::Sender => format!("m.sender_sort {dir}, m.sort_date {dir}, m.id {dir}"),
+        SortKey::Subject => format!("m.subject_sort {dir}, m.sort_date {dir}, m.id {dir}"),
+        SortKey::Size => format!("m.size {dir}, m.id {dir}"),
+    };
+    // SQLite takes the bare column `id` from the row holding the max(): the newest.
+    format!(
+        "WITH t AS (
+            SELECT id, max(sort_date) AS newest, count(*) AS n, sum(unread) AS u,
+                coalesce(thread_id, -id) AS thread
+            FROM messages WHERE folder = ?1 GROUP BY coalesce(thread_id, -id)
+         )
+         SELECT {select} FROM t JOIN messages m ON m.id = t.id
+         ORDER BY {order} LIMIT ?2 OFFSET ?3"
+    )
+}
+
 /// Whether making `parent` the parent of `node` would close a loop (`node` is `parent` or
 /// one of its ancestors).
 fn would_loop(conn: &Connection, account: i64, node: &str, parent: &str) -> rusqlite::Result<bool> {
@@ -241,23 +264,7 @@ impl Store {
         limit: u64,
         offset: u64,
     ) -> Result<Vec<ThreadSummary>> {
-        let dir = if sort.descending { "DESC" } else { "ASC" };
-        let order = match sort.key {
-            SortKey::Date => format!("m.sort_date {dir}, m.id {dir}"),
-            SortKey::Sender => format!("m.sender_sort {dir}, m.sort_date {dir}, m.id {dir}"),
-            SortKey::Subject => format!("m.subject_sort {dir}, m.sort_date {dir}, m.id {dir}"),
-            SortKey::Size => format!("m.size {dir}, m.id {dir}"),
-        };
-        // SQLite takes the bare column `id` from the row holding the max(): the newest.
-        let sql = format!(
-            "WITH t AS (
-                SELECT id, max(sort_date) AS newest, count(*) AS n, sum(unread) AS u,
-                    coalesce(thread_id, -id) AS thread
-                FROM messages WHERE folder = ?1 GROUP BY coalesce(thread_id, -id)
-             )
-             SELECT {ROW_COLUMNS}, t.thread, t.n, t.u FROM t JOIN messages m ON m.id = t.id
-             ORDER BY {order} LIMIT ?2 OFFSET ?3"
-        );
+        let sql = threads_sql(sort, &format!("{ROW_COLUMNS}, t.thread, t.n, t.u"));
         let err = self.err("read the conversations");
         let mut stmt = self.conn.prepare_cached(&sql).map_err(&err)?;
         let rows = stmt
@@ -272,6 +279,19 @@ impl Store {
                     })
                 },
             )
+            .map_err(&err)?;
+        rows.collect::<rusqlite::Result<Vec<_>>>().map_err(err)
+    }
+
+    /// Every thread of the folder in the order of [`Store::threads`], with its count of
+    /// messages in the folder: where each thread is, so the threaded list can lay out its
+    /// rows (and its expanded threads' messages) without reading every summary.
+    pub fn thread_order(&self, folder: FolderId, sort: Sort) -> Result<Vec<(ThreadId, u32)>> {
+        let sql = threads_sql(sort, "t.thread, t.n");
+        let err = self.err("read the conversations");
+        let mut stmt = self.conn.prepare_cached(&sql).map_err(&err)?;
+        let rows = stmt
+            .query_map(params![folder.0, i64::MAX, 0], |r| Ok((ThreadId(r.get(0)?), r.get(1)?)))
             .map_err(&err)?;
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(err)
     }
