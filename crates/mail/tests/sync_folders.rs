@@ -1,15 +1,23 @@
 //! Folder changes made in Tidings (create, rename, move, delete) show in the store at once and
 //! are replayed to the real Dovecot by the next sync, names with non-ASCII letters in modified
 //! UTF-7 and back; copied messages reach their folder; a name the server will not take comes
-//! back with its words. `doveadm` checks what the server holds.
+//! back with its words, also when IDLE replays it. A folder made here while a sync is
+//! listing waits for its change to be replayed rather than being selected. `doveadm` checks
+//! what the server holds.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+mod pass_common;
 
-use tidings_mail::account::Security;
+use std::sync::Mutex;
+
+use tidings_mail::account::{Incoming, Security};
+use tidings_mail::idle::Mode;
 use tidings_mail::net::Transcript;
+use tidings_mail::pass::{AccountEvent, RunSettings};
+use tidings_mail::schedule::{Event, Schedule};
 use tidings_mail::store::{AccountId, Folder, FolderId, MailAction, Sort, Store, StoreHandle};
-use tidings_mail::sync::{AccountReport, Engine, no_progress};
+use tidings_mail::sync::{AccountReport, Engine, Phase, Progress, ProgressFn, no_progress};
 use tidings_testkit::{MailServers, User};
 
 struct Account<'a> {
@@ -36,6 +44,10 @@ impl<'a> Account<'a> {
     }
 
     async fn sync(&mut self) -> AccountReport {
+        self.sync_with(&no_progress).await
+    }
+
+    async fn sync_with(&mut self, progress: ProgressFn<'_>) -> AccountReport {
         let ep = common::endpoint(self.s, self.s.imaps_port(), Security::Implicit);
         let mut engine = Engine::with_endpoint(
             &self.user.login,
@@ -45,7 +57,11 @@ impl<'a> Account<'a> {
             self.store.clone(),
             Transcript::new(),
         );
-        engine.sync_account(&no_progress).await.unwrap()
+        engine.sync_account(progress).await.unwrap()
+    }
+
+    fn path(&self) -> std::path::PathBuf {
+        self._dir.path().join("mail.sqlite3")
     }
 
     fn queue(&mut self, action: MailAction) {
@@ -178,4 +194,85 @@ async fn a_folder_change_the_server_refuses_comes_back_with_its_words() {
     assert!(a.reader.pending_actions(a.id).unwrap().is_empty());
     assert!(a.folder("Receipts").uidvalidity.is_some());
     assert_eq!(a.on_server().iter().filter(|n| n.starts_with("Receipts")).count(), 2);
+}
+
+#[tokio::test]
+async fn a_folder_made_here_while_a_sync_lists_is_left_until_its_change_is_replayed() {
+    let s = common::servers();
+    let alice = s.user("alice");
+    s.seed(alice, 3).unwrap();
+    let mut a = Account::synced(&s, alice).await;
+    // Made in the window after the sync replayed the changes and before the server's folder
+    // list is stored: the list keeps it (its change waits), the server does not have it yet.
+    let maker = Mutex::new(Some(Store::open(a.path()).unwrap()));
+    let id = a.id;
+    let make = |p: &Progress| {
+        if p.phase == Phase::Folders
+            && let Some(mut store) = maker.lock().unwrap().take()
+        {
+            store.queue_action(id, &MailAction::CreateFolder { parent: None, name: "Later".into() }).unwrap();
+        }
+    };
+    let report = a.sync_with(&make).await;
+    assert!(maker.lock().unwrap().is_none(), "the folder was made during the sync");
+    assert!(report.ok(), "not selected before the server has it: {report:#?}");
+    assert!(!report.folders.iter().any(|f| f.folder == "Later"), "{report:#?}");
+    assert!(a.folder("Later").uidvalidity.is_none());
+    assert_eq!(a.reader.pending_actions(a.id).unwrap().len(), 1, "still to be replayed");
+
+    // The next sync makes it on the server first, then syncs it.
+    let report = a.sync().await;
+    assert!(report.ok(), "{report:#?}");
+    assert_eq!(report.actions_replayed, 1, "{report:?}");
+    assert!(report.folders.iter().any(|f| f.folder == "Later"), "{report:#?}");
+    assert!(a.on_server().contains(&"Later".to_string()));
+    assert!(a.folder("Later").uidvalidity.is_some());
+}
+
+/// With IDLE on, push replays the changes made here before it syncs what the server
+/// announced; a change the server refuses there reaches the status bar as a pass's refusal
+/// does (`ServerAlert`), in the server's words, not as a push failure nobody sees.
+#[tokio::test]
+async fn a_folder_change_refused_while_idling_is_said_as_a_pass_says_it() {
+    let s = common::servers();
+    let alice = s.user("alice");
+    s.seed(alice, 2).unwrap();
+    s.doveadm(&["mailbox", "create", "-u", &alice.login, "Projects"]).unwrap();
+    let mut account = pass_common::account(&s, alice, Incoming::Imap, s.imaps_port());
+    account.options.idle = true;
+    account.options.schedule = Schedule { at_start: true, every_minutes: None };
+    let secrets = pass_common::secrets_for(&account, &alice.password);
+    let mut run = pass_common::start(account, secrets, RunSettings::default());
+    let mut seen = Vec::new();
+    run.next_pass_end(30, &mut seen).await.unwrap();
+    let idling =
+        |e: &AccountEvent| matches!(e, AccountEvent::Idle(st) if st.mode == Mode::Idling).then_some(());
+    if !seen.iter().any(|e| idling(e).is_some()) {
+        run.wait_for(30, &mut seen, idling).await;
+    }
+
+    // Another client takes "Receipts" first: the store does not know it, the server refuses.
+    s.doveadm(&["mailbox", "create", "-u", &alice.login, "Receipts"]).unwrap();
+    let mut store = Store::open(&run.store_path).unwrap();
+    let id = store.account(&alice.login).unwrap();
+    let projects = store.folders(id).unwrap().into_iter().find(|f| f.name == "Projects").unwrap().id;
+    store.queue_action(id, &MailAction::RenameFolder { folder: projects, to: "Receipts".into() }).unwrap();
+    // New mail wakes IDLE: push replays the rename before it syncs the Inbox.
+    s.deliver(alice, b"From: <bob@example.test>\r\nSubject: wake up\r\n\r\nhello\r\n").unwrap();
+    let said = run
+        .wait_for(30, &mut seen, |e| match e {
+            AccountEvent::ServerAlert(text) | AccountEvent::PushFailed(text) if text.contains("rename") => {
+                Some(e.clone())
+            }
+            _ => None,
+        })
+        .await;
+    let AccountEvent::ServerAlert(text) = said else { panic!("not said to the person: {said:?}") };
+    assert!(text.starts_with("rename the folder Projects to Receipts: "), "{text}");
+    assert!(text.contains("server said:") && text.contains("exists"), "the server's words: {text}");
+    let passes = seen.iter().filter(|e| matches!(e, AccountEvent::Schedule(Event::PassStarted(_)))).count();
+    assert_eq!(passes, 1, "push replayed it, not a pass: {seen:#?}");
+    assert!(store.pending_actions(id).unwrap().is_empty(), "the refused change is dropped");
+    drop(run.commands);
+    run.task.await.unwrap();
 }

@@ -6,9 +6,31 @@ use std::time::Instant;
 use super::report::{Phase, ProgressFn, SyncReport};
 use super::{Engine, Selected, drain, emit};
 use crate::error::Result;
-use crate::store::{Folder, FolderState};
+use crate::store::{Folder, FolderState, ServerOp};
 
 impl Engine {
+    /// Whether `folder` is not on the server yet: never synced, and a change waiting to be
+    /// replayed makes it (created or renamed to here, it or a folder above it, while this
+    /// sync was listing). Selecting it would only get "no such folder"; the next sync
+    /// replays the change first and then syncs it.
+    pub(super) async fn waits_for_replay(&mut self, folder: &Folder) -> Result<bool> {
+        if folder.uidvalidity.is_some() {
+            return Ok(false);
+        }
+        let account = self.account_id().await?;
+        let pending = self.store.call(move |s| s.pending_actions(account)).await?;
+        let delimiter = folder.delimiter.as_deref().filter(|d| !d.is_empty());
+        let made = |name: &str| {
+            folder.name == name
+                || delimiter
+                    .is_some_and(|d| folder.name.strip_prefix(name).is_some_and(|rest| rest.starts_with(d)))
+        };
+        Ok(pending.iter().any(|p| match &p.op {
+            ServerOp::CreateFolder { name } | ServerOp::RenameFolder { to: name, .. } => made(name),
+            _ => false,
+        }))
+    }
+
     pub(super) async fn sync_one(&mut self, folder: &Folder, progress: ProgressFn<'_>) -> Result<SyncReport> {
         let t0 = Instant::now();
         let mut rep = SyncReport::for_folder(folder);

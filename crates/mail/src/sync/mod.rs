@@ -222,6 +222,10 @@ impl Engine {
             .iter()
             .filter(|f| f.selectable && (!subscribed_only || f.subscribed || f.role == Some(Role::Inbox)));
         for f in wanted {
+            // Made here while the list was on its way: not the server's yet.
+            if self.waits_for_replay(f).await.unwrap_or(false) {
+                continue;
+            }
             let left = self.options.max_pass.saturating_sub(t0.elapsed());
             let synced = match tokio::time::timeout(left, self.sync_one(f, progress)).await {
                 Ok(r) => r,

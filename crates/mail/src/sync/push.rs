@@ -33,7 +33,7 @@ pub enum PushEvent {
     Synced(Box<SyncReport>),
     Failed(String),
     /// A server's alert for the person (IMAP `[ALERT]`), from a watcher or the sync
-    /// connection.
+    /// connection; also a change made here that the server refused, in its words.
     Alert(String),
 }
 
@@ -353,12 +353,13 @@ impl Runner {
     }
 
     /// Changes made here go to the server before a sync reads its state; the server's
-    /// refusals are reported (the change is dropped, the server's state wins).
+    /// refusals are said to the person as a pass says them (the change is dropped, the
+    /// server's state wins): not as a failure, which only retries and is not shown.
     async fn replay(&mut self) {
         match self.engine.replay_actions().await {
             Ok((_, refused)) => {
                 for r in refused {
-                    let _ = self.events.send(PushEvent::Failed(r));
+                    let _ = self.events.send(PushEvent::Alert(r));
                 }
             }
             Err(e) => {
