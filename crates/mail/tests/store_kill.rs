@@ -36,10 +36,11 @@ fn engine(ep: Endpoint, user: &str, password: &str, store: StoreHandle, defer_fr
 fn sort_indexes(db: &std::path::Path) -> Vec<String> {
     let conn = rusqlite::Connection::open(db).unwrap();
     let mut names: Vec<String> = conn
-        // The list's sort indexes (search's own `messages_by_sort_date` is not one of them).
+        // The list's sort indexes (search's own `messages_by_sort_date` and the conversations'
+        // `messages_by_thread` are not among them).
         .prepare(
             "SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'messages_by_%' \
-             AND name <> 'messages_by_sort_date'",
+             AND name NOT IN ('messages_by_sort_date', 'messages_by_thread')",
         )
         .unwrap()
         .query_map([], |r| r.get(0))

@@ -35,7 +35,7 @@ mod worker;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension};
+use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior};
 
 pub use actions::{MailAction, Pending, ServerOp};
 pub use folder_changes::{child_folder_name, folder_name_problem};
@@ -144,6 +144,10 @@ impl Store {
         let err = |e| sql_error(&label, "open the mail store", e);
         // Another process (the GUI reading, a second sync) may hold the lock briefly.
         conn.busy_timeout(Duration::from_secs(10)).map_err(err)?;
+        // Every transaction takes the write lock when it begins, waiting for it as above. A
+        // deferred one that read first and wrote second would be refused at once (not waited
+        // for) when another connection committed in between: SQLite cannot move its snapshot.
+        conn.set_transaction_behavior(TransactionBehavior::Immediate);
         // Before anything writes (WAL changes the file header): refuse what is not ours.
         schema::check(&conn, &label, schema::MIGRATIONS)?;
         // Takes effect only while the file is empty (a new store); older stores keep 4 KiB.
@@ -305,6 +309,26 @@ mod tests {
         let store = Store::open(dir.path().join("s.sqlite3")).unwrap();
         let size: i64 = store.conn().pragma_query_value(None, "page_size", |r| r.get(0)).unwrap();
         assert_eq!(size, 16 * 1024);
+    }
+
+    #[test]
+    fn a_transaction_that_reads_then_writes_waits_for_another_writer_instead_of_failing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.sqlite3");
+        let mut other = Store::open(&path).unwrap();
+        other.account("alice").unwrap();
+        let mut store = Store::open(&path).unwrap();
+        let tx = store.conn.transaction().unwrap();
+        let before: i64 = tx.query_row("SELECT count(*) FROM accounts", [], |r| r.get(0)).unwrap();
+        assert_eq!(before, 1);
+        // Another connection writes while this transaction has read: it waits for this one.
+        let writer = std::thread::spawn(move || other.account("bob").map(drop));
+        std::thread::sleep(Duration::from_millis(200));
+        tx.execute("INSERT INTO accounts (key) VALUES ('carol')", []).expect("the write after the read");
+        tx.commit().unwrap();
+        writer.join().unwrap().expect("the other writer, after this one");
+        let keys: i64 = store.conn.query_row("SELECT count(*) FROM accounts", [], |r| r.get(0)).unwrap();
+        assert_eq!(keys, 3);
     }
 
     #[test]
