@@ -345,18 +345,17 @@ fn mark_read_star_delete_and_move_go_through_the_action_queue() {
         ServerOp::Move { folder: "INBOX".into(), uidvalidity: 7, uids: vec![PLAIN], to: "Trash".into() }
     );
 
-    // Move 38 to the Archive with the picker: open it, then click the third folder of its
-    // menu (Lists, Sent, Archive, Trash), whose entries are as tall as the picker.
+    // Move 38 to the Archive with the picker: "Move to…" opens the folder panel, a click on
+    // Archive moves it.
+    click(&mut app, mailbox::id::MOVE);
     let mut ui = window(&app);
-    let picker = ui.click(id(mailbox::id::MOVE)).unwrap().bounds();
-    let archive = iced::Point::new(picker.center_x(), picker.y + picker.height * 3.5);
-    // The menu picks the entry under the pointer as it moves: move, then click.
-    ui.point_at(archive);
-    let _ = ui.simulate([iced::Event::Mouse(iced::mouse::Event::CursorMoved { position: archive })]);
-    let _ = ui.simulate(iced_test::simulator::click());
+    ui.click(id(mailbox::id::picker_folder("Archive"))).unwrap();
     let messages: Vec<Message> = ui.into_messages().collect();
     assert!(
-        matches!(&messages[..], [Message::Mailbox(mailbox::Message::MoveTo(to))] if *to == fx.archive),
+        matches!(
+            &messages[..],
+            [Message::Mailbox(mailbox::Message::Picker(mailbox::PickMsg::Pick(to)))] if *to == fx.archive
+        ),
         "{messages:?}"
     );
     settle(&mut app, messages);

@@ -1,7 +1,8 @@
 //! The mailbox window at the sizes people meet: the default 1024×768 and a small 800×600.
-//! Every toolbar action is on screen (or behind "More") and does its thing; long subjects end
-//! with "…" inside their column; the dividers between the panes drag, and a new start on the
-//! same profile puts them back where they were left.
+//! Every toolbar action is on screen (or behind "More") and does its thing (Move and Copy
+//! through their folder panel); long subjects end with "…" inside their column; the dividers
+//! between the panes drag, and a new start on the same profile puts them back where they
+//! were left.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -17,7 +18,7 @@ use common::{assert_snapshot, settle};
 use tidings::app::{App, Message, Screen};
 use tidings::screen::accounts;
 use tidings::screen::mailbox::{self, id as ids};
-use tidings_mail::store::NewMessage;
+use tidings_mail::store::{NewMessage, ServerOp};
 
 use gui_mailbox_helpers::fixture::*;
 
@@ -120,17 +121,19 @@ fn every_action_works_at(size: Size) {
     assert_eq!(row_of(&app, NEWEST), None, "deleted at {size:?}");
     let next = mailbox(&app).reader().opened().map(|o| o.row.uid).unwrap();
 
-    // Move: the picker's menu lists Lists, Sent, Archive, Trash, each as tall as the picker.
+    // Copy, then Move: each opens the folder panel, whose folders are on screen too.
+    reach(&mut app, size, ids::COPY);
+    click_at(&mut app, size, ids::COPY);
+    click_at(&mut app, size, &ids::picker_folder("Trash"));
+    assert!(row_of(&app, next).is_some(), "a copy stays at {size:?}");
+    let last = check_store(&fx).pending_actions(fx.account).unwrap().pop().unwrap();
+    assert!(matches!(last.op, ServerOp::Copy { ref to, .. } if to == "Trash"), "{last:?} at {size:?}");
     reach(&mut app, size, ids::MOVE);
-    let mut ui = sized(&app, size);
-    let picker = on_screen(&mut ui, ids::MOVE, size).expect("the move picker is on screen");
-    let _ = ui.click(id(ids::MOVE)).unwrap();
-    let archive = iced::Point::new(picker.center_x(), picker.y + picker.height * 3.5);
-    ui.point_at(archive);
-    let _ = ui.simulate([iced::Event::Mouse(Mouse::CursorMoved { position: archive })]);
-    let _ = ui.simulate(iced_test::simulator::click());
-    let messages: Vec<Message> = ui.into_messages().collect();
-    assert_eq!(asked(messages.clone()), [format!("MoveTo({:?})", fx.archive)], "at {size:?}");
+    let messages = clicked(&app, size, ids::MOVE);
+    assert_eq!(asked(messages.clone()), ["Picker(Open(Move))"], "at {size:?}");
+    settle(&mut app, messages);
+    let messages = clicked(&app, size, &ids::picker_folder("Archive"));
+    assert_eq!(asked(messages.clone()), [format!("Picker(Pick({:?}))", fx.archive)], "at {size:?}");
     settle(&mut app, messages);
     assert_eq!(row_of(&app, next), None, "moved at {size:?}");
     assert!(matches!(app.screen(), Screen::Mailbox(_)));

@@ -195,7 +195,10 @@ fn describe(action: KeyAction) -> &'static str {
         KeyAction::Compose(ComposeKind::Draft) => "Edit the draft",
         KeyAction::Search => "Search all mail",
         KeyAction::SearchFolder => "Search the open folder",
-        KeyAction::Escape => "Leave the search",
+        KeyAction::SelectAll => "Choose every message in the folder",
+        KeyAction::Escape => "Close the folder form or the search, or go back to one chosen message",
+        KeyAction::Expand => "Open the thread (in the threaded list)",
+        KeyAction::Collapse => "Close the thread (in the threaded list)",
     }
 }
 

@@ -308,7 +308,12 @@ impl MailServers {
 
     /// Puts one raw message into the user's INBOX (`doveadm save`, INTERNALDATE = now).
     pub fn deliver(&self, user: &User, raw: &[u8]) -> Result<(), TestkitError> {
-        let args = ["save", "-u", user.login.as_str(), "-m", "INBOX"];
+        self.save(user, "INBOX", raw)
+    }
+
+    /// Puts one raw message into one of the user's mailboxes ("Sent"), as [`MailServers::deliver`].
+    pub fn save(&self, user: &User, mailbox: &str, raw: &[u8]) -> Result<(), TestkitError> {
+        let args = ["save", "-u", user.login.as_str(), "-m", mailbox];
         dovecot::doveadm(&self.tools.doveadm, self.dir.path(), &args, Some(raw)).map(drop)
     }
 

@@ -1,33 +1,23 @@
-//! What the user does to a message — toggle read, toggle the star, delete, move — as the
-//! toolbar ([`super::toolbar`]) and the key map offer it.
+//! What the user does to a message — toggle read, toggle the star, delete, move, copy — as
+//! the toolbar ([`super::toolbar`]) and the key map offer it; with several chosen
+//! ([`super::selection`]), to all of them.
 //!
 //! An action goes to the store on the store thread (`Store::queue_action`), which changes
 //! the local rows and records the change for the next sync to replay to the server. The list
 //! shows the change at once (the row held is changed, or taken out) and reads its window
 //! again when the store has answered; a refused action is explained and the window re-read,
 //! which undoes what was shown.
-
-use std::fmt;
+//!
+//! Several chosen: the rows held change (or leave) at once, and the store thread reads the
+//! chosen UIDs (the whole folder's, for Ctrl+A) and queues one change per batch of them.
 
 use iced::Task;
 
 use tidings_mail::store::{FolderId, MailAction, MessageRow, Role};
 
+use super::selection::Chosen;
 use super::{Mailbox, Message};
 use crate::screen::composer::{ComposeRequest, Kind as ComposeKind};
-
-/// A folder to move to, as the picker lists it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MoveTarget {
-    pub id: FolderId,
-    pub label: String,
-}
-
-impl fmt::Display for MoveTarget {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.label)
-    }
-}
 
 /// The message an action applies to: the one in the reader, else the selected one (the
 /// arrow keys move the selection without opening: what is read is what is answered).
@@ -89,6 +79,10 @@ impl Mailbox {
     }
 
     pub(super) fn toggle_read(&mut self) -> Task<Message> {
+        if self.several().is_some() {
+            let read = self.chosen_state().0;
+            return self.on_chosen(Bulk::Flag { read: Some(read), flagged: None });
+        }
         match self.target() {
             Some(target) => self.set_read(target.folder, target.uid, target.unread),
             None => Task::none(),
@@ -102,24 +96,116 @@ impl Mailbox {
     }
 
     pub(super) fn toggle_star(&mut self) -> Task<Message> {
+        if self.several().is_some() {
+            let flagged = self.chosen_state().1;
+            return self.on_chosen(Bulk::Flag { read: None, flagged: Some(flagged) });
+        }
         let Some(Target { folder, uid, flagged, .. }) = self.target() else { return Task::none() };
         self.change_row(folder, uid, |row| row.flagged = !flagged);
         self.queue(MailAction::Flag { folder, uids: vec![uid], flagged: !flagged })
     }
 
     pub(super) fn delete(&mut self) -> Task<Message> {
+        if self.several().is_some() {
+            return self.on_chosen(Bulk::Delete);
+        }
         let Some(Target { folder, uid, .. }) = self.target() else { return Task::none() };
         let follow = self.taken_out(folder, uid);
         Task::batch([self.queue(MailAction::Delete { folder, uids: vec![uid] }), follow])
     }
 
     pub(super) fn move_to(&mut self, to: FolderId) -> Task<Message> {
+        if self.several().is_some() {
+            return self.on_chosen(Bulk::Move(to));
+        }
         let Some(Target { folder, uid, .. }) = self.target() else { return Task::none() };
         if folder == to {
             return Task::none();
         }
         let follow = self.taken_out(folder, uid);
         Task::batch([self.queue(MailAction::Move { folder, uids: vec![uid], to }), follow])
+    }
+
+    pub(super) fn copy_to(&mut self, to: FolderId) -> Task<Message> {
+        if self.several().is_some() {
+            return self.on_chosen(Bulk::Copy(to));
+        }
+        let Some(Target { folder, uid, .. }) = self.target() else { return Task::none() };
+        if folder == to {
+            return Task::none();
+        }
+        self.notice = Some((format!("Copied the message to {}.", self.folder_label(to)), false));
+        self.queue(MailAction::Copy { folder, uids: vec![uid], to })
+    }
+
+    fn folder_label(&self, folder: FolderId) -> String {
+        self.folders.iter().find(|n| n.id == Some(folder)).map(|n| n.label.clone()).unwrap_or_default()
+    }
+
+    /// With several chosen: whether "Mark read" (else unread) and "Star" (else unstar) is
+    /// what the toggles do — read when any chosen message is unread, star when any is not
+    /// starred (of the rows held; for the whole folder, its unread count too).
+    pub(super) fn chosen_state(&self) -> (bool, bool) {
+        let (mut unread, mut unstarred) = (false, false);
+        for row in self.list.chosen_rows() {
+            unread |= row.unread;
+            unstarred |= !row.flagged;
+        }
+        let whole_unread = self.list.marks().is_whole() && self.list.counts().unread > 0;
+        (unread || whole_unread, unstarred)
+    }
+
+    /// Acts on every chosen message: the rows held at once, the store for all of them.
+    fn on_chosen(&mut self, bulk: Bulk) -> Task<Message> {
+        let (Some(stores), Some(folder)) = (&self.stores, self.list.folder()) else { return Task::none() };
+        if matches!(bulk, Bulk::Move(to) | Bulk::Copy(to) if to == folder) {
+            return Task::none();
+        }
+        let chosen = self.list.marks().chosen(stores.account, folder, self.list.sort());
+        let n = self.several().unwrap_or(0);
+        let (store, held) =
+            (stores.write.clone(), self.list.chosen_rows().map(|r| r.uid).collect::<Vec<_>>());
+        match bulk {
+            Bulk::Flag { read, flagged } => {
+                for uid in held {
+                    self.change_row(folder, uid, |row| {
+                        if let Some(read) = read {
+                            row.unread = !read;
+                        }
+                        if let Some(flagged) = flagged {
+                            row.flagged = flagged;
+                        }
+                    });
+                }
+            }
+            Bulk::Copy(to) => {
+                self.notice = Some((
+                    format!("Copied {} messages to {}.", super::format::count(n), self.folder_label(to)),
+                    false,
+                ));
+            }
+            Bulk::Delete | Bulk::Move(_) => {
+                let opened = self.reader.opened().filter(|o| o.folder == folder).map(|o| o.row.uid);
+                for uid in &held {
+                    self.list.remove(*uid);
+                }
+                if opened.is_some_and(|uid| held.contains(&uid)) {
+                    self.reader.clear();
+                }
+                let anchor = self.list.selected_index();
+                self.list.marks_mut().clear(anchor);
+                if let Bulk::Move(to) = bulk {
+                    self.notice = Some((
+                        format!("Moved {} messages to {}.", super::format::count(n), self.folder_label(to)),
+                        false,
+                    ));
+                }
+            }
+        }
+        Task::perform(
+            async move { store.call(move |s| bulk.queue(&chosen, s).map(drop)).await },
+            Message::Acted,
+        )
     }
 
     /// Changes a message as shown in the list and the reader.
@@ -157,16 +243,35 @@ impl Mailbox {
             Message::Acted,
         )
     }
+}
 
-    /// Folders a message can be moved to: every other selectable folder, in tree order.
-    pub(super) fn move_targets(&self) -> Vec<MoveTarget> {
-        self.folders
-            .iter()
-            .filter(|n| n.selectable && n.id.is_some() && n.id != self.list.folder())
-            .filter_map(|n| {
-                let indent = "  ".repeat(n.depth);
-                Some(MoveTarget { id: n.id?, label: format!("{indent}{}", n.label) })
-            })
-            .collect()
+/// An action on several messages.
+#[derive(Debug, Clone, Copy)]
+enum Bulk {
+    Flag { read: Option<bool>, flagged: Option<bool> },
+    Delete,
+    Move(FolderId),
+    Copy(FolderId),
+}
+
+impl Bulk {
+    fn queue(
+        self,
+        chosen: &Chosen,
+        s: &mut tidings_mail::store::Store,
+    ) -> Result<usize, tidings_mail::error::Error> {
+        let folder = chosen.folder();
+        match self {
+            Bulk::Flag { read: Some(read), .. } => {
+                chosen.queue(s, |uids| MailAction::MarkRead { folder, uids, read })
+            }
+            Bulk::Flag { flagged: Some(flagged), .. } => {
+                chosen.queue(s, |uids| MailAction::Flag { folder, uids, flagged })
+            }
+            Bulk::Flag { .. } => Ok(0),
+            Bulk::Delete => chosen.queue(s, |uids| MailAction::Delete { folder, uids }),
+            Bulk::Move(to) => chosen.queue(s, |uids| MailAction::Move { folder, uids, to }),
+            Bulk::Copy(to) => chosen.queue(s, |uids| MailAction::Copy { folder, uids, to }),
+        }
     }
 }

@@ -2,18 +2,19 @@
 //! delimiter), special folders first with their icon, unread counts.
 //!
 //! The tree is built in `update` from what the store returned ([`Entry`]); `view` only
-//! draws the flat list of [`Node`]s.
+//! draws the flat list of [`Node`]s. The chosen folder has a "…" button, and a right-click on
+//! any folder does the same: what can be done to it ([`super::folder_admin`]).
 
 use std::collections::BTreeMap;
 
 use iced::font::Weight;
 use iced::widget::text::Wrapping;
-use iced::widget::{Column, button, container, row, scrollable, space, text};
+use iced::widget::{Column, button, container, mouse_area, row, scrollable, space, text};
 use iced::{Alignment, Element, Font, Length, widget};
 
 use tidings_mail::store::{Counts, Folder, FolderId, Role};
 
-use super::{Message, elide, id};
+use super::{Message, elide, folder_admin, id};
 use crate::theme;
 
 /// A folder with its message counts, as read from the store.
@@ -36,6 +37,8 @@ pub struct Node {
     pub role: Option<Role>,
     pub counts: Counts,
     pub selectable: bool,
+    /// The server's hierarchy delimiter (`None` for unlisted levels, and servers without one).
+    pub delimiter: Option<String>,
 }
 
 /// Special folders first, in Thunderbird's order; the rest by name.
@@ -122,6 +125,7 @@ fn flatten(branch: &Branch, depth: usize, prefix: &str, out: &mut Vec<Node>) {
                 role: entry.folder.role,
                 counts: entry.counts,
                 selectable: entry.folder.selectable,
+                delimiter: entry.folder.delimiter.clone(),
             },
             None => Node {
                 id: None,
@@ -131,6 +135,7 @@ fn flatten(branch: &Branch, depth: usize, prefix: &str, out: &mut Vec<Node>) {
                 role: None,
                 counts: Counts::default(),
                 selectable: false,
+                delimiter: None,
             },
         };
         out.push(node);
@@ -146,7 +151,16 @@ pub fn view(nodes: &[Node], selected: Option<FolderId>, width: f32) -> Element<'
         let unread_count = (node.counts.unread > 0).then(|| node.counts.unread.to_string());
         // What the indent, the icon, the count and the paddings leave.
         let count_width = unread_count.as_deref().map_or(0.0, |c| elide::width(c, 12.0, true) + 4.0);
-        let room = width - 12.0 - 16.0 - node.depth as f32 * 14.0 - 18.0 - 4.0 - count_width;
+        // The chosen folder shows its "…" (what can be done to it; a right-click opens it too).
+        let more = node.id.filter(|_| chosen).map(|folder| {
+            let b = button(text("…").size(13))
+                .padding([4, 6])
+                .style(theme::mailbox::folder(false))
+                .on_press(Message::FolderAdmin(folder_admin::Msg::Menu(folder)));
+            container(b).id(widget::Id::from(folder_admin::id::more(&node.name)))
+        });
+        let more_width = if more.is_some() { 24.0 } else { 0.0 };
+        let room = width - 12.0 - 16.0 - node.depth as f32 * 14.0 - 18.0 - 4.0 - count_width - more_width;
         let label = text(elide::elide(&node.label, room, 14.0, node.counts.unread > 0).into_owned())
             .size(14)
             .wrapping(Wrapping::None)
@@ -166,7 +180,17 @@ pub fn view(nodes: &[Node], selected: Option<FolderId>, width: f32) -> Element<'
             .padding([4, 8])
             .style(theme::mailbox::folder(chosen))
             .on_press_maybe(node.id.filter(|_| node.selectable).map(Message::SelectFolder));
-        container(item).id(widget::Id::from(id::folder(&node.name))).into()
+        let item: Element<'_, Message> = match node.id {
+            Some(folder) => {
+                mouse_area(item).on_right_press(Message::FolderAdmin(folder_admin::Msg::Menu(folder))).into()
+            }
+            None => item.into(),
+        };
+        let item = row![container(item).id(widget::Id::from(id::folder(&node.name))).width(Length::Fill)]
+            .push(more)
+            .spacing(2)
+            .align_y(Alignment::Center);
+        item.into()
     });
     let list = Column::with_children(items).spacing(1).padding([8, 6]);
     let list: Element<'_, Message> = if nodes.is_empty() {

@@ -39,6 +39,6 @@ impl Mailbox {
     pub(super) fn refresh(&mut self) -> Task<Message> {
         self.refreshed = Some(Instant::now());
         let list = self.on_list(|list, store| list.refresh(store));
-        Task::batch([self.load_folders(), list])
+        Task::batch([self.load_folders(), list, self.threads_refresh()])
     }
 }

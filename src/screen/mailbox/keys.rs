@@ -1,6 +1,7 @@
 //! The mailbox's key map: a table from key (with modifiers) to [`KeyAction`], Thunderbird's
 //! keys where it has one. One subscription turns key presses no widget used into actions;
-//! there is no message per key.
+//! there is no message per key. It also tells the mailbox which modifiers are held, which
+//! decide what a click on a row does (Ctrl and Shift choose several).
 
 use iced::keyboard::{self, Key, Modifiers, key::Named};
 use iced::{Event, Subscription, event, window};
@@ -31,8 +32,14 @@ pub enum KeyAction {
     Search,
     /// …or only the open folder.
     SearchFolder,
-    /// Leave the search (back to the folder).
+    /// Choose every message of the folder.
+    SelectAll,
+    /// Close the folder picker or the folder form, else leave the search (back to the
+    /// folder), else go back to one chosen message.
     Escape,
+    /// Open or close the selected thread (the threaded list).
+    Expand,
+    Collapse,
 }
 
 /// A key as the map names it.
@@ -74,7 +81,10 @@ const MAP: &[(Press, With, KeyAction)] = &[
     (Press::Letter('l'), With::Ctrl, KeyAction::Compose(ComposeKind::Forward)),
     (Press::Letter('k'), With::Ctrl, KeyAction::Search),
     (Press::Letter('k'), With::CtrlShift, KeyAction::SearchFolder),
+    (Press::Letter('a'), With::Ctrl, KeyAction::SelectAll),
     (Press::Named(Named::Escape), With::Nothing, KeyAction::Escape),
+    (Press::Named(Named::ArrowRight), With::Nothing, KeyAction::Expand),
+    (Press::Named(Named::ArrowLeft), With::Nothing, KeyAction::Collapse),
 ];
 
 /// The action bound to `key` with `modifiers`, if any.
@@ -107,7 +117,10 @@ pub fn subscription() -> Subscription<Message> {
     event::listen_with(on_event)
 }
 
-fn on_event(event: Event, status: event::Status, _window: window::Id) -> Option<Message> {
+pub fn on_event(event: Event, status: event::Status, _window: window::Id) -> Option<Message> {
+    if let Event::Keyboard(keyboard::Event::ModifiersChanged(held)) = event {
+        return Some(Message::Select(super::selection::Msg::Modifiers(held)));
+    }
     let escape =
         matches!(&event, Event::Keyboard(keyboard::Event::KeyPressed { key: Key::Named(Named::Escape), .. }));
     if status == event::Status::Captured && !escape {
@@ -145,6 +158,10 @@ mod tests {
         assert_eq!(action(&letter("k"), Modifiers::CTRL), Some(KeyAction::Search));
         assert_eq!(action(&letter("K"), Modifiers::CTRL | Modifiers::SHIFT), Some(KeyAction::SearchFolder));
         assert_eq!(action(&Key::Named(Named::Escape), none), Some(KeyAction::Escape));
+        assert_eq!(action(&letter("a"), Modifiers::CTRL), Some(KeyAction::SelectAll));
+        assert_eq!(action(&letter("a"), none), None);
+        assert_eq!(action(&Key::Named(Named::ArrowRight), none), Some(KeyAction::Expand));
+        assert_eq!(action(&Key::Named(Named::ArrowLeft), none), Some(KeyAction::Collapse));
         assert_eq!(action(&letter("r"), none), None);
         // Not bound: a plain T, Ctrl+M, Alt+Down, Shift+Down (kept for extending a selection).
         assert_eq!(action(&letter("t"), none), None);

@@ -15,6 +15,7 @@ use iced::{Alignment, Element, Font, Length, Task, widget};
 
 use tidings_mail::store::{Counts, FolderId, MessageRow, Sort, SortKey, StoreHandle};
 
+use super::selection::Marks;
 use super::{Message, elide, format, id};
 use crate::theme;
 use crate::widget::virtual_list::{self, Window};
@@ -71,6 +72,8 @@ pub struct List {
     loaded: bool,
     /// Bumped when the folder or the sort changes: older answers are dropped.
     generation: u64,
+    /// More messages chosen than the selection ([`super::selection`]).
+    marks: Marks,
 }
 
 impl Default for List {
@@ -90,6 +93,7 @@ impl Default for List {
             again: false,
             loaded: false,
             generation: 0,
+            marks: Marks::default(),
         }
     }
 }
@@ -110,6 +114,40 @@ impl List {
     /// The selected message's UID, also before its row is held.
     pub fn selected_uid(&self) -> Option<u32> {
         self.selected_uid
+    }
+
+    /// The selected position (the last clicked row), also before its row is held.
+    pub fn selected_index(&self) -> Option<usize> {
+        self.selected
+    }
+
+    /// The messages chosen besides the selection (Ctrl/Shift-click, Ctrl+A).
+    pub fn marks(&self) -> &Marks {
+        &self.marks
+    }
+
+    pub(super) fn marks_mut(&mut self) -> &mut Marks {
+        &mut self.marks
+    }
+
+    /// Whether the row at `index`, holding `uid`, is drawn chosen.
+    pub fn is_chosen(&self, index: usize, uid: u32) -> bool {
+        if self.marks.is_active() { self.marks.contains(index, uid) } else { self.selected == Some(index) }
+    }
+
+    /// The rows held that are drawn chosen, in list order.
+    pub fn chosen_rows(&self) -> impl Iterator<Item = &MessageRow> {
+        self.rows.iter().enumerate().filter(|(i, r)| self.is_chosen(self.start + i, r.uid)).map(|(_, r)| r)
+    }
+
+    pub(super) fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// The UIDs at positions `lo..=hi`, when the rows held cover them.
+    pub(super) fn uids_at(&self, lo: usize, hi: usize) -> Option<Vec<u32>> {
+        let from = lo.checked_sub(self.start)?;
+        self.rows.get(from..=hi - self.start).map(|rows| rows.iter().map(|r| r.uid).collect())
     }
 
     /// The order for the next folder shown (a restored list).
@@ -161,6 +199,7 @@ impl List {
         // The selected message stays selected: the request finds its new place, and the
         // list scrolls there when it comes.
         self.selected = None;
+        self.marks.resorted();
         self.locate = self.selected_uid;
         // Answers for the old order are dropped when they come: ask anew now.
         self.loading = false;
@@ -311,8 +350,14 @@ impl List {
         self.rows.get(index.checked_sub(self.start)?)
     }
 
-    /// Selects the row at `index` (a click).
+    /// Selects the row at `index` alone (a click).
     pub fn select(&mut self, index: usize, uid: u32) {
+        self.marks.clear(Some(index));
+        self.point_at(index, uid);
+    }
+
+    /// Moves the selection (the last clicked row) without changing what else is chosen.
+    pub(super) fn point_at(&mut self, index: usize, uid: u32) {
         self.selected = Some(index);
         self.selected_uid = Some(uid);
     }
@@ -320,6 +365,7 @@ impl List {
     /// Selects the message `uid`: at once when its row is held, else when the window around
     /// it arrives (asked for now, or after the request in flight), scrolled into view.
     pub fn select_uid(&mut self, uid: u32, store: &StoreHandle) -> Task<Message> {
+        self.marks.clear(None);
         self.selected_uid = Some(uid);
         self.selected = self.rows.iter().position(|r| r.uid == uid).map(|p| self.start + p);
         self.locate = self.selected.is_none().then_some(uid);
@@ -346,6 +392,7 @@ impl List {
         };
         self.selected = Some(index);
         self.selected_uid = self.row_at(index).map(|r| r.uid);
+        self.marks.clear(Some(index));
         // Into view: the viewport follows at once (so the window is fetched now), and the
         // scrollable is told to scroll there.
         let top = index as f32 * ROW_HEIGHT;
@@ -448,7 +495,7 @@ impl List {
     fn rows_view(&self, columns: Columns) -> Element<'_, Message> {
         let window = self.window();
         let rows = (window.first..window.last).map(|index| match self.row_at(index) {
-            Some(row) => row_view(index, row, self.selected == Some(index), columns),
+            Some(row) => row_view(index, row, self.is_chosen(index, row.uid), columns),
             // Not fetched yet (a fast scroll): an empty row of the same height.
             None => container(text("")).height(ROW_HEIGHT).into(),
         });

@@ -15,21 +15,27 @@
 //! work runs in tasks; their answers come back as messages. `update` only moves data and
 //! `view` builds only the visible rows.
 //!
-//! Parts: [`folders`] (tree), [`list`] (virtualised list), [`reader`] (headers, body,
-//! attachments, forwarded messages, delivery reports; [`message`] picks what it shows from
-//! the core's reading of a raw message, [`html`] names the rich-text model; [`invitation`]
-//! the invitation card above the body: Accept/Tentative/Decline, "Save as .ics"; [`receipt`]
-//! read receipts: the bar, the receipt card, a sent message's receipts), [`actions`]
-//! (actions through `Store::queue_action`), [`toolbar`] (laid out for its width), [`panes`]
-//! (the dividers, remembered across starts), [`restore`] (where the person left it: folder,
-//! selection, order), [`keys`] (the key map), [`remote`] (body
-//! fetches through the core's IMAP engine, or POP3's `fetch_rest`), [`getting`] (what passes
-//! tell it), [`outbox`] (the account's Outbox: what waits to be sent, "Send again",
-//! "Remove"), [`search`] (the search field, and its hits in place of the list).
+//! Parts: [`setup`] (what it needs to open, and the opening of its store), [`id`] (widget
+//! ids), [`folders`] (tree; [`folder_admin`] creates, renames, moves and deletes folders),
+//! [`list`] (virtualised list), [`reader`] (headers, body, attachments, forwarded messages,
+//! delivery reports; [`message`] picks what it shows from the core's reading of a raw
+//! message, [`html`] names the rich-text model; [`invitation`] the invitation card above the
+//! body: Accept/Tentative/Decline, "Save as .ics"; [`receipt`] read receipts: the bar, the
+//! receipt card, a sent message's receipts), [`actions`] (actions through
+//! `Store::queue_action`), [`toolbar`] (laid out for its width), [`panes`] (the dividers,
+//! remembered across starts), [`restore`] (where the person left it: folder, selection,
+//! order), [`keys`] (the key map), [`remote`] (body fetches through the core's IMAP engine,
+//! or POP3's `fetch_rest`), [`getting`] (what passes tell it), [`outbox`] (the account's
+//! Outbox: what waits to be sent, "Send again", "Remove"), [`search`] (the search field, and
+//! its hits in place of the list), [`selection`] (several messages chosen, acted on at once),
+//! [`picker`] ("Move to…" and "Copy to…"), [`threads`] (the threaded list), [`conversation`]
+//! (a thread's messages in the reader).
 
 mod actions;
 mod content;
+mod conversation;
 mod elide;
+mod folder_admin;
 mod folders;
 mod format;
 mod getting;
@@ -40,12 +46,16 @@ mod list;
 mod message;
 mod outbox;
 mod panes;
+mod picker;
 mod reader;
 mod receipt;
 mod remote;
 mod restore;
 mod search;
+mod selection;
+mod setup;
 mod signin;
+mod threads;
 mod toolbar;
 mod view;
 
@@ -55,17 +65,15 @@ use std::time::Instant;
 use iced::widget::scrollable::Viewport;
 use iced::{Subscription, Task};
 
-use tidings_mail::account::{Account, Incoming};
-use tidings_mail::error::{Error, Kind};
+use tidings_mail::error::Error;
 use tidings_mail::message::remote::RemotePolicy;
 use tidings_mail::options::BodyFormat;
-use tidings_mail::profile::Profile;
-use tidings_mail::secret::Secrets;
-use tidings_mail::store::{AccountId, FolderId, MessageRow, Role, SortKey, Store, StoreHandle};
+use tidings_mail::store::{AccountId, FolderId, MessageRow, Role, SortKey, StoreHandle};
 use tidings_mail::ui_state::Place;
 
-pub use actions::MoveTarget;
 pub use content::{Msg as ContentMsg, Remote as RemoteContent, Which};
+pub use conversation::{Conversation, Msg as ConversationMsg};
+pub use folder_admin::{Msg as FolderAdminMsg, id as folder_admin_id};
 pub use folders::{Node, icon, role_label};
 pub use getting::News;
 pub use html::{Emphasis, Piece, Rich};
@@ -74,145 +82,20 @@ pub use keys::KeyAction;
 pub use list::{List, ROW_HEIGHT, Step};
 pub use message::{Attachment, Body, DisplayMessage, RecipientStatus, Report};
 pub use outbox::{Act as OutboxAct, id as outbox_id};
+pub use picker::{Kind as PickKind, Msg as PickMsg};
 pub use reader::{Loaded, Opened, Reader};
 pub use receipt::{Bar as ReceiptBar, Msg as ReceiptMsg, Receipts, id as receipt_id};
 pub use search::Msg as SearchMsg;
+pub use selection::{Marks, Msg as SelectMsg};
 pub use signin::Msg as SignInMsg;
+pub use threads::{Line as ThreadLine, Msg as ThreadsMsg, Threads, ids as thread_id};
+
+pub use setup::{Server, Setup};
 
 use remote::Remote;
 
 /// Widget ids, so tests (and keyboard shortcuts) can reach each control.
-pub mod id {
-    pub const BACK: &str = "mailbox-back";
-    pub const GET_MAIL: &str = "mailbox-get-mail";
-    pub const GET_ALL_MAIL: &str = "mailbox-get-all-mail";
-    pub const DOWNLOAD_REST: &str = "mailbox-download-rest";
-    pub const TOGGLE_READ: &str = "mailbox-toggle-read";
-    pub const TOGGLE_STAR: &str = "mailbox-toggle-star";
-    pub const DELETE: &str = "mailbox-delete";
-    pub const MOVE: &str = "mailbox-move";
-    /// Opens the row of the actions the toolbar has no room for.
-    pub const MORE: &str = "mailbox-more";
-    pub const WRITE: &str = "mailbox-write";
-    pub const REPLY: &str = "mailbox-reply";
-    pub const REPLY_ALL: &str = "mailbox-reply-all";
-    pub const FORWARD: &str = "mailbox-forward";
-    pub const FORWARD_ATTACHED: &str = "mailbox-forward-attached";
-    pub const LIST: &str = "mailbox-list";
-    pub const READER: &str = "mailbox-reader";
-    pub const SORT_SENDER: &str = "mailbox-sort-sender";
-    pub const SORT_SUBJECT: &str = "mailbox-sort-subject";
-    pub const SORT_DATE: &str = "mailbox-sort-date";
-    pub const SORT_SIZE: &str = "mailbox-sort-size";
-    pub const SAVE_ALL: &str = "mailbox-save-all";
-    pub const SHOW_REMOTE: &str = "mailbox-show-remote";
-    pub const ALWAYS_REMOTE: &str = "mailbox-always-remote";
-    pub const OPEN_LINK: &str = "mailbox-open-link";
-    pub const COPY_LINK: &str = "mailbox-copy-link";
-    pub const CLOSE_LINK: &str = "mailbox-close-link";
-    pub const SIGN_IN_AGAIN: &str = "mailbox-sign-in-again";
-    pub const COPY_SIGN_IN: &str = "mailbox-copy-sign-in";
-    pub const SIGN_IN_USE_CODE: &str = "mailbox-sign-in-use-code";
-    pub const SIGN_IN_CODE_ADDRESS: &str = "mailbox-sign-in-code-address";
-    pub const SIGN_IN_CODE_OPEN: &str = "mailbox-sign-in-code-open";
-    pub const SIGN_IN_CODE_CANCEL: &str = "mailbox-sign-in-code-cancel";
-    pub const SEARCH: &str = "mailbox-search";
-    pub const SEARCH_RESULTS: &str = "mailbox-search-results";
-
-    /// An attachment's buttons, by its number among all the opened message's attachments.
-    pub fn save_attachment(n: usize) -> String {
-        format!("mailbox-save-attachment-{n}")
-    }
-    pub fn open_attachment(n: usize) -> String {
-        format!("mailbox-open-attachment-{n}")
-    }
-
-    /// A folder in the folder pane, by its server name.
-    pub fn folder(name: &str) -> String {
-        format!("mailbox-folder-{name}")
-    }
-
-    /// A message row, by UID.
-    pub fn row(uid: u32) -> String {
-        format!("mailbox-row-{uid}")
-    }
-}
-
-/// What the mailbox needs to open.
-pub struct Setup {
-    /// The store's key of the account (the config's account id).
-    pub account_key: String,
-    /// Shown in the toolbar.
-    pub title: String,
-    pub store_path: PathBuf,
-    pub prefer: BodyFormat,
-    /// The account's folders live only in the store (POP3).
-    pub local: bool,
-    /// How to reach the server; without it the mailbox shows what the store holds.
-    pub server: Option<Server>,
-    /// Where private copies of attachments go to be opened (`Profile::open_copies`).
-    pub open_copies: PathBuf,
-    /// How remote images are fetched when the person asks.
-    pub remote_policy: RemotePolicy,
-    /// Senders whose remote images show without asking (the account's list).
-    pub remote_from: Vec<String>,
-    /// An OAuth2 account's sign-in, offered again when its server refuses the log-in.
-    pub sign_in: Option<signin::SignIn>,
-    /// Who reads invitations: times in their zone, their own attendee line by address.
-    /// None: the account's addresses in the system's zone (read with each message).
-    pub viewer: Option<tidings_mail::calendar::Viewer>,
-    /// Where the accounts' names come from, for search (`account:`, other accounts' hits).
-    pub profile: Option<Profile>,
-}
-
-pub struct Server {
-    pub account: Account,
-    pub secrets: Secrets,
-    /// Where the redacted transcript goes, when the account asks for one.
-    pub log: Option<PathBuf>,
-}
-
-impl Setup {
-    /// A configured account: its store in the profile, its server, its password.
-    pub fn for_account(profile: &Profile, account: &Account, secrets: Secrets) -> Setup {
-        Setup {
-            account_key: account.id.clone(),
-            title: account.name.clone(),
-            store_path: profile.store_path(),
-            prefer: account.options.body_format,
-            local: account.incoming_protocol == Incoming::Pop3,
-            open_copies: profile.open_copies(),
-            remote_policy: RemotePolicy::default(),
-            remote_from: account.remote_content_from.clone(),
-            sign_in: signin::SignIn::for_account(account, &secrets),
-            viewer: None,
-            profile: Some(profile.clone()),
-            server: Some(Server {
-                account: account.clone(),
-                secrets,
-                log: account.log_transcript.then(|| profile.transcript_log(&account.id)),
-            }),
-        }
-    }
-
-    /// Only what the store holds (previews, tests): no getting mail, no body downloads.
-    pub fn store_only(account_key: &str, title: &str, store_path: PathBuf) -> Setup {
-        Setup {
-            account_key: account_key.into(),
-            title: title.into(),
-            prefer: BodyFormat::Best,
-            local: false,
-            open_copies: store_path.with_file_name("open"),
-            store_path,
-            remote_policy: RemotePolicy::default(),
-            remote_from: Vec::new(),
-            sign_in: None,
-            server: None,
-            viewer: None,
-            profile: None,
-        }
-    }
-}
+pub mod id;
 
 /// The open store: a reading and a writing handle, and the account's row.
 #[derive(Debug, Clone)]
@@ -259,6 +142,12 @@ pub enum Message {
     /// Write a message (the toolbar; the keys send [`KeyAction::Compose`]).
     Compose(crate::screen::composer::Kind),
     MoveTo(FolderId),
+    /// Choosing several messages (the modifiers held, Ctrl+A's and Shift runs' answers).
+    Select(selection::Msg),
+    /// The "Move to…"/"Copy to…" panel.
+    Picker(picker::Msg),
+    /// Creating, renaming, moving and deleting folders from the folder pane.
+    FolderAdmin(folder_admin::Msg),
     Acted(Result<(), Error>),
     LinkClicked(String),
     /// Signing an OAuth2 account in again.
@@ -277,6 +166,10 @@ pub enum Message {
     Receipt(receipt::Msg),
     /// The search field and its hits.
     Search(search::Msg),
+    /// The threaded list…
+    Threads(threads::Msg),
+    /// …and a conversation in the reader.
+    Conversation(conversation::Msg),
     /// The account's Outbox, read again.
     OutboxLoaded(Result<Vec<tidings_mail::outbox::OutboxItem>, Error>),
     /// Show the Outbox in place of the list and the reader.
@@ -363,6 +256,13 @@ pub struct Mailbox {
     /// Where the person left this mailbox last time, until the folders are known.
     return_to: Option<Place>,
     search: search::Search,
+    /// The modifiers held (Ctrl and Shift change what a click on a row does).
+    held: iced::keyboard::Modifiers,
+    picker: Option<picker::Picker>,
+    /// The folder pane's form (new folder, rename, move, delete), when open.
+    admin: Option<folder_admin::Admin>,
+    threads: Threads,
+    conversation: Conversation,
 }
 
 impl Mailbox {
@@ -390,7 +290,13 @@ impl Mailbox {
         };
         let (panes, load_panes) = panes::Panes::new(tidings_mail::ui_state::beside(&store_path));
         let search = search::Search::new(store_path.clone(), profile);
-        let open = Task::batch([open_store(account_key.clone(), store_path, local), load_panes]);
+        let (threads, load_threaded) =
+            Threads::new(tidings_mail::ui_state::beside(&store_path), &account_key);
+        let open = Task::batch([
+            setup::open_store(account_key.clone(), store_path, local),
+            load_panes,
+            load_threaded,
+        ]);
         let mailbox = Mailbox {
             account_key,
             title,
@@ -420,6 +326,11 @@ impl Mailbox {
             more_open: false,
             return_to: None,
             search,
+            held: iced::keyboard::Modifiers::empty(),
+            picker: None,
+            admin: None,
+            threads,
+            conversation: Conversation::default(),
         };
         (mailbox, open)
     }
@@ -439,6 +350,14 @@ impl Mailbox {
     }
     pub fn reader(&self) -> &Reader {
         &self.reader
+    }
+    /// The threaded list (shown in place of the list while "Threads" is on)…
+    pub fn threads(&self) -> &Threads {
+        &self.threads
+    }
+    /// …and the conversation open in the reader.
+    pub fn conversation(&self) -> &Conversation {
+        &self.conversation
     }
     /// The search's hits (shown in place of the list while a query is typed)…
     pub fn search_hits(&self) -> Option<&[tidings_mail::search::Hit]> {
@@ -480,14 +399,17 @@ impl Mailbox {
             Message::SelectFolder(folder) => self.select_folder(folder),
             Message::Page(result) => self.page(result),
             Message::Scrolled(viewport) => self.on_list(|list, store| list.scrolled(viewport, store)),
-            Message::SortBy(key) => self.on_list(|list, store| list.sort_by(key, store)),
+            Message::SortBy(key) => self.sort_by(key),
             Message::Click(index, uid) => self.click(index, uid),
             Message::Key(KeyAction::GetMail) => return Action::GetMail,
             Message::Key(KeyAction::GetAllMail) => return Action::GetAllMail,
             Message::Key(KeyAction::Compose(kind)) | Message::Compose(kind) => {
                 return self.compose_request(kind).map_or(Action::None, Action::Compose);
             }
+            Message::Key(action) if self.picker.is_some() => self.picker_key(action),
+            Message::Key(KeyAction::Escape) if self.admin.is_some() => self.folder_admin_escape(),
             Message::Key(action) if self.search.is_active() => self.search_key(action),
+            Message::Key(action) if self.threads.is_on() => self.threads_key(action),
             Message::Key(action) => self.key(action),
             Message::Body { folder, uid, result } => {
                 let edit = self.draft_to_edit(folder, uid, matches!(result, Ok(Some(_))));
@@ -507,6 +429,9 @@ impl Mailbox {
             Message::ToggleStar => self.toggle_star(),
             Message::Delete => self.delete(),
             Message::MoveTo(folder) => self.move_to(folder),
+            Message::Select(msg) => self.selection(msg),
+            Message::Picker(msg) => self.picker(msg),
+            Message::FolderAdmin(msg) => self.folder_admin(msg),
             Message::Acted(result) => self.acted(result),
             Message::LinkClicked(url) => return self.content(content::Msg::Link(url)),
             Message::Content(msg) => return self.content(msg),
@@ -528,6 +453,8 @@ impl Mailbox {
                 Task::none()
             }
             Message::Search(msg) => self.search(msg),
+            Message::Threads(msg) => self.threads_msg(msg),
+            Message::Conversation(msg) => self.conversation_msg(msg),
             Message::OutboxLoaded(result) => {
                 let task = self.outbox_loaded(result);
                 // "Send again" was recorded and the Outbox read again: now the pass sends it.
@@ -633,7 +560,8 @@ impl Mailbox {
             return Task::none();
         }
         self.reader.clear();
-        self.on_list(|list, store| list.show(folder, store))
+        self.conversation.close();
+        Task::batch([self.on_list(|list, store| list.show(folder, store)), self.threads_follow(folder)])
     }
 
     fn page(&mut self, result: Result<list::Page, Error>) -> Task<Message> {
@@ -646,20 +574,13 @@ impl Mailbox {
         }
     }
 
-    fn click(&mut self, index: usize, uid: u32) -> Task<Message> {
-        self.list.select(index, uid);
-        match self.list.selected().cloned() {
-            Some(row) => self.open_or_edit(row),
-            None => Task::none(),
-        }
-    }
-
     /// Shows a message in the reader and marks it read, as Thunderbird does.
     fn open(&mut self, row: MessageRow) -> Task<Message> {
         let (Some(stores), Some(folder)) = (&self.stores, self.list.folder()) else { return Task::none() };
         let folder_name =
             self.folders.iter().find(|n| n.id == Some(folder)).map(|n| n.name.clone()).unwrap_or_default();
         let (uid, unread) = (row.uid, row.unread);
+        self.conversation.close();
         let load = self.reader.open(
             Opened { folder, folder_name, row },
             &stores.read,
@@ -689,7 +610,9 @@ impl Mailbox {
             KeyAction::Delete => self.delete(),
             KeyAction::Search => self.search(search::Msg::Start { folder_only: false }),
             KeyAction::SearchFolder => self.search(search::Msg::Start { folder_only: true }),
-            KeyAction::Escape => self.search(search::Msg::Close),
+            KeyAction::SelectAll => self.select_all(),
+            KeyAction::Escape => self.escape(),
+            KeyAction::Expand | KeyAction::Collapse => Task::none(),
             // Routed to the app by `update`.
             KeyAction::GetMail | KeyAction::GetAllMail | KeyAction::Compose(_) => Task::none(),
         }
@@ -745,29 +668,6 @@ impl Mailbox {
         self.notice = Some((format!("{}. {}", sentence(&e.to_string()), e.advice()), true));
         Task::none()
     }
-}
-
-/// Opens the two store handles on the store thread pool (file I/O, schema checks). A POP3
-/// account's local folders are made at once, so they show before its first pass.
-fn open_store(key: String, path: PathBuf, local: bool) -> Task<Message> {
-    Task::perform(
-        async move {
-            tokio::task::spawn_blocking(move || {
-                let mut write = Store::open(&path)?;
-                let account = write.account(&key)?;
-                if local {
-                    write.pop3_setup(account)?;
-                }
-                let read = Store::open(&path)?;
-                Ok(Stores { read: StoreHandle::spawn(read)?, write: StoreHandle::spawn(write)?, account })
-            })
-            .await
-            .unwrap_or_else(|e| {
-                Err(Error::new(Kind::Storage, format!("cannot open the mail store (the task stopped: {e})")))
-            })
-        },
-        Message::Ready,
-    )
 }
 
 /// `cannot log in` → `Cannot log in` (the core's messages start lower-case).

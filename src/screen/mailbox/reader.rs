@@ -200,6 +200,18 @@ impl Reader {
         Task::batch([top, task])
     }
 
+    /// A message's load as [`Reader::open`] runs it, to show elsewhere (a conversation).
+    pub(super) fn loader(
+        &self,
+        opened: Opened,
+        store: &StoreHandle,
+        remote: Option<Remote>,
+        prefer: BodyFormat,
+        local: bool,
+    ) -> impl std::future::Future<Output = Result<Loaded, Error>> + Send + 'static {
+        load(opened, store.clone(), remote, prefer, local, self.invitee.clone())
+    }
+
     /// Downloads the rest of the opened headers-only message (POP3), off the UI thread.
     pub fn download_rest(&mut self, remote: Option<Remote>, prefer: BodyFormat) -> Task<Message> {
         let Some(opened) = self.opened.clone().filter(|_| self.is_header_only()) else { return Task::none() };
@@ -263,7 +275,11 @@ impl Reader {
         };
         let shown = self.shown();
         let headers = shown.map_or(&opened.row.summary, |m| &m.headers);
-        let mut top = column![headers_view(headers, opened.row.parse_error.as_deref())].spacing(10);
+        let mut top = column![row![
+            headers_view(headers, opened.row.parse_error.as_deref()),
+            super::conversation::open_button(opened.folder, opened.row.uid),
+        ]]
+        .spacing(10);
         if let Some(message) = shown {
             top = top.push(attachments(message, message.first_attachment, true));
             if let Some(banner) = remote_banner(message, &self.content.remote) {
@@ -438,7 +454,7 @@ fn headers_view<'a>(summary: &'a Summary, parse_error: Option<&'a str>) -> Eleme
 /// The body, then a delivery report's recipients, then forwarded messages, each a card with
 /// its own headers, attachments, notes and contents. `outer`: the opened message itself (a
 /// forwarded one without text, such as a bounce's returned header, needs no word on it).
-fn contents<'a>(
+pub(super) fn contents<'a>(
     message: &'a DisplayMessage,
     outer: bool,
     remote: Option<&'a std::collections::HashMap<String, iced::widget::image::Handle>>,

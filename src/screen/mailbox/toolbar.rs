@@ -1,5 +1,5 @@
 //! The toolbar: back, the account, get mail (this account, or all), and the actions on the
-//! message being read (else the selected one).
+//! message being read (else the selected one; with several chosen, on all of them).
 //!
 //! It is laid out for the width it really has (`responsive`): every action with its words
 //! when they fit; else, one by one, actions shrink to their icon (the words in a tooltip);
@@ -7,10 +7,10 @@
 //! row holding them. Every action stays reachable at any width, each under its widget id.
 
 use iced::widget::tooltip::Position;
-use iced::widget::{Row, button, column, container, pick_list, responsive, row, space, text, tooltip};
+use iced::widget::{Row, button, column, container, responsive, row, space, text, tooltip};
 use iced::{Alignment, Element, Length, widget};
 
-use super::actions::MoveTarget;
+use super::picker::{Kind as PickKind, Msg as PickMsg};
 use super::{Mailbox, Message, elide, id};
 use crate::screen::composer::Kind as ComposeKind;
 use crate::theme;
@@ -41,12 +41,11 @@ enum Fit {
     Hidden,
 }
 
-/// Indices into the tools (see [`Mailbox::tools`]), and the move picker as `MOVER`.
-const MOVER: usize = usize::MAX;
-/// The order in which actions give up their words…
-const SHRINK: [usize; 10] = [6, 1, 4, 5, 7, 8, 3, 9, 2, 0];
+/// Indices into the tools (see [`Mailbox::tools`]): the order in which actions give up
+/// their words…
+const SHRINK: [usize; 12] = [6, 1, 11, 4, 5, 10, 7, 8, 3, 9, 2, 0];
 /// …and then their place.
-const HIDE: [usize; 8] = [1, 6, MOVER, 4, 5, 7, 8, 3];
+const HIDE: [usize; 9] = [1, 6, 11, 10, 4, 5, 7, 8, 3];
 
 fn words_width(tool: &Tool) -> f32 {
     elide::width(tool.label, TEXT_SIZE, false) + 2.0 * 12.0
@@ -56,20 +55,15 @@ fn icon_width(tool: &Tool) -> f32 {
     elide::width(tool.icon, TEXT_SIZE + 2.0, false) + 2.0 * 9.0
 }
 
-fn mover_width() -> f32 {
-    elide::width("Move to…", TEXT_SIZE, false) + 2.0 * 10.0 + 24.0
-}
-
 fn more_width() -> f32 {
     elide::width("⋯ More", TEXT_SIZE, false) + 2.0 * 12.0
 }
 
-/// How each tool (and the move picker, when offered) shows in `room` pixels, given the room
-/// the account's name and the back button need.
-fn fit(tools: &[Tool], mover: bool, room: f32) -> (Vec<Fit>, Fit) {
+/// How each tool shows in `room` pixels, given the room the account's name and the back
+/// button need.
+fn fit(tools: &[Tool], room: f32) -> Vec<Fit> {
     let mut fits = vec![Fit::Words; tools.len()];
-    let mut mover_fit = if mover { Fit::Words } else { Fit::Hidden };
-    let needed = |fits: &[Fit], mover_fit: Fit| {
+    let needed = |fits: &[Fit]| {
         let mut shown = 0usize;
         let mut width = 0.0;
         for (tool, fit) in tools.iter().zip(fits) {
@@ -80,34 +74,25 @@ fn fit(tools: &[Tool], mover: bool, room: f32) -> (Vec<Fit>, Fit) {
             };
             shown += 1;
         }
-        if mover_fit == Fit::Words {
-            width += mover_width();
-            shown += 1;
-        }
-        let hidden = fits.contains(&Fit::Hidden) || (mover && mover_fit == Fit::Hidden);
-        if hidden {
+        if fits.contains(&Fit::Hidden) {
             width += more_width();
             shown += 1;
         }
         width + shown as f32 * SPACING
     };
     for &i in &SHRINK {
-        if needed(&fits, mover_fit) <= room {
-            return (fits, mover_fit);
+        if needed(&fits) <= room {
+            return fits;
         }
         fits[i] = Fit::Icon;
     }
     for &i in &HIDE {
-        if needed(&fits, mover_fit) <= room {
+        if needed(&fits) <= room {
             break;
         }
-        if i == MOVER {
-            mover_fit = Fit::Hidden;
-        } else {
-            fits[i] = Fit::Hidden;
-        }
+        fits[i] = Fit::Hidden;
     }
-    (fits, mover_fit)
+    fits
 }
 
 impl Mailbox {
@@ -115,14 +100,17 @@ impl Mailbox {
     fn tools(&self, running: bool) -> Vec<Tool> {
         let target = self.target();
         let has = |message: Message| target.map(|_| message);
-        let (read_icon, read_label) = match target {
-            Some(t) if !t.unread => ("○", "Mark unread"),
-            _ => ("●", "Mark read"),
+        // These act on every chosen message when there are several.
+        let several = self.several().is_some();
+        let acts = |message: Message| (target.is_some() || several).then_some(message);
+        let (unread, unstarred) = match target {
+            _ if several => self.chosen_state(),
+            Some(t) => (t.unread, !t.flagged),
+            None => (true, true),
         };
-        let (star_icon, star_label) = match target {
-            Some(t) if t.flagged => ("★", "★ Unstar"),
-            _ => ("☆", "☆ Star"),
-        };
+        let (read_icon, read_label) = if unread { ("●", "Mark read") } else { ("○", "Mark unread") };
+        let (star_icon, star_label) = if unstarred { ("☆", "☆ Star") } else { ("★", "★ Unstar") };
+        let pick = |kind| acts(Message::Picker(PickMsg::Open(kind)));
         let tool = |id, icon, label, message| Tool { id, icon, label, message };
         vec![
             tool(
@@ -142,9 +130,11 @@ impl Mailbox {
                 "Forward as attachment",
                 has(Message::Compose(ComposeKind::ForwardAsAttachment)),
             ),
-            tool(id::TOGGLE_READ, read_icon, read_label, has(Message::ToggleRead)),
-            tool(id::TOGGLE_STAR, star_icon, star_label, has(Message::ToggleStar)),
-            tool(id::DELETE, "✖", "Delete", has(Message::Delete)),
+            tool(id::TOGGLE_READ, read_icon, read_label, acts(Message::ToggleRead)),
+            tool(id::TOGGLE_STAR, star_icon, star_label, acts(Message::ToggleStar)),
+            tool(id::DELETE, "✖", "Delete", acts(Message::Delete)),
+            tool(id::MOVE, "⇨", "Move to…", pick(PickKind::Move)),
+            tool(id::COPY, "❐", "Copy to…", pick(PickKind::Copy)),
         ]
     }
 
@@ -159,17 +149,15 @@ impl Mailbox {
 
     fn toolbar_for(&self, width: f32, running: bool) -> Element<'_, Message> {
         let tools = self.tools(running);
-        let mover = self.target().is_some();
         let back = Tool { id: id::BACK, icon: "←", label: "← Accounts", message: Some(Message::Back) };
         let room = width - 2.0 * PADDING - SLACK;
         let fixed = |back: f32| back + SPACING + TITLE_MIN + SPACING;
         // The back button keeps its words only when every action does.
-        let (fits, mover_fit) = fit(&tools, mover, room - fixed(words_width(&back)));
-        let (fits, mover_fit, back_fit) = if fits.iter().all(|f| *f == Fit::Words) {
-            (fits, mover_fit, Fit::Words)
+        let fits = fit(&tools, room - fixed(words_width(&back)));
+        let (fits, back_fit) = if fits.iter().all(|f| *f == Fit::Words) {
+            (fits, Fit::Words)
         } else {
-            let (fits, mover_fit) = fit(&tools, mover, room - fixed(icon_width(&back)));
-            (fits, mover_fit, Fit::Icon)
+            (fit(&tools, room - fixed(icon_width(&back))), Fit::Icon)
         };
         let shown_width: f32 = tools
             .iter()
@@ -180,9 +168,8 @@ impl Mailbox {
                 Fit::Hidden => 0.0,
             })
             .sum();
-        let hidden = fits.contains(&Fit::Hidden) || (mover && mover_fit == Fit::Hidden);
-        let extras = if mover_fit == Fit::Words { mover_width() + SPACING } else { 0.0 }
-            + if hidden { more_width() + SPACING } else { 0.0 };
+        let hidden = fits.contains(&Fit::Hidden);
+        let extras = if hidden { more_width() + SPACING } else { 0.0 };
         let back_width = if back_fit == Fit::Words { words_width(&back) } else { icon_width(&back) };
         let title_room = (room - back_width - 2.0 * SPACING - shown_width - extras).max(TITLE_MIN);
 
@@ -195,25 +182,6 @@ impl Mailbox {
             match fit {
                 Fit::Hidden => drawer = drawer.push(button_for(tool, Fit::Hidden)),
                 shown => bar = bar.push(button_for(tool, *shown)),
-            }
-        }
-        if mover {
-            let picker = |wrap: fn(Message) -> Message| {
-                container(
-                    pick_list(self.move_targets(), None::<MoveTarget>, move |to: MoveTarget| {
-                        wrap(Message::MoveTo(to.id))
-                    })
-                    .placeholder("Move to…")
-                    .text_size(TEXT_SIZE)
-                    .padding([5, 10])
-                    .width(Length::Shrink)
-                    .style(theme::mailbox::picker),
-                )
-                .id(widget::Id::new(id::MOVE))
-            };
-            match mover_fit {
-                Fit::Hidden => drawer = drawer.push(picker(|m| Message::More(Some(Box::new(m))))),
-                _ => bar = bar.push(picker(|m| m)),
             }
         }
         if hidden {

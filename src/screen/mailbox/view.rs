@@ -35,16 +35,17 @@ impl Mailbox {
         .on_resize(GRAB, |e| Message::Panes(PanesMsg::Resized(Divider::Folders, e)))
         .style(crate::theme::mailbox::divider)
         .height(Length::Fill);
-        column![self.toolbar(status.is_busy()), panes]
+        let page = column![self.toolbar(status.is_busy()), panes]
             .push(self.sign_in_panel())
-            .push(self.status_line(status))
-            .into()
+            .push(self.status_line(status));
+        self.with_picker(page.into())
     }
 
     fn folder_pane(&self) -> Element<'_, Message> {
         let chosen = (!self.showing_outbox).then(|| self.list.folder()).flatten();
         column![responsive(move |size| folders::view(&self.folders, chosen, size.width))]
             .push(outbox::entry(&self.outbox, self.showing_outbox))
+            .push(self.folder_admin_view())
             .into()
     }
 
@@ -58,12 +59,16 @@ impl Mailbox {
                 Part::List => {
                     let shown: Element<'_, Message> = if self.search.is_active() {
                         self.search_results(theme)
+                    } else if let Some(threads) = self.threads_view() {
+                        threads
                     } else {
                         responsive(|size| self.list.view(size.width)).into()
                     };
-                    column![self.search_bar(), shown].into()
+                    let bar = row![container(self.search_bar()).width(Length::Fill), self.threads_toggle()];
+                    column![bar, shown].into()
                 }
-                Part::Reader => self.reader.view(theme),
+                Part::Reader if self.conversation_shown() => self.conversation_view(theme),
+                Part::Reader => self.reader_or_chosen(theme),
             };
             pane_grid::Content::new(
                 container(body).height(Length::Fill).style(crate::theme::mailbox::surface),
