@@ -70,8 +70,30 @@ pub fn run(profile: Profile, secrets: Secrets, request: Request) -> Result<Ran, 
         // Each start on its own, as before there was a bus.
         Claim::NoBus(_) => None,
     };
+    let later = instance.as_mut().and_then(instance::Instance::requests);
+    open(profile, secrets, request, later)?;
+    drop(instance);
+    Ok(Ran::Window)
+}
+
+/// Opens a window as [`run`] does, but on its own: it neither hands over to a Tidings already
+/// running nor takes later starts' requests. For `tidings demo`, whose throwaway profile must
+/// stay apart from the person's own Tidings.
+pub fn run_apart(profile: Profile, secrets: Secrets, request: Request) -> Result<(), RunError> {
+    if !display_available(|name| std::env::var_os(name)) {
+        return Err(RunError::NoDisplay);
+    }
+    open(profile, secrets, request, None)
+}
+
+fn open(
+    profile: Profile,
+    secrets: Secrets,
+    request: Request,
+    later: Option<iced::futures::channel::mpsc::UnboundedReceiver<Request>>,
+) -> Result<(), RunError> {
     // Later starts' requests, for the app's first task (boot is called once).
-    let later = std::sync::Mutex::new(instance.as_mut().and_then(instance::Instance::requests));
+    let later = std::sync::Mutex::new(later);
 
     // The window opens at the size it was left at: read before there is a window (the app
     // reads the rest of the file, off the UI thread, once it runs).
@@ -90,8 +112,7 @@ pub fn run(profile: Profile, secrets: Secrets, request: Request) -> Result<Ran, 
         .theme(App::theme)
         .window(window)
         .run()?;
-    drop(instance);
-    Ok(Ran::Window)
+    Ok(())
 }
 
 /// Whether an X11 or Wayland display is named in the environment (read through `var`, so it

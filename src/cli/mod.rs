@@ -9,6 +9,7 @@
 mod account;
 mod account_edit;
 mod account_show;
+mod demo;
 mod desktop;
 mod discover;
 mod inspect;
@@ -88,6 +89,9 @@ enum Command {
     Receipt(receipt::ReceiptCmd),
     /// Search the stored messages of every account (or one): words, "phrases", from:, is:unread…
     Search(search::SearchArgs),
+    /// Try Tidings on mail servers of its own: real Dovecot and Postfix on 127.0.0.1, two
+    /// accounts with mail, a throwaway profile; all deleted when the window closes.
+    Demo(demo::DemoArgs),
     /// Write the man page and shell completions into DIR (for packaging).
     #[command(hide = true)]
     GenerateAssets(desktop::GenerateArgs),
@@ -96,11 +100,16 @@ enum Command {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let out = Out::new(cli.json);
+    // The demo keeps a throwaway profile of its own: the person's is never resolved or read.
+    let command = match cli.command {
+        Some(Command::Demo(args)) => return demo::run(args, &out),
+        command => command,
+    };
     let profile = match Profile::resolve(cli.profile.as_deref()) {
         Ok(p) => p,
         Err(e) => return out.error(&e),
     };
-    let Some(command) = cli.command else {
+    let Some(command) = command else {
         return gui(profile, desktop::request(cli.link, cli.compose, cli.get_mail));
     };
     match command {
@@ -116,6 +125,7 @@ pub fn main() -> ExitCode {
         Command::Receipt(cmd) => receipt::run(cmd, &profile, &out),
         Command::Search(args) => search::run(args, &profile, &out),
         Command::GenerateAssets(args) => desktop::generate(args, &out),
+        Command::Demo(args) => demo::run(args, &out),
     }
 }
 
