@@ -73,7 +73,10 @@ fn main() -> Result<(), BoxError> {
             let n = args.get(3).map_or(Ok(100_000), |a| a.parse())?;
             store_only(&Profile::at(dir), key, n)
         }
-        _ => Err("usage: search_bench build DIR [N] | run DIR [ROUNDS] | store PROFILE_DIR ACCOUNT_ID N".into()),
+        _ => {
+            Err("usage: search_bench build DIR [N] | run DIR [ROUNDS] | store PROFILE_DIR ACCOUNT_ID N"
+                .into())
+        }
     }
 }
 

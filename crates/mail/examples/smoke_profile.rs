@@ -47,8 +47,7 @@ const BODY: &str = "From: \"Erin Example\" <erin@example.test>\r\n\
 
 fn main() -> ExitCode {
     let mut args = std::env::args_os().skip(1);
-    let (Some(dir), count) = (args.next(), args.next().map(|n| n.to_string_lossy().parse::<u32>()))
-    else {
+    let (Some(dir), count) = (args.next(), args.next().map(|n| n.to_string_lossy().parse::<u32>())) else {
         eprintln!("usage: smoke_profile DIR [N]");
         return ExitCode::from(2);
     };

@@ -258,11 +258,11 @@ fn account_delimiter(conn: &Connection, account: AccountId) -> rusqlite::Result<
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::store::{FolderInfo, Store};
 
-    fn info(name: &str, role: Option<Role>) -> FolderInfo {
+    pub(in crate::store) fn info(name: &str, role: Option<Role>) -> FolderInfo {
         FolderInfo {
             name: name.into(),
             delimiter: Some("/".into()),
@@ -272,7 +272,7 @@ mod tests {
         }
     }
 
-    fn names(s: &Store, a: AccountId) -> Vec<String> {
+    pub(in crate::store) fn names(s: &Store, a: AccountId) -> Vec<String> {
         s.folders(a).unwrap().into_iter().map(|f| f.display_name).collect()
     }
 

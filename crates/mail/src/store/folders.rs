@@ -263,6 +263,7 @@ pub fn decode_mutf7(name: &str) -> String {
 mod tests {
     use super::*;
     use crate::store::MailAction;
+    use crate::store::folder_changes::tests::{info, names};
 
     #[test]
     fn modified_utf7_names_decode() {
@@ -284,20 +285,6 @@ mod tests {
         for name in ["Ünïcode ☃ & more", "🎉 Party", "a&b-c", "Re: Straße", ""] {
             assert_eq!(decode_mutf7(&encode_mutf7(name)), name);
         }
-    }
-
-    fn info(name: &str, role: Option<Role>) -> FolderInfo {
-        FolderInfo {
-            name: name.into(),
-            delimiter: Some("/".into()),
-            role,
-            subscribed: true,
-            selectable: true,
-        }
-    }
-
-    fn names(s: &Store, a: AccountId) -> Vec<String> {
-        s.folders(a).unwrap().into_iter().map(|f| f.display_name).collect()
     }
 
     /// A folder list the server sent before a change made here was replayed does not undo it.
