@@ -257,6 +257,17 @@ impl Engine {
                 }
             }
         }
+        // Changes made while this pass ran (a message read, a folder made) go to the server
+        // now, not a whole interval later; the folders they touch show them at the next sync.
+        if report.error.is_none() && self.conn.is_some() {
+            match self.replay_actions().await {
+                Ok((more, refused)) => {
+                    report.actions_replayed += more;
+                    report.actions_refused.extend(refused);
+                }
+                Err(e) => report.error = Some(ErrorReport::from(&e)),
+            }
+        }
         report.connections = self.connections - before;
         report.elapsed_ms = t0.elapsed().as_millis() as u64;
         report.alerts = self.transcript.take_alerts();
