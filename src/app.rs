@@ -526,7 +526,10 @@ impl App {
         match self.passes.apply(event) {
             Effect::None => Task::none(),
             Effect::News(news) => match &mut self.screen {
-                Screen::Mailbox(mailbox) if mailbox.account_key() == account => {
+                // A view across every account hears every account's passes.
+                Screen::Mailbox(mailbox)
+                    if mailbox.account_key() == account || mailbox.shows_every_account() =>
+                {
                     let action = mailbox.update(mailbox::Message::News(news));
                     self.mailbox_action(action)
                 }

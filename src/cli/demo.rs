@@ -220,6 +220,7 @@ impl Demo {
                 folder: Some("INBOX".into()),
                 message: u32::try_from(alice_inbox).ok(),
                 sort: Sort::NEWEST.into(),
+                view: None,
             }),
             ..UiState::default()
         };

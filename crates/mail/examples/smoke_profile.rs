@@ -128,6 +128,7 @@ fn write(profile: &Profile, newest: u32) -> tidings_mail::Result<()> {
             folder: Some("INBOX".into()),
             message: Some(newest),
             sort: Sort::NEWEST.into(),
+            view: None,
         }),
         ..UiState::default()
     };

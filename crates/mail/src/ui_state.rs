@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
 use crate::profile::Profile;
-use crate::store::{Sort, SortKey};
+use crate::store::{Sort, SortKey, Unified};
 
 const FILE: &str = "ui-state.toml";
 
@@ -104,6 +104,9 @@ pub struct Place {
     pub message: Option<u32>,
     #[serde(default)]
     pub sort: ListSort,
+    /// A view across every account shown in place of a folder ("All Inboxes"…).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub view: Option<Unified>,
 }
 
 /// The message list's order.
@@ -233,6 +236,7 @@ mod tests {
             folder: Some("INBOX/Lists".into()),
             message: Some(42),
             sort: Sort { key: SortKey::Subject, descending: false }.into(),
+            view: None,
         };
         let window = Window { width: 1200.0, height: 800.0, maximized: true };
         UiState::update(&file, |s| {

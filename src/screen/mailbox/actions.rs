@@ -10,11 +10,15 @@
 //!
 //! Several chosen: the rows held change (or leave) at once, and the store thread reads the
 //! chosen UIDs (the whole folder's, for Ctrl+A) and queues one change per batch of them.
+//!
+//! In a view across every account each change is queued with the row's own folder for that
+//! folder's account, so that account's pass replays it.
 
 use iced::Task;
 
 use tidings_mail::store::{FolderId, MailAction, MessageRow, Role};
 
+use super::list::Source;
 use super::selection::Chosen;
 use super::{Mailbox, Message};
 use crate::screen::composer::{ComposeRequest, Kind as ComposeKind};
@@ -23,7 +27,7 @@ use crate::screen::composer::{ComposeRequest, Kind as ComposeKind};
 /// arrow keys move the selection without opening: what is read is what is answered).
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Target {
-    folder: FolderId,
+    pub(super) folder: FolderId,
     uid: u32,
     pub(super) unread: bool,
     pub(super) flagged: bool,
@@ -40,7 +44,7 @@ impl Mailbox {
         if let Some(opened) = self.reader.opened() {
             return Some(Target::of(opened.folder, &opened.row));
         }
-        let (folder, row) = (self.list.folder()?, self.list.selected()?);
+        let (folder, row) = self.list.selected_with_folder()?;
         Some(Target::of(folder, row))
     }
 
@@ -51,16 +55,17 @@ impl Mailbox {
             ComposeKind::New => None,
             _ => Some(self.target().map(|t| (t.folder, t.uid))?),
         };
-        Some(ComposeRequest { kind, account: self.account_key.clone(), original })
+        // A reply to another account's message (in a view) is written from that account.
+        let account = original.map_or(self.account_key.clone(), |(folder, _)| self.owner_key(folder));
+        Some(ComposeRequest { kind, account, original })
     }
 
     /// Opens a message: in the reader, and a message of the Drafts folder then in the
     /// composer for editing, once its text is here (from the store, or from the server).
-    pub(super) fn open_or_edit(&mut self, row: MessageRow) -> Task<Message> {
-        let folder = self.list.folder();
-        let drafts = self.folders.iter().any(|n| n.id == folder && n.role == Some(Role::Drafts));
-        self.edit_draft = folder.filter(|_| drafts).map(|f| (f, row.uid));
-        self.open(row)
+    pub(super) fn open_or_edit(&mut self, folder: FolderId, row: MessageRow) -> Task<Message> {
+        let drafts = self.folders.iter().any(|n| n.id == Some(folder) && n.role == Some(Role::Drafts));
+        self.edit_draft = drafts.then_some((folder, row.uid));
+        self.open(folder, row)
     }
 
     /// The composer for the draft whose text has just come, when it was opened to edit.
@@ -139,7 +144,9 @@ impl Mailbox {
     }
 
     fn folder_label(&self, folder: FolderId) -> String {
-        self.folders.iter().find(|n| n.id == Some(folder)).map(|n| n.label.clone()).unwrap_or_default()
+        let own = self.folders.iter().find(|n| n.id == Some(folder)).map(|n| n.label.clone());
+        // Another account's folder (a view's messages moved or copied).
+        own.or_else(|| self.views.owner(folder).map(|o| o.display_name.clone())).unwrap_or_default()
     }
 
     /// With several chosen: whether "Mark read" (else unread) and "Star" (else unstar) is
@@ -157,17 +164,18 @@ impl Mailbox {
 
     /// Acts on every chosen message: the rows held at once, the store for all of them.
     fn on_chosen(&mut self, bulk: Bulk) -> Task<Message> {
-        let (Some(stores), Some(folder)) = (&self.stores, self.list.folder()) else { return Task::none() };
-        if matches!(bulk, Bulk::Move(to) | Bulk::Copy(to) if to == folder) {
+        let (Some(stores), Some(source)) = (&self.stores, self.list.source()) else { return Task::none() };
+        if matches!((bulk, source), (Bulk::Move(to) | Bulk::Copy(to), Source::Folder(folder)) if to == folder)
+        {
             return Task::none();
         }
-        let chosen = self.list.marks().chosen(stores.account, folder, self.list.sort());
+        let chosen = self.list.marks().chosen(stores.account, source, self.list.sort());
         let n = self.several().unwrap_or(0);
         let (store, held) =
-            (stores.write.clone(), self.list.chosen_rows().map(|r| r.uid).collect::<Vec<_>>());
+            (stores.write.clone(), self.list.chosen_held().map(|(f, r)| (f, r.uid)).collect::<Vec<_>>());
         match bulk {
             Bulk::Flag { read, flagged } => {
-                for uid in held {
+                for (folder, uid) in held {
                     self.change_row(folder, uid, |row| {
                         if let Some(read) = read {
                             row.unread = !read;
@@ -185,11 +193,11 @@ impl Mailbox {
                 ));
             }
             Bulk::Delete | Bulk::Move(_) => {
-                let opened = self.reader.opened().filter(|o| o.folder == folder).map(|o| o.row.uid);
-                for uid in &held {
-                    self.list.remove(*uid);
+                let opened = self.reader.opened().map(|o| (o.folder, o.row.uid));
+                for key in &held {
+                    self.list.remove(*key);
                 }
-                if opened.is_some_and(|uid| held.contains(&uid)) {
+                if opened.is_some_and(|key| held.contains(&key)) {
                     self.reader.clear();
                 }
                 let anchor = self.list.selected_index();
@@ -210,8 +218,8 @@ impl Mailbox {
 
     /// Changes a message as shown in the list and the reader.
     fn change_row(&mut self, folder: FolderId, uid: u32, change: impl Fn(&mut MessageRow)) {
-        if self.list.folder() == Some(folder) {
-            self.list.update_row(uid, &change);
+        if self.list.folder().is_none_or(|f| f == folder) {
+            self.list.update_row((folder, uid), &change);
         }
         if let Some(opened) = self.reader.opened_mut().filter(|o| o.folder == folder && o.row.uid == uid) {
             change(&mut opened.row);
@@ -221,13 +229,17 @@ impl Mailbox {
     /// A message left the folder: out of the list, and out of the reader, which shows the
     /// next message instead (as Thunderbird does).
     fn taken_out(&mut self, folder: FolderId, uid: u32) -> Task<Message> {
-        let next = if self.list.folder() == Some(folder) { self.list.remove(uid).cloned() } else { None };
+        let next = if self.list.folder().is_none_or(|f| f == folder) {
+            self.list.remove((folder, uid)).cloned().zip(self.list.selected_with_folder().map(|(f, _)| f))
+        } else {
+            None
+        };
         let was_open = self.reader.opened().is_some_and(|o| o.folder == folder && o.row.uid == uid);
         if !was_open {
             return Task::none();
         }
         match next {
-            Some(row) => self.open(row),
+            Some((row, folder)) => self.open(folder, row),
             None => {
                 self.reader.clear();
                 Task::none()
@@ -235,9 +247,20 @@ impl Mailbox {
         }
     }
 
+    /// Queues a change of one folder's messages, for that folder's account.
     fn queue(&mut self, action: MailAction) -> Task<Message> {
         let Some(stores) = &self.stores else { return Task::none() };
-        let (store, account) = (stores.write.clone(), stores.account);
+        let folder = match &action {
+            MailAction::MarkRead { folder, .. }
+            | MailAction::Flag { folder, .. }
+            | MailAction::Keyword { folder, .. }
+            | MailAction::Delete { folder, .. }
+            | MailAction::Move { folder, .. }
+            | MailAction::Copy { folder, .. } => Some(*folder),
+            _ => None,
+        };
+        let account = folder.and_then(|f| self.views.owner(f)).map_or(stores.account, |o| o.account);
+        let store = stores.write.clone();
         Task::perform(
             async move { store.call(move |s| s.queue_action(account, &action)).await },
             Message::Acted,
@@ -260,18 +283,17 @@ impl Bulk {
         chosen: &Chosen,
         s: &mut tidings_mail::store::Store,
     ) -> Result<usize, tidings_mail::error::Error> {
-        let folder = chosen.folder();
         match self {
             Bulk::Flag { read: Some(read), .. } => {
-                chosen.queue(s, |uids| MailAction::MarkRead { folder, uids, read })
+                chosen.queue(s, |folder, uids| MailAction::MarkRead { folder, uids, read })
             }
             Bulk::Flag { flagged: Some(flagged), .. } => {
-                chosen.queue(s, |uids| MailAction::Flag { folder, uids, flagged })
+                chosen.queue(s, |folder, uids| MailAction::Flag { folder, uids, flagged })
             }
             Bulk::Flag { .. } => Ok(0),
-            Bulk::Delete => chosen.queue(s, |uids| MailAction::Delete { folder, uids }),
-            Bulk::Move(to) => chosen.queue(s, |uids| MailAction::Move { folder, uids, to }),
-            Bulk::Copy(to) => chosen.queue(s, |uids| MailAction::Copy { folder, uids, to }),
+            Bulk::Delete => chosen.queue(s, |folder, uids| MailAction::Delete { folder, uids }),
+            Bulk::Move(to) => chosen.queue(s, |folder, uids| MailAction::Move { folder, uids, to }),
+            Bulk::Copy(to) => chosen.queue(s, |folder, uids| MailAction::Copy { folder, uids, to }),
         }
     }
 }

@@ -2,7 +2,8 @@
 //! per-account subscription (scheduled, IDLE, F5); the mailbox asks for one through its
 //! [`Action`](super::Action)s and hears what the passes changed ([`News`]), upon which it
 //! reads the folders and the list's window again — throttled, so a fast pass does not turn
-//! into a store read per chunk.
+//! into a store read per chunk. While a view across every account is shown, every account's
+//! passes are heard (the app asks [`Mailbox::shows_every_account`]).
 
 use std::time::{Duration, Instant};
 
@@ -39,6 +40,8 @@ impl Mailbox {
     pub(super) fn refresh(&mut self) -> Task<Message> {
         self.refreshed = Some(Instant::now());
         let list = self.on_list(|list, store| list.refresh(store));
-        Task::batch([self.load_folders(), list, self.threads_refresh()])
+        // A view's list is flat: no threads to read again.
+        let threads = if self.list.folder().is_some() { self.threads_refresh() } else { Task::none() };
+        Task::batch([self.load_folders(), list, threads])
     }
 }

@@ -66,3 +66,13 @@ pub fn chosen(action: &str) -> String {
 pub fn row(uid: u32) -> String {
     format!("mailbox-row-{uid}")
 }
+
+/// A row of a view across every account, by its folder's id and UID.
+pub fn view_row(folder: tidings_mail::store::FolderId, uid: u32) -> String {
+    format!("mailbox-row-{}-{uid}", folder.0)
+}
+
+/// A view across every account in the folder pane ("All Inboxes", "Unread", "Flagged").
+pub fn view(view: tidings_mail::store::Unified) -> String {
+    format!("mailbox-view-{}", view.label().to_lowercase().replace(' ', "-"))
+}

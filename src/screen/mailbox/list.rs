@@ -1,7 +1,11 @@
-//! The message list of one folder, virtualised by hand so it stays smooth at 100k messages.
+//! The message list of one folder, or of a view across every account ("All Inboxes",
+//! "Unread", "Flagged": [`Source`]), virtualised by hand so it stays smooth at 100k messages.
+//! A view's rows keep their folder and account beside them ([`Whose`]): a row is known by
+//! its folder and UID ([`Key`]), as UIDs alone meet across folders.
 //!
 //! Rows have a fixed height. The store is asked only for a window of rows around the
-//! viewport (`Store::list` with offset and limit, on an index) and for the folder's counts;
+//! viewport (`Store::list` or `Store::unified` with offset and limit, on an index) and for
+//! the counts;
 //! the window is fetched again when the viewport leaves it, when the sort changes, when the
 //! sync brings messages and after an action. At most one request is in flight; a need that
 //! arises meanwhile is remembered and served when it returns. `view` builds only the rows in
@@ -9,29 +13,42 @@
 
 use iced::font::Weight;
 use iced::widget::scrollable::{AbsoluteOffset, Viewport};
-use iced::widget::text::{LineHeight, Wrapping};
 use iced::widget::{button, column, container, operation, row, scrollable, text};
 use iced::{Alignment, Element, Font, Length, Task, widget};
 
-use tidings_mail::store::{Counts, FolderId, MessageRow, Sort, SortKey, StoreHandle};
+use tidings_mail::store::{Counts, FolderId, MessageRow, Sort, SortKey, StoreHandle, Unified};
 
+use super::list_row::{ACCOUNT_WIDTH, Columns, DATE_WIDTH, SIZE_WIDTH, STAR_WIDTH, row_view};
 use super::selection::Marks;
-use super::{Message, elide, format, id};
+use super::{Message, id};
 use crate::theme;
 use crate::widget::virtual_list::{self, Window};
 
 /// Height of one row, in logical pixels.
 pub const ROW_HEIGHT: f32 = 26.0;
-const TEXT_SIZE: f32 = 13.0;
 /// Rows built above and below the viewport.
 const OVERSCAN: usize = 20;
 /// Rows fetched beyond the built ones, so small scrolls need no store call.
 const FETCH_MARGIN: usize = 100;
 /// Assumed viewport height until the scrollable reports its own.
 const DEFAULT_HEIGHT: f32 = 400.0;
-const DATE_WIDTH: f32 = 150.0;
-const SIZE_WIDTH: f32 = 70.0;
-const STAR_WIDTH: f32 = 22.0;
+
+/// What the list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    Folder(FolderId),
+    View(Unified),
+}
+
+/// A message as the list knows it: its folder and UID.
+pub type Key = (FolderId, u32);
+
+/// Where a view's row is stored, and whose it is (the account's config id).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Whose {
+    pub folder: FolderId,
+    pub account: String,
+}
 
 /// A window of rows as the store returned it.
 #[derive(Debug, Clone)]
@@ -39,32 +56,36 @@ pub struct Page {
     generation: u64,
     start: usize,
     rows: Vec<MessageRow>,
+    /// A view's rows' folders and accounts (empty for a folder).
+    whose: Vec<Whose>,
     counts: Counts,
     /// The message the request looked for ([`List::locate`])…
-    sought: Option<u32>,
+    sought: Option<Key>,
     /// …its position in the order and the viewport's offset that shows it, when found.
     found: Option<(usize, f32)>,
 }
 
 pub struct List {
-    folder: Option<FolderId>,
+    source: Option<Source>,
     sort: Sort,
     /// Messages in the folder, and unread ones.
     counts: Counts,
     /// Rows `start..start + rows.len()` of the sorted folder.
     start: usize,
     rows: Vec<MessageRow>,
+    /// Beside `rows` in a view: each row's folder and account.
+    whose: Vec<Whose>,
     /// Top of the viewport and its height.
     offset: f32,
     height: f32,
-    /// The selected position and, once its row is known, its UID (which follows the
-    /// message when rows arrive above it).
+    /// The selected position and, once its row is known, its message (which it follows
+    /// when rows arrive above it).
     selected: Option<usize>,
-    selected_uid: Option<u32>,
+    selected_key: Option<Key>,
     /// A message whose position in the order is to be found (after a re-sort, or chosen by
     /// UID outside the rows held): the next request finds it and its window, and the list
     /// scrolls there.
-    locate: Option<u32>,
+    locate: Option<Key>,
     /// A request is in flight; `again`: another is needed once it returns.
     loading: bool,
     again: bool,
@@ -79,15 +100,16 @@ pub struct List {
 impl Default for List {
     fn default() -> Self {
         List {
-            folder: None,
+            source: None,
             sort: Sort::NEWEST,
             counts: Counts::default(),
             start: 0,
             rows: Vec::new(),
+            whose: Vec::new(),
             offset: 0.0,
             height: DEFAULT_HEIGHT,
             selected: None,
-            selected_uid: None,
+            selected_key: None,
             locate: None,
             loading: false,
             again: false,
@@ -99,8 +121,51 @@ impl Default for List {
 }
 
 impl List {
+    /// The folder shown; `None` for a view.
     pub fn folder(&self) -> Option<FolderId> {
-        self.folder
+        match self.source {
+            Some(Source::Folder(folder)) => Some(folder),
+            _ => None,
+        }
+    }
+
+    /// The view shown, if one is.
+    pub fn view_shown(&self) -> Option<Unified> {
+        match self.source {
+            Some(Source::View(view)) => Some(view),
+            _ => None,
+        }
+    }
+
+    pub fn source(&self) -> Option<Source> {
+        self.source
+    }
+
+    /// The folder of the row held at `p` (of `rows`).
+    fn folder_at(&self, p: usize) -> Option<FolderId> {
+        self.whose.get(p).map(|w| w.folder).or(self.folder())
+    }
+
+    fn key_at(&self, p: usize) -> Option<Key> {
+        Some((self.folder_at(p)?, self.rows.get(p)?.uid))
+    }
+
+    /// Where the row at position `index` is stored and whose it is, when held (views only).
+    pub fn whose_at(&self, index: usize) -> Option<&Whose> {
+        self.whose.get(index.checked_sub(self.start)?)
+    }
+
+    /// The message at position `index` whose UID is `uid` (a click's), when its row is held;
+    /// else, in a folder, that folder's.
+    pub(super) fn key_of(&self, index: usize, uid: u32) -> Option<Key> {
+        let p = index.checked_sub(self.start);
+        let held = p.and_then(|p| self.key_at(p)).filter(|k| k.1 == uid);
+        held.or_else(|| self.folder().map(|f| (f, uid)))
+    }
+
+    /// Where the message `key` is held in the rows, in list order.
+    fn position_of(&self, key: Key) -> Option<usize> {
+        (0..self.rows.len()).find(|p| self.key_at(*p) == Some(key))
     }
 
     pub fn sort(&self) -> Sort {
@@ -113,7 +178,12 @@ impl List {
 
     /// The selected message's UID, also before its row is held.
     pub fn selected_uid(&self) -> Option<u32> {
-        self.selected_uid
+        self.selected_key.map(|k| k.1)
+    }
+
+    /// The selected message's folder and UID, also before its row is held.
+    pub fn selected_key(&self) -> Option<Key> {
+        self.selected_key
     }
 
     /// The selected position (the last clicked row), also before its row is held.
@@ -130,24 +200,34 @@ impl List {
         &mut self.marks
     }
 
-    /// Whether the row at `index`, holding `uid`, is drawn chosen.
-    pub fn is_chosen(&self, index: usize, uid: u32) -> bool {
-        if self.marks.is_active() { self.marks.contains(index, uid) } else { self.selected == Some(index) }
+    /// Whether the row at `index`, holding `key`, is drawn chosen.
+    pub fn is_chosen(&self, index: usize, key: Key) -> bool {
+        if self.marks.is_active() { self.marks.contains(index, key) } else { self.selected == Some(index) }
     }
 
     /// The rows held that are drawn chosen, in list order.
     pub fn chosen_rows(&self) -> impl Iterator<Item = &MessageRow> {
-        self.rows.iter().enumerate().filter(|(i, r)| self.is_chosen(self.start + i, r.uid)).map(|(_, r)| r)
+        self.chosen_held().map(|(_, r)| r)
+    }
+
+    /// The rows held that are drawn chosen, with their folder, in list order.
+    pub(super) fn chosen_held(&self) -> impl Iterator<Item = (FolderId, &MessageRow)> {
+        (0..self.rows.len()).filter_map(|p| {
+            let key = self.key_at(p)?;
+            self.is_chosen(self.start + p, key).then(|| (key.0, &self.rows[p]))
+        })
     }
 
     pub(super) fn generation(&self) -> u64 {
         self.generation
     }
 
-    /// The UIDs at positions `lo..=hi`, when the rows held cover them.
-    pub(super) fn uids_at(&self, lo: usize, hi: usize) -> Option<Vec<u32>> {
+    /// The messages at positions `lo..=hi`, when the rows held cover them.
+    pub(super) fn keys_at(&self, lo: usize, hi: usize) -> Option<Vec<Key>> {
         let from = lo.checked_sub(self.start)?;
-        self.rows.get(from..=hi - self.start).map(|rows| rows.iter().map(|r| r.uid).collect())
+        let to = hi.checked_sub(self.start)?;
+        self.rows.get(from..=to)?;
+        (from..=to).map(|p| self.key_at(p)).collect()
     }
 
     /// The order for the next folder shown (a restored list).
@@ -167,15 +247,22 @@ impl List {
     /// The selected message, when its row is loaded.
     pub fn selected(&self) -> Option<&MessageRow> {
         let index = self.selected?;
-        let row = self.rows.get(index.checked_sub(self.start)?)?;
-        (self.selected_uid.is_none() || self.selected_uid == Some(row.uid)).then_some(row)
+        let p = index.checked_sub(self.start)?;
+        let row = self.rows.get(p)?;
+        (self.selected_key.is_none() || self.selected_key == self.key_at(p)).then_some(row)
     }
 
-    /// Shows another folder, from the top.
-    pub fn show(&mut self, folder: FolderId, store: &StoreHandle) -> Task<Message> {
+    /// The selected message with its folder, when its row is loaded.
+    pub fn selected_with_folder(&self) -> Option<(FolderId, &MessageRow)> {
+        let row = self.selected()?;
+        Some((self.folder_at(self.selected? - self.start)?, row))
+    }
+
+    /// Shows another folder or view, from the top.
+    pub fn show(&mut self, source: Source, store: &StoreHandle) -> Task<Message> {
         let generation = self.generation + 1;
         *self = List {
-            folder: Some(folder),
+            source: Some(source),
             sort: self.sort,
             height: self.height,
             generation,
@@ -194,13 +281,14 @@ impl List {
         };
         self.generation += 1;
         self.rows.clear();
+        self.whose.clear();
         self.start = 0;
         self.offset = 0.0;
         // The selected message stays selected: the request finds its new place, and the
         // list scrolls there when it comes.
         self.selected = None;
         self.marks.resorted();
-        self.locate = self.selected_uid;
+        self.locate = self.selected_key;
         // Answers for the old order are dropped when they come: ask anew now.
         self.loading = false;
         let top = if self.locate.is_some() { Task::none() } else { to_top() };
@@ -231,7 +319,7 @@ impl List {
     }
 
     fn request(&mut self, store: &StoreHandle) -> Task<Message> {
-        let Some(folder) = self.folder else { return Task::none() };
+        let Some(source) = self.source else { return Task::none() };
         if self.loading {
             self.again = true;
             return Task::none();
@@ -249,14 +337,21 @@ impl List {
             async move {
                 store
                     .call(move |s| {
-                        let counts = s.counts(folder)?;
-                        let found = match sought {
-                            Some(uid) => s.position(folder, sort, uid)?.map(|at| {
-                                let at = at as usize;
-                                (at, centred(at, counts.total as usize, height))
-                            }),
-                            None => None,
+                        let counts = match source {
+                            Source::Folder(folder) => s.counts(folder)?,
+                            Source::View(view) => s.unified_counts(view)?,
                         };
+                        let at = match (source, sought) {
+                            (Source::Folder(folder), Some((_, uid))) => s.position(folder, sort, uid)?,
+                            (Source::View(view), Some((folder, uid))) => {
+                                s.unified_position(view, sort, folder, uid)?
+                            }
+                            (_, None) => None,
+                        };
+                        let found = at.map(|at| {
+                            let at = at as usize;
+                            (at, centred(at, counts.total as usize, height))
+                        });
                         // Found: the window around it instead of around the old viewport.
                         let start = match found {
                             Some((_, offset)) => virtual_list::window(
@@ -270,8 +365,17 @@ impl List {
                             .saturating_sub(FETCH_MARGIN),
                             None => start,
                         };
-                        let rows = s.list(folder, sort, start as u64, limit as u64)?;
-                        Ok(Page { generation, start, rows, counts, sought, found })
+                        let (rows, whose) = match source {
+                            Source::Folder(folder) => {
+                                (s.list(folder, sort, start as u64, limit as u64)?, Vec::new())
+                            }
+                            Source::View(view) => s
+                                .unified(view, sort, start as u64, limit as u64)?
+                                .into_iter()
+                                .map(|u| (u.row, Whose { folder: u.folder, account: u.account }))
+                                .unzip(),
+                        };
+                        Ok(Page { generation, start, rows, whose, counts, sought, found })
                     })
                     .await
             },
@@ -289,6 +393,7 @@ impl List {
         self.counts = page.counts;
         self.start = page.start;
         self.rows = page.rows;
+        self.whose = page.whose;
         self.loaded = true;
         let mut scroll = Task::none();
         if page.sought.is_some() && page.sought == self.locate {
@@ -296,12 +401,12 @@ impl List {
             match page.found {
                 Some((at, offset)) => {
                     self.selected = Some(at);
-                    self.selected_uid = page.sought;
+                    self.selected_key = page.sought;
                     self.offset = offset;
                     scroll = operation::scroll_to(id::LIST, AbsoluteOffset { x: 0.0, y: offset });
                 }
                 // Gone from the folder meanwhile.
-                None => self.selected_uid = None,
+                None => self.selected_key = None,
             }
         }
         self.follow_selection();
@@ -324,25 +429,25 @@ impl List {
     fn follow_selection(&mut self) {
         let Some(index) = self.selected else {
             // A message chosen by UID before its row was held (`select_uid`).
-            if let Some(uid) = self.selected_uid {
-                self.selected = self.rows.iter().position(|r| r.uid == uid).map(|p| self.start + p);
+            if let Some(key) = self.selected_key {
+                self.selected = self.position_of(key).map(|p| self.start + p);
             }
             return;
         };
-        match self.selected_uid {
-            Some(uid) => match self.rows.iter().position(|r| r.uid == uid) {
+        match self.selected_key {
+            Some(key) => match self.position_of(key) {
                 Some(p) => self.selected = Some(self.start + p),
                 None if index >= self.start && index < self.start + self.rows.len() => {
                     self.selected = None;
-                    self.selected_uid = None;
+                    self.selected_key = None;
                 }
                 None => {}
             },
-            None => self.selected_uid = self.row_at(index).map(|r| r.uid),
+            None => self.selected_key = self.key_at_index(index),
         }
         if self.selected.is_some_and(|i| i >= self.total()) {
             self.selected = self.total().checked_sub(1);
-            self.selected_uid = self.selected.and_then(|i| self.row_at(i)).map(|r| r.uid);
+            self.selected_key = self.selected.and_then(|i| self.key_at_index(i));
         }
     }
 
@@ -350,25 +455,37 @@ impl List {
         self.rows.get(index.checked_sub(self.start)?)
     }
 
+    fn key_at_index(&self, index: usize) -> Option<Key> {
+        self.key_at(index.checked_sub(self.start)?)
+    }
+
     /// Selects the row at `index` alone (a click).
-    pub fn select(&mut self, index: usize, uid: u32) {
+    pub fn select(&mut self, index: usize, key: Key) {
         self.marks.clear(Some(index));
-        self.point_at(index, uid);
+        self.point_at(index, key);
     }
 
     /// Moves the selection (the last clicked row) without changing what else is chosen.
-    pub(super) fn point_at(&mut self, index: usize, uid: u32) {
+    pub(super) fn point_at(&mut self, index: usize, key: Key) {
         self.selected = Some(index);
-        self.selected_uid = Some(uid);
+        self.selected_key = Some(key);
     }
 
-    /// Selects the message `uid`: at once when its row is held, else when the window around
-    /// it arrives (asked for now, or after the request in flight), scrolled into view.
+    /// Selects the message `uid` of the folder shown (see [`List::select_key`]).
     pub fn select_uid(&mut self, uid: u32, store: &StoreHandle) -> Task<Message> {
+        match self.folder() {
+            Some(folder) => self.select_key((folder, uid), store),
+            None => Task::none(),
+        }
+    }
+
+    /// Selects the message `key`: at once when its row is held, else when the window around
+    /// it arrives (asked for now, or after the request in flight), scrolled into view.
+    pub fn select_key(&mut self, key: Key, store: &StoreHandle) -> Task<Message> {
         self.marks.clear(None);
-        self.selected_uid = Some(uid);
-        self.selected = self.rows.iter().position(|r| r.uid == uid).map(|p| self.start + p);
-        self.locate = self.selected.is_none().then_some(uid);
+        self.selected_key = Some(key);
+        self.selected = self.position_of(key).map(|p| self.start + p);
+        self.locate = self.selected.is_none().then_some(key);
         if self.locate.is_some() { self.request(store) } else { Task::none() }
     }
 
@@ -391,7 +508,7 @@ impl List {
             (Some(_), Step::Last) => last,
         };
         self.selected = Some(index);
-        self.selected_uid = self.row_at(index).map(|r| r.uid);
+        self.selected_key = self.key_at_index(index);
         self.marks.clear(Some(index));
         // Into view: the viewport follows at once (so the window is fetched now), and the
         // scrollable is told to scroll there.
@@ -411,8 +528,8 @@ impl List {
 
     /// Applies a change to a held row at once (the store has it too; the next window will
     /// agree).
-    pub fn update_row(&mut self, uid: u32, change: impl Fn(&mut MessageRow)) {
-        if let Some(row) = self.rows.iter_mut().find(|r| r.uid == uid) {
+    pub fn update_row(&mut self, key: Key, change: impl Fn(&mut MessageRow)) {
+        if let Some(row) = self.position_of(key).and_then(|p| self.rows.get_mut(p)) {
             let was_unread = row.unread;
             change(row);
             if was_unread != row.unread {
@@ -424,9 +541,12 @@ impl List {
 
     /// Takes a message out of the list at once (deleted or moved). The selection stays at
     /// its position, which now holds the next message. Returns that message.
-    pub fn remove(&mut self, uid: u32) -> Option<&MessageRow> {
-        let p = self.rows.iter().position(|r| r.uid == uid)?;
+    pub fn remove(&mut self, key: Key) -> Option<&MessageRow> {
+        let p = self.position_of(key)?;
         let removed = self.rows.remove(p);
+        if p < self.whose.len() {
+            self.whose.remove(p);
+        }
         self.counts.total = self.counts.total.saturating_sub(1);
         if removed.unread {
             self.counts.unread = self.counts.unread.saturating_sub(1);
@@ -436,7 +556,7 @@ impl List {
             Some(s) if s > index => self.selected = Some(s - 1),
             Some(s) if s == index => {
                 self.selected = (index < self.total()).then_some(index).or(self.total().checked_sub(1));
-                self.selected_uid = self.selected.and_then(|i| self.row_at(i)).map(|r| r.uid);
+                self.selected_key = self.selected.and_then(|i| self.key_at_index(i));
             }
             _ => {}
         }
@@ -444,17 +564,22 @@ impl List {
     }
 
     /// The list, `width` pixels wide (long senders and subjects are elided to their column).
-    pub fn view(&self, width: f32) -> Element<'_, Message> {
-        let body: Element<'_, Message> = match self.folder {
+    /// `names`: the accounts' names by config id, for a view's rows.
+    pub fn view<'a>(&'a self, width: f32, names: &'a [(String, String)]) -> Element<'a, Message> {
+        let view = self.view_shown();
+        let body: Element<'_, Message> = match self.source {
             None => note("Choose a folder."),
             Some(_) if !self.loaded => note("Loading…"),
+            Some(Source::View(Unified::Inboxes)) if self.total() == 0 => note("No messages in any Inbox."),
+            Some(Source::View(Unified::Unread)) if self.total() == 0 => note("No unread messages."),
+            Some(Source::View(Unified::Flagged)) if self.total() == 0 => note("No starred messages."),
             Some(_) if self.total() == 0 => note("No messages in this folder."),
-            Some(_) => self.rows_view(Columns::for_width(width)),
+            Some(_) => self.rows_view(Columns::for_width(width, view.is_some()), names),
         };
-        column![self.headings(), body].height(Length::Fill).into()
+        column![self.headings(view.is_some()), body].height(Length::Fill).into()
     }
 
-    fn headings(&self) -> Element<'_, Message> {
+    fn headings(&self, accounts: bool) -> Element<'_, Message> {
         let heading = |label: &'static str, key: SortKey, widget_id: &'static str| {
             let arrow = match (self.sort.key == key, self.sort.descending) {
                 (false, _) => "",
@@ -479,11 +604,18 @@ impl List {
                 container(text("★").size(12).style(theme::text::muted))
                     .width(STAR_WIDTH)
                     .center_x(STAR_WIDTH),
-                heading("Sender", SortKey::Sender, id::SORT_SENDER).width(Length::FillPortion(3)),
-                heading("Subject", SortKey::Subject, id::SORT_SUBJECT).width(Length::FillPortion(6)),
-                heading("Date", SortKey::Date, id::SORT_DATE).width(DATE_WIDTH),
-                heading("Size", SortKey::Size, id::SORT_SIZE).width(SIZE_WIDTH),
             ]
+            .push(accounts.then(|| {
+                container(text("Account").size(12).font(Font { weight: Weight::Bold, ..Font::DEFAULT }))
+                    .padding([4, 6])
+                    .width(ACCOUNT_WIDTH)
+            }))
+            .push(heading("Sender", SortKey::Sender, id::SORT_SENDER).width(Length::FillPortion(3)))
+            .extend([
+                heading("Subject", SortKey::Subject, id::SORT_SUBJECT).width(Length::FillPortion(6)).into(),
+                heading("Date", SortKey::Date, id::SORT_DATE).width(DATE_WIDTH).into(),
+                heading("Size", SortKey::Size, id::SORT_SIZE).width(SIZE_WIDTH).into(),
+            ])
             .align_y(Alignment::Center)
             .padding(iced::Padding { right: 12.0, ..iced::Padding::ZERO }),
         )
@@ -492,13 +624,23 @@ impl List {
         .into()
     }
 
-    fn rows_view(&self, columns: Columns) -> Element<'_, Message> {
+    fn rows_view<'a>(&'a self, columns: Columns, names: &'a [(String, String)]) -> Element<'a, Message> {
         let window = self.window();
-        let rows = (window.first..window.last).map(|index| match self.row_at(index) {
-            Some(row) => row_view(index, row, self.is_chosen(index, row.uid), columns),
-            // Not fetched yet (a fast scroll): an empty row of the same height.
-            None => container(text("")).height(ROW_HEIGHT).into(),
-        });
+        let rows =
+            (window.first..window.last).map(|index| match (self.row_at(index), self.key_at_index(index)) {
+                (Some(row), Some(key)) => {
+                    let whose = self.whose_at(index).map(|w| {
+                        let name = names
+                            .iter()
+                            .find(|(_, id)| *id == w.account)
+                            .map_or(w.account.as_str(), |(n, _)| n);
+                        (w.folder, name)
+                    });
+                    row_view(index, row, whose, self.is_chosen(index, key), columns)
+                }
+                // Not fetched yet (a fast scroll): an empty row of the same height.
+                _ => container(text("")).height(ROW_HEIGHT).into(),
+            });
         scrollable(virtual_list::column(self.total(), window, ROW_HEIGHT, rows).width(Length::Fill))
             .id(widget::Id::new(id::LIST))
             .on_scroll(Message::Scrolled)
@@ -534,72 +676,6 @@ fn note(words: &'static str) -> Element<'static, Message> {
     container(text(words).size(13).style(theme::text::muted)).padding(16).into()
 }
 
-/// The room for text in the two columns that share the list's width.
-#[derive(Debug, Clone, Copy)]
-struct Columns {
-    sender: f32,
-    subject: f32,
-}
-
-impl Columns {
-    fn for_width(width: f32) -> Columns {
-        // Sender and subject share what the fixed columns and the scrollbar leave, 3:6, each
-        // less its padding.
-        let shared = (width - STAR_WIDTH - DATE_WIDTH - SIZE_WIDTH - 12.0).max(0.0);
-        Columns { sender: shared * 3.0 / 9.0 - 12.0, subject: shared * 6.0 / 9.0 - 12.0 }
-    }
-}
-
-/// One message: star, sender, subject, date, size. Unread in bold; an unreadable header as
-/// an error row. Sender and subject end with "…" when longer than their column.
-fn row_view(index: usize, message: &MessageRow, selected: bool, columns: Columns) -> Element<'_, Message> {
-    let font = if message.unread { Font { weight: Weight::Bold, ..Font::DEFAULT } } else { Font::DEFAULT };
-    let fit = |words: &str, room: f32| elide::elide(words, room, TEXT_SIZE, message.unread).into_owned();
-    let cell = |content: String| {
-        text(content)
-            .size(TEXT_SIZE)
-            .font(font)
-            .line_height(LineHeight::Absolute(ROW_HEIGHT.into()))
-            .wrapping(Wrapping::None)
-    };
-    let clip = |t: iced::widget::Text<'static>| container(t).clip(true).padding([0, 6]);
-    let star = container(text(if message.flagged { "★" } else { "" }).size(13).style(theme::mailbox::star))
-        .width(STAR_WIDTH)
-        .center_x(STAR_WIDTH);
-    let (sender, subject) = match &message.parse_error {
-        Some(why) => (
-            clip(cell(fit("⚠ Unreadable header", columns.sender)).style(theme::text::error)),
-            clip(cell(fit(why, columns.subject)).style(theme::text::error)),
-        ),
-        None => (
-            clip(cell(fit(&format::sender(&message.summary), columns.sender))),
-            clip(cell(fit(format::subject(&message.summary), columns.subject))),
-        ),
-    };
-    let line = row![
-        star,
-        sender.width(Length::FillPortion(3)),
-        subject.width(Length::FillPortion(6)),
-        clip(cell(format::row_date(message)).style(theme::text::muted)).width(DATE_WIDTH),
-        container(cell(format::size(u64::from(message.size))).style(theme::text::muted))
-            .width(SIZE_WIDTH)
-            .padding([0, 6])
-            .align_right(SIZE_WIDTH),
-    ]
-    .height(ROW_HEIGHT)
-    .align_y(Alignment::Center);
-    container(
-        button(line)
-            .padding(iced::Padding { right: 12.0, ..iced::Padding::ZERO })
-            .width(Length::Fill)
-            .height(ROW_HEIGHT)
-            .style(theme::mailbox::row(selected))
-            .on_press(Message::Click(index, message.uid)),
-    )
-    .id(widget::Id::from(id::row(message.uid)))
-    .into()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -607,8 +683,11 @@ mod tests {
     #[test]
     fn keys_move_the_selection_within_the_list() {
         let store = StoreHandle::spawn(tidings_mail::store::Store::open_in_memory().unwrap()).unwrap();
-        let mut list =
-            List { folder: Some(FolderId(1)), counts: Counts { total: 1000, unread: 0 }, ..List::default() };
+        let mut list = List {
+            source: Some(Source::Folder(FolderId(1))),
+            counts: Counts { total: 1000, unread: 0 },
+            ..List::default()
+        };
         list.loading = true; // no store calls in this test
         let _ = list.step(Step::Down, &store);
         assert_eq!(list.selected, Some(0));

@@ -17,11 +17,12 @@
 //!
 //! Parts: [`setup`] (what it needs to open, and the opening of its store), [`id`] (widget
 //! ids), [`folders`] (tree; [`folder_admin`] creates, renames, moves and deletes folders),
-//! [`list`] (virtualised list), [`reader`] (headers, body, attachments, forwarded messages,
-//! delivery reports; [`message`] picks what it shows from the core's reading of a raw
-//! message, [`html`] names the rich-text model; [`invitation`] the invitation card above the
-//! body: Accept/Tentative/Decline, "Save as .ics"; [`receipt`] read receipts: the bar, the
-//! receipt card, a sent message's receipts), [`actions`] (actions through
+//! [`list`] (virtualised list; [`list_row`] one row), [`reader`] (headers, body,
+//! attachments, forwarded messages, delivery reports; [`message`] picks what it shows from
+//! the core's reading of a raw message, [`html`] names the rich-text model; [`invitation`]
+//! the invitation card above the body: Accept/Tentative/Decline, "Save as .ics";
+//! [`receipt`] read receipts: the bar, the receipt card, a sent message's receipts),
+//! [`actions`] (actions through
 //! `Store::queue_action`), [`toolbar`] (laid out for its width), [`panes`] (the dividers,
 //! remembered across starts), [`restore`] (where the person left it: folder, selection,
 //! order), [`keys`] (the key map), [`remote`] (body fetches through the core's IMAP engine,
@@ -29,7 +30,8 @@
 //! Outbox: what waits to be sent, "Send again", "Remove"), [`search`] (the search field, and
 //! its hits in place of the list), [`selection`] (several messages chosen, acted on at once),
 //! [`picker`] ("Move to…" and "Copy to…"), [`threads`] (the threaded list), [`conversation`]
-//! (a thread's messages in the reader).
+//! (a thread's messages in the reader), [`views`] ("All Inboxes", "Unread" and "Flagged"
+//! across every account).
 
 mod actions;
 mod content;
@@ -43,6 +45,7 @@ mod html;
 mod invitation;
 pub mod keys;
 mod list;
+mod list_row;
 mod message;
 mod outbox;
 mod panes;
@@ -58,6 +61,7 @@ mod signin;
 mod threads;
 mod toolbar;
 mod view;
+mod views;
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -68,7 +72,7 @@ use iced::{Subscription, Task};
 use tidings_mail::error::Error;
 use tidings_mail::message::remote::RemotePolicy;
 use tidings_mail::options::BodyFormat;
-use tidings_mail::store::{AccountId, FolderId, MessageRow, Role, SortKey, StoreHandle};
+use tidings_mail::store::{AccountId, FolderId, MessageRow, Role, SortKey, StoreHandle, Unified};
 use tidings_mail::ui_state::Place;
 
 pub use content::{Msg as ContentMsg, Remote as RemoteContent, Which};
@@ -79,7 +83,7 @@ pub use getting::News;
 pub use html::{Emphasis, Piece, Rich};
 pub use invitation::{Msg as InvitationMsg, id as invitation_id};
 pub use keys::KeyAction;
-pub use list::{List, ROW_HEIGHT, Step};
+pub use list::{Key, List, ROW_HEIGHT, Source, Step, Whose};
 pub use message::{Attachment, Body, DisplayMessage, RecipientStatus, Report};
 pub use outbox::{Act as OutboxAct, id as outbox_id};
 pub use picker::{Kind as PickKind, Msg as PickMsg};
@@ -109,7 +113,11 @@ pub struct Stores {
 pub enum Message {
     Ready(Result<Stores, Error>),
     Folders(Result<Vec<folders::Entry>, Error>),
+    /// The views' counts and every account's folders, read with the folders.
+    Views(Result<views::Views, Error>),
     SelectFolder(FolderId),
+    /// "All Inboxes", "Unread" or "Flagged" in the list.
+    SelectView(Unified),
     Page(Result<list::Page, Error>),
     Scrolled(Viewport),
     SortBy(SortKey),
@@ -263,6 +271,7 @@ pub struct Mailbox {
     admin: Option<folder_admin::Admin>,
     threads: Threads,
     conversation: Conversation,
+    views: views::Views,
 }
 
 impl Mailbox {
@@ -331,6 +340,7 @@ impl Mailbox {
             admin: None,
             threads,
             conversation: Conversation::default(),
+            views: views::Views::default(),
         };
         (mailbox, open)
     }
@@ -396,7 +406,9 @@ impl Mailbox {
         let task = match message {
             Message::Ready(result) => self.ready(result),
             Message::Folders(result) => self.folders_loaded(result),
+            Message::Views(result) => self.views_loaded(result),
             Message::SelectFolder(folder) => self.select_folder(folder),
+            Message::SelectView(view) => self.select_view(view),
             Message::Page(result) => self.page(result),
             Message::Scrolled(viewport) => self.on_list(|list, store| list.scrolled(viewport, store)),
             Message::SortBy(key) => self.sort_by(key),
@@ -417,7 +429,10 @@ impl Mailbox {
                 if let Some(request) = edit {
                     return Action::Compose(request);
                 }
-                Task::batch([self.remote_if_allowed(), self.receipt_on_show(folder, uid)])
+                // Another account's message (a view's) asks for no receipt from this one.
+                let receipt =
+                    if self.elsewhere(folder) { Task::none() } else { self.receipt_on_show(folder, uid) };
+                Task::batch([self.remote_if_allowed(), receipt])
             }
             Message::News(news) => self.news(news),
             Message::Reveal { folder, uid } => self.reveal(folder, uid),
@@ -516,6 +531,7 @@ impl Mailbox {
         let Some(stores) = &self.stores else { return Task::none() };
         let (store, account) = (stores.read.clone(), stores.account);
         let outbox = outbox::load(stores.read.clone(), self.account_key.clone());
+        let views = store.clone();
         let folders = Task::perform(
             async move {
                 store
@@ -529,7 +545,8 @@ impl Mailbox {
             },
             Message::Folders,
         );
-        Task::batch([folders, outbox])
+        let views = Task::perform(async move { views.call(|s| views::Views::read(s)).await }, Message::Views);
+        Task::batch([folders, views, outbox])
     }
 
     fn folders_loaded(&mut self, result: Result<Vec<folders::Entry>, Error>) -> Task<Message> {
@@ -542,7 +559,7 @@ impl Mailbox {
             return task;
         }
         let current = self.list.folder().filter(|f| self.folders.iter().any(|n| n.id == Some(*f)));
-        if current.is_some() {
+        if current.is_some() || self.list.view_shown().is_some() {
             return Task::none();
         }
         // First showing (or the folder shown is gone): the Inbox, else the first folder.
@@ -561,7 +578,8 @@ impl Mailbox {
         }
         self.reader.clear();
         self.conversation.close();
-        Task::batch([self.on_list(|list, store| list.show(folder, store)), self.threads_follow(folder)])
+        let show = self.on_list(|list, store| list.show(Source::Folder(folder), store));
+        Task::batch([show, self.threads_follow(folder)])
     }
 
     fn page(&mut self, result: Result<list::Page, Error>) -> Task<Message> {
@@ -574,20 +592,25 @@ impl Mailbox {
         }
     }
 
-    /// Shows a message in the reader and marks it read, as Thunderbird does.
-    fn open(&mut self, row: MessageRow) -> Task<Message> {
-        let (Some(stores), Some(folder)) = (&self.stores, self.list.folder()) else { return Task::none() };
-        let folder_name =
-            self.folders.iter().find(|n| n.id == Some(folder)).map(|n| n.name.clone()).unwrap_or_default();
+    /// Shows a message of `folder` in the reader and marks it read, as Thunderbird does.
+    /// Another account's (a view's row) is read from the store only.
+    fn open(&mut self, folder: FolderId, row: MessageRow) -> Task<Message> {
+        let Some(stores) = &self.stores else { return Task::none() };
+        let elsewhere = self.elsewhere(folder).then(|| self.views.owner(folder)).flatten();
+        let folder_name = match elsewhere {
+            Some(owner) => owner.name.clone(),
+            None => {
+                self.folders.iter().find(|n| n.id == Some(folder)).map(|n| n.name.clone()).unwrap_or_default()
+            }
+        };
+        let account = elsewhere.map(|o| self.account_label(&o.account_key));
         let (uid, unread) = (row.uid, row.unread);
         self.conversation.close();
-        let load = self.reader.open(
-            Opened { folder, folder_name, row },
-            &stores.read,
-            self.remote.clone(),
-            self.prefer,
-            self.local,
-        );
+        let opened = Opened { folder, folder_name, row };
+        let load = match account {
+            Some(account) => self.reader.open_stored(opened, &stores.read, self.prefer, &account),
+            None => self.reader.open(opened, &stores.read, self.remote.clone(), self.prefer, self.local),
+        };
         let mark = if unread { self.set_read(folder, uid, true) } else { Task::none() };
         Task::batch([load, mark])
     }
@@ -601,8 +624,8 @@ impl Mailbox {
             KeyAction::PageDown => self.on_list(|l, s| step(l, s, Step::PageDown)),
             KeyAction::First => self.on_list(|l, s| step(l, s, Step::First)),
             KeyAction::Last => self.on_list(|l, s| step(l, s, Step::Last)),
-            KeyAction::Open => match self.list.selected().cloned() {
-                Some(row) => self.open_or_edit(row),
+            KeyAction::Open => match self.list.selected_with_folder().map(|(f, r)| (f, r.clone())) {
+                Some((folder, row)) => self.open_or_edit(folder, row),
                 None => Task::none(),
             },
             KeyAction::ToggleRead => self.toggle_read(),
@@ -641,7 +664,7 @@ impl Mailbox {
         match result {
             Ok(Some(row)) if row.uid == uid && self.list.folder() == Some(folder) => {
                 let select = self.on_list(|list, store| list.select_uid(uid, store));
-                Task::batch([select, self.open(*row)])
+                Task::batch([select, self.open(folder, *row)])
             }
             Ok(_) => {
                 self.notice = Some(("That message is no longer here.".into(), true));

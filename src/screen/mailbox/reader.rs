@@ -200,6 +200,39 @@ impl Reader {
         Task::batch([top, task])
     }
 
+    /// Opens another account's message (a row of a view across every account) from the
+    /// store only: this mailbox has no connection to that account's server. A body not
+    /// stored yet is said to be so, with `account`'s name.
+    pub fn open_stored(
+        &mut self,
+        opened: Opened,
+        store: &StoreHandle,
+        prefer: BodyFormat,
+        account: &str,
+    ) -> Task<Message> {
+        let (job_opened, job_store, invitee) = (opened.clone(), store.clone(), self.invitee.clone());
+        let account = account.to_string();
+        let job = async move {
+            let Opened { folder, row, .. } = job_opened;
+            match remote::kept_body(&job_store, folder, row.uidvalidity, row.uid).await? {
+                Some(raw) => render(raw, prefer, row.summary, invitee, Some(job_store), (folder, row.uid))
+                    .await
+                    .map(Some),
+                None => Err(Error::new(
+                    Kind::Config,
+                    format!("its body is not stored here yet, and it is {account}'s mail, downloaded by that account only"),
+                )
+                .with_advice("Open it in that account's mailbox, or keep that account's messages offline (its settings).")),
+            }
+        };
+        self.opened = Some(opened);
+        self.store = Some(store.clone());
+        let task = self.start(job, State::Loading);
+        self.download = None;
+        let top = widget::operation::snap_to(id::READER, widget::scrollable::RelativeOffset::START);
+        Task::batch([top, task])
+    }
+
     /// A message's load as [`Reader::open`] runs it, to show elsewhere (a conversation).
     pub(super) fn loader(
         &self,

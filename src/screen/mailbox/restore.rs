@@ -1,6 +1,7 @@
 //! Where the person left the mailbox: the folder, the selected message and the list's order,
 //! kept in the profile's UI-state file by the app ([`tidings_mail::ui_state::Place`]) and
-//! reopened on the next start.
+//! reopened on the next start. A view across every account ("All Inboxes"…) comes back with
+//! its order, from the top, nothing selected: its rows change with every account's passes.
 
 use iced::Task;
 
@@ -30,8 +31,10 @@ impl Mailbox {
                 .reveal
                 .filter(|(f, _)| self.list.folder() == Some(*f))
                 .map(|(_, uid)| uid)
-                .or(self.list.selected_uid()),
+                .or(self.list.selected_uid())
+                .filter(|_| self.list.view_shown().is_none()),
             sort: self.list.sort().into(),
+            view: self.list.view_shown(),
         }
     }
 
@@ -40,6 +43,9 @@ impl Mailbox {
     pub(super) fn returned(&mut self) -> Option<Task<Message>> {
         let place = self.return_to.take()?;
         self.list.set_sort(place.sort.into());
+        if let Some(view) = place.view {
+            return Some(self.select_view(view));
+        }
         let folder =
             place.folder.and_then(|name| self.folders.iter().find(|n| n.name == name && n.selectable));
         let folder = folder.and_then(|n| n.id)?;

@@ -325,6 +325,11 @@ impl Search {
         });
     }
 
+    /// The accounts' names with their config ids (none until the engine is open).
+    pub(super) fn account_names(&self) -> &[(String, String)] {
+        self.engine.as_ref().map_or(&[], |e| e.names.as_slice())
+    }
+
     fn account_name<'a>(&'a self, key: &'a str) -> &'a str {
         self.engine
             .as_ref()
@@ -458,12 +463,11 @@ impl Mailbox {
 
     /// The search is over: the list shows again as it was, its selection in the reader.
     fn search_closed(&mut self) -> Task<Message> {
-        let folder = self.list.folder();
-        match self.list.selected().cloned() {
-            Some(row)
-                if self.reader.opened().is_none_or(|o| (Some(o.folder), o.row.uid) != (folder, row.uid)) =>
+        match self.list.selected_with_folder().map(|(f, r)| (f, r.clone())) {
+            Some((folder, row))
+                if self.reader.opened().is_none_or(|o| (o.folder, o.row.uid) != (folder, row.uid)) =>
             {
-                self.open(row)
+                self.open(folder, row)
             }
             Some(_) => Task::none(),
             None => {

@@ -9,8 +9,12 @@
 //! than 100k rows or UIDs: a row is drawn chosen by comparing its UID, and an action reads
 //! the UIDs on the store thread. A Shift run longer than the rows held is read the same way,
 //! once, from positions into UIDs. Ctrl-clicks are kept as UIDs toggled against that.
+//!
+//! In a view across every account ([`super::list::Source::View`]) a message is known by its
+//! folder and UID; Ctrl+A there is the run over the whole view, read once like a long Shift
+//! run, and an action queues each folder's messages for that folder's account.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{HashMap, HashSet};
 
 use iced::keyboard::Modifiers;
 use iced::widget::{button, column, container, row, text};
@@ -18,6 +22,8 @@ use iced::{Alignment, Element, Length, Task, Theme, widget};
 
 use tidings_mail::error::Error;
 use tidings_mail::store::{AccountId, FolderId, MailAction, Sort, Store};
+
+use super::list::{Key, Source};
 
 use super::picker::Kind as PickKind;
 use super::{Mailbox, Message, format, id};
@@ -33,8 +39,8 @@ pub enum Msg {
     /// Ctrl+A's answer, for the list's generation and the choice's: the folder's highest
     /// UID and how many messages it held.
     Whole(u64, u64, Result<(Option<u32>, u64), Error>),
-    /// A Shift run's UIDs, read from the store.
-    Run(u64, u64, Result<Vec<u32>, Error>),
+    /// A Shift run's messages (in a view, also Ctrl+A's), read from the store.
+    Run(u64, u64, Result<Vec<Key>, Error>),
 }
 
 /// Ctrl+A: the folder up to `through` (unknown until the store answers).
@@ -50,9 +56,9 @@ pub struct Marks {
     whole: Option<Whole>,
     /// A Shift run (positions, both ends in) whose UIDs are being read.
     run: Option<(usize, usize)>,
-    /// UIDs Ctrl-clicked: chosen when the whole folder or the run does not hold them, taken
-    /// away when it does.
-    toggled: HashSet<u32>,
+    /// Messages Ctrl-clicked: chosen when the whole folder or the run does not hold them,
+    /// taken away when it does.
+    toggled: HashSet<Key>,
     /// Where a Shift run starts: the last click without Shift.
     anchor: Option<usize>,
     /// Bumped by each Ctrl+A and Shift run: older answers are dropped.
@@ -75,9 +81,9 @@ impl Marks {
         whole || self.run.is_some_and(|(lo, hi)| (lo..=hi).contains(&index))
     }
 
-    /// Whether the row at `index`, holding `uid`, is chosen.
-    pub fn contains(&self, index: usize, uid: u32) -> bool {
-        self.base(index, uid) != self.toggled.contains(&uid)
+    /// Whether the row at `index`, holding `key`, is chosen.
+    pub fn contains(&self, index: usize, key: Key) -> bool {
+        self.base(index, key.1) != self.toggled.contains(&key)
     }
 
     /// How many messages are chosen (`total`: the folder's, while Ctrl+A's count is asked).
@@ -86,7 +92,7 @@ impl Marks {
         match (self.whole, self.run) {
             (Some(w), _) => {
                 let inside = match w.through {
-                    Some(t) => self.toggled.iter().filter(|u| **u <= t).count() as u64,
+                    Some(t) => self.toggled.iter().filter(|(_, u)| *u <= t).count() as u64,
                     None => toggled,
                 };
                 (w.count.unwrap_or(total) + (toggled - inside)).saturating_sub(inside)
@@ -109,32 +115,48 @@ impl Marks {
         }
     }
 
-    /// Ctrl-click: `uid` in or out; `current`, the message chosen so far, joins first.
-    fn toggle(&mut self, index: usize, uid: u32, current: Option<u32>) {
+    /// Ctrl-click: `key` in or out; `current`, the message chosen so far, joins first.
+    fn toggle(&mut self, index: usize, key: Key, current: Option<Key>) {
         if !self.is_active()
-            && let Some(current) = current.filter(|c| *c != uid)
+            && let Some(current) = current.filter(|c| *c != key)
         {
             self.toggled.insert(current);
         }
-        if !self.toggled.remove(&uid) {
-            self.toggled.insert(uid);
+        if !self.toggled.remove(&key) {
+            self.toggled.insert(key);
         }
         self.anchor = Some(index);
     }
 
     /// The only message chosen by Ctrl-clicks, when exactly one is.
-    fn single(&self) -> Option<u32> {
+    fn single(&self) -> Option<Key> {
         match (self.whole, self.run, self.toggled.len()) {
             (None, None, 1) => self.toggled.iter().next().copied(),
             _ => None,
         }
     }
 
-    /// What an action acts on, to be read into UIDs on the store thread.
-    pub fn chosen(&self, account: AccountId, folder: FolderId, sort: Sort) -> Chosen {
+    /// The folders of the messages chosen, each once; `None` while a run is being read
+    /// (or Ctrl+A's folder, which the caller knows).
+    pub fn chosen_folders(&self) -> Option<Vec<FolderId>> {
+        if self.run.is_some() || self.whole.is_some() {
+            return None;
+        }
+        let mut folders: Vec<FolderId> = Vec::new();
+        for (folder, _) in &self.toggled {
+            if !folders.contains(folder) {
+                folders.push(*folder);
+            }
+        }
+        Some(folders)
+    }
+
+    /// What an action acts on, to be read into UIDs on the store thread. `account`: the
+    /// mailbox's, whose folder `source` is when it is one.
+    pub fn chosen(&self, account: AccountId, source: Source, sort: Sort) -> Chosen {
         Chosen {
             account,
-            folder,
+            source,
             sort,
             whole: self.whole.map(|w| w.through),
             run: self.run,
@@ -147,47 +169,72 @@ impl Marks {
 #[derive(Debug, Clone)]
 pub struct Chosen {
     account: AccountId,
-    folder: FolderId,
+    source: Source,
     sort: Sort,
     /// Ctrl+A, up to this UID when known.
     whole: Option<Option<u32>>,
     run: Option<(usize, usize)>,
-    toggled: Vec<u32>,
+    toggled: Vec<Key>,
 }
 
 impl Chosen {
-    pub fn folder(&self) -> FolderId {
-        self.folder
-    }
-
-    /// The chosen UIDs, ascending.
-    pub fn uids(&self, s: &Store) -> Result<Vec<u32>, Error> {
-        let mut base: BTreeSet<u32> = match (self.whole, self.run) {
-            (Some(through), _) => folder_uids(s, self.account, self.folder)?
+    /// The chosen messages in order: by folder, UIDs ascending.
+    pub fn keys(&self, s: &Store) -> Result<Vec<Key>, Error> {
+        let mut base: HashSet<Key> = match (self.whole, self.run, self.source) {
+            (Some(through), _, Source::Folder(folder)) => folder_uids(s, self.account, folder)?
                 .into_iter()
                 .filter(|u| through.is_none_or(|t| *u <= t))
+                .map(|u| (folder, u))
                 .collect(),
-            (None, Some((lo, hi))) => run_uids(s, self.folder, self.sort, lo, hi)?.into_iter().collect(),
-            (None, None) => BTreeSet::new(),
+            (None, Some((lo, hi)), source) => run_keys(s, source, self.sort, lo, hi)?.into_iter().collect(),
+            _ => HashSet::new(),
         };
-        for uid in &self.toggled {
-            if !base.remove(uid) {
-                base.insert(*uid);
+        for key in &self.toggled {
+            if !base.remove(key) {
+                base.insert(*key);
             }
         }
-        Ok(base.into_iter().collect())
+        let mut keys: Vec<Key> = base.into_iter().collect();
+        keys.sort_unstable_by_key(|(folder, uid)| (folder.0, *uid));
+        Ok(keys)
     }
 
-    /// Queues `action` for every chosen message, a batch of UIDs per recorded change (a
-    /// server command line stays short however sparse the UIDs are).
-    pub fn queue(&self, s: &mut Store, action: impl Fn(Vec<u32>) -> MailAction) -> Result<usize, Error> {
+    /// Queues `action` for every chosen message, a batch of one folder's UIDs per recorded
+    /// change (a server command line stays short however sparse the UIDs are), each for the
+    /// account whose folder it is.
+    pub fn queue(
+        &self,
+        s: &mut Store,
+        action: impl Fn(FolderId, Vec<u32>) -> MailAction,
+    ) -> Result<usize, Error> {
         const BATCH: usize = 1_000;
-        let uids = self.uids(s)?;
-        for batch in uids.chunks(BATCH) {
-            s.queue_action(self.account, &action(batch.to_vec()))?;
+        // Sorted by folder: each folder's UIDs are one run.
+        let mut by_folder: Vec<(FolderId, Vec<u32>)> = Vec::new();
+        for (folder, uid) in self.keys(s)? {
+            match by_folder.last_mut() {
+                Some((f, uids)) if *f == folder => uids.push(uid),
+                _ => by_folder.push((folder, vec![uid])),
+            }
         }
-        Ok(uids.len())
+        let owners = match self.source {
+            Source::Folder(_) => HashMap::new(),
+            Source::View(_) => owners(s)?,
+        };
+        let mut n = 0;
+        for (folder, uids) in by_folder {
+            let account = owners.get(&folder).copied().unwrap_or(self.account);
+            for batch in uids.chunks(BATCH) {
+                s.queue_action(account, &action(folder, batch.to_vec()))?;
+            }
+            n += uids.len();
+        }
+        Ok(n)
     }
+}
+
+/// Every folder's account.
+pub(super) fn owners(s: &Store) -> Result<HashMap<FolderId, AccountId>, Error> {
+    Ok(s.search_folders()?.into_iter().map(|f| (f.id, f.account)).collect())
 }
 
 /// The UIDs the store holds for the folder at its current UIDVALIDITY.
@@ -199,19 +246,27 @@ fn folder_uids(s: &Store, account: AccountId, folder: FolderId) -> Result<Vec<u3
     }
 }
 
-/// The UIDs at positions `lo..=hi` of the folder in `sort` order.
-fn run_uids(s: &Store, folder: FolderId, sort: Sort, lo: usize, hi: usize) -> Result<Vec<u32>, Error> {
+/// The messages at positions `lo..=hi` of the folder or view in `sort` order.
+fn run_keys(s: &Store, source: Source, sort: Sort, lo: usize, hi: usize) -> Result<Vec<Key>, Error> {
     let (mut at, end) = (lo as u64, hi as u64 + 1);
-    let mut uids = Vec::with_capacity(hi - lo + 1);
+    let mut keys = Vec::with_capacity(hi - lo + 1);
     while at < end {
-        let rows = s.list(folder, sort, at, RUN_CHUNK.min(end - at))?;
-        if rows.is_empty() {
+        let limit = RUN_CHUNK.min(end - at);
+        let chunk: Vec<Key> = match source {
+            Source::Folder(folder) => {
+                s.list(folder, sort, at, limit)?.iter().map(|r| (folder, r.uid)).collect()
+            }
+            Source::View(view) => {
+                s.unified(view, sort, at, limit)?.iter().map(|u| (u.folder, u.row.uid)).collect()
+            }
+        };
+        if chunk.is_empty() {
             break;
         }
-        at += rows.len() as u64;
-        uids.extend(rows.iter().map(|r| r.uid));
+        at += chunk.len() as u64;
+        keys.extend(chunk);
     }
-    Ok(uids)
+    Ok(keys)
 }
 
 impl Mailbox {
@@ -221,16 +276,17 @@ impl Mailbox {
         if self.held.shift() {
             return self.choose_run(index, uid);
         }
+        let Some(key) = self.list.key_of(index, uid) else { return Task::none() };
         if self.held.command() {
-            let current = self.list.selected_uid();
-            self.list.marks_mut().toggle(index, uid, current);
-            self.list.point_at(index, uid);
+            let current = self.list.selected_key();
+            self.list.marks_mut().toggle(index, key, current);
+            self.list.point_at(index, key);
             let marks = self.list.marks();
             return match marks.single() {
                 // Down to one: that one alone, in the reader.
                 Some(only) => {
                     self.list.marks_mut().clear(Some(index));
-                    let select = self.on_list(|list, store| list.select_uid(only, store));
+                    let select = self.on_list(|list, store| list.select_key(only, store));
                     Task::batch([select, self.open_selected()])
                 }
                 None if !marks.is_active() => self.click_alone(index, uid),
@@ -241,24 +297,21 @@ impl Mailbox {
     }
 
     fn click_alone(&mut self, index: usize, uid: u32) -> Task<Message> {
-        self.list.select(index, uid);
-        match self.list.selected().cloned() {
-            Some(row) => self.open_or_edit(row),
+        let Some(key) = self.list.key_of(index, uid) else { return Task::none() };
+        self.list.select(index, key);
+        match self.list.selected_with_folder().map(|(f, r)| (f, r.clone())) {
+            Some((folder, row)) => self.open_or_edit(folder, row),
             None => Task::none(),
         }
     }
 
     /// Opens the list's selection unless the reader has it already.
     fn open_selected(&mut self) -> Task<Message> {
-        let folder = self.list.folder();
-        match self.list.selected().cloned() {
-            Some(row)
-                if !self
-                    .reader
-                    .opened()
-                    .is_some_and(|o| Some(o.folder) == folder && o.row.uid == row.uid) =>
+        match self.list.selected_with_folder().map(|(f, r)| (f, r.clone())) {
+            Some((folder, row))
+                if !self.reader.opened().is_some_and(|o| o.folder == folder && o.row.uid == row.uid) =>
             {
-                self.open_or_edit(row)
+                self.open_or_edit(folder, row)
             }
             _ => Task::none(),
         }
@@ -272,28 +325,41 @@ impl Mailbox {
         if lo == hi {
             return self.click_alone(index, uid);
         }
-        self.list.point_at(index, uid);
-        let held = self.list.uids_at(lo, hi);
+        let Some(key) = self.list.key_of(index, uid) else { return Task::none() };
+        self.list.point_at(index, key);
+        let held = self.list.keys_at(lo, hi);
         let marks = self.list.marks_mut();
         marks.clear(Some(anchor));
-        if let Some(uids) = held {
-            marks.toggled = uids.into_iter().collect();
+        if let Some(keys) = held {
+            marks.toggled = keys.into_iter().collect();
             return Task::none();
         }
+        self.read_run(lo, hi)
+    }
+
+    /// Chooses the run `lo..=hi` at once, and reads its messages from the store.
+    fn read_run(&mut self, lo: usize, hi: usize) -> Task<Message> {
+        let marks = self.list.marks_mut();
         marks.run = Some((lo, hi));
         let choice = marks.generation;
-        let (Some(stores), Some(folder)) = (&self.stores, self.list.folder()) else { return Task::none() };
+        let (Some(stores), Some(source)) = (&self.stores, self.list.source()) else { return Task::none() };
         let (store, sort, list_gen) = (stores.read.clone(), self.list.sort(), self.list.generation());
         Task::perform(
-            async move { store.call(move |s| run_uids(s, folder, sort, lo, hi)).await },
+            async move { store.call(move |s| run_keys(s, source, sort, lo, hi)).await },
             move |result| Message::Select(Msg::Run(list_gen, choice, result)),
         )
     }
 
-    /// Ctrl+A: the whole folder.
+    /// Ctrl+A: the whole folder (in a view: the whole view, as a run).
     pub(super) fn select_all(&mut self) -> Task<Message> {
+        let total = self.list.counts().total;
+        if self.list.view_shown().is_some() && total > 0 {
+            let anchor = self.list.selected_index();
+            self.list.marks_mut().clear(anchor);
+            return self.read_run(0, total as usize - 1);
+        }
         let (Some(stores), Some(folder)) = (&self.stores, self.list.folder()) else { return Task::none() };
-        if self.list.counts().total == 0 {
+        if total == 0 {
             return Task::none();
         }
         let anchor = self.list.selected_index();
@@ -344,12 +410,12 @@ impl Mailbox {
                 Err(e) => return self.failed(e),
             },
             Msg::Run(list_gen, choice, result) if current(&self.list, list_gen, choice) => match result {
-                Ok(uids) => {
+                Ok(keys) => {
                     let marks = self.list.marks_mut();
                     marks.run = None;
-                    for uid in uids {
-                        if !marks.toggled.remove(&uid) {
-                            marks.toggled.insert(uid);
+                    for key in keys {
+                        if !marks.toggled.remove(&key) {
+                            marks.toggled.insert(key);
                         }
                     }
                 }

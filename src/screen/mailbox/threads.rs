@@ -189,6 +189,11 @@ impl Threads {
         self.on
     }
 
+    /// A view across every account is shown: its list is flat (a folder's toggle is kept).
+    pub(super) fn off_for_view(&mut self) {
+        self.on = false;
+    }
+
     /// The summaries held (a window around the viewport), in order.
     pub fn summaries(&self) -> &[ThreadSummary] {
         &self.summaries
@@ -520,9 +525,9 @@ impl Mailbox {
             }
             Msg::Click(line) => {
                 self.threads.selected = Some(line);
-                match self.threads.row_of(line).cloned() {
-                    Some(row) => self.open_or_edit(row),
-                    None => Task::none(),
+                match (self.list.folder(), self.threads.row_of(line).cloned()) {
+                    (Some(folder), Some(row)) => self.open_or_edit(folder, row),
+                    _ => Task::none(),
                 }
             }
         }
@@ -551,10 +556,12 @@ impl Mailbox {
                     _ => Task::none(),
                 }
             }
-            (KeyAction::Open, Some(line @ Line::Message(..))) => match t.row_of(line).cloned() {
-                Some(row) => self.open_or_edit(row),
-                None => Task::none(),
-            },
+            (KeyAction::Open, Some(line @ Line::Message(..))) => {
+                match (self.list.folder(), t.row_of(line).cloned()) {
+                    (Some(folder), Some(row)) => self.open_or_edit(folder, row),
+                    _ => Task::none(),
+                }
+            }
             (KeyAction::Expand | KeyAction::Collapse | KeyAction::Open, _) => Task::none(),
             (other, _) => self.key(other),
         }
@@ -626,13 +633,16 @@ impl Mailbox {
         self.threads.is_on().then(|| iced::widget::responsive(|size| self.threads.view(size.width)).into())
     }
 
-    /// The "Threads" toggle, beside the search field.
+    /// The "Threads" toggle, beside the search field; with a view across every account
+    /// shown it says that threads are a folder's.
     pub(super) fn threads_toggle(&self) -> Element<'_, Message> {
+        let in_view = self.list.view_shown().is_some();
+        let label = if in_view { "Threads: in folders only" } else { "Threads" };
         container(
-            button(text("Threads").size(12))
+            button(text(label).size(12))
                 .padding([5, 10])
                 .style(theme::button::choice(self.threads.on))
-                .on_press(Message::Threads(Msg::Toggle)),
+                .on_press_maybe((!in_view).then_some(Message::Threads(Msg::Toggle))),
         )
         .id(widget::Id::new(ids::TOGGLE))
         .padding(iced::Padding { top: 6.0, right: 8.0, ..iced::Padding::ZERO })

@@ -7,7 +7,7 @@ use iced::{Element, Length, Theme, widget};
 use tidings_mail::error::Error;
 
 use super::panes::{Divider, Msg as PanesMsg, Part, Side};
-use super::{Mailbox, Message, ROW_HEIGHT, folders, format, id, outbox, sentence};
+use super::{Mailbox, Message, ROW_HEIGHT, folders, format, id, outbox, sentence, views};
 use crate::widget::status::Status;
 
 /// The gap between panes, which is the divider one drags…
@@ -43,10 +43,14 @@ impl Mailbox {
 
     fn folder_pane(&self) -> Element<'_, Message> {
         let chosen = (!self.showing_outbox).then(|| self.list.folder()).flatten();
-        column![responsive(move |size| folders::view(&self.folders, chosen, size.width))]
-            .push(outbox::entry(&self.outbox, self.showing_outbox))
-            .push(self.folder_admin_view())
-            .into()
+        let view = (!self.showing_outbox).then(|| self.list.view_shown()).flatten();
+        column![
+            views::pane(&self.views, view),
+            responsive(move |size| folders::view(&self.folders, chosen, size.width))
+        ]
+        .push(outbox::entry(&self.outbox, self.showing_outbox))
+        .push(self.folder_admin_view())
+        .into()
     }
 
     /// The list above the reader; or the Outbox in their place.
@@ -62,7 +66,7 @@ impl Mailbox {
                     } else if let Some(threads) = self.threads_view() {
                         threads
                     } else {
-                        responsive(|size| self.list.view(size.width)).into()
+                        responsive(|size| self.list.view(size.width, self.search.account_names())).into()
                     };
                     let bar = row![container(self.search_bar()).width(Length::Fill), self.threads_toggle()];
                     column![bar, shown].into()
@@ -84,7 +88,7 @@ impl Mailbox {
     fn status_line<'a>(&'a self, status_of: &Status) -> Element<'a, Message> {
         let status = status_of.view();
         let counts = self.list.counts();
-        let counts = (self.list.folder().is_some()).then(|| {
+        let counts = (self.list.source().is_some()).then(|| {
             text(format::counts(counts.total, counts.unread)).size(12).style(crate::theme::text::muted)
         });
         let notice = self.notice.as_ref().map(|(words, bad)| {
