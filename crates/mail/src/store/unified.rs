@@ -56,12 +56,35 @@ pub struct UnifiedRow {
 }
 
 fn order(sort: Sort) -> String {
-    let dir = if sort.descending { "DESC" } else { "ASC" };
+    keys(sort)
+        .iter()
+        .map(|k| format!("m.{k} {}", if sort.descending { "DESC" } else { "ASC" }))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// By date, the index the view is read from (SQLite would rather gather the inbox folders'
+/// rows and sort them all, 30 ms for 80,000 and 170 ms for a window deep in them, against
+/// 0.1 ms and 5 ms along the index).
+fn index(sort: Sort) -> &'static str {
     match sort.key {
-        SortKey::Date => format!("m.sort_date {dir}, m.id {dir}"),
-        SortKey::Sender => format!("m.sender_sort {dir}, m.sort_date {dir}, m.id {dir}"),
-        SortKey::Subject => format!("m.subject_sort {dir}, m.sort_date {dir}, m.id {dir}"),
-        SortKey::Size => format!("m.size {dir}, m.id {dir}"),
+        SortKey::Date => "INDEXED BY messages_by_sort_date",
+        _ => "",
+    }
+}
+
+/// The columns a view is ordered by. By date, ties are broken in the order of the index on
+/// (sort_date, unread, flagged, answered, folder, size, has_attachment) and the row id, so
+/// the view is read from that index newest first, filtered in it (the inbox folders, unread,
+/// flagged) and cut without sorting 80,000 rows first; by another key, ties go by date.
+fn keys(sort: Sort) -> &'static [&'static str] {
+    match sort.key {
+        SortKey::Date => {
+            &["sort_date", "unread", "flagged", "answered", "folder", "size", "has_attachment", "id"]
+        }
+        SortKey::Sender => &["sender_sort", "sort_date", "id"],
+        SortKey::Subject => &["subject_sort", "sort_date", "id"],
+        SortKey::Size => &["size", "id"],
     }
 }
 
@@ -69,11 +92,12 @@ impl Store {
     /// A window of a view's rows in `sort` order, as [`Store::list`] gives a folder's.
     pub fn unified(&self, view: Unified, sort: Sort, offset: u64, limit: u64) -> Result<Vec<UnifiedRow>> {
         let sql = format!(
-            "SELECT {ROW_COLUMNS}, m.folder, a.key FROM messages m
+            "SELECT {ROW_COLUMNS}, m.folder, a.key FROM messages m {index}
              JOIN folders f ON f.id = m.folder JOIN accounts a ON a.id = f.account
              WHERE {} ORDER BY {} LIMIT ?1 OFFSET ?2",
             view.condition("m"),
-            order(sort)
+            order(sort),
+            index = index(sort)
         );
         let err = self.err("read the messages of every account");
         let mut stmt = self.conn.prepare_cached(&sql).map_err(&err)?;
@@ -89,17 +113,17 @@ impl Store {
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(err)
     }
 
-    /// How many messages the view holds, and how many of them are unread.
+    /// How many messages the view holds, and how many of them are unread: two counts, each
+    /// answered from an index (the folder's, the unread messages'), not one pass over the rows.
     pub fn unified_counts(&self, view: Unified) -> Result<Counts> {
-        let sql = format!(
-            "SELECT count(*), coalesce(sum(m.unread), 0) FROM messages m WHERE {}",
-            view.condition("m")
-        );
-        self.conn
-            .query_row(&sql, [], |r| {
-                Ok(Counts { total: r.get::<_, i64>(0)? as u64, unread: r.get::<_, i64>(1)? as u64 })
-            })
-            .map_err(self.err("count the messages of every account"))
+        let count = |extra: &str| {
+            let sql = format!("SELECT count(*) FROM messages m WHERE {}{extra}", view.condition("m"));
+            self.conn
+                .query_row(&sql, [], |r| r.get::<_, i64>(0))
+                .map(|n| n as u64)
+                .map_err(self.err("count the messages of every account"))
+        };
+        Ok(Counts { total: count("")?, unread: count(" AND m.unread = 1")? })
     }
 
     /// Where message `uid` of `folder` is in the view in `sort` order (its offset for
@@ -111,12 +135,7 @@ impl Store {
         folder: FolderId,
         uid: u32,
     ) -> Result<Option<u64>> {
-        let keys: &[&str] = match sort.key {
-            SortKey::Date => &["sort_date", "id"],
-            SortKey::Sender => &["sender_sort", "sort_date", "id"],
-            SortKey::Subject => &["subject_sort", "sort_date", "id"],
-            SortKey::Size => &["size", "id"],
-        };
+        let keys = keys(sort);
         let of = |alias: &str| keys.iter().map(|k| format!("{alias}.{k}")).collect::<Vec<_>>().join(", ");
         let before = if sort.descending { ">" } else { "<" };
         // The message sought is `m` (it must be in the view), the rows before it `o`.
