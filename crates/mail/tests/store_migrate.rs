@@ -109,7 +109,7 @@ fn a_new_file_gets_the_latest_version_in_wal_mode() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("nested/dirs/store.sqlite3");
     let store = Store::open(&path).unwrap();
-    assert_eq!(schema::latest(), 7);
+    assert_eq!(schema::latest(), 8);
     assert_eq!(store.schema_version().unwrap(), schema::latest());
     drop(store);
     let conn = Connection::open(&path).unwrap();
