@@ -327,3 +327,46 @@ fn a_word_only_in_a_body_not_stored_is_found_on_the_server_and_the_search_there_
     assert!(hits(&app).is_empty(), "what the stopped search found is not shown");
     assert!(!shows(&app, "Searching the server…"));
 }
+
+/// A query matching more than the list shows at first: the newest 200, "Show 200 more"
+/// adds the next ones (each once, the selection kept), and it is offered until all are shown.
+#[test]
+fn show_more_adds_the_next_hits_of_a_query_with_many() {
+    let fx = fixture();
+    let mut store = check_store(&fx);
+    let many: Vec<_> = (1000..1450)
+        .map(|uid| {
+            let mut m = message(uid);
+            m.summary.subject = Some(format!("Weekly digest {uid}"));
+            m
+        })
+        .collect();
+    store.insert_messages(fx.archive, 7, &many).unwrap();
+    let mut app = opened(&fx);
+    set_query(&mut app, "subject:digest");
+    assert_eq!(hits(&app).len(), 200);
+    assert!(shows(&app, "The newest 200 matching messages"), "{:?}", texts(&app));
+    // The newest first: the highest UIDs (the fixture's dates grow with the UID).
+    assert_eq!(hits(&app)[0].uid, 1449);
+    press_key(&mut app, Named::ArrowDown, Modifiers::empty());
+    press_key(&mut app, Named::ArrowDown, Modifiers::empty());
+    let chosen = mailbox(&app).search_selected().map(|i| hits(&app)[i].uid);
+    assert_eq!(chosen, Some(1448));
+
+    let mut ui = window(&app);
+    ui.click(id(mailbox::id::SEARCH_MORE)).unwrap();
+    let messages = ui.into_messages().collect();
+    settle(&mut app, messages);
+    let uids: Vec<u32> = hits(&app).iter().map(|h| h.uid).collect();
+    assert_eq!(uids, (1050..1450).rev().collect::<Vec<_>>(), "the next 200, each once");
+    assert_eq!(mailbox(&app).search_selected().map(|i| hits(&app)[i].uid), Some(1448), "selection kept");
+
+    settle(&mut app, vec![Message::Mailbox(mailbox::Message::Search(SearchMsg::More))]);
+    assert_eq!(hits(&app).len(), 450);
+    assert!(shows(&app, "450 messages match"), "{:?}", texts(&app));
+    assert!(window(&app).find(id(mailbox::id::SEARCH_MORE)).is_err(), "nothing more to show");
+
+    // A new query starts again from 200.
+    set_query(&mut app, "subject:weekly");
+    assert_eq!(hits(&app).len(), 200);
+}

@@ -37,6 +37,8 @@ pub const SIGN_IN_CODE_OPEN: &str = "mailbox-sign-in-code-open";
 pub const SIGN_IN_CODE_CANCEL: &str = "mailbox-sign-in-code-cancel";
 pub const SEARCH: &str = "mailbox-search";
 pub const SEARCH_RESULTS: &str = "mailbox-search-results";
+/// "Show 200 more" under the search field, when a query has more hits than it shows.
+pub const SEARCH_MORE: &str = "mailbox-search-more";
 
 /// An attachment's buttons, by its number among all the opened message's attachments.
 pub fn save_attachment(n: usize) -> String {

@@ -28,6 +28,7 @@ use iced::{Element, Font, Length, Subscription, Task, Theme, widget};
 
 use tidings_mail::config::Config;
 use tidings_mail::error::{Error, Kind};
+use tidings_mail::limits::MAX_SEARCH_HITS;
 use tidings_mail::profile::Profile;
 use tidings_mail::search::{self, Hit, ParseError, Scope, SearchError};
 use tidings_mail::store::{FolderId, MessageRow, Store, StoreHandle};
@@ -41,7 +42,8 @@ use server::{SERVER_PAUSE, Server, server_line};
 
 /// How long typing must pause before the query runs.
 const PAUSE: Duration = Duration::from_millis(150);
-/// Hits shown for one query (newest first).
+/// Hits shown for one query at first (newest first); "Show more" adds as many again, up to
+/// the core's page limit.
 const LIMIT: u64 = 200;
 /// How often the results are read again while the index catches up.
 const CATCH_UP: Duration = Duration::from_secs(1);
@@ -89,6 +91,8 @@ pub enum Msg {
     Row(Result<Option<Box<MessageRow>>, Error>),
     /// Back to the folder (Escape).
     Close,
+    /// Show [`LIMIT`] more hits of the current query.
+    More,
 }
 
 pub struct Search {
@@ -106,6 +110,8 @@ pub struct Search {
     running: bool,
     /// The current query has been answered (an empty list then means none match).
     answered: bool,
+    /// How many hits the current query shows ([`LIMIT`], more after "Show more").
+    limit: u64,
     /// The store's hits and the server's, merged newest first.
     hits: Vec<Hit>,
     local_hits: Vec<Hit>,
@@ -134,6 +140,7 @@ impl Search {
             generation: 0,
             running: false,
             answered: false,
+            limit: LIMIT,
             hits: Vec::new(),
             local_hits: Vec::new(),
             server_hits: Vec::new(),
@@ -177,6 +184,7 @@ impl Search {
         self.mistake = None;
         self.failure = None;
         self.answered = false;
+        self.limit = LIMIT;
         self.stop_server(Server::Off);
         self.server_hits.clear();
         self.server_asked = false;
@@ -234,7 +242,7 @@ impl Search {
         }
         self.running = true;
         let n = self.generation;
-        let query = self.query.clone();
+        let (query, limit) = (self.query.clone(), self.limit);
         let scope = Scope {
             folders: self.within.iter().map(|(f, _)| *f).collect(),
             account_names: engine.names.clone(),
@@ -246,7 +254,7 @@ impl Search {
                 store
                     .call(move |s| {
                         let backlog = s.index_backlog()?;
-                        match search::search(s, &query, &scope, LIMIT, 0) {
+                        match search::search(s, &query, &scope, limit, 0) {
                             Ok(hits) => Ok(Ok(Answer { hits, backlog })),
                             Err(SearchError::Query(e)) => Ok(Err(e)),
                             Err(SearchError::Store(e)) => Err(e),
@@ -291,7 +299,7 @@ impl Search {
         }
     }
 
-    /// The store's hits and the server's, newest first, each once, at most [`LIMIT`]; the
+    /// The store's hits and the server's, newest first, each once, at most `limit`; the
     /// selection stays on its message.
     fn merge(&mut self) {
         let kept = self.selected.and_then(|i| self.hits.get(i)).map(|h| (h.folder_id, h.uid));
@@ -304,12 +312,21 @@ impl Search {
             .cloned()
             .collect();
         hits.sort_by_key(|h| std::cmp::Reverse(h.date));
-        hits.truncate(LIMIT as usize);
+        hits.truncate(self.limit as usize);
         self.hits = hits;
         // Those the list can never show are not kept either.
         self.server_hits.sort_by_key(|h| std::cmp::Reverse(h.date));
-        self.server_hits.truncate(LIMIT as usize);
+        self.server_hits.truncate(MAX_SEARCH_HITS as usize);
         self.selected = kept.and_then(|k| self.hits.iter().position(|h| (h.folder_id, h.uid) == k));
+    }
+
+    /// Whether the current query has more hits than it shows and may show more.
+    fn can_show_more(&self) -> bool {
+        self.is_active()
+            && self.answered
+            && !self.running
+            && self.hits.len() as u64 >= self.limit
+            && self.limit < MAX_SEARCH_HITS
     }
 
     /// Moves the selection among the hits by `by` rows.
@@ -407,6 +424,13 @@ impl Mailbox {
                 return self.open_hit();
             }
             Msg::Row(result) => return self.hit_row(result),
+            // Offered once the query is answered (not while it runs: an interrupted answer
+            // would read as a failure of this one).
+            Msg::More if self.search.can_show_more() => {
+                self.search.limit = (self.search.limit + LIMIT).min(MAX_SEARCH_HITS);
+                self.search.run()
+            }
+            Msg::More => Task::none(),
             Msg::Close => {
                 if !self.search.is_active() && self.search.within.is_none() {
                     return Task::none();
@@ -500,10 +524,23 @@ impl Mailbox {
             let found = match s.hits.len() {
                 0 => "No messages match".to_string(),
                 1 => "1 message matches".to_string(),
-                n if n as u64 >= LIMIT => format!("The newest {n} matching messages"),
+                n if n as u64 >= s.limit && s.limit >= MAX_SEARCH_HITS => {
+                    format!("The newest {n} matching messages (say more in the search to find older ones)")
+                }
+                n if n as u64 >= s.limit => format!("The newest {n} matching messages"),
                 n => format!("{n} messages match"),
             };
-            bar = bar.push(text(found).size(12).style(crate::theme::text::muted));
+            let found = text(found).size(12).style(crate::theme::text::muted);
+            bar = bar.push(if s.can_show_more() {
+                let more = button(text(format!("Show {LIMIT} more")).size(12))
+                    .on_press(Message::Search(Msg::More))
+                    .padding([1, 8])
+                    .style(crate::theme::button::secondary);
+                let more = container(more).id(widget::Id::new(id::SEARCH_MORE));
+                Element::from(row![found, more].spacing(8).align_y(iced::Alignment::Center))
+            } else {
+                found.into()
+            });
         }
         if s.is_active()
             && let Some(line) = server_line(&s.server)
