@@ -4,6 +4,7 @@
 //! waits for.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod drag;
 pub mod fixture;
 pub mod select;
 

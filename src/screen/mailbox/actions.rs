@@ -124,6 +124,11 @@ impl Mailbox {
             return self.on_chosen(Bulk::Move(to));
         }
         let Some(Target { folder, uid, .. }) = self.target() else { return Task::none() };
+        self.move_one(folder, uid, to)
+    }
+
+    /// Moves one message (the one read, or a row dragged).
+    pub(super) fn move_one(&mut self, folder: FolderId, uid: u32, to: FolderId) -> Task<Message> {
         if folder == to {
             return Task::none();
         }
@@ -136,6 +141,11 @@ impl Mailbox {
             return self.on_chosen(Bulk::Copy(to));
         }
         let Some(Target { folder, uid, .. }) = self.target() else { return Task::none() };
+        self.copy_one(folder, uid, to)
+    }
+
+    /// Copies one message (the one read, or a row dragged).
+    pub(super) fn copy_one(&mut self, folder: FolderId, uid: u32, to: FolderId) -> Task<Message> {
         if folder == to {
             return Task::none();
         }
@@ -143,7 +153,7 @@ impl Mailbox {
         self.queue(MailAction::Copy { folder, uids: vec![uid], to })
     }
 
-    fn folder_label(&self, folder: FolderId) -> String {
+    pub(super) fn folder_label(&self, folder: FolderId) -> String {
         let own = self.folders.iter().find(|n| n.id == Some(folder)).map(|n| n.label.clone());
         // Another account's folder (a view's messages moved or copied).
         own.or_else(|| self.views.owner(folder).map(|o| o.display_name.clone())).unwrap_or_default()

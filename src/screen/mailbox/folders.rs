@@ -14,7 +14,7 @@ use iced::{Alignment, Element, Font, Length, widget};
 
 use tidings_mail::store::{Counts, Folder, FolderId, Role};
 
-use super::{Message, elide, folder_admin, id};
+use super::{Message, drag, elide, folder_admin, id};
 use crate::theme;
 
 /// A folder with its message counts, as read from the store.
@@ -144,9 +144,17 @@ fn flatten(branch: &Branch, depth: usize, prefix: &str, out: &mut Vec<Node>) {
 }
 
 /// The folder pane, `width` pixels wide: names longer than their room end with "…".
-pub fn view(nodes: &[Node], selected: Option<FolderId>, width: f32) -> Element<'_, Message> {
+/// `dragging`: messages are dragged ([`drag`]), onto `drop_on` when over a folder, which is
+/// drawn as chosen.
+pub fn view(
+    nodes: &[Node],
+    selected: Option<FolderId>,
+    width: f32,
+    dragging: bool,
+    drop_on: Option<FolderId>,
+) -> Element<'_, Message> {
     let items = nodes.iter().map(|node| {
-        let chosen = node.id.is_some() && node.id == selected;
+        let chosen = node.id.is_some() && (node.id == selected || node.id == drop_on);
         let bold = Font { weight: Weight::Bold, ..Font::DEFAULT };
         let unread_count = (node.counts.unread > 0).then(|| node.counts.unread.to_string());
         // What the indent, the icon, the count and the paddings leave.
@@ -182,7 +190,10 @@ pub fn view(nodes: &[Node], selected: Option<FolderId>, width: f32) -> Element<'
             .on_press_maybe(node.id.filter(|_| node.selectable).map(Message::SelectFolder));
         let item: Element<'_, Message> = match node.id {
             Some(folder) => {
-                mouse_area(item).on_right_press(Message::FolderAdmin(folder_admin::Msg::Menu(folder))).into()
+                let area =
+                    mouse_area(item).on_right_press(Message::FolderAdmin(folder_admin::Msg::Menu(folder)));
+                // A folder that holds no messages (\Noselect) takes none either.
+                drag::spot(area, drag::Spot::Folder(folder), dragging && node.selectable).into()
             }
             None => item.into(),
         };

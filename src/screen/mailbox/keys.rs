@@ -34,8 +34,9 @@ pub enum KeyAction {
     SearchFolder,
     /// Choose every message of the folder.
     SelectAll,
-    /// Close the folder picker or the folder form, else leave the search (back to the
-    /// folder), else go back to one chosen message.
+    /// Let go of dragged messages (they stay where they are), else close the folder picker
+    /// or the folder form, else leave the search (back to the folder), else go back to one
+    /// chosen message.
     Escape,
     /// Open or close the selected thread (the threaded list).
     Expand,

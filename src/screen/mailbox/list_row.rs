@@ -1,5 +1,6 @@
 //! A row of the message list ([`super::list`]): star, (in a view across every account, the
-//! account's name,) sender, subject, date and size, each cut to its column.
+//! account's name,) sender, subject, date and size, each cut to its column. It reports the
+//! cursor coming and going, for a drag ([`super::drag`]).
 
 use iced::font::Weight;
 use iced::widget::text::{LineHeight, Wrapping};
@@ -9,7 +10,7 @@ use iced::{Alignment, Element, Font, Length, widget};
 use tidings_mail::store::{FolderId, MessageRow};
 
 use super::list::ROW_HEIGHT;
-use super::{Message, elide, format, id};
+use super::{Message, drag, elide, format, id};
 use crate::theme;
 
 const TEXT_SIZE: f32 = 13.0;
@@ -93,7 +94,7 @@ pub fn row_view<'a>(
         ])
         .height(ROW_HEIGHT)
         .align_y(Alignment::Center);
-    container(
+    let row = container(
         button(line)
             .padding(iced::Padding { right: 12.0, ..iced::Padding::ZERO })
             .width(Length::Fill)
@@ -104,6 +105,6 @@ pub fn row_view<'a>(
     .id(widget::Id::from(match whose {
         Some((folder, _)) => id::view_row(folder, message.uid),
         None => id::row(message.uid),
-    }))
-    .into()
+    }));
+    drag::row(index, message.uid, row.into())
 }

@@ -29,13 +29,14 @@
 //! or POP3's `fetch_rest`), [`getting`] (what passes tell it), [`outbox`] (the account's
 //! Outbox: what waits to be sent, "Send again", "Remove"), [`search`] (the search field, and
 //! its hits in place of the list), [`selection`] (several messages chosen, acted on at once),
-//! [`picker`] ("Move to…" and "Copy to…"), [`threads`] (the threaded list), [`conversation`]
-//! (a thread's messages in the reader), [`views`] ("All Inboxes", "Unread" and "Flagged"
-//! across every account).
+//! [`picker`] ("Move to…" and "Copy to…"; [`drag`] rows dragged onto a folder), [`threads`]
+//! (the threaded list), [`conversation`] (a thread's messages in the reader), [`views`]
+//! ("All Inboxes", "Unread" and "Flagged" across every account).
 
 mod actions;
 mod content;
 mod conversation;
+pub mod drag;
 mod elide;
 mod folder_admin;
 mod folders;
@@ -77,6 +78,7 @@ use tidings_mail::ui_state::Place;
 
 pub use content::{Msg as ContentMsg, Remote as RemoteContent, Which};
 pub use conversation::{Conversation, Msg as ConversationMsg};
+pub use drag::{Msg as DragMsg, Spot as DropSpot};
 pub use folder_admin::{Msg as FolderAdminMsg, id as folder_admin_id};
 pub use folders::{Node, icon, role_label};
 pub use getting::News;
@@ -154,6 +156,8 @@ pub enum Message {
     Select(selection::Msg),
     /// The "Move to…"/"Copy to…" panel.
     Picker(picker::Msg),
+    /// Rows dragged onto a folder: the cursor over rows and folders, the button.
+    Drag(drag::Msg),
     /// Creating, renaming, moving and deleting folders from the folder pane.
     FolderAdmin(folder_admin::Msg),
     Acted(Result<(), Error>),
@@ -267,6 +271,8 @@ pub struct Mailbox {
     /// The modifiers held (Ctrl and Shift change what a click on a row does).
     held: iced::keyboard::Modifiers,
     picker: Option<picker::Picker>,
+    /// The row and folder under the cursor, and rows being dragged.
+    drag: drag::Drag,
     /// The folder pane's form (new folder, rename, move, delete), when open.
     admin: Option<folder_admin::Admin>,
     threads: Threads,
@@ -337,6 +343,7 @@ impl Mailbox {
             search,
             held: iced::keyboard::Modifiers::empty(),
             picker: None,
+            drag: drag::Drag::default(),
             admin: None,
             threads,
             conversation: Conversation::default(),
@@ -399,7 +406,10 @@ impl Mailbox {
         // While a body comes from the server, how much has come is shown four times a second.
         let progress = (self.reader.is_loading() && self.remote.is_some())
             .then(|| iced::time::every(std::time::Duration::from_millis(250)).map(|_| Message::Progress));
-        Subscription::batch([keys::subscription(), self.search.subscription()].into_iter().chain(progress))
+        let drag = drag::subscription(self.drag.is_pressed());
+        Subscription::batch(
+            [keys::subscription(), self.search.subscription(), drag].into_iter().chain(progress),
+        )
     }
 
     pub fn update(&mut self, message: Message) -> Action {
@@ -412,12 +422,15 @@ impl Mailbox {
             Message::Page(result) => self.page(result),
             Message::Scrolled(viewport) => self.on_list(|list, store| list.scrolled(viewport, store)),
             Message::SortBy(key) => self.sort_by(key),
+            // The click a drag ends with on its own row is no click.
+            Message::Click(..) if self.drag.is_dragging() => Task::none(),
             Message::Click(index, uid) => self.click(index, uid),
             Message::Key(KeyAction::GetMail) => return Action::GetMail,
             Message::Key(KeyAction::GetAllMail) => return Action::GetAllMail,
             Message::Key(KeyAction::Compose(kind)) | Message::Compose(kind) => {
                 return self.compose_request(kind).map_or(Action::None, Action::Compose);
             }
+            Message::Key(KeyAction::Escape) if self.drag.is_dragging() => self.drag_cancel(),
             Message::Key(action) if self.picker.is_some() => self.picker_key(action),
             Message::Key(KeyAction::Escape) if self.admin.is_some() => self.folder_admin_escape(),
             Message::Key(action) if self.search.is_active() => self.search_key(action),
@@ -446,6 +459,7 @@ impl Mailbox {
             Message::MoveTo(folder) => self.move_to(folder),
             Message::Select(msg) => self.selection(msg),
             Message::Picker(msg) => self.picker(msg),
+            Message::Drag(msg) => self.drag(msg),
             Message::FolderAdmin(msg) => self.folder_admin(msg),
             Message::Acted(result) => self.acted(result),
             Message::LinkClicked(url) => return self.content(content::Msg::Link(url)),

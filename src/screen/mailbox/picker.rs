@@ -168,13 +168,7 @@ impl Mailbox {
             several => {
                 let mut names: Vec<String> = several.iter().map(|(_, key)| self.account_label(key)).collect();
                 names.sort();
-                (
-                    Among::Refused(format!(
-                        "The chosen messages belong to {}: messages move and copy only between one account's folders. Choose one account's messages.",
-                        and_list(&names)
-                    )),
-                    Task::none(),
-                )
+                (Among::Refused(across_accounts(&names)), Task::none())
             }
         }
     }
@@ -283,6 +277,14 @@ impl Mailbox {
         .on_press(Message::Picker(Msg::Close));
         stack![base, opaque(around)].into()
     }
+}
+
+/// Why messages of the accounts named are moved or copied nowhere (the panel's, and a drag's).
+pub(super) fn across_accounts(names: &[String]) -> String {
+    format!(
+        "The chosen messages belong to {}: messages move and copy only between one account's folders. Choose one account's messages.",
+        and_list(names)
+    )
 }
 
 /// "Work", "Work and Home", "Work, Home and Club".

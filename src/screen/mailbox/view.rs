@@ -44,9 +44,10 @@ impl Mailbox {
     fn folder_pane(&self) -> Element<'_, Message> {
         let chosen = (!self.showing_outbox).then(|| self.list.folder()).flatten();
         let view = (!self.showing_outbox).then(|| self.list.view_shown()).flatten();
+        let (dragging, drop_on) = (self.drag.is_dragging(), self.drag.over_folder());
         column![
-            views::pane(&self.views, view),
-            responsive(move |size| folders::view(&self.folders, chosen, size.width))
+            views::pane(&self.views, view, dragging),
+            responsive(move |size| folders::view(&self.folders, chosen, size.width, dragging, drop_on))
         ]
         .push(outbox::entry(&self.outbox, self.showing_outbox))
         .push(self.folder_admin_view())
@@ -91,13 +92,17 @@ impl Mailbox {
         let counts = (self.list.source().is_some()).then(|| {
             text(format::counts(counts.total, counts.unread)).size(12).style(crate::theme::text::muted)
         });
-        let notice = self.notice.as_ref().map(|(words, bad)| {
-            text(words).size(12).style(if *bad {
-                crate::theme::text::error
-            } else {
-                crate::theme::text::success
-            })
-        });
+        // While dragging, what letting go does, in place of the last notice.
+        let notice = match self.drag_line() {
+            Some(line) => Some(text(line).size(12)),
+            None => self.notice.as_ref().map(|(words, bad)| {
+                text(words.as_str()).size(12).style(if *bad {
+                    crate::theme::text::error
+                } else {
+                    crate::theme::text::success
+                })
+            }),
+        };
         let sign_in = self.sign_in_view(status_of);
         container(row![status].push(sign_in).push(space::horizontal()).push(notice).push(counts).spacing(16))
             .padding([5, 12])

@@ -9,14 +9,14 @@
 
 use iced::font::Weight;
 use iced::widget::text::Wrapping;
-use iced::widget::{Column, button, container, row, text};
+use iced::widget::{Column, button, container, mouse_area, row, text};
 use iced::{Alignment, Element, Font, Length, Task, widget};
 
 use tidings_mail::error::Error;
 use tidings_mail::store::{AccountId, Counts, FolderId, SearchFolder, Unified};
 
 use super::list::Source;
-use super::{Mailbox, Message, id};
+use super::{Mailbox, Message, drag, id};
 use crate::theme;
 
 /// What the views need besides their rows, read with the folders.
@@ -79,8 +79,9 @@ fn icon(view: Unified) -> &'static str {
     }
 }
 
-/// The three views, above the account's folders.
-pub fn pane(views: &Views, selected: Option<Unified>) -> Element<'_, Message> {
+/// The three views, above the account's folders. `dragging`: messages are dragged, and a
+/// view says it takes none when they are let go of over it.
+pub fn pane(views: &Views, selected: Option<Unified>, dragging: bool) -> Element<'_, Message> {
     let bold = Font { weight: Weight::Bold, ..Font::DEFAULT };
     let items = Unified::ALL.into_iter().map(|view| {
         let count = shown_count(view, views.counts(view));
@@ -100,7 +101,8 @@ pub fn pane(views: &Views, selected: Option<Unified>) -> Element<'_, Message> {
             .padding([4, 8])
             .style(theme::mailbox::folder(selected == Some(view)))
             .on_press(Message::SelectView(view));
-        container(item).id(widget::Id::from(id::view(view))).width(Length::Fill).into()
+        let item = container(item).id(widget::Id::from(id::view(view))).width(Length::Fill);
+        drag::spot(mouse_area(item), drag::Spot::View(view), dragging).into()
     });
     Column::with_children(items)
         .spacing(1)
