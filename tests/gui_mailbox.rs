@@ -19,7 +19,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use common::{assert_snapshot, run, settle};
-use gui_mailbox_helpers::Worker;
+use gui_mailbox_helpers::{Live, Worker, dovecot};
 
 use iced::keyboard::{Key, Modifiers, key::Named};
 use iced::theme::Mode;
@@ -33,10 +33,8 @@ use tidings::passes;
 use tidings::screen::accounts;
 use tidings::screen::mailbox::{self, Body, Mailbox, Setup};
 use tidings::widget::status::Status;
-use tidings_mail::account::SecretRole;
 use tidings_mail::config::Config;
 use tidings_mail::options::BodyFormat;
-use tidings_mail::profile::Profile;
 use tidings_mail::secret::Secrets;
 use tidings_mail::store::{NewMessage, ServerOp, Sort, SortKey, Store};
 
@@ -471,26 +469,11 @@ fn a_hundred_thousand_messages_build_only_the_rows_in_view() {
 
 #[test]
 fn a_real_sync_against_dovecot_fills_the_list_and_fetches_bodies() {
-    let servers = tidings_testkit::MailServers::start()
-        .unwrap_or_else(|e| panic!("cannot start the test mail servers: {e}"));
+    let servers = dovecot(50);
     let alice = servers.user("alice");
-    servers.seed(alice, 50).unwrap();
-
-    let dir = tempfile::tempdir().unwrap();
-    let profile = Profile::at(dir.path());
-    let mut config = Config::default();
-    let account = account_for(servers.host(), servers.imaps_port(), &alice.login, Some(servers.ca_path()));
-    config.add_account(account).unwrap();
-    let secrets = Secrets::in_memory();
-    secrets.set("work", SecretRole::Incoming, &alice.password).unwrap();
-    let account = config.account("work").unwrap().clone();
-    let key = passes::Key::for_account(&profile, &account, secrets.clone()).without_notifications();
-    let mut app = App::with_config(profile, secrets, config);
-
     // The account's task checks at start, with progress in the status bar, while the
     // mailbox fills.
-    click(&mut app, &accounts::open_mailbox_id("work"));
-    let worker = Worker::start(key);
+    let Live { mut app, worker, dir: _profile, .. } = Live::open(&servers);
     let status = |app: &App| app.passes().status("work").line();
     let checked = |app: &App| status(app).starts_with("Checked ");
     let busy = |app: &App| app.passes().status("work").is_busy();

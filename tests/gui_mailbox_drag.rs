@@ -14,10 +14,10 @@ mod gui_mailbox_helpers;
 use std::time::Duration;
 
 use common::settle;
-use gui_mailbox_helpers::Worker;
 use gui_mailbox_helpers::drag::{Pointer, drag_onto};
 use gui_mailbox_helpers::fixture::*;
 use gui_mailbox_helpers::select::{chosen, click_with, hold};
+use gui_mailbox_helpers::{Live, dovecot};
 
 use iced::Event;
 use iced::keyboard::{Key, Modifiers, key::Named};
@@ -25,11 +25,8 @@ use iced::mouse;
 use iced_test::selector::id;
 
 use tidings::app::{App, Message};
-use tidings::passes;
 use tidings::screen::mailbox::{self, DragMsg, DropSpot};
-use tidings_mail::account::SecretRole;
 use tidings_mail::config::Config;
-use tidings_mail::profile::Profile;
 use tidings_mail::secret::Secrets;
 use tidings_mail::store::{AccountId, FolderId, FolderInfo, Role, ServerOp, Store, Unified};
 
@@ -351,24 +348,9 @@ fn in_all_inboxes_a_drag_of_two_accounts_messages_is_refused_with_the_reason() {
 
 #[test]
 fn a_message_dragged_onto_archive_reaches_archive_on_dovecot() {
-    let servers = tidings_testkit::MailServers::start()
-        .unwrap_or_else(|e| panic!("cannot start the test mail servers: {e}"));
+    let servers = dovecot(20);
     let alice = servers.user("alice");
-    servers.seed(alice, 20).unwrap();
-
-    let dir = tempfile::tempdir().unwrap();
-    let profile = Profile::at(dir.path());
-    let mut config = Config::default();
-    let account = account_for(servers.host(), servers.imaps_port(), &alice.login, Some(servers.ca_path()));
-    config.add_account(account).unwrap();
-    let secrets = Secrets::in_memory();
-    secrets.set("work", SecretRole::Incoming, &alice.password).unwrap();
-    let account = config.account("work").unwrap().clone();
-    let key = passes::Key::for_account(&profile, &account, secrets.clone()).without_notifications();
-    let store_path = profile.store_path();
-    let mut app = App::with_config(profile, secrets, config);
-    click(&mut app, &tidings::screen::accounts::open_mailbox_id("work"));
-    let worker = Worker::start(key);
+    let Live { mut app, worker, store_path, dir: _profile } = Live::open(&servers);
     let status = |app: &App| app.passes().status("work").line();
     let idle = |app: &App| !app.passes().status("work").is_busy() && status(app).starts_with("Checked ");
     let first = |app: &App| mailbox(app).list().counts().total == 20 && idle(app);

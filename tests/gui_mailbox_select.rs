@@ -15,21 +15,16 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use common::{assert_snapshot, settle};
-use gui_mailbox_helpers::Worker;
 use gui_mailbox_helpers::fixture::*;
 use gui_mailbox_helpers::select::{chosen, click_with, hold};
+use gui_mailbox_helpers::{Live, dovecot};
 
 use iced::keyboard::{Key, Modifiers, key::Named};
 use iced::theme::Mode;
 use iced_test::selector::id;
 
 use tidings::app::{App, Message};
-use tidings::passes;
 use tidings::screen::mailbox;
-use tidings_mail::account::SecretRole;
-use tidings_mail::config::Config;
-use tidings_mail::profile::Profile;
-use tidings_mail::secret::Secrets;
 use tidings_mail::store::{FolderId, NewMessage, ServerOp, Sort, Store};
 
 const CTRL: Modifiers = Modifiers::CTRL;
@@ -402,24 +397,9 @@ fn unseen(servers: &tidings_testkit::MailServers, login: &str, mailbox: &str) ->
 
 #[test]
 fn five_hundred_chosen_messages_are_copied_moved_deleted_and_marked_on_dovecot() {
-    let servers = tidings_testkit::MailServers::start()
-        .unwrap_or_else(|e| panic!("cannot start the test mail servers: {e}"));
+    let servers = dovecot(1500);
     let alice = servers.user("alice");
-    servers.seed(alice, 1500).unwrap();
-
-    let dir = tempfile::tempdir().unwrap();
-    let profile = Profile::at(dir.path());
-    let mut config = Config::default();
-    let account = account_for(servers.host(), servers.imaps_port(), &alice.login, Some(servers.ca_path()));
-    config.add_account(account).unwrap();
-    let secrets = Secrets::in_memory();
-    secrets.set("work", SecretRole::Incoming, &alice.password).unwrap();
-    let account = config.account("work").unwrap().clone();
-    let key = passes::Key::for_account(&profile, &account, secrets.clone()).without_notifications();
-    let store_path = profile.store_path();
-    let mut app = App::with_config(profile, secrets, config);
-    click(&mut app, &tidings::screen::accounts::open_mailbox_id("work"));
-    let worker = Worker::start(key);
+    let Live { mut app, worker, store_path, dir: _profile } = Live::open(&servers);
     let status = |app: &App| app.passes().status("work").line();
     let total = |app: &App| mailbox(app).list().counts().total;
     let idle = |app: &App| !app.passes().status("work").is_busy() && status(app).starts_with("Checked ");

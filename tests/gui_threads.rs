@@ -16,18 +16,12 @@ mod gui_mailbox_helpers;
 use std::time::Duration;
 
 use common::{assert_snapshot, settle};
-use gui_mailbox_helpers::Worker;
+use gui_mailbox_helpers::{Live, dovecot};
 use iced::keyboard::{Key, Modifiers, key::Named};
 use iced::theme::Mode;
 
 use tidings::app::{App, Message};
-use tidings::passes;
-use tidings::screen::accounts;
 use tidings::screen::mailbox::{self, Body, SearchMsg, ThreadLine, thread_id};
-use tidings_mail::account::SecretRole;
-use tidings_mail::config::Config;
-use tidings_mail::profile::Profile;
-use tidings_mail::secret::Secrets;
 use tidings_mail::store::{Flags, FolderId, NewMessage, Summary, ThreadId, ThreadSummary};
 
 use gui_mailbox_helpers::fixture::*;
@@ -499,10 +493,8 @@ fn snapshots_of_an_open_thread_and_a_conversation() {
 
 #[test]
 fn a_conversation_synced_from_dovecot_threads_and_fetches_its_bodies() {
-    let servers = tidings_testkit::MailServers::start()
-        .unwrap_or_else(|e| panic!("cannot start the test mail servers: {e}"));
+    let servers = dovecot(5);
     let alice = servers.user("alice");
-    servers.seed(alice, 5).unwrap();
     for (m, body) in TRIP.iter().zip(["Shall we go in May?", "May it is, then.", NEWEST_BODY]) {
         servers.deliver(alice, &raw(m, body)).unwrap();
     }
@@ -514,18 +506,7 @@ fn a_conversation_synced_from_dovecot_threads_and_fetches_its_bodies() {
     let _ = servers.doveadm(&["mailbox", "create", "-u", &alice.login, "Sent"]);
     save_into(&servers, &alice.login, "Sent", &raw(&REPLY, REPLY_BODY));
 
-    let dir = tempfile::tempdir().unwrap();
-    let profile = Profile::at(dir.path());
-    let mut config = Config::default();
-    let account = account_for(servers.host(), servers.imaps_port(), &alice.login, Some(servers.ca_path()));
-    config.add_account(account).unwrap();
-    let secrets = Secrets::in_memory();
-    secrets.set("work", SecretRole::Incoming, &alice.password).unwrap();
-    let account = config.account("work").unwrap().clone();
-    let key_ = passes::Key::for_account(&profile, &account, secrets.clone()).without_notifications();
-    let mut app = App::with_config(profile, secrets, config);
-    click(&mut app, &accounts::open_mailbox_id("work"));
-    let worker = Worker::start(key_);
+    let Live { mut app, worker, dir: _profile, .. } = Live::open(&servers);
     let status = |app: &App| app.passes().status("work").line();
     worker.until(
         &mut app,

@@ -68,3 +68,47 @@ impl Drop for Worker {
         }
     }
 }
+
+/// The testkit's real servers with `seed` messages in alice's Inbox.
+pub fn dovecot(seed: usize) -> tidings_testkit::MailServers {
+    let servers = tidings_testkit::MailServers::start()
+        .unwrap_or_else(|e| panic!("cannot start the test mail servers: {e}"));
+    servers.seed(servers.user("alice"), seed).unwrap();
+    servers
+}
+
+/// Alice's IMAP account "work" on `servers` in a new profile, its mailbox opened from the
+/// accounts overview and its send/receive task running (checking at start).
+pub struct Live {
+    pub app: App,
+    pub worker: Worker,
+    pub store_path: std::path::PathBuf,
+    /// The profile's directory, removed when dropped.
+    pub dir: tempfile::TempDir,
+}
+
+impl Live {
+    pub fn open(servers: &tidings_testkit::MailServers) -> Live {
+        use tidings_mail::account::SecretRole;
+        use tidings_mail::config::Config;
+        use tidings_mail::profile::Profile;
+        use tidings_mail::secret::Secrets;
+
+        let alice = servers.user("alice");
+        let dir = tempfile::tempdir().unwrap();
+        let profile = Profile::at(dir.path());
+        let mut config = Config::default();
+        let ca = Some(servers.ca_path());
+        config
+            .add_account(fixture::account_for(servers.host(), servers.imaps_port(), &alice.login, ca))
+            .unwrap();
+        let secrets = Secrets::in_memory();
+        secrets.set("work", SecretRole::Incoming, &alice.password).unwrap();
+        let account = config.account("work").unwrap().clone();
+        let key = passes::Key::for_account(&profile, &account, secrets.clone()).without_notifications();
+        let store_path = profile.store_path();
+        let mut app = App::with_config(profile, secrets, config);
+        fixture::click(&mut app, &tidings::screen::accounts::open_mailbox_id("work"));
+        Live { app, worker: Worker::start(key), store_path, dir }
+    }
+}
