@@ -41,6 +41,19 @@ pub fn window(total: usize, offset: f32, height: f32, row_height: f32, overscan:
     Window { first, last: last.max(first) }
 }
 
+/// Where the viewport's top must move for row `index` to be wholly in view: `None` when it
+/// already is; otherwise the row at the top (it is above) or at the bottom (it is below).
+pub fn offset_showing(index: usize, row_height: f32, offset: f32, height: f32) -> Option<f32> {
+    let top = index as f32 * row_height;
+    if top < offset {
+        Some(top)
+    } else if top + row_height > offset + height {
+        Some((top + row_height - height).max(0.0))
+    } else {
+        None
+    }
+}
+
 /// Rows `window.first..window.last` (given by `rows`, in order) between spacers for the
 /// `total` rows of `row_height` pixels.
 pub fn column<'a, Message: 'a>(
@@ -57,6 +70,16 @@ pub fn column<'a, Message: 'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_row_out_of_view_is_brought_to_the_nearer_edge() {
+        // Rows of 20 px, a 100 px viewport showing rows 5..10.
+        assert_eq!(offset_showing(7, 20.0, 100.0, 100.0), None);
+        assert_eq!(offset_showing(2, 20.0, 100.0, 100.0), Some(40.0), "above: at the top");
+        assert_eq!(offset_showing(12, 20.0, 100.0, 100.0), Some(160.0), "below: at the bottom");
+        assert_eq!(offset_showing(2, 20.0, 40.0, 100.0), None, "the first row in view");
+        assert_eq!(offset_showing(6, 20.0, 40.0, 100.0), None, "the last row in view");
+    }
 
     #[test]
     fn the_window_covers_the_viewport_and_the_overscan_only() {

@@ -512,14 +512,7 @@ impl List {
         self.marks.clear(Some(index));
         // Into view: the viewport follows at once (so the window is fetched now), and the
         // scrollable is told to scroll there.
-        let top = index as f32 * ROW_HEIGHT;
-        let target = if top < self.offset {
-            Some(top)
-        } else if top + ROW_HEIGHT > self.offset + self.height {
-            Some(top + ROW_HEIGHT - self.height)
-        } else {
-            None
-        };
+        let target = crate::widget::virtual_list::offset_showing(index, ROW_HEIGHT, self.offset, self.height);
         let Some(y) = target else { return Task::none() };
         self.offset = y.max(0.0);
         let fetch = if self.covered() { Task::none() } else { self.request(store) };

@@ -432,14 +432,7 @@ impl Threads {
     }
 
     fn scroll_into_view(&mut self, index: usize, store: &StoreHandle) -> Task<Message> {
-        let top = index as f32 * ROW_HEIGHT;
-        let target = if top < self.offset {
-            Some(top)
-        } else if top + ROW_HEIGHT > self.offset + self.height {
-            Some(top + ROW_HEIGHT - self.height)
-        } else {
-            None
-        };
+        let target = crate::widget::virtual_list::offset_showing(index, ROW_HEIGHT, self.offset, self.height);
         let Some(y) = target else { return Task::none() };
         self.offset = y.max(0.0);
         let fetch = if self.covered() { Task::none() } else { self.request(store) };

@@ -116,19 +116,11 @@ impl Threads {
             star(m),
             cells(m, unread, room, 0.0),
             container(cell(count, unread).style(theme::text::muted)).padding([0, 6]).width(COUNT_WIDTH),
-            container(cell(format::row_date(m), false).style(theme::text::muted))
-                .clip(true)
-                .padding([0, 6])
-                .width(DATE_WIDTH),
+            date_cell(m),
         ]
         .height(ROW_HEIGHT)
         .align_y(Alignment::Center);
-        let pick = button(line)
-            .padding(iced::Padding { right: 12.0, ..iced::Padding::ZERO })
-            .width(Length::Fill)
-            .height(ROW_HEIGHT)
-            .style(theme::mailbox::row(chosen))
-            .on_press(Message::Threads(Msg::Click(Line::Thread(s.thread))));
+        let pick = pick(line, chosen, Line::Thread(s.thread));
         container(row![triangle, pick].align_y(Alignment::Center))
             .id(widget::Id::from(ids::thread(s.thread)))
             .into()
@@ -139,24 +131,33 @@ impl Threads {
 fn message_line(thread: ThreadId, child: &Child, chosen: bool, room: (f32, f32)) -> Element<'_, Message> {
     let m = &child.row;
     let indent = INDENT * (1 + child.depth.min(MAX_INDENT)) as f32;
-    let line = row![
-        star(m),
-        cells(m, m.unread, room, indent),
-        space().width(COUNT_WIDTH),
-        container(cell(format::row_date(m), false).style(theme::text::muted))
-            .clip(true)
-            .padding([0, 6])
-            .width(DATE_WIDTH),
-    ]
-    .height(ROW_HEIGHT)
-    .align_y(Alignment::Center);
-    let pick = button(line)
+    let line = row![star(m), cells(m, m.unread, room, indent), space().width(COUNT_WIDTH), date_cell(m),]
+        .height(ROW_HEIGHT)
+        .align_y(Alignment::Center);
+    let pick = pick(line, chosen, Line::Message(thread, m.uid));
+    container(row![space().width(TRIANGLE_WIDTH), pick]).id(widget::Id::from(ids::message(m.uid))).into()
+}
+
+fn date_cell(m: &MessageRow) -> Element<'_, Message> {
+    container(cell(format::row_date(m), false).style(theme::text::muted))
+        .clip(true)
+        .padding([0, 6])
+        .width(DATE_WIDTH)
+        .into()
+}
+
+/// A line as a button that clicks `line`, drawn chosen or not.
+fn pick<'a>(
+    content: iced::widget::Row<'a, Message>,
+    chosen: bool,
+    line: Line,
+) -> iced::widget::Button<'a, Message> {
+    button(content)
         .padding(iced::Padding { right: 12.0, ..iced::Padding::ZERO })
         .width(Length::Fill)
         .height(ROW_HEIGHT)
         .style(theme::mailbox::row(chosen))
-        .on_press(Message::Threads(Msg::Click(Line::Message(thread, m.uid))));
-    container(row![space().width(TRIANGLE_WIDTH), pick]).id(widget::Id::from(ids::message(m.uid))).into()
+        .on_press(Message::Threads(Msg::Click(line)))
 }
 
 fn bold() -> Font {
