@@ -390,6 +390,19 @@ fn enter_on_a_thread_opens_the_conversation_with_the_reply_from_sent() {
 }
 
 #[test]
+fn escape_closes_the_conversation_and_its_message_stays_in_the_reader() {
+    let fx = fixture();
+    let (mut app, _sent) = opened_with_corpus(&fx);
+    click(&mut app, &mailbox::id::row(202));
+    click(&mut app, thread_id::OPEN_CONVERSATION);
+    assert!(mailbox(&app).conversation().is_shown());
+    key(&mut app, Named::Escape);
+    assert!(!mailbox(&app).conversation().is_shown(), "Escape closes the conversation");
+    assert_eq!(mailbox(&app).reader().opened().map(|o| o.row.uid), Some(202));
+    assert!(shows(&app, "Open conversation"), "{:?}", texts(&app));
+}
+
+#[test]
 fn the_readers_button_opens_the_conversation_of_the_message_it_shows() {
     let fx = fixture();
     let (mut app, sent) = opened_with_corpus(&fx);

@@ -197,7 +197,7 @@ fn describe(action: KeyAction) -> &'static str {
         KeyAction::SearchFolder => "Search the open folder",
         KeyAction::SelectAll => "Choose every message in the folder",
         KeyAction::Escape => {
-            "Cancel a drag, close the folder form or the search, or go back to one chosen message"
+            "Cancel a drag; close the folder form, the conversation or the search; or go back to one chosen message"
         }
         KeyAction::Expand => "Open the thread (in the threaded list)",
         KeyAction::Collapse => "Close the thread (in the threaded list)",

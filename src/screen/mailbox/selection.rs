@@ -390,9 +390,14 @@ impl Mailbox {
         )
     }
 
-    /// Escape: the picker closes; else the search; else several chosen go back to one.
+    /// Escape: the picker closes; else the conversation (its message stays in the reader);
+    /// else the search; else several chosen go back to one.
     pub(super) fn escape(&mut self) -> Task<Message> {
         if self.picker.take().is_some() {
+            return Task::none();
+        }
+        if self.conversation_shown() {
+            self.conversation.close();
             return Task::none();
         }
         if self.search.is_active() || !self.list.marks().is_active() {
