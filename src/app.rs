@@ -1,11 +1,13 @@
 //! The application: which screen is shown, and the router between screens and the core.
 //! Every account's send/receive runs in a subscription of its own ([`passes`]), whatever
 //! the screen; the app keeps each account's command sender and status bar. Where the person
-//! is and the window's size are kept for the next start ([`restore`]).
+//! is and the window's size are kept for the next start ([`restore`]). The settings, the
+//! inspector and the wizard are routed in [`setup_screens`].
 
 mod desktop;
 mod layout_report;
 mod restore;
+mod setup_screens;
 mod startup_report;
 
 use iced::keyboard::{self, key};
@@ -25,7 +27,7 @@ use tidings_mail::ui_state::UiState;
 use crate::desktop::instance::Request;
 use crate::passes::{self, Effect, Passes};
 use crate::screen::settings::{self, store::Stored};
-use crate::screen::wizard::save::{self, PasswordStore, SaveError, Saved, Secret};
+use crate::screen::wizard::save::{SaveError, Saved};
 use crate::screen::{accounts, composer, help, inspector, loading, mailbox, welcome, wizard};
 use crate::theme;
 
@@ -553,164 +555,6 @@ impl App {
             }
             Effect::SignIn(account) => self.sign_in_again(&account),
         }
-    }
-
-    fn open_settings(&mut self, id: &str) -> Task<Message> {
-        let Some(account) = self.config.account(id) else { return Task::none() };
-        let paths = settings::Paths {
-            data_dir: self.profile.account_data_dir(&account.id),
-            transcript_log: self.profile.transcript_log(&account.id),
-        };
-        self.screen =
-            Screen::Settings(Box::new(settings::Settings::new(account, paths, self.config.notifications)));
-        settings::top_of_page()
-    }
-
-    fn settings(&mut self, message: settings::Message) -> Task<Message> {
-        let Screen::Settings(settings) = &mut self.screen else { return Task::none() };
-        let (profile, secrets, config) = (self.profile.clone(), self.secrets.clone(), self.config.clone());
-        match settings.update(message) {
-            settings::Action::None => Task::none(),
-            settings::Action::Back => {
-                self.screen = self.home();
-                Task::none()
-            }
-            settings::Action::Save { account, password } => Task::perform(
-                settings::store::save(profile, secrets, config, *account, password),
-                Message::SettingsStored,
-            ),
-            settings::Action::Remove { id } => {
-                Task::perform(settings::store::remove(profile, secrets, config, id), Message::SettingsStored)
-            }
-            settings::Action::Preview(request) => {
-                Task::perform(settings::preview::run(profile, secrets, *request), |outcome| {
-                    Message::Settings(settings::Message::Previewed(outcome))
-                })
-            }
-        }
-    }
-
-    fn settings_stored(&mut self, result: Result<Stored, Error>) -> Task<Message> {
-        match (result, &mut self.screen) {
-            (Ok(stored), _) => {
-                // Running accounts take their new options without restarting; new servers
-                // need a new connection, so that account's task starts anew.
-                for account in &stored.config.accounts {
-                    let Some(old) = self.config.account(&account.id) else { continue };
-                    if passes::needs_restart(old, account) {
-                        self.passes.restart(&account.id);
-                    } else if old.options != account.options {
-                        self.passes.options_changed(&account.id, account.options);
-                    }
-                }
-                self.passes.retain(&stored.config);
-                self.config = stored.config;
-                self.screen = match self.home() {
-                    Screen::Accounts(_) => Screen::Accounts(accounts::Accounts::with_notice(stored.notice)),
-                    home => home,
-                };
-            }
-            (Err(error), Screen::Settings(settings)) => {
-                settings.failed(&error);
-                return settings::top_of_page();
-            }
-            // The screen was left meanwhile: nothing waits for the answer.
-            (Err(_), _) => {}
-        }
-        Task::none()
-    }
-
-    /// The inspector, prefilled with an account's incoming server (not its password).
-    fn inspect_account(&mut self, id: &str) -> Task<Message> {
-        let Some(account) = self.config.account(id) else { return Task::none() };
-        let inspector = inspector::Inspector::for_account(account, &self.secrets);
-        self.open_inspector(inspector)
-    }
-
-    fn open_inspector(&mut self, inspector: inspector::Inspector) -> Task<Message> {
-        let focus =
-            if inspector.form().url.is_empty() { inspector::id::URL } else { inspector::id::PASSWORD };
-        self.screen = Screen::Inspector(Box::new(inspector));
-        operation::focus(focus)
-    }
-
-    fn inspector(&mut self, message: inspector::Message) -> Task<Message> {
-        let Screen::Inspector(inspector) = &mut self.screen else { return Task::none() };
-        match inspector.update(message) {
-            inspector::Action::None => Task::none(),
-            inspector::Action::Run(task) => task.map(Message::Inspector),
-            // Leaving drops the screen, and with it any inspection still running.
-            inspector::Action::Back => {
-                self.screen = self.home();
-                Task::none()
-            }
-        }
-    }
-
-    fn open_wizard(&mut self) -> Task<Message> {
-        self.screen = Screen::Wizard(Box::new(wizard::Wizard::new(self.discover.clone())));
-        Task::batch([operation::focus(wizard::id::SENDER_NAME), wizard::top_of_page()])
-    }
-
-    fn wizard(&mut self, message: wizard::Message) -> Task<Message> {
-        let Screen::Wizard(wizard) = &mut self.screen else { return Task::none() };
-        match wizard.update(message) {
-            wizard::Action::None => Task::none(),
-            wizard::Action::Run(task) => task.map(Message::Wizard),
-            wizard::Action::Save { account, secret } => self.save(account, secret, PasswordStore::System),
-            wizard::Action::SaveForSession { account, secret } => {
-                self.save(account, secret, PasswordStore::SessionOnly)
-            }
-            wizard::Action::Cancel => {
-                self.screen = self.home();
-                Task::none()
-            }
-        }
-    }
-
-    fn save(
-        &self,
-        account: tidings_mail::account::Account,
-        secret: Secret,
-        store: PasswordStore,
-    ) -> Task<Message> {
-        Task::perform(
-            save::save(
-                self.profile.clone(),
-                self.secrets.clone(),
-                self.config.clone(),
-                account,
-                secret,
-                store,
-            ),
-            Message::Saved,
-        )
-    }
-
-    fn saved(&mut self, result: Result<Saved, SaveError>) -> Task<Message> {
-        match (result, &mut self.screen) {
-            (Ok(saved), _) => {
-                self.config = saved.config;
-                let notice = match saved.store {
-                    PasswordStore::System => format!("Added “{}”.", saved.account_name),
-                    PasswordStore::SessionOnly => format!(
-                        "Added “{}”. Its password is kept only until Tidings closes.",
-                        saved.account_name
-                    ),
-                };
-                self.screen = Screen::Accounts(accounts::Accounts::with_notice(notice));
-            }
-            (Err(SaveError::NoSecretService(error)), Screen::Wizard(wizard)) => {
-                wizard.no_secret_service(&error);
-            }
-            (Err(SaveError::Failed(error)), Screen::Wizard(wizard)) => {
-                wizard.saving_failed(&error);
-                return wizard::top_of_page();
-            }
-            // The wizard was left while saving: nothing waits for the answer.
-            (Err(_), _) => {}
-        }
-        Task::none()
     }
 
     fn system_theme(&mut self, mode: Mode) -> Task<Message> {
