@@ -602,7 +602,8 @@ mod tests {
     use super::*;
     use iced::keyboard::{Location, Modifiers};
 
-    fn press(key: keyboard::Key, modifiers: Modifiers) -> Event {
+    /// A key press as the window delivers it (also for the desktop module's tests).
+    pub(super) fn press(key: keyboard::Key, modifiers: Modifiers) -> Event {
         Event::Keyboard(keyboard::Event::KeyPressed {
             key: key.clone(),
             modified_key: key,

@@ -123,23 +123,12 @@ fn raise() -> Task<Message> {
 
 #[cfg(test)]
 mod tests {
-    use iced::keyboard::{self, Location, Modifiers, key};
-    use iced::{Event, event, window};
+    use iced::keyboard::{self, Modifiers, key};
+    use iced::{event, window};
 
+    use super::super::tests::press;
     use super::super::{KeyAction, key_action};
     use super::*;
-
-    fn press(key: keyboard::Key, modifiers: Modifiers) -> Event {
-        Event::Keyboard(keyboard::Event::KeyPressed {
-            key: key.clone(),
-            modified_key: key,
-            physical_key: key::Physical::Unidentified(key::NativeCode::Unidentified),
-            location: Location::Standard,
-            modifiers,
-            text: None,
-            repeat: false,
-        })
-    }
 
     #[test]
     fn f1_and_a_question_mark_outside_a_field_ask_for_help() {

@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use tidings_mail::store::{
-    Flags, FolderId, FolderInfo, NewMessage, Role, Sort, SortKey, Store, Summary, Unified,
+    Flags, FolderId, FolderInfo, MailAction, NewMessage, Role, Sort, SortKey, Store, Summary, Unified,
 };
 
 struct Account {
@@ -153,4 +153,20 @@ fn a_removed_account_leaves_the_views() {
     let mut f = fixture();
     f.store.remove_account("bob").unwrap();
     assert_eq!(subjects(&f, Unified::Inboxes, Sort::NEWEST, 0, 10), ["a2", "a1"]);
+}
+
+#[test]
+fn messages_moved_or_copied_to_the_folder_they_are_in_stay_and_nothing_is_queued() {
+    let mut f = fixture();
+    let alice = f.store.account("alice").unwrap();
+    let inbox = f.alice.inbox;
+    f.store.queue_action(alice, &MailAction::Move { folder: inbox, uids: vec![1, 2], to: inbox }).unwrap();
+    f.store.queue_action(alice, &MailAction::Copy { folder: inbox, uids: vec![1], to: inbox }).unwrap();
+    assert!(f.store.pending_actions(alice).unwrap().is_empty());
+    assert_eq!(f.store.unified_counts(Unified::Inboxes).unwrap().total, 4, "nothing left its folder");
+    // Elsewhere, a move is a move.
+    f.store
+        .queue_action(alice, &MailAction::Move { folder: inbox, uids: vec![1], to: f.alice.other })
+        .unwrap();
+    assert_eq!(f.store.pending_actions(alice).unwrap().len(), 1);
 }

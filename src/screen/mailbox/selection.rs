@@ -224,15 +224,9 @@ impl Chosen {
         for (folder, uids) in by_folder {
             let account = owners.get(&folder).copied().unwrap_or(self.account);
             for batch in uids.chunks(BATCH) {
-                let change = action(folder, batch.to_vec());
-                // A view's messages moved or copied to a folder some of them are in already:
-                // those stay as they are.
-                if let MailAction::Move { to, .. } | MailAction::Copy { to, .. } = &change
-                    && *to == folder
-                {
-                    break;
-                }
-                s.queue_action(account, &change)?;
+                // Those moved or copied to the folder they are in stay as they are (the store
+                // records nothing for them).
+                s.queue_action(account, &action(folder, batch.to_vec()))?;
             }
             n += uids.len();
         }

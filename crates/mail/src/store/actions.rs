@@ -211,6 +211,13 @@ impl Store {
     /// with [`Store::apply_local`] (a deletion goes to the local Trash and counts as "deleted
     /// here" for the option that deletes the server copy on the next pass).
     pub fn queue_action(&mut self, account: AccountId, action: &MailAction) -> Result<()> {
+        // Moved or copied to the folder they are in (a view's chosen messages, a drop on their
+        // own folder): they stay as they are, and the server is told nothing.
+        if let MailAction::Move { folder, to, .. } | MailAction::Copy { folder, to, .. } = action
+            && folder == to
+        {
+            return Ok(());
+        }
         if self.is_local_account(account)? {
             return self.apply_local(account, action);
         }
